@@ -1,0 +1,50 @@
+//! The API's configuration: the shared settings plus what only the HTTP server needs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
+
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub core: CoreConfig,
+    /// `API_ADDR`: where the HTTP server listens (default `127.0.0.1:8080`; port 0 picks one).
+    pub addr: SocketAddr,
+    /// `API_BODY_LIMIT_BYTES`: largest request body accepted (default 1 MiB).
+    pub body_limit_bytes: usize,
+    /// `TOKEN_TTL_HOURS`: how long an API token stays valid (default 720, thirty days).
+    pub token_ttl: Duration,
+    /// `LOGIN_MAX_FAILURES`: failed logins for one username before it is throttled (default 5).
+    pub login_max_failures: u32,
+    /// `LOGIN_FAILURE_WINDOW_SECS`: how long failures count and a throttle lasts (default 900).
+    pub login_failure_window: Duration,
+}
+
+impl ApiConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        load_dotenv();
+        let mut env = EnvReader::new();
+        let core = CoreConfig::read(&mut env);
+        let addr = env.optional("API_ADDR", SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let body_limit_bytes = env.optional("API_BODY_LIMIT_BYTES", 1_048_576usize);
+        let token_ttl_hours = env.optional("TOKEN_TTL_HOURS", 720u64);
+        let login_max_failures = env.optional("LOGIN_MAX_FAILURES", 5u32);
+        let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
+        if token_ttl_hours == 0 {
+            env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
+        }
+        if body_limit_bytes < 1024 {
+            env.invalid("API_BODY_LIMIT_BYTES", "must be at least 1024");
+        }
+        env.finish(|| {
+            Some(Self {
+                core: core?,
+                addr,
+                body_limit_bytes,
+                token_ttl: Duration::from_secs(token_ttl_hours * 3600),
+                login_max_failures: login_max_failures.max(1),
+                login_failure_window: Duration::from_secs(window_secs.max(1)),
+            })
+        })
+    }
+}

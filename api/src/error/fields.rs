@@ -1,0 +1,54 @@
+//! Collecting per-field validation messages before answering 422.
+
+use std::collections::BTreeMap;
+
+use super::ApiError;
+
+/// Validation messages keyed by the field's name as the client sent it.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a message for a field (the first message for a field wins).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_insert_with(|| message.into());
+    }
+
+    /// Records a message when `bad` holds.
+    pub fn check(&mut self, bad: bool, field: &str, message: &str) {
+        if bad {
+            self.add(field, message);
+        }
+    }
+
+    /// A required text field: present, not blank, at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "is required");
+        } else if value.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// An optional text field: at most `max` characters when present.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(v) = value {
+            if v.chars().count() > max {
+                self.add(field, format!("must be at most {max} characters"));
+            }
+        }
+    }
+
+    /// `Ok` when nothing was recorded, otherwise the 422 error.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}

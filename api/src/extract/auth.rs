@@ -1,0 +1,88 @@
+//! Authentication and role checks as extractors, so a handler states what it needs in its
+//! signature: `AuthUser` for any signed-in user, `Authorized<AdminOnly>` for admins.
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use yizhan_common::auth::token;
+use yizhan_common::users::{self, Role, TokenLookup, User};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The signed-in user and the token they used.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub token_id: i64,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("not_authenticated", "authentication credentials were not provided"))?;
+        let presented = header
+            .to_str()
+            .ok()
+            .and_then(token::from_authorization)
+            .ok_or_else(|| ApiError::unauthorized("invalid_token", "use `Authorization: Bearer <token>` or `Token <token>`"))?;
+        let mut conn = state.db.acquire().await?;
+        let auth = match users::user_for_token(&mut conn, presented).await? {
+            TokenLookup::Valid { user, token_id } => AuthUser { user, token_id },
+            TokenLookup::Unknown => return Err(ApiError::unauthorized("invalid_token", "the token is not valid")),
+            TokenLookup::Expired => return Err(ApiError::unauthorized("token_expired", "the token has expired")),
+            TokenLookup::Revoked => return Err(ApiError::unauthorized("token_revoked", "the token was revoked")),
+            TokenLookup::Inactive => return Err(ApiError::unauthorized("account_disabled", "the account is disabled")),
+        };
+        parts.extensions.insert(auth.clone());
+        Ok(auth)
+    }
+}
+
+/// A set of roles allowed to call a handler.
+pub trait RoleSet: Send + Sync + 'static {
+    const ROLES: &'static [Role];
+}
+
+/// Only administrators.
+#[derive(Debug)]
+pub struct AdminOnly;
+
+impl RoleSet for AdminOnly {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+
+/// A signed-in user holding at least one role of `R`; anyone else gets 403.
+#[derive(Debug)]
+pub struct Authorized<R: RoleSet> {
+    pub auth: AuthUser,
+    _roles: PhantomData<R>,
+}
+
+impl<R: RoleSet> Authorized<R> {
+    pub fn user(&self) -> &User {
+        &self.auth.user
+    }
+}
+
+impl<R: RoleSet> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = AuthUser::from_request_parts(parts, state).await?;
+        if R::ROLES.iter().any(|role| auth.user.has_role(*role)) {
+            Ok(Self { auth, _roles: PhantomData })
+        } else {
+            let wanted: Vec<&str> = R::ROLES.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::forbidden(format!("this action needs the role {}", wanted.join(" or "))))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The Yizhan HTTP API. `main.rs` only parses the command line; everything runs from here so
+//! tests can start the same server on port 0.
+
+pub mod admin;
+pub mod config;
+pub mod error;
+pub mod extract;
+mod middleware;
+pub mod routes;
+pub mod state;
+mod throttle;
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use yizhan_common::{db, shutdown};
+
+pub use config::ApiConfig;
+pub use routes::router;
+pub use state::AppState;
+
+/// A bound server: where it listens, and the future that serves until shutdown.
+pub struct Server {
+    pub addr: SocketAddr,
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Builds the state and binds the listener (port 0 picks a free port).
+    pub async fn bind(config: ApiConfig) -> anyhow::Result<Self> {
+        yizhan_common::time::set_service_tz(config.core.service_tz);
+        let pool = db::pool(&config.core)?;
+        let listener = TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Self { addr, listener, state: AppState::new(config, pool) })
+    }
+
+    /// Serves until `stop` resolves; in-flight requests finish first.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state);
+        axum::serve(self.listener, app).with_graceful_shutdown(stop).await?;
+        Ok(())
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.addr, "api listening");
+        self.run_until(shutdown::signal()).await?;
+        tracing::info!("api stopped");
+        Ok(())
+    }
+}

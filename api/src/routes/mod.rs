@@ -1,0 +1,44 @@
+//! The router: every route, the fallbacks and the middleware that wraps them.
+
+mod admin_users;
+mod auth;
+mod current_user;
+mod health;
+mod views;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, patch, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::middleware;
+use crate::state::AppState;
+
+/// The whole HTTP application, ready to serve or to call in-process from tests.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit_bytes;
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/auth/get-token/", post(auth::get_token))
+        .route("/auth/wechat-auth/", delete(auth::logout))
+        .route("/current-user/", get(current_user::show))
+        .route("/current-user/meta/", get(current_user::meta))
+        .route("/admin/users", post(admin_users::create).get(admin_users::list))
+        .route("/admin/users/{id}", patch(admin_users::update));
+    let routes = routes
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    middleware::wrap(routes)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed for this route")
+}

@@ -1,0 +1,12 @@
+//! Domain code, storage, jobs and external clients shared by the Yizhan processes.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod mask;
+pub mod redis_conn;
+pub mod shutdown;
+pub mod telemetry;
+pub mod time;
+pub mod users;
+pub mod jobs;

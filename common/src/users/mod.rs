@@ -1,0 +1,69 @@
+//! Users, their contact details and their API tokens.
+
+mod repo;
+mod role;
+mod tokens;
+
+use chrono::{DateTime, Utc};
+
+pub use repo::{create, find_by_id, find_by_username, list, update, NewUser, UserPatch};
+pub use role::Role;
+pub use tokens::{issue, revoke, user_for_token, TokenLookup};
+
+/// A user account as the application sees it (never with its password hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[sqlx(try_from = "Vec<String>")]
+    pub roles: Roles,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.0.contains(&role)
+    }
+}
+
+/// The roles a user holds, read from a `TEXT[]` column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles(pub Vec<Role>);
+
+impl TryFrom<Vec<String>> for Roles {
+    type Error = String;
+
+    fn try_from(raw: Vec<String>) -> Result<Self, Self::Error> {
+        raw.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>().map(Roles)
+    }
+}
+
+impl Roles {
+    pub fn as_strings(&self) -> Vec<String> {
+        self.0.iter().map(|r| r.as_str().to_owned()).collect()
+    }
+}
+
+/// Contact-book details (seed 002's `/current-user/meta/`).
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct UserMeta {
+    pub position: String,
+    pub department: String,
+    pub qq: String,
+    pub telephone: String,
+}
+
+/// Reads a user's contact details; empty when none were entered.
+pub async fn meta(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<UserMeta> {
+    let row = sqlx::query_as::<_, UserMeta>(
+        "SELECT position, department, qq, telephone FROM user_meta WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.unwrap_or_default())
+}

@@ -1,0 +1,1 @@
+//! The Yizhan scheduler process.
