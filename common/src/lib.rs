@@ -10,3 +10,4 @@ pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod jobs;
+pub mod outbox;
