@@ -11,3 +11,5 @@ pub mod time;
 pub mod users;
 pub mod jobs;
 pub mod outbox;
+pub mod hospital;
+pub mod subscribe;
