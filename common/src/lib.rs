@@ -13,3 +13,4 @@ pub mod jobs;
 pub mod outbox;
 pub mod hospital;
 pub mod subscribe;
+pub mod follow;

@@ -3,6 +3,7 @@
 mod admin_users;
 mod auth;
 mod current_user;
+mod follow;
 mod health;
 mod hospital;
 mod views;
@@ -28,7 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/current-user/meta/", get(current_user::meta))
         .route("/admin/users", post(admin_users::create).get(admin_users::list))
         .route("/admin/users/{id}", patch(admin_users::update))
-        .merge(hospital::routes());
+        .merge(hospital::routes())
+        .merge(follow::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
