@@ -10,3 +10,6 @@ pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod jobs;
+pub mod queue;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
