@@ -9,4 +9,5 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 pub mod users;
+pub mod wechat;
 pub mod jobs;

@@ -1,0 +1,5 @@
+//! WeChat: the Official Account callback codec, the errcode classification and the API client.
+//!
+//! Facts, errcodes and test vectors come from `shared/notes/wechat.md`.
+
+pub mod callback;
