@@ -3,3 +3,4 @@
 //! Facts, errcodes and test vectors come from `shared/notes/wechat.md`.
 
 pub mod callback;
+pub mod errcode;
