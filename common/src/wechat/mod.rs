@@ -4,3 +4,4 @@
 
 pub mod callback;
 pub mod errcode;
+pub mod client;
