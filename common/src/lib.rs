@@ -11,3 +11,7 @@ pub mod time;
 pub mod users;
 pub mod wechat;
 pub mod jobs;
+pub mod outbox;
+pub mod hospital;
+pub mod subscribe;
+pub mod follow;
