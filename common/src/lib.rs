@@ -9,6 +9,7 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 pub mod users;
+pub mod wechat;
 pub mod jobs;
 pub mod outbox;
 pub mod hospital;

@@ -2,7 +2,7 @@
 
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct KeywordRule {
     pub id: i64,
     pub pattern: String,
