@@ -96,6 +96,11 @@ impl WechatClient {
         }))
     }
 
+    /// The appid of `app`, when it is configured.
+    pub fn appid(&self, app: App) -> Option<&str> {
+        self.app(app).ok().map(|c| c.appid.as_str())
+    }
+
     /// The token cache (for inspection and tests).
     pub fn tokens(&self) -> &TokenCache {
         &self.inner.tokens
