@@ -7,6 +7,7 @@ mod follow;
 mod health;
 mod hospital;
 mod views;
+mod wechat_callback;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -30,7 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", post(admin_users::create).get(admin_users::list))
         .route("/admin/users/{id}", patch(admin_users::update))
         .merge(hospital::routes())
-        .merge(follow::routes());
+        .merge(follow::routes())
+        .merge(wechat_callback::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
