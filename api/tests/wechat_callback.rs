@@ -143,3 +143,61 @@ async fn hostile_oversized_and_unconfigured_are_refused_with_envelopes() {
     assert_eq!((status, error_code(&body).as_str()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"));
     app.cleanup().await;
 }
+
+/// The whole path: the simulator plays WeChat and delivers over a socket to the real router.
+mod through_the_simulator {
+    use super::*;
+    use serde_json::json;
+    use yizhan_sim::config::{DEFAULT_CALLBACK_AES_KEY, DEFAULT_CALLBACK_TOKEN};
+    use yizhan_sim::{SimConfig, SimServer};
+
+    async fn serve(app: &App) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind api");
+        let url = format!("http://{}{PATH}", listener.local_addr().expect("addr"));
+        let routes = router(app.state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, routes).await;
+        });
+        url
+    }
+
+    async fn sim() -> (String, tokio::sync::oneshot::Sender<()>) {
+        let server = SimServer::bind(SimConfig::for_tests()).await.expect("bind sim");
+        let base = format!("http://{}", server.addr);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = rx.await;
+        }));
+        (base, tx)
+    }
+
+    async fn deliver(sim: &str, body: Value) -> Value {
+        let res = reqwest::Client::new().post(format!("{sim}/_sim/callbacks")).json(&body).send().await.expect("post");
+        res.json().await.expect("json")
+    }
+
+    #[tokio::test]
+    async fn plain_and_safe_deliveries_are_accepted_once() {
+        let codec = CallbackCodec::new(
+            SecretString::from(DEFAULT_CALLBACK_TOKEN),
+            Some(MessageCrypto::new(DEFAULT_CALLBACK_AES_KEY, "wxsimmp").expect("key")),
+        );
+        let app = app(Some(codec));
+        let url = serve(&app).await;
+        let (sim, _stop) = sim().await;
+        let fields = json!({"FromUserName": "oScan1", "CreateTime": 1700000100, "MsgType": "event", "Event": "SCAN", "EventKey": "123", "Ticket": "T"});
+        let record = deliver(&sim, json!({"url": url, "fields": fields})).await;
+        assert_eq!((record["status"].clone(), record["replyKind"].clone()), (json!(200), json!("success")), "{record}");
+        assert_eq!(record["attempts"], 1);
+        // Make the first delivery's reply known, then let WeChat retry it in safe mode: the retry
+        // is recognised as the same event and gets that reply, encrypted, without a second effect.
+        let key = format!("{}:wechat:callback:evt:oScan1:1700000100:SCAN:123", app.prefix);
+        let reply = Reply::text("oScan1", "gh_sim_account", 1700000101, "欢迎回来").to_xml();
+        let _: () = redis::cmd("SET").arg(&key).arg(&reply).arg("XX").query_async(&mut app.redis().await).await.expect("seed");
+        let record = deliver(&sim, json!({"url": url, "fields": fields, "safeMode": true})).await;
+        assert_eq!((record["replyKind"].clone(), record["replyContent"].clone()), (json!("reply"), json!("欢迎回来")), "{record}");
+        let hostile = deliver(&sim, json!({"url": url, "xml": "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>"})).await;
+        assert_eq!(hostile["status"], 400);
+        app.cleanup().await;
+    }
+}
