@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
+use yizhan_common::queue::QueueSettings;
 use yizhan_common::subscribe::TemplateConfig;
 use yizhan_common::wechat::callback::CallbackCodec;
 use yizhan_common::wechat::client::WechatConfig;
@@ -27,6 +28,8 @@ pub struct ApiConfig {
     /// The Official Account callback (`WECHAT_MP_TOKEN`, optional `WECHAT_MP_AES_KEY` for safe
     /// mode, `WECHAT_MP_APPID`); `None` turns `/api/nurses/msg/wx/callback` off (503).
     pub wechat_callback: Option<CallbackCodec>,
+    /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
+    pub queue: QueueSettings,
 }
 
 impl ApiConfig {
@@ -41,6 +44,7 @@ impl ApiConfig {
         let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
         let templates = TemplateConfig::read(&mut env);
         let wechat = WechatConfig::read(&mut env);
+        let queue = QueueSettings::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -57,6 +61,7 @@ impl ApiConfig {
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
                 templates,
                 wechat_callback: wechat.and_then(|w| w.callback_codec()),
+                queue,
             })
         })
     }

@@ -15,3 +15,6 @@ pub mod outbox;
 pub mod hospital;
 pub mod subscribe;
 pub mod follow;
+pub mod queue;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -40,6 +40,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         login_failure_window: Duration::from_secs(60),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         wechat_callback: None,
+        queue: yizhan_common::queue::QueueSettings::default(),
     }
 }
 
