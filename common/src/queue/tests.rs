@@ -171,6 +171,9 @@ async fn stats_count_every_state_and_clean_up_removes_old_data() {
     assert_eq!(q.clean_finished(Q, now_ms() + 1, Some(now_ms() + 1)).await.expect("clean"), 2);
     let exists: bool = redis::cmd("EXISTS").arg(q.keys().job(Q, "s0")).query_async(&mut prefix.connect().await).await.expect("exists");
     assert!(!exists);
+    q.finish(Q, &[("s2".into(), Finish::Done)]).await.expect("finish");
+    assert_eq!(q.clean_all_finished(Duration::from_secs(3600), None).await.expect("clean"), 0);
+    assert_eq!(q.clean_all_finished(Duration::ZERO, None).await.expect("clean"), 1);
     let all = q.stats_all().await.expect("all");
     assert_eq!(all.len(), QueueName::ALL.len());
 }
