@@ -55,7 +55,9 @@ async fn a_due_backlog_of_10_000_jobs_drains_through_fetch() {
     let due = Utc::now() + TimeDelta::seconds(3);
     let envs: Vec<_> = (0..10_000).map(|i| envelope(&format!("j{i}"), due)).collect();
     assert_eq!(q.push(&envs).await.expect("push"), 10_000);
-    assert_eq!(q.stats(Q).await.expect("stats").scheduled, 10_000);
+    // On a loaded machine the last chunks may already be due when pushed (and go straight to ready).
+    let pushed = q.stats(Q).await.expect("stats");
+    assert_eq!(pushed.scheduled + pushed.pending, 10_000);
     // Let every job fall due at once, then drain through the same path the workers use.
     while Utc::now() <= due {
         tokio::time::sleep(Duration::from_millis(20)).await;
