@@ -28,6 +28,8 @@ pub struct ApiConfig {
     /// The Official Account callback (`WECHAT_MP_TOKEN`, optional `WECHAT_MP_AES_KEY` for safe
     /// mode, `WECHAT_MP_APPID`); `None` turns `/api/nurses/msg/wx/callback` off (503).
     pub wechat_callback: Option<CallbackCodec>,
+    /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
+    pub qrcode_wait: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -45,6 +47,7 @@ impl ApiConfig {
         let templates = TemplateConfig::read(&mut env);
         let wechat = WechatConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
+        let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -62,6 +65,7 @@ impl ApiConfig {
                 templates,
                 wechat_callback: wechat.and_then(|w| w.callback_codec()),
                 queue,
+                qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
             })
         })
     }

@@ -31,7 +31,8 @@ impl System {
             .with("WECHAT_MINI_APPID", "wxsimmini")
             .with("WECHAT_MINI_SECRET", "sim-mini-secret")
             .with("WECHAT_MP_APPID", "wxsimmp")
-            .with("WECHAT_MP_SECRET", "sim-mp-secret");
+            .with("WECHAT_MP_SECRET", "sim-mp-secret")
+            .with("SIM_CALLBACK_URL", &format!("http://127.0.0.1:{api_port}/api/nurses/msg/wx/callback"));
         for (k, v) in extra {
             env = env.with(k, v);
         }

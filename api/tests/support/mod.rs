@@ -41,6 +41,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         wechat_callback: None,
         queue: yizhan_common::queue::QueueSettings::default(),
+        qrcode_wait: Duration::from_millis(300),
     }
 }
 
