@@ -28,6 +28,8 @@ pub struct ApiConfig {
     /// The Official Account callback (`WECHAT_MP_TOKEN`, optional `WECHAT_MP_AES_KEY` for safe
     /// mode, `WECHAT_MP_APPID`); `None` turns `/api/nurses/msg/wx/callback` off (503).
     pub wechat_callback: Option<CallbackCodec>,
+    /// `WECHAT_*`: the WeChat API and apps, for the calls the API makes itself (code login).
+    pub wechat: Option<WechatConfig>,
     /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
     pub qrcode_wait: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
@@ -63,7 +65,8 @@ impl ApiConfig {
                 login_max_failures: login_max_failures.max(1),
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
                 templates,
-                wechat_callback: wechat.and_then(|w| w.callback_codec()),
+                wechat_callback: wechat.as_ref().and_then(|w| w.callback_codec()),
+                wechat,
                 queue,
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
             })

@@ -9,7 +9,10 @@ use yizhan_common::outbox;
 use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
+use yizhan_common::wechat::client::WechatClient;
+
 use crate::config::ApiConfig;
+use crate::error::ApiError;
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone, Debug)]
@@ -21,6 +24,7 @@ pub struct App {
     pub redis: Arc<LazyRedis>,
     /// Where committed outbox rows are pushed at once (the relay pushes what this could not).
     pub sink: Arc<dyn JobSink>,
+    wechat: tokio::sync::OnceCell<WechatClient>,
 }
 
 impl std::fmt::Debug for App {
@@ -33,12 +37,27 @@ impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
         let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
-        Self(Arc::new(App { config, db, redis, sink }))
+        Self(Arc::new(App { config, db, redis, sink, wechat: tokio::sync::OnceCell::new() }))
     }
 
     /// After a commit: pushes the request's outbox rows now (failures are left to the relay).
     pub async fn push_jobs(&self, outbox_ids: &[i64]) {
         outbox::push_now(&self.db, self.sink.as_ref(), outbox_ids).await;
+    }
+
+    /// The WeChat client (built on first use over the shared Redis connection).
+    pub async fn wechat(&self) -> Result<WechatClient, ApiError> {
+        let Some(config) = self.config.wechat.as_ref().filter(|c| c.mini.is_some() || c.mp.is_some()) else {
+            return Err(ApiError::unavailable("WeChat is not configured"));
+        };
+        let client = self
+            .wechat
+            .get_or_try_init(|| async {
+                let conn = self.redis.get().await.map_err(|e| ApiError::unavailable(format!("redis: {e}")))?;
+                WechatClient::new(config, conn, &self.config.core.redis_prefix).map_err(ApiError::internal)
+            })
+            .await?;
+        Ok(client.clone())
     }
 
     /// A Redis key under this deployment's prefix.

@@ -44,6 +44,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
+        wechat: None,
         wechat_callback: None,
     };
     router(AppState::new(config, pool))

@@ -8,6 +8,7 @@ mod follow;
 mod health;
 mod hospital;
 mod views;
+mod wechat_login;
 mod wechat_callback;
 
 use axum::extract::DefaultBodyLimit;
@@ -26,7 +27,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/auth/get-token/", post(auth::get_token))
-        .route("/auth/wechat-auth/", delete(auth::logout))
+        .route("/auth/wechat-auth/", delete(auth::logout).put(wechat_login::bind))
+        .route("/auth/wechat-code2token/", post(wechat_login::code2token))
         .route("/current-user/", get(current_user::show))
         .route("/current-user/meta/", get(current_user::meta))
         .route("/admin/users", post(admin_users::create).get(admin_users::list))

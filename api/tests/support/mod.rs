@@ -42,6 +42,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         wechat_callback: None,
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
+        wechat: None,
     }
 }
 
@@ -108,6 +109,15 @@ impl TestApp {
             return self.login(username, "password-123").await;
         }
         root
+    }
+
+    /// Logs in as `username` (a staff user created by the admin `root`, which must exist).
+    pub async fn login_or_create(&self, username: &str) -> String {
+        let root = self.login("root", "root-password").await;
+        let body = serde_json::json!({"username": username, "password": "password-123", "roles": ["staff"]});
+        let (status, body) = self.post("/admin/users", Some(&root), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.login(username, "password-123").await
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {

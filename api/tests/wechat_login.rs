@@ -1,0 +1,134 @@
+//! WeChat code login and binding against the simulator: codes are exchanged once, an openid
+//! belongs to one user, a user's new openid replaces the old one.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{assert_error, config, redis_url, TestApp};
+use yizhan_common::wechat::client::{AppCredentials, WechatConfig};
+use yizhan_sim::{SimConfig, SimServer};
+
+struct Sim {
+    base: String,
+    http: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Sim {
+    async fn start() -> Self {
+        let server = SimServer::bind(SimConfig::for_tests()).await.expect("sim");
+        let base = format!("http://{}", server.addr);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self { base, http: reqwest::Client::new(), _stop: tx }
+    }
+
+    /// A fresh code for a (new or given) Mini Program user: (openid, code).
+    async fn code(&self, openid: Option<&str>) -> (String, String) {
+        let v: Value = self
+            .http
+            .post(format!("{}/_sim/users", self.base))
+            .json(&json!({"appid": "wxsimmini", "openid": openid}))
+            .send()
+            .await
+            .expect("sim")
+            .json()
+            .await
+            .expect("json");
+        (v["openid"].as_str().expect("openid").into(), v["code"].as_str().expect("code").into())
+    }
+
+    async fn exchanges(&self) -> u64 {
+        let v: Value = self.http.get(format!("{}/_sim/stats", self.base)).send().await.expect("stats").json().await.expect("json");
+        v["calls"]["jscode2session"].as_u64().unwrap_or(0)
+    }
+}
+
+fn app(pool: PgPool, sim: &Sim) -> TestApp {
+    let mut cfg = config(&redis_url());
+    cfg.wechat = Some(WechatConfig {
+        api_base: sim.base.clone(),
+        mp: None,
+        mp_token: None,
+        mp_aes_key: None,
+        mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
+        http_timeout: Duration::from_secs(5),
+    });
+    TestApp::with_config(pool, cfg)
+}
+
+async fn put_bind(app: &TestApp, token: &str, code: &str) -> (StatusCode, Value) {
+    app.send(Method::PUT, "/auth/wechat-auth/", Some(token), Some(json!({ "code": code }))).await
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn bind_then_log_in_with_a_code(pool: PgPool) {
+    let sim = Sim::start().await;
+    let app = app(pool, &sim);
+    let (openid, code) = sim.code(None).await;
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": code })).await;
+    assert_error(status, &err, StatusCode::BAD_REQUEST, "wechat_not_bound");
+
+    let token = app.user_token("teacher", &["staff"]).await;
+    let (_, code) = sim.code(Some(&openid)).await;
+    let (status, me) = put_bind(&app, &token, &code).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["username"], "teacher");
+
+    let (_, code) = sim.code(Some(&openid)).await;
+    let (status, v) = app.post("/auth/wechat-code2token/", None, json!({ "code": code })).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let wx_token = v["token"].as_str().expect("token");
+    let (status, me) = app.get("/current-user/", Some(wx_token)).await;
+    assert_eq!((status, me["username"].as_str()), (StatusCode::OK, Some("teacher")));
+
+    // The same code again is refused without asking WeChat.
+    let before = sim.exchanges().await;
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": code })).await;
+    assert_error(status, &err, StatusCode::BAD_REQUEST, "code_used");
+    assert_eq!(sim.exchanges().await, before);
+
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "071bogus" })).await;
+    assert_error(status, &err, StatusCode::BAD_REQUEST, "invalid_code");
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "" })).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old(pool: PgPool) {
+    let sim = Sim::start().await;
+    let app = app(pool, &sim);
+    let alice = app.user_token("alice", &["staff"]).await;
+    let bob = app.login_or_create("bob").await;
+    let (first, code) = sim.code(None).await;
+    assert_eq!(put_bind(&app, &alice, &code).await.0, StatusCode::OK);
+    let (_, code) = sim.code(Some(&first)).await;
+    let (status, err) = put_bind(&app, &bob, &code).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "openid_taken");
+
+    // Alice moves to a new WeChat account: the old openid no longer logs her in.
+    let (second, code) = sim.code(None).await;
+    assert_eq!(put_bind(&app, &alice, &code).await.0, StatusCode::OK);
+    let (_, old) = sim.code(Some(&first)).await;
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": old })).await;
+    assert_error(status, &err, StatusCode::BAD_REQUEST, "wechat_not_bound");
+    let (_, new) = sim.code(Some(&second)).await;
+    assert_eq!(app.post("/auth/wechat-code2token/", None, json!({ "code": new })).await.0, StatusCode::OK);
+    // Now the first openid is free for Bob.
+    let (_, code) = sim.code(Some(&first)).await;
+    assert_eq!(put_bind(&app, &bob, &code).await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn without_wechat_configured_login_is_unavailable(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "abc" })).await;
+    assert_error(status, &err, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}
