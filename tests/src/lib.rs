@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection};
 
-/// Path of a workspace binary built next to the test executable (`target/debug/<name>`).
-/// `scripts/test` builds every binary before running the tests.
+/// Path of a workspace binary built next to the running executable: `target/<profile>/<name>`
+/// (tests run from `target/<profile>/deps/`). `scripts/test` builds every binary first.
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile dir");
-    let path = dir.join(name);
-    assert!(path.exists(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
-    path
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable dir");
+    let candidates = [dir.join(name), dir.parent().map(|p| p.join(name)).unwrap_or_default()];
+    let found = candidates.iter().find(|p| p.exists()).cloned();
+    found.unwrap_or_else(|| panic!("{name} is not built next to {}; run `cargo build --workspace --bins` first", exe.display()))
 }
 
 pub fn env(name: &str) -> String {

@@ -1,0 +1,198 @@
+//! `scripts/bench appointments`: drives `POST /patient/appointments` at a fixed concurrency against
+//! the running system (api, worker and the simulator, release builds) and prints
+//! `requests_per_sec=`, `p50_ms=`, `p99_ms=`, `send_latency_p99_ms=` (commit → the simulator
+//! receiving the subscribe message), with `baseline_healthz_requests_per_sec=` from the same run.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sqlx::Connection;
+use yizhan_system_tests::system::System;
+
+#[derive(Clone, Copy)]
+struct Args {
+    requests: usize,
+    concurrency: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args { requests: 2000, concurrency: 32 };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    for pair in argv.chunks(2) {
+        let value = pair.get(1).and_then(|v| v.parse().ok());
+        match (pair[0].as_str(), value) {
+            ("--requests", Some(n)) => a.requests = n,
+            ("--concurrency", Some(n)) => a.concurrency = n,
+            _ => {
+                eprintln!("usage: yizhan-bench-appointments [--requests N] [--concurrency N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    a.requests = a.requests.clamp(10, 9_000);
+    a.concurrency = a.concurrency.clamp(1, 256);
+    a
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Runs `n` requests from `c` tasks; returns (elapsed, per-request latencies in ms, results).
+async fn drive<F, Fut>(n: usize, c: usize, one: F) -> (Duration, Vec<f64>, Vec<Value>)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Value> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let one = Arc::new(one);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..c)
+        .map(|_| {
+            let (next, one) = (next.clone(), one.clone());
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let v = one(i).await;
+                    out.push((t.elapsed().as_secs_f64() * 1000.0, v));
+                }
+                out
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(n);
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        for (ms, v) in task.await.expect("task") {
+            latencies.push(ms);
+            results.push(v);
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_by(f64::total_cmp);
+    (elapsed, latencies, results)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = args();
+    let sys = Arc::new(System::start_with(&[("RUST_LOG", "error"), ("DATABASE_POOL_MAX", "20"), ("WORKER_QUEUES", "wechat=32,default=4")]).await);
+    let admin = sys.login("admin", "admin-password").await;
+    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
+    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
+    let date = (chrono_like_date(30)).to_owned();
+    let (_, s) = sys
+        .post("/admin/schedules", Some(&admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": date, "period": "上午",
+              "startTime": "08:00", "endTime": "12:00", "capacity": 10000, "fee": 10.0}))
+        .await;
+    let schedule = s["id"].as_i64().expect("schedule");
+    let user = sys.user(&admin, "bench", &["patient"]).await;
+    let (_, me) = sys.call(reqwest::Method::GET, "/current-user/", Some(&user), None).await;
+    let db_url = sys.env.vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).expect("db url");
+    let mut conn = sqlx::PgConnection::connect(&db_url).await?;
+    let patients: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO patients (user_id, name, phone) SELECT $1, '患者' || g, '13800000000' FROM generate_series(1, $2) g RETURNING id",
+    )
+    .bind(me["id"].as_i64().expect("id"))
+    .bind(i32::try_from(a.requests + 1).unwrap_or(i32::MAX))
+    .fetch_all(&mut conn)
+    .await?;
+    let patients = Arc::new(patients);
+
+    // Bind the user's openid with one warm-up booking carrying a wxCode.
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    let (status, v) = sys
+        .post("/patient/appointments", Some(&user), json!({"scheduleId": schedule, "patientId": patients[a.requests],
+              "wxCode": wx["code"], "subscribeAuthResult": {"模板ID1": "accept"}}))
+        .await;
+    anyhow::ensure!(status == 200, "warm-up booking failed: {v}");
+    let messages = |sys: Arc<System>, openid: String| async move { sys.sim_get(&format!("/_sim/messages?touser={openid}")).await };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while messages(sys.clone(), openid.clone()).await["count"].as_u64() != Some(1) {
+        anyhow::ensure!(Instant::now() < deadline, "the warm-up message never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let healthz = format!("{}/healthz", sys.api);
+    let client = sys.http.clone();
+    let (elapsed, _, _) = drive(a.requests, a.concurrency, move |_| {
+        let (client, url) = (client.clone(), healthz.clone());
+        async move {
+            let _ = client.get(&url).send().await.map(|r| r.status());
+            Value::Null
+        }
+    })
+    .await;
+    let baseline = a.requests as f64 / elapsed.as_secs_f64();
+
+    let (sys2, user2, pats) = (sys.clone(), user.clone(), patients.clone());
+    let (elapsed, latencies, results) = drive(a.requests, a.concurrency, move |i| {
+        let (sys, user, pats) = (sys2.clone(), user2.clone(), pats.clone());
+        async move {
+            let body = json!({"scheduleId": schedule, "patientId": pats[i], "subscribeAuthResult": {"模板ID1": "accept"}});
+            let (status, v) = sys.post("/patient/appointments", Some(&user), body).await;
+            json!({"status": status, "id": v["id"], "at": now_ms()})
+        }
+    })
+    .await;
+    let failures = results.iter().filter(|r| r["status"] != 200).count();
+    anyhow::ensure!(failures == 0, "{failures} bookings failed");
+    let committed: HashMap<String, i64> =
+        results.iter().map(|r| (r["id"].to_string(), r["at"].as_i64().unwrap_or(0))).collect();
+
+    let want = a.requests as u64 + 1;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let delivered = loop {
+        let m = messages(sys.clone(), openid.clone()).await;
+        if m["count"].as_u64() >= Some(want) || Instant::now() > deadline {
+            break m;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut send_latencies: Vec<f64> = delivered["messages"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .filter_map(|m| {
+                    let id = m["page"].as_str()?.rsplit("id=").next()?.to_owned();
+                    let at = committed.get(&id)?;
+                    Some((m["atMs"].as_i64()? - at).max(0) as f64)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    send_latencies.sort_by(f64::total_cmp);
+    anyhow::ensure!(send_latencies.len() == a.requests, "only {} of {} messages arrived", send_latencies.len(), a.requests);
+
+    println!("requests={} concurrency={}", a.requests, a.concurrency);
+    println!("requests_per_sec={:.0}", a.requests as f64 / elapsed.as_secs_f64());
+    println!("p50_ms={:.1}", percentile(&latencies, 0.50));
+    println!("p99_ms={:.1}", percentile(&latencies, 0.99));
+    println!("send_latency_p50_ms={:.0}", percentile(&send_latencies, 0.50));
+    println!("send_latency_p99_ms={:.0}", percentile(&send_latencies, 0.99));
+    println!("baseline_healthz_requests_per_sec={baseline:.0}");
+    Ok(())
+}
+
+/// A date `days` ahead as `YYYY-MM-DD`.
+fn chrono_like_date(days: u32) -> String {
+    let out = std::process::Command::new("date").args(["-d", &format!("+{days} days"), "+%Y-%m-%d"]).output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default()
+}
