@@ -10,3 +10,8 @@ pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod jobs;
+pub mod lease;
+pub mod metrics;
+pub mod ratelimit;
+#[cfg(test)]
+mod test_redis;
