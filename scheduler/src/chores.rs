@@ -1,0 +1,63 @@
+//! Periodic upkeep the scheduler runs besides cron firings: the outbox relay sweep, queue
+//! clean-up, pruning old firing records. Each chore runs in its own loop at its own interval.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::store;
+use yizhan_common::metrics::names;
+
+#[async_trait::async_trait]
+pub trait Chore: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn every(&self) -> Duration;
+    async fn run_once(&self) -> anyhow::Result<()>;
+}
+
+/// Runs `chore` every `chore.every()` until `stop` turns true. Failures are logged and counted;
+/// the next round runs as usual.
+pub async fn run_chore(chore: Arc<dyn Chore>, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(chore.every());
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = every.tick() => {}
+        }
+        if let Err(err) = chore.run_once().await {
+            metrics::counter!(names::SCHEDULER_ERRORS, "task" => chore.name()).increment(1);
+            tracing::warn!(chore.name = chore.name(), error = format!("{err:#}"), "chore failed");
+        }
+    }
+}
+
+/// Deletes firing records older than the retention.
+#[derive(Debug)]
+pub struct PruneFirings {
+    pub pool: PgPool,
+    pub retention: chrono::Duration,
+}
+
+#[async_trait::async_trait]
+impl Chore for PruneFirings {
+    fn name(&self) -> &'static str {
+        "prune_firings"
+    }
+
+    fn every(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+
+    async fn run_once(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let pruned = store::prune_firings(&mut conn, Utc::now() - self.retention).await?;
+        if pruned > 0 {
+            tracing::info!(firings.pruned = pruned, "old firing records pruned");
+        }
+        Ok(())
+    }
+}
