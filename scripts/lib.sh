@@ -48,6 +48,7 @@ start_postgres() {
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
     chown -R postgres "$dir"
+    chmod 755 "$(dirname "$dir")"  # mktemp makes 0700 folders the postgres user cannot enter
     as=(runuser -u postgres --)
   fi
   if [ ! -f "$dir/PG_VERSION" ]; then

@@ -44,3 +44,25 @@ fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
     tracing::error!(panic = detail, "handler panicked");
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal server error").into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_an_opaque_500_envelope() {
+        async fn boom() -> &'static str {
+            panic!("secret detail: db password is hunter2")
+        }
+        let app = super::wrap(axum::Router::new().route("/boom", get(boom)));
+        let res = app.oneshot(Request::get("/boom").body(Body::empty()).expect("request")).await.expect("response");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(res.into_body(), 4096).await.expect("body");
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("\"code\":\"internal_error\""), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

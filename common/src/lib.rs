@@ -12,6 +12,7 @@ pub mod users;
 pub mod jobs;
 pub mod lease;
 pub mod metrics;
+pub mod outbox;
 pub mod ratelimit;
 #[cfg(test)]
 mod test_redis;

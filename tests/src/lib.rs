@@ -1,1 +1,142 @@
-//! Shared helpers for whole-system tests.
+//! Shared helpers for whole-system tests: the built binaries, a fresh database per test, and
+//! child processes that are stopped (SIGTERM, then SIGKILL) when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, PgConnection};
+
+/// Path of a workspace binary built next to the test executable (`target/debug/<name>`).
+/// `scripts/test` builds every binary before running the tests.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile dir");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is not built; run `cargo build --workspace --bins` first", path.display());
+    path
+}
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set (scripts/test sets it)"))
+}
+
+/// Creates an empty database for one test and returns its URL.
+pub async fn fresh_database() -> String {
+    let admin_url = env("DATABASE_URL");
+    let name = format!("sys_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let base = admin_url.rsplit_once('/').map(|(base, _)| base).expect("database URL with a path");
+    format!("{base}/{name}")
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// The environment every process of one test shares.
+#[derive(Clone, Debug)]
+pub struct SystemEnv {
+    pub vars: Vec<(String, String)>,
+}
+
+impl SystemEnv {
+    pub fn new(database_url: &str) -> Self {
+        let prefix = format!("sys:{}", uuid::Uuid::new_v4().simple());
+        Self {
+            vars: vec![
+                ("DATABASE_URL".into(), database_url.into()),
+                ("REDIS_URL".into(), env("REDIS_URL")),
+                ("REDIS_PREFIX".into(), prefix),
+                ("LOG_FORMAT".into(), "json".into()),
+                ("RUST_LOG".into(), std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())),
+            ],
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs a binary to completion (e.g. `yizhan-api migrate`).
+    pub fn run(&self, name: &str, args: &[&str]) -> ExitStatus {
+        Command::new(binary(name)).args(args).envs(self.vars.clone()).status().expect("run binary")
+    }
+
+    /// Starts a binary in the background.
+    pub fn spawn(&self, name: &str, args: &[&str]) -> Proc {
+        let child = Command::new(binary(name))
+            .args(args)
+            .envs(self.vars.clone())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("spawn binary");
+        Proc { child: Some(child) }
+    }
+}
+
+/// A child process stopped when dropped.
+#[derive(Debug)]
+pub struct Proc {
+    child: Option<Child>,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("running")
+    }
+
+    /// Sends a signal by name (`TERM`, `KILL`, …).
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status();
+        assert!(status.map(|s| s.success()).unwrap_or(false), "kill -{sig} failed");
+    }
+
+    /// Waits for the process to exit, up to `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// SIGTERM, then the exit status within `timeout`.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        self.signal("TERM");
+        self.wait_exit(timeout)
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `url` until it answers 200 or `timeout` passes.
+pub async fn wait_http_ok(client: &reqwest::Client, url: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Ok(res) = client.get(url).send().await {
+            if res.status().is_success() {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}

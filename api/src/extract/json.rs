@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn syntax_errors_are_400() {
         assert_eq!(fail("{\"scheduleId\":"), (StatusCode::BAD_REQUEST, "malformed_json".into()));
-        assert_eq!(fail("{} trailing"), (StatusCode::BAD_REQUEST, "malformed_json".into()));
+        assert_eq!(fail("{\"scheduleId\":1} trailing"), (StatusCode::BAD_REQUEST, "malformed_json".into()));
     }
 
     #[test]

@@ -1,0 +1,123 @@
+//! In-process harness: the real router over a per-test database and a private Redis key prefix.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::PgPool;
+use tower::ServiceExt;
+use yizhan_api::{router, ApiConfig, AppState};
+use yizhan_common::config::{CoreConfig, LogFormat};
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+/// A configuration for tests: a unique Redis prefix so tests never see each other's keys.
+pub fn config(redis_url: &str) -> ApiConfig {
+    ApiConfig {
+        core: CoreConfig {
+            database_url: SecretString::from("postgres://unused"),
+            database_pool_max: 5,
+            database_acquire_timeout: Duration::from_secs(2),
+            redis_url: SecretString::from(redis_url.to_owned()),
+            redis_prefix: format!("test:{}", uuid::Uuid::new_v4()),
+            log_format: LogFormat::Pretty,
+            rust_log: "warn".into(),
+            service_tz: chrono_tz::Asia::Shanghai,
+        },
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        body_limit_bytes: 64 * 1024,
+        token_ttl: Duration::from_secs(3600),
+        login_max_failures: 3,
+        login_failure_window: Duration::from_secs(60),
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: PgPool,
+    pub state: AppState,
+}
+
+impl TestApp {
+    pub fn new(pool: PgPool) -> Self {
+        Self::with_config(pool, config(&redis_url()))
+    }
+
+    pub fn with_config(pool: PgPool, config: ApiConfig) -> Self {
+        let state = AppState::new(config, pool.clone());
+        Self { router: router(state.clone()), pool, state }
+    }
+
+    /// Sends a request; `body` is JSON unless `None`.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .expect("request");
+        self.raw(req).await
+    }
+
+    pub async fn raw(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let res = self.router.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Creates a user with roles and logs in; returns the token.
+    pub async fn user_token(&self, username: &str, roles: &[&str]) -> String {
+        let admin = yizhan_api::admin::create_admin(&self.pool, "root", SecretString::from("root-password")).await;
+        admin.expect("admin");
+        let root = self.login("root", "root-password").await;
+        if username != "root" {
+            let (status, body) = self
+                .post(
+                    "/admin/users",
+                    Some(&root),
+                    serde_json::json!({"username": username, "password": "password-123", "roles": roles}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            return self.login(username, "password-123").await;
+        }
+        root
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) =
+            self.post("/auth/get-token/", None, serde_json::json!({"username": username, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+/// Asserts the error envelope with a code, returning the error object.
+pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, want_code: &str) -> Value {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["error"]["code"], want_code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+    body["error"].clone()
+}

@@ -1,0 +1,18 @@
+//! The transactional outbox. Nothing committed is ever lost: a job is a row written in the same
+//! transaction as the domain rows; after commit it is pushed to Redis at once (`push_now`), and
+//! the relay (`relay_once`) pushes whatever was left (Redis down, process killed in between).
+//! Pushing twice is harmless: the queue de-duplicates by envelope id, which is the outbox id.
+
+mod relay;
+mod write;
+
+pub use relay::{oldest_unpushed_age, prune, push_now, relay_once};
+pub use write::{insert, NewOutboxJob};
+
+/// The queue-side id of an outbox row.
+pub fn envelope_id(outbox_id: i64) -> String {
+    format!("outbox:{outbox_id}")
+}
+
+#[cfg(test)]
+mod tests;
