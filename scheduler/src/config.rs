@@ -25,6 +25,8 @@ pub struct SchedulerConfig {
     pub relay_batch: i64,
     /// `SCHEDULER_FIRINGS_RETENTION_DAYS`: how long firing records are kept (default 30).
     pub firings_retention: Duration,
+    /// `SCHEDULER_OUTBOX_RETENTION_HOURS`: how long pushed outbox rows are kept (default 72).
+    pub outbox_retention: Duration,
     /// `LEASE_TTL_MS`, `LEASE_RETRY_MS`: timings of the scheduler-leader lease.
     pub lease: LeaseConfig,
 }
@@ -40,6 +42,7 @@ impl SchedulerConfig {
         let relay_ms = env.optional("SCHEDULER_RELAY_INTERVAL_MS", 2000u64);
         let relay_batch = env.optional("SCHEDULER_RELAY_BATCH", 1000i64);
         let retention_days = env.optional("SCHEDULER_FIRINGS_RETENTION_DAYS", 30u64);
+        let outbox_hours = env.optional("SCHEDULER_OUTBOX_RETENTION_HOURS", 72u64);
         let lease = LeaseConfig::read(&mut env);
         if tick_ms == 0 {
             env.invalid("SCHEDULER_TICK_MS", "must be at least 1");
@@ -59,6 +62,7 @@ impl SchedulerConfig {
                 relay_every: Duration::from_millis(relay_ms),
                 relay_batch,
                 firings_retention: Duration::from_secs(retention_days.max(1) * 86_400),
+                outbox_retention: Duration::from_secs(outbox_hours.max(1) * 3600),
                 lease,
             })
         })

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgConnection;
+use yizhan_common::outbox::{self, NewOutboxJob};
 
 use crate::registry::ScheduledJob;
 use crate::store;
@@ -12,29 +13,39 @@ pub fn idempotency_key(schedule: &str, fire_time: DateTime<Utc>, index: usize) -
 }
 
 /// Claims the firing and writes its jobs to the outbox, all in `conn`'s transaction. Returns
-/// `false` (and writes nothing) when the firing was already enqueued, by this scheduler or
-/// another: PostgreSQL's primary key on the firing decides.
+/// the new outbox ids (to push after commit), or `None` (and writes nothing) when the firing
+/// was already enqueued, by this scheduler or another: PostgreSQL's primary key decides.
 pub async fn enqueue_firing(
     conn: &mut PgConnection,
     schedule: &str,
     fire_time: DateTime<Utc>,
     jobs: &[ScheduledJob],
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<Vec<i64>>> {
     if !store::claim_firing(conn, schedule, fire_time, jobs.len()).await? {
-        return Ok(false);
+        return Ok(None);
     }
+    let mut ids = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
         let key = idempotency_key(schedule, fire_time, index);
-        insert_outbox(conn, &key, fire_time, job).await?;
+        ids.extend(insert_outbox(conn, &key, fire_time, job).await?);
     }
-    Ok(true)
+    Ok(Some(ids))
 }
 
-/// Placeholder until `yizhan_common::outbox` lands on main: then this becomes
-/// `outbox::insert(conn, NewOutboxJob { .. })`.
-async fn insert_outbox(_conn: &mut PgConnection, key: &str, _run_at: DateTime<Utc>, job: &ScheduledJob) -> sqlx::Result<()> {
-    tracing::warn!(job.key = key, job.kind = %job.kind, job.queue = %job.queue, "outbox not wired yet; job not enqueued");
-    Ok(())
+/// Writes one job to the outbox with its idempotency key; an existing key writes nothing, which
+/// only happens if the firing row was deleted (pruned) while its jobs' rows remained.
+async fn insert_outbox(
+    conn: &mut PgConnection,
+    key: &str,
+    run_at: DateTime<Utc>,
+    job: &ScheduledJob,
+) -> sqlx::Result<Option<i64>> {
+    let row = NewOutboxJob::now(job.queue, job.kind.clone(), job.payload.clone()).with_key(key).at(run_at);
+    let id = outbox::insert(conn, row).await?;
+    if id.is_none() {
+        tracing::warn!(job.key = key, "outbox already holds this scheduled job; not written again");
+    }
+    Ok(id)
 }
 
 #[cfg(test)]

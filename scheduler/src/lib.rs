@@ -19,6 +19,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use yizhan_common::jobs::JobSink;
 use yizhan_common::lease::Lease;
 use yizhan_common::metrics::{self as yz_metrics, MetricsServer};
 use yizhan_common::{db, redis_conn, shutdown};
@@ -41,20 +42,44 @@ pub struct App {
     metrics: Option<MetricsServer>,
 }
 
+/// What other crates plug in: the queue to relay the outbox to, and their own upkeep (e.g.
+/// the queue engine's clean-up of finished jobs' data).
+#[derive(Default)]
+pub struct Plugins {
+    /// Without a sink the relay sweep is off (logged at start); firings still land in the outbox.
+    pub sink: Option<Arc<dyn JobSink>>,
+    pub chores: Vec<Arc<dyn Chore>>,
+}
+
 /// Connects the stores, builds the schedules and binds the metrics listener.
-/// `extra_chores` are upkeep tasks owned by other crates (queue clean-up, outbox relay).
-pub async fn build(config: SchedulerConfig, extra_chores: Vec<Arc<dyn Chore>>) -> anyhow::Result<App> {
+pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<App> {
     yizhan_common::time::set_service_tz(config.core.service_tz);
     let pool = db::pool(&config.core)?;
     let redis = redis_conn::connect(&config.core.redis_url, redis_conn::RedisTimeouts::default()).await?;
     let lease = Lease::new(redis, &config.core.redis_prefix, LEADER_LEASE, config.lease);
     let schedules = registry::registry()?;
-    let scheduler = Scheduler::new(pool.clone(), schedules, config.core.service_tz, config.catchup, Arc::new(SystemClock));
-    let mut chores: Vec<Arc<dyn Chore>> = vec![Arc::new(chores::PruneFirings {
-        pool: pool.clone(),
-        retention: chrono::Duration::from_std(config.firings_retention)?,
-    })];
-    chores.extend(extra_chores);
+    let mut scheduler = Scheduler::new(pool.clone(), schedules, config.core.service_tz, config.catchup, Arc::new(SystemClock));
+    let mut chores: Vec<Arc<dyn Chore>> = vec![
+        Arc::new(chores::PruneFirings {
+            pool: pool.clone(),
+            retention: chrono::Duration::from_std(config.firings_retention)?,
+        }),
+        Arc::new(chores::OutboxLag { pool: pool.clone() }),
+        Arc::new(chores::PruneOutbox { pool: pool.clone(), keep: config.outbox_retention }),
+    ];
+    match plugins.sink {
+        Some(sink) => {
+            scheduler = scheduler.with_sink(sink.clone());
+            chores.push(Arc::new(chores::RelaySweep {
+                pool: pool.clone(),
+                sink,
+                batch: config.relay_batch,
+                every: config.relay_every,
+            }));
+        }
+        None => tracing::warn!("no job sink wired: the outbox relay sweep is off"),
+    }
+    chores.extend(plugins.chores);
     let metrics = match config.metrics_addr {
         Some(addr) => {
             let handle = yz_metrics::install()?;

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 use tokio::sync::watch;
+use yizhan_common::jobs::JobSink;
 use yizhan_common::metrics::names;
+use yizhan_common::outbox;
 
 use crate::clock::Clock;
 use crate::enqueue::enqueue_firing;
@@ -29,19 +31,26 @@ pub enum Outcome {
     Skipped,
 }
 
-#[derive(Debug)]
 pub struct Scheduler {
     pool: PgPool,
     schedules: Vec<Schedule>,
     tz: Tz,
     catchup: chrono::Duration,
     clock: Arc<dyn Clock>,
+    sink: Option<Arc<dyn JobSink>>,
 }
 
 impl Scheduler {
     pub fn new(pool: PgPool, schedules: Vec<Schedule>, tz: Tz, catchup: Duration, clock: Arc<dyn Clock>) -> Self {
         let catchup = chrono::Duration::from_std(catchup).unwrap_or(chrono::Duration::MAX);
-        Self { pool, schedules, tz, catchup, clock }
+        Self { pool, schedules, tz, catchup, clock, sink: None }
+    }
+
+    /// Pushes each firing's jobs to `sink` right after its commit (the relay sweep remains the
+    /// safety net if that push fails).
+    pub fn with_sink(mut self, sink: Arc<dyn JobSink>) -> Self {
+        self.sink = Some(sink);
+        self
     }
 
     /// Looks at every schedule once, at the clock's now.
@@ -81,19 +90,18 @@ impl Scheduler {
                 "missed firings older than the catch-up window were skipped"
             );
         }
-        let outcome = match plan.fire {
-            Some(at) => {
-                let jobs = (schedule.jobs)(at);
-                if enqueue_firing(&mut tx, schedule.name, at, &jobs).await? {
-                    Outcome::Enqueued(at)
-                } else {
-                    Outcome::Duplicate(at)
-                }
-            }
-            None => Outcome::Skipped,
+        let (outcome, outbox_ids) = match plan.fire {
+            Some(at) => match enqueue_firing(&mut tx, schedule.name, at, &(schedule.jobs)(at)).await? {
+                Some(ids) => (Outcome::Enqueued(at), ids),
+                None => (Outcome::Duplicate(at), Vec::new()),
+            },
+            None => (Outcome::Skipped, Vec::new()),
         };
         store::advance(&mut tx, schedule.name, handled_up_to).await?;
         tx.commit().await?;
+        if let Some(sink) = &self.sink {
+            outbox::push_now(&self.pool, sink.as_ref(), &outbox_ids).await;
+        }
         self.log_outcome(schedule.name, outcome, plan.coalesced);
         Ok(outcome)
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgPool;
-use yizhan_common::jobs::QueueName;
+use yizhan_common::jobs::{JobEnvelope, JobSink, QueueName};
 use yizhan_scheduler::registry::{Schedule, ScheduledJob};
 use yizhan_scheduler::{ManualClock, Outcome, Scheduler};
 
@@ -38,6 +38,11 @@ async fn tick(s: &Scheduler) -> Outcome {
     }
 }
 
+/// The outbox rows the firings wrote: (idempotency key, run_at).
+async fn outbox_rows(pool: &PgPool) -> Vec<(String, DateTime<Utc>)> {
+    sqlx::query_as("SELECT idempotency_key, run_at FROM outbox ORDER BY id").fetch_all(pool).await.expect("query")
+}
+
 async fn firings(pool: &PgPool) -> Vec<DateTime<Utc>> {
     sqlx::query_scalar("SELECT fire_time FROM scheduler_firings WHERE schedule = 'test_reminders' ORDER BY fire_time")
         .fetch_all(pool)
@@ -65,6 +70,16 @@ async fn two_schedulers_enqueue_each_firing_once(pool: PgPool) {
         expected.push(fire);
     }
     assert_eq!(firings(&pool).await, expected);
+    let keys: Vec<String> = outbox_rows(&pool).await.into_iter().map(|(key, _)| key).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "schedule:test_reminders:2026-11-23T12:00:00Z:0",
+            "schedule:test_reminders:2026-11-24T12:00:00Z:0",
+            "schedule:test_reminders:2026-11-25T12:00:00Z:0",
+        ],
+        "one outbox job per firing"
+    );
 }
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
@@ -79,6 +94,9 @@ async fn a_firing_missed_during_a_short_outage_is_caught_up_once(pool: PgPool) {
     assert_eq!(tick(&restarted).await, Outcome::Idle);
     assert_eq!(tick(&scheduler(&pool, &clock, SHANGHAI, 3600)).await, Outcome::Idle);
     assert_eq!(firings(&pool).await, vec![utc("2026-11-23T12:00:00Z")]);
+    let rows = outbox_rows(&pool).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, utc("2026-11-23T12:00:00Z"), "the caught-up job is due at once");
 }
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
@@ -89,6 +107,7 @@ async fn a_firing_outside_the_catchup_window_is_skipped(pool: PgPool) {
     let restarted = scheduler(&pool, &clock, SHANGHAI, 3600);
     assert_eq!(tick(&restarted).await, Outcome::Skipped);
     assert_eq!(firings(&pool).await, Vec::<DateTime<Utc>>::new());
+    assert!(outbox_rows(&pool).await.is_empty());
     clock.set(utc("2026-11-24T12:00:00.010Z")); // the next evening fires as usual
     assert_eq!(tick(&restarted).await, Outcome::Enqueued(utc("2026-11-24T12:00:00Z")));
 }
@@ -104,4 +123,36 @@ async fn twenty_hundred_means_the_service_time_zone(pool: PgPool) {
     assert_eq!(tick(&shanghai).await, Outcome::Enqueued(utc("2026-11-23T12:00:00Z")));
     let wake = shanghai.next_wake(Duration::from_secs(86_400 * 2));
     assert_eq!(wake, Duration::from_secs(86_400), "the next firing is tomorrow at 20:00");
+}
+
+/// Records what was pushed, like the Redis queue would.
+#[derive(Default)]
+struct MemorySink(std::sync::Mutex<Vec<JobEnvelope>>);
+
+#[async_trait::async_trait]
+impl JobSink for MemorySink {
+    async fn push_many(&self, envelopes: &[JobEnvelope]) -> anyhow::Result<()> {
+        self.0.lock().expect("lock").extend_from_slice(envelopes);
+        Ok(())
+    }
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_firing_is_pushed_right_after_its_commit(pool: PgPool) {
+    let clock = ManualClock::new(utc("2026-11-23T11:59:00Z"));
+    let sink = Arc::new(MemorySink::default());
+    let s = scheduler(&pool, &clock, SHANGHAI, 3600).with_sink(sink.clone());
+    assert_eq!(tick(&s).await, Outcome::Started);
+    clock.set(utc("2026-11-23T12:00:00.002Z"));
+    assert_eq!(tick(&s).await, Outcome::Enqueued(utc("2026-11-23T12:00:00Z")));
+    let pushed = sink.0.lock().expect("lock").clone();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].kind, "test_reminder");
+    assert_eq!(pushed[0].queue, QueueName::Default);
+    assert_eq!(pushed[0].payload, json!({ "fire_time": "2026-11-23T12:00:00Z" }));
+    let unpushed: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(unpushed, 0);
 }

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use sqlx::PgPool;
 use tokio::sync::watch;
-
-use crate::store;
 use yizhan_common::metrics::names;
+
+mod firings;
+mod outbox;
+
+pub use firings::PruneFirings;
+pub use outbox::{OutboxLag, PruneOutbox, RelaySweep};
 
 #[async_trait::async_trait]
 pub trait Chore: Send + Sync {
@@ -32,32 +34,5 @@ pub async fn run_chore(chore: Arc<dyn Chore>, mut stop: watch::Receiver<bool>) {
             metrics::counter!(names::SCHEDULER_ERRORS, "task" => chore.name()).increment(1);
             tracing::warn!(chore.name = chore.name(), error = format!("{err:#}"), "chore failed");
         }
-    }
-}
-
-/// Deletes firing records older than the retention.
-#[derive(Debug)]
-pub struct PruneFirings {
-    pub pool: PgPool,
-    pub retention: chrono::Duration,
-}
-
-#[async_trait::async_trait]
-impl Chore for PruneFirings {
-    fn name(&self) -> &'static str {
-        "prune_firings"
-    }
-
-    fn every(&self) -> Duration {
-        Duration::from_secs(3600)
-    }
-
-    async fn run_once(&self) -> anyhow::Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        let pruned = store::prune_firings(&mut conn, Utc::now() - self.retention).await?;
-        if pruned > 0 {
-            tracing::info!(firings.pruned = pruned, "old firing records pruned");
-        }
-        Ok(())
     }
 }
