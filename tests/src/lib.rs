@@ -1,6 +1,9 @@
 //! Shared helpers for whole-system tests: the built binaries, a fresh database per test, and
 //! child processes that are stopped (SIGTERM, then SIGKILL) when dropped.
 
+pub mod lines;
+pub mod redis_keys;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};

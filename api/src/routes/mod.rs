@@ -4,6 +4,7 @@ mod admin_users;
 mod auth;
 mod current_user;
 mod health;
+mod metrics;
 mod views;
 
 use axum::extract::DefaultBodyLimit;
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::show))
         .route("/auth/get-token/", post(auth::get_token))
         .route("/auth/wechat-auth/", delete(auth::logout))
         .route("/current-user/", get(current_user::show))
