@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
+use yizhan_common::subscribe::TemplateConfig;
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -18,6 +19,9 @@ pub struct ApiConfig {
     pub login_max_failures: u32,
     /// `LOGIN_FAILURE_WINDOW_SECS`: how long failures count and a throttle lasts (default 900).
     pub login_failure_window: Duration,
+    /// `SUBSCRIBE_TEMPLATE_<KIND>`, `SUBSCRIBE_FIELDS_<KIND>`, `SUBSCRIBE_PAGE`: subscribe-message
+    /// templates per message kind (see the README).
+    pub templates: TemplateConfig,
 }
 
 impl ApiConfig {
@@ -30,6 +34,7 @@ impl ApiConfig {
         let token_ttl_hours = env.optional("TOKEN_TTL_HOURS", 720u64);
         let login_max_failures = env.optional("LOGIN_MAX_FAILURES", 5u32);
         let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
+        let templates = TemplateConfig::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -44,6 +49,7 @@ impl ApiConfig {
                 token_ttl: Duration::from_secs(token_ttl_hours * 3600),
                 login_max_failures: login_max_failures.max(1),
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
+                templates,
             })
         })
     }

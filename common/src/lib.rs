@@ -14,5 +14,8 @@ pub mod lease;
 pub mod metrics;
 pub mod outbox;
 pub mod ratelimit;
+pub mod hospital;
+pub mod subscribe;
+pub mod follow;
 #[cfg(test)]
 mod test_redis;

@@ -22,6 +22,11 @@ pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&service_tz()).fixed_offset()
 }
 
+/// Today's date in the service time zone.
+pub fn today() -> chrono::NaiveDate {
+    local(Utc::now()).date_naive()
+}
+
 /// Serde helper: `#[serde(serialize_with = "time::serialize_local")]` on a `DateTime<Utc>` field.
 pub fn serialize_local<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&local(*at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))

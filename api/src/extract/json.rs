@@ -154,7 +154,7 @@ mod tests {
     fn missing_field_is_named_and_required() {
         let err = parse::<Booking>(b"{}").expect_err("must fail");
         assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(format!("{err:?}").contains("scheduleId"), true);
+        assert!(format!("{err:?}").contains("scheduleId"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 mod auth;
 mod json;
 mod pagination;
+mod params;
 
 pub use auth::{AdminOnly, AuthUser, Authorized, RoleSet};
 pub use json::{ApiJson, OptionalJson};
+pub use params::{ApiPath, ApiQuery};
 pub use pagination::{Page, Pagination, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};

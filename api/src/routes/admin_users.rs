@@ -1,6 +1,6 @@
 //! Admin management of users: `POST /admin/users`, `GET /admin/users`, `PATCH /admin/users/{id}`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use secrecy::{ExposeSecret, SecretString};
@@ -10,7 +10,7 @@ use yizhan_common::users::{self, NewUser, Role, UserPatch};
 
 use super::views::UserView;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::extract::{AdminOnly, ApiJson, Authorized, Page, Pagination};
+use crate::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -61,7 +61,7 @@ pub async fn list(
     State(state): State<AppState>,
     _admin: Authorized<AdminOnly>,
     page: Pagination,
-    Query(filter): Query<ListFilter>,
+    ApiQuery(filter): ApiQuery<ListFilter>,
 ) -> ApiResult<Json<Page<UserView>>> {
     let role = match filter.role.as_deref().filter(|r| !r.is_empty()) {
         Some(raw) => Some(raw.parse::<Role>().map_err(|e| ApiError::field("role", e))?),
@@ -93,7 +93,7 @@ fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Stri
 pub async fn update(
     State(state): State<AppState>,
     admin: Authorized<AdminOnly>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PatchUser>,
 ) -> ApiResult<Json<UserView>> {
     let mut errors = FieldErrors::new();

@@ -3,7 +3,9 @@
 mod admin_users;
 mod auth;
 mod current_user;
+mod follow;
 mod health;
+mod hospital;
 mod metrics;
 mod views;
 
@@ -28,7 +30,9 @@ pub fn router(state: AppState) -> Router {
         .route("/current-user/", get(current_user::show))
         .route("/current-user/meta/", get(current_user::meta))
         .route("/admin/users", post(admin_users::create).get(admin_users::list))
-        .route("/admin/users/{id}", patch(admin_users::update));
+        .route("/admin/users/{id}", patch(admin_users::update))
+        .merge(hospital::routes())
+        .merge(follow::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -38,6 +38,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         token_ttl: Duration::from_secs(3600),
         login_max_failures: 3,
         login_failure_window: Duration::from_secs(60),
+        templates: yizhan_common::subscribe::TemplateConfig::defaults(),
     }
 }
 

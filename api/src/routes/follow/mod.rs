@@ -1,0 +1,19 @@
+//! Seed 000: department QR codes, followers and keyword replies for the Official Account.
+
+mod followers;
+mod keywords;
+mod qrcodes;
+
+use axum::routing::{delete, get, patch};
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/nurses/msg/wx/qrcode-list", get(qrcodes::list))
+        .route("/api/admin/nurses/msg/wx/departments/{id}/followers", get(followers::list))
+        .route("/api/admin/nurses/msg/wx/keywords", get(keywords::list).post(keywords::create))
+        .route("/api/admin/nurses/msg/wx/keywords/{id}", delete(keywords::remove))
+        .route("/admin/departments/{id}", patch(qrcodes::update_department))
+}

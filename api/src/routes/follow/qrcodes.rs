@@ -1,0 +1,68 @@
+//! `GET /api/admin/nurses/msg/wx/qrcode-list` (seed 000 §3) and the department's welcome settings.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use yizhan_common::follow::qrcodes;
+
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized, Pagination};
+use crate::state::AppState;
+
+/// The seed's shape, with `count`/`page`/`pageSize` beside it for long lists.
+pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, page: Pagination) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.acquire().await?;
+    let (rows, total) = qrcodes::list(&mut conn, page.limit(), page.offset()).await?;
+    let departments: Vec<Value> = rows
+        .into_iter()
+        .map(|d| json!({"id": d.department_id, "name": d.name, "qrcodeUrl": d.image_url.filter(|_| d.status.as_deref() == Some("ready"))}))
+        .collect();
+    Ok(Json(json!({
+        "result": {"success": true},
+        "department": departments,
+        "count": total,
+        "page": page.page,
+        "pageSize": page.page_size,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DepartmentPatch {
+    name: Option<String>,
+    welcome_text: Option<String>,
+    page_url: Option<String>,
+}
+
+/// `PATCH /admin/departments/{id}`: name, welcome text (`{name}` is replaced) and page link.
+pub async fn update_department(
+    State(state): State<AppState>,
+    _: Authorized<AdminOnly>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<DepartmentPatch>,
+) -> ApiResult<Json<Value>> {
+    let mut errors = FieldErrors::new();
+    if let Some(name) = &b.name {
+        errors.text("name", name, 100);
+    }
+    errors.optional_text("welcomeText", b.welcome_text.as_deref(), 600);
+    errors.optional_text("pageUrl", b.page_url.as_deref(), 500);
+    let url_ok = b.page_url.as_deref().is_none_or(|u| u.is_empty() || u.starts_with("https://") || u.starts_with("http://"));
+    errors.check(!url_ok, "pageUrl", "must be an http(s) URL");
+    errors.finish()?;
+    let row: Option<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "UPDATE departments SET name = COALESCE($2, name),
+                welcome_text = CASE WHEN $3::TEXT IS NULL THEN welcome_text ELSE NULLIF($3, '') END,
+                page_url = CASE WHEN $4::TEXT IS NULL THEN page_url ELSE NULLIF($4, '') END
+          WHERE id = $1 RETURNING id, name, welcome_text, page_url",
+    )
+    .bind(id)
+    .bind(b.name.as_deref().map(str::trim))
+    .bind(&b.welcome_text)
+    .bind(&b.page_url)
+    .fetch_optional(&state.db)
+    .await?;
+    let (id, name, welcome, url) = row.ok_or_else(|| ApiError::not_found("department"))?;
+    Ok(Json(json!({"id": id, "name": name, "welcomeText": welcome, "pageUrl": url})))
+}

@@ -1,0 +1,140 @@
+//! The seed's appointment routes (book, reschedule, cancel) and the patient's own views.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgConnection;
+use yizhan_common::hospital::booking;
+use yizhan_common::hospital::waitlist;
+use yizhan_common::hospital::{catalog, patients, yuan, HospitalError};
+use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
+use yizhan_common::time;
+
+use super::subscribe::Enqueued;
+use super::{views, PatientRole};
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::extract::{ApiJson, ApiPath, Authorized, OptionalJson, Page, Pagination};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookBody {
+    schedule_id: i64,
+    patient_id: i64,
+    hospital_id: Option<i64>,
+    department_id: Option<i64>,
+    #[serde(default)]
+    symptoms: String,
+    #[serde(flatten)]
+    subscribe: SubscribeInput,
+}
+
+pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<BookBody>) -> ApiResult<Json<Value>> {
+    let mut errors = FieldErrors::new();
+    errors.optional_text("symptoms", Some(&b.symptoms), 500);
+    errors.finish()?;
+    let user_id = auth.user().id;
+    let mut tx = state.db.begin().await?;
+    check_patient(&mut tx, user_id, b.patient_id).await?;
+    check_schedule_matches(&mut tx, b.schedule_id, b.hospital_id, b.department_id).await?;
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, b.symptoms.trim(), time::today()).await?;
+    let mut jobs = Enqueued::default();
+    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
+    tx.commit().await?;
+    state.push_jobs(&jobs.0).await;
+    tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
+    Ok(Json(views::booked(&appointment)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RescheduleBody {
+    schedule_id: i64,
+    #[serde(flatten)]
+    subscribe: SubscribeInput,
+}
+
+pub async fn reschedule(
+    State(state): State<AppState>,
+    auth: Authorized<PatientRole>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<RescheduleBody>,
+) -> ApiResult<Json<Value>> {
+    let user_id = auth.user().id;
+    let today = time::today();
+    let mut tx = state.db.begin().await?;
+    let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, today).await?;
+    let mut jobs = Enqueued::default();
+    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
+    jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
+    promote_freed(&mut tx, &state, &mut jobs, freed).await?;
+    tx.commit().await?;
+    state.push_jobs(&jobs.0).await;
+    tracing::info!(appointment.id = id, schedule.id = b.schedule_id, "appointment rescheduled");
+    Ok(Json(views::rescheduled(&moved)))
+}
+
+/// `DELETE /patient/appointments/{id}` with an optional JSON body (and its POST `/cancel` alias).
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: Authorized<PatientRole>,
+    ApiPath(id): ApiPath<i64>,
+    OptionalJson(body): OptionalJson<SubscribeInput>,
+) -> ApiResult<Json<Value>> {
+    let user_id = auth.user().id;
+    let mut tx = state.db.begin().await?;
+    let cancelled = booking::cancel(&mut tx, user_id, id).await?;
+    let mut jobs = Enqueued::default();
+    jobs.subscribe_fields(&mut tx, user_id, &body.unwrap_or_default()).await?;
+    jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
+    promote_freed(&mut tx, &state, &mut jobs, cancelled.schedule_id).await?;
+    tx.commit().await?;
+    state.push_jobs(&jobs.0).await;
+    tracing::info!(appointment.id = id, "appointment cancelled");
+    let refund = if cancelled.payment_status == "paid" { yuan(cancelled.pay_amount_cents) } else { 0.0 };
+    Ok(Json(json!({ "success": true, "refundAmount": refund })))
+}
+
+pub async fn show(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.acquire().await?;
+    let appointment = booking::find_owned(&mut conn, auth.user().id, id).await?.ok_or_else(|| ApiError::not_found("appointment"))?;
+    Ok(Json(views::detail(&appointment)))
+}
+
+pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, page: Pagination) -> ApiResult<Json<Page<Value>>> {
+    let mut conn = state.db.acquire().await?;
+    let (rows, total) = booking::list_owned(&mut conn, auth.user().id, page.limit(), page.offset()).await?;
+    Ok(Json(Page::new(rows.iter().map(views::detail).collect(), total, page)))
+}
+
+/// Gives a freed place to the waitlist and plans the promoted messages.
+async fn promote_freed(conn: &mut PgConnection, state: &AppState, jobs: &mut Enqueued, schedule_id: i64) -> ApiResult<()> {
+    for p in waitlist::promote(conn, schedule_id, time::today()).await? {
+        tracing::info!(waitlist.id = p.entry_id, appointment.id = p.appointment_id, "waitlist entry promoted");
+        jobs.message(conn, state, MessageKind::WaitlistPromoted, p.user_id, SendTarget::Appointment(p.appointment_id), "promoted")
+            .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn check_patient(conn: &mut PgConnection, user_id: i64, patient_id: i64) -> ApiResult<()> {
+    match patients::owned(conn, user_id, patient_id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::field("patientId", "is not one of your patients")),
+    }
+}
+
+async fn check_schedule_matches(conn: &mut PgConnection, id: i64, hospital: Option<i64>, department: Option<i64>) -> ApiResult<()> {
+    let schedule = catalog::schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    if hospital.is_some_and(|h| h != schedule.hospital_id) {
+        return Err(ApiError::field("hospitalId", "does not match the schedule"));
+    }
+    if department.is_some_and(|d| d != schedule.department_id) {
+        return Err(ApiError::field("departmentId", "does not match the schedule"));
+    }
+    Ok(())
+}
+

@@ -1,0 +1,23 @@
+//! Hospital refusals as API errors.
+
+use yizhan_common::hospital::HospitalError;
+
+use crate::error::ApiError;
+
+impl From<HospitalError> for ApiError {
+    fn from(err: HospitalError) -> Self {
+        let message = err.to_string();
+        match err {
+            HospitalError::NotFound(what) => ApiError::not_found(what),
+            HospitalError::Invalid { field, message } => ApiError::field(field, message),
+            HospitalError::ScheduleFull => ApiError::conflict("schedule_full", message),
+            HospitalError::ScheduleAvailable => ApiError::conflict("schedule_available", message),
+            HospitalError::ScheduleClosed => ApiError::conflict("schedule_closed", message),
+            HospitalError::AlreadyBooked => ApiError::conflict("already_booked", message),
+            HospitalError::AlreadyWaiting => ApiError::conflict("already_waiting", message),
+            HospitalError::AlreadyCancelled => ApiError::conflict("already_cancelled", message),
+            HospitalError::SameSchedule => ApiError::conflict("same_schedule", message),
+            HospitalError::Db(db) => db.into(),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `POST /patient/patients {"name","phone"}` → `{"id"}` and `GET /patient/patients`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use yizhan_common::hospital::patients::{self, MAX_PER_USER};
+
+use super::PatientRole;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::extract::{ApiJson, Authorized};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct NewPatient {
+    name: String,
+    phone: String,
+}
+
+pub async fn create(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<NewPatient>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut errors = FieldErrors::new();
+    errors.text("name", &b.name, 50);
+    let phone = b.phone.trim();
+    let phone_ok = (5..=20).contains(&phone.len()) && phone.chars().all(|c| c.is_ascii_digit() || c == '+' || c == '-');
+    errors.check(!phone_ok, "phone", "must be a phone number of 5 to 20 digits");
+    errors.finish()?;
+    let mut conn = state.db.acquire().await?;
+    let id = patients::create(&mut conn, auth.user().id, b.name.trim(), phone)
+        .await?
+        .ok_or_else(|| ApiError::conflict("too_many_patients", format!("at most {MAX_PER_USER} patients per account")))?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+pub async fn list(State(state): State<AppState>, auth: Authorized<PatientRole>) -> ApiResult<Json<Value>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = patients::list(&mut conn, auth.user().id).await?;
+    let rows: Vec<Value> = rows.into_iter().map(|p| json!({"id": p.id, "name": p.name, "phone": p.phone})).collect();
+    Ok(Json(json!({ "count": rows.len(), "results": rows })))
+}

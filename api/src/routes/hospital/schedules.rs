@@ -1,0 +1,39 @@
+//! `GET /patient/schedules?departmentId=5&date=2026-12-01`: schedules with their remaining places.
+
+use axum::extract::State;
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use yizhan_common::hospital::catalog::{self, ScheduleFilter};
+use yizhan_common::time;
+
+use super::views::ScheduleView;
+use super::PatientRole;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, Authorized, Page, Pagination};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    hospital_id: Option<i64>,
+    department_id: Option<i64>,
+    date: Option<NaiveDate>,
+}
+
+pub async fn available(
+    State(state): State<AppState>,
+    _: Authorized<PatientRole>,
+    page: Pagination,
+    ApiQuery(f): ApiQuery<Filter>,
+) -> ApiResult<Json<Page<ScheduleView>>> {
+    let filter = ScheduleFilter {
+        hospital_id: f.hospital_id,
+        department_id: f.department_id,
+        date: f.date,
+        from_date: Some(time::today()),
+    };
+    let mut conn = state.db.acquire().await?;
+    let (rows, total) = catalog::list_schedules(&mut conn, &filter, page.limit(), page.offset()).await?;
+    Ok(Json(Page::new(rows.into_iter().map(ScheduleView::from).collect(), total, page)))
+}

@@ -1,0 +1,79 @@
+//! Seed 000's admin side: the QR-code list shape, followers per department, keyword rules.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use sqlx::PgPool;
+use support::{assert_error, TestApp};
+use yizhan_common::follow::followers::{self, Source};
+use yizhan_common::follow::keywords;
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn qrcode_list_keeps_the_seed_shape(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = app.user_token("root", &[]).await;
+    let (_, d) = app.post("/admin/departments", Some(&admin), json!({"name": "309脊柱"})).await;
+    let id = d["id"].as_i64().expect("id");
+    sqlx::query("INSERT INTO department_qrcodes (department_id, scene_id, status, image_url) VALUES ($1, $1, 'ready', 'https://img/q.jpg')")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .expect("code");
+    let (status, v) = app.get("/api/admin/nurses/msg/wx/qrcode-list", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["result"], json!({"success": true}));
+    assert_eq!(v["department"], json!([{"id": id, "name": "309脊柱", "qrcodeUrl": "https://img/q.jpg"}]));
+    assert_eq!(v["count"], 1);
+
+    let (status, v) = app.send(Method::PATCH, &format!("/admin/departments/{id}"), Some(&admin), Some(json!({"welcomeText": "欢迎来到{name}", "pageUrl": "https://h.example/d"}))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["welcomeText"], "欢迎来到{name}");
+    let (status, err) = app.send(Method::PATCH, "/admin/departments/99999", Some(&admin), Some(json!({"name": "x"}))).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn followers_are_listed_per_department_and_rebound_by_a_scan(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = app.user_token("root", &[]).await;
+    let (_, a) = app.post("/admin/departments", Some(&admin), json!({"name": "骨科"})).await;
+    let (_, b) = app.post("/admin/departments", Some(&admin), json!({"name": "眼科"})).await;
+    let (a, b) = (a["id"].as_i64().expect("id"), b["id"].as_i64().expect("id"));
+    let mut conn = pool.acquire().await.expect("conn");
+    followers::bind(&mut conn, "wxmp", "oFollower1", Some(a), Source::QrCode).await.expect("bind");
+    followers::bind(&mut conn, "wxmp", "oFollower1", Some(a), Source::QrCode).await.expect("twice is once");
+    followers::bind(&mut conn, "wxmp", "oFollower2", Some(a), Source::QrCode).await.expect("bind");
+    followers::bind(&mut conn, "wxmp", "oFollower2", Some(b), Source::Scan).await.expect("rebind");
+    followers::unfollow(&mut conn, "wxmp", "oFollower1").await.expect("gone");
+
+    let (status, v) = app.get(&format!("/api/admin/nurses/msg/wx/departments/{a}/followers"), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["count"], 1);
+    assert_eq!(v["results"][0]["openid"], "oFollower1");
+    assert_eq!(v["results"][0]["status"], "gone");
+    let (_, v) = app.get(&format!("/api/admin/nurses/msg/wx/departments/{b}/followers"), Some(&admin)).await;
+    assert_eq!((v["count"].clone(), v["results"][0]["source"].clone()), (json!(1), json!("scan")));
+    let (status, err) = app.get("/api/admin/nurses/msg/wx/departments/424242/followers", Some(&admin)).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn keyword_rules_are_managed_and_matched(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = app.user_token("root", &[]).await;
+    let (status, v) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "挂号", "replyText": "请在小程序挂号"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    let (status, err) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "", "matchKind": "regex", "replyText": "x"})).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(err["fields"]["pattern"].is_string() && err["fields"]["matchKind"].is_string());
+    let mut conn = pool.acquire().await.expect("conn");
+    let reply = keywords::find_reply(&mut conn, "我要挂号").await.expect("match").expect("a rule");
+    assert_eq!(reply.reply_text, "请在小程序挂号");
+    let (_, list) = app.get("/api/admin/nurses/msg/wx/keywords", Some(&admin)).await;
+    assert_eq!(list["count"], 1);
+    let (status, _) = app.send(Method::DELETE, &format!("/api/admin/nurses/msg/wx/keywords/{id}"), Some(&admin), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(keywords::find_reply(&mut conn, "我要挂号").await.expect("match").is_none());
+}

@@ -1,0 +1,283 @@
+//! Seed 001: catalogue, patients, booking with capacity under concurrency, waitlist promotion,
+//! reschedule, cancel, and the subscribe fields recorded with each business change.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::{assert_error, TestApp};
+
+struct Clinic {
+    admin: String,
+    hospital: i64,
+    department: i64,
+}
+
+async fn clinic(app: &TestApp) -> Clinic {
+    let admin = app.user_token("root", &[]).await;
+    let (s, h) = app.post("/admin/hospitals", Some(&admin), json!({"name": "北交大校医院"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{h}");
+    let hospital = h["id"].as_i64().expect("id");
+    let (s, d) = app.post("/admin/departments", Some(&admin), json!({"hospitalId": hospital, "name": "内科"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    Clinic { admin, hospital, department: d["id"].as_i64().expect("id") }
+}
+
+fn future_date() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string()
+}
+
+async fn schedule(app: &TestApp, c: &Clinic, period: &str, capacity: i64) -> i64 {
+    let body = json!({"hospitalId": c.hospital, "departmentId": c.department, "date": future_date(), "period": period,
+                      "startTime": "08:00", "endTime": "12:00", "capacity": capacity, "fee": 10.0});
+    let (s, v) = app.post("/admin/schedules", Some(&c.admin), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+async fn patient(app: &TestApp, token: &str, name: &str) -> i64 {
+    let (s, v) = app.post("/patient/patients", Some(token), json!({"name": name, "phone": "13812345678"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+async fn book(app: &TestApp, token: &str, schedule: i64, patient: i64, extra: Value) -> (StatusCode, Value) {
+    let mut body = json!({"scheduleId": schedule, "patientId": patient, "symptoms": "头痛"});
+    if let (Some(b), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        b.extend(extra);
+    }
+    app.post("/patient/appointments", Some(token), body).await
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().expect("object").keys().cloned().collect()
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn booking_answers_the_seed_shape_once_per_patient(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 50).await;
+    let user = app.user_token("zhang", &["patient"]).await;
+    let p = patient(&app, &user, "张三").await;
+    let (status, v) = book(&app, &user, s, p, json!({"hospitalId": c.hospital, "departmentId": c.department})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let want: BTreeSet<String> = ["id", "orderNo", "appointmentDate", "appointmentTime", "queueNumber", "payAmount", "needPay", "status", "paymentStatus"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(keys(&v), want);
+    assert!(v["orderNo"].as_str().expect("orderNo").starts_with("AP"));
+    assert_eq!(v["orderNo"].as_str().expect("orderNo").len(), "AP20231216001".len());
+    assert_eq!(v["appointmentTime"], "上午 08:00-12:00");
+    assert_eq!(v["appointmentDate"], future_date());
+    assert_eq!((v["queueNumber"].clone(), v["payAmount"].clone(), v["needPay"].clone()), (json!(1), json!(10.0), json!(true)));
+    assert_eq!((v["status"].clone(), v["paymentStatus"].clone()), (json!("pending"), json!("pending")));
+
+    let (status, err) = book(&app, &user, s, p, json!({})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "already_booked");
+    let (status, err) = book(&app, &user, s, p, json!({"departmentId": c.department + 99})).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    let (_, schedules) = app.get(&format!("/patient/schedules?departmentId={}", c.department), Some(&user)).await;
+    assert_eq!(schedules["results"][0]["remaining"], 49);
+    let (_, mine) = app.get("/patient/appointments", Some(&user)).await;
+    assert_eq!(mine["count"], 1);
+    assert_eq!(mine["results"][0]["patientId"], p);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn patients_act_only_on_their_own(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 5).await;
+    let alice = app.user_token("alice", &["patient"]).await;
+    let bob = app.user_token("bob", &["patient"]).await;
+    let alices = patient(&app, &alice, "Alice").await;
+    let (status, err) = book(&app, &bob, s, alices, json!({})).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(err["fields"]["patientId"], "is not one of your patients");
+    let (_, v) = book(&app, &alice, s, alices, json!({})).await;
+    let id = v["id"].as_i64().expect("id");
+    let (status, err) = app.get(&format!("/patient/appointments/{id}"), Some(&bob)).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+    let (status, err) = app.send(Method::DELETE, &format!("/patient/appointments/{id}"), Some(&bob), None).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+    let (status, err) = app.get("/patient/appointments", Some(&c.admin)).await;
+    assert_error(status, &err, StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn two_hundred_simultaneous_bookings_fill_fifty_places_exactly(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "下午", 50).await;
+    let user = app.user_token("crowd", &["patient"]).await;
+    let (_, me) = app.get("/current-user/", Some(&user)).await;
+    let patients: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO patients (user_id, name, phone) SELECT $1, 'p' || g, '13800000000' FROM generate_series(1, 200) g RETURNING id",
+    )
+    .bind(me["id"].as_i64().expect("id"))
+    .fetch_all(&pool)
+    .await
+    .expect("patients");
+    let app = std::sync::Arc::new(app);
+    let tasks: Vec<_> = patients
+        .into_iter()
+        .map(|p| {
+            let (app, user) = (app.clone(), user.clone());
+            tokio::spawn(async move { book(&app, &user, s, p, json!({})).await })
+        })
+        .collect();
+    let (mut ok, mut full, mut queue_numbers) = (0, 0, BTreeSet::new());
+    for task in tasks {
+        let (status, v) = task.await.expect("task");
+        match status {
+            StatusCode::OK => {
+                ok += 1;
+                queue_numbers.insert(v["queueNumber"].as_i64().expect("number"));
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(v["error"]["code"], "schedule_full", "{v}");
+                full += 1;
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!((ok, full), (50, 150));
+    assert_eq!(queue_numbers, (1..=50).collect::<BTreeSet<i64>>());
+    let (booked, rows): (i32, i64) = sqlx::query_as(
+        "SELECT s.booked, (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id) FROM schedules s WHERE s.id = $1",
+    )
+    .bind(s)
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!((booked, rows), (50, 50));
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_cancel_promotes_the_first_waiting_patient(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 1).await;
+    let first = app.user_token("first", &["patient"]).await;
+    let waiter = app.user_token("waiter", &["patient"]).await;
+    let (fp, wp1, wp2) = (patient(&app, &first, "F").await, patient(&app, &waiter, "W1").await, patient(&app, &waiter, "W2").await);
+
+    let (status, err) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp1})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_available");
+    let (_, booked) = book(&app, &first, s, fp, json!({})).await;
+    let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp1, "subscribeScene": "waitlist"})).await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    let want: BTreeSet<String> = ["id", "scheduleId", "queueNumber", "status", "createdAt"].into_iter().map(String::from).collect();
+    assert_eq!(keys(&w), want);
+    assert_eq!((w["queueNumber"].clone(), w["status"].clone()), (json!(1), json!("waiting")));
+    let (_, w2) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp2})).await;
+    assert_eq!(w2["queueNumber"], 2);
+    let (status, err) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp1})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "already_waiting");
+
+    // DELETE without a body, as most clients send it.
+    let id = booked["id"].as_i64().expect("id");
+    let (status, v) = app.send(Method::DELETE, &format!("/patient/appointments/{id}"), Some(&first), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"success": true, "refundAmount": 0.0}));
+    let (status, err) = app.post(&format!("/patient/appointments/{id}/cancel"), Some(&first), json!({})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "already_cancelled");
+
+    let statuses: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT patient_id, status, appointment_id FROM waitlist_entries ORDER BY queue_number")
+            .fetch_all(&pool)
+            .await
+            .expect("entries");
+    assert_eq!(statuses[0].0, wp1);
+    assert_eq!(statuses[0].1, "promoted");
+    assert_eq!(statuses[1].1, "waiting");
+    let (_, mine) = app.get("/patient/appointments", Some(&waiter)).await;
+    assert_eq!(mine["count"], 1);
+    assert_eq!(mine["results"][0]["id"], statuses[0].2.expect("appointment"));
+    let booked: i32 = sqlx::query_scalar("SELECT booked FROM schedules WHERE id = $1").bind(s).fetch_one(&pool).await.expect("booked");
+    assert_eq!(booked, 1);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn reschedule_moves_the_place_and_answers_the_seed_shape(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let (am, pm) = (schedule(&app, &c, "上午", 3).await, schedule(&app, &c, "下午", 3).await);
+    let user = app.user_token("li", &["patient"]).await;
+    let p = patient(&app, &user, "李四").await;
+    let (_, booked) = book(&app, &user, am, p, json!({})).await;
+    let id = booked["id"].as_i64().expect("id");
+    let (status, v) = app
+        .send(Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(&user), Some(json!({"scheduleId": pm, "subscribeScene": "reschedule"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let want: BTreeSet<String> = ["id", "orderNo", "appointmentDate", "appointmentTime", "queueNumber", "status"].into_iter().map(String::from).collect();
+    assert_eq!(keys(&v), want);
+    assert_eq!(v["orderNo"], booked["orderNo"]);
+    assert_eq!(v["appointmentTime"], "下午 08:00-12:00");
+    let counts: Vec<i32> = sqlx::query_scalar("SELECT booked FROM schedules ORDER BY id").fetch_all(&pool).await.expect("counts");
+    assert_eq!(counts, vec![0, 1]);
+    let (status, err) = app
+        .send(Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(&user), Some(json!({"scheduleId": pm})))
+        .await;
+    assert_error(status, &err, StatusCode::CONFLICT, "same_schedule");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn subscribe_fields_record_grants_and_plan_one_send(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 5).await;
+    let user = app.user_token("wang", &["patient"]).await;
+    let (p1, p2, p3) = (patient(&app, &user, "王五").await, patient(&app, &user, "赵六").await, patient(&app, &user, "钱七").await);
+
+    let accepted = json!({"wxCode": "071aBcDe1f23g4", "subscribeAuthResult": {"模板ID1": "accept", "模板ID2": "accept"}, "subscribeScene": "appointment"});
+    let (status, v) = book(&app, &user, s, p1, accepted).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let sends: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT kind, template_id, appointment_id FROM subscribe_sends").fetch_all(&pool).await.expect("sends");
+    assert_eq!(sends, vec![("appointment_success".into(), "模板ID1".into(), Some(v["id"].as_i64().expect("id")))]);
+    let jobs: Vec<(String, String)> = sqlx::query_as("SELECT queue, kind FROM outbox ORDER BY id").fetch_all(&pool).await.expect("outbox");
+    assert_eq!(jobs, vec![("wechat".into(), "exchange_wx_code".into()), ("wechat".into(), "send_subscribe_message".into())]);
+    let unspent: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_grants WHERE spent_at IS NULL AND decision = 'accept'")
+        .fetch_one(&pool)
+        .await
+        .expect("grants");
+    assert_eq!(unspent, 1, "the reminder grant (模板ID2) stays for the 20:00 reminder");
+
+    // A rejection is recorded and sends nothing; malformed fields are ignored; both still book.
+    let (status, _) = book(&app, &user, s, p2, json!({"subscribeAuthResult": {"模板ID1": "reject"}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = book(&app, &user, s, p3, json!({"wxCode": 12, "subscribeAuthResult": "yes", "subscribeScene": []})).await;
+    assert_eq!(status, StatusCode::OK);
+    let sends: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_sends").fetch_one(&pool).await.expect("sends");
+    assert_eq!(sends, 1);
+    let rejects: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_grants WHERE decision = 'reject'").fetch_one(&pool).await.expect("n");
+    assert_eq!(rejects, 1);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn bad_schedules_are_refused_and_write_nothing(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let bad = json!({"hospitalId": c.hospital, "departmentId": c.department, "date": "2026-13-01", "period": "",
+                     "startTime": "12:00", "endTime": "08:00", "capacity": 0, "fee": -1.0});
+    let (status, err) = app.post("/admin/schedules", Some(&c.admin), bad).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    for field in ["date", "period", "endTime", "capacity", "fee"] {
+        assert!(err["fields"][field].is_string(), "{field}: {err}");
+    }
+    let (_, other) = app.post("/admin/hospitals", Some(&c.admin), json!({"name": "另一家"})).await;
+    let wrong = json!({"hospitalId": other["id"], "departmentId": c.department, "date": future_date(), "period": "上午",
+                       "startTime": "08:00", "endTime": "12:00", "capacity": 5, "fee": 0});
+    let (status, err) = app.post("/admin/schedules", Some(&c.admin), wrong).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM schedules").fetch_one(&pool).await.expect("count");
+    assert_eq!(count, 0);
+}

@@ -1,0 +1,89 @@
+//! Department QR codes: one permanent parametric code per department (`QR_LIMIT_SCENE`, scene id =
+//! the department id), created once through a job and then reused.
+
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentCode {
+    pub department_id: i64,
+    pub name: String,
+    pub scene_id: Option<i32>,
+    pub status: Option<String>,
+    pub image_url: Option<String>,
+    pub last_error: Option<String>,
+}
+
+const SELECT: &str = "SELECT d.id AS department_id, d.name, q.scene_id, q.status, q.image_url, q.last_error
+   FROM departments d LEFT JOIN department_qrcodes q ON q.department_id = d.id";
+
+pub async fn find(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<Option<DepartmentCode>> {
+    sqlx::query_as(&format!("{SELECT} WHERE d.id = $1")).bind(department_id).fetch_optional(conn).await
+}
+
+/// A page of departments with their codes (if any), with the total.
+pub async fn list(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Result<(Vec<DepartmentCode>, i64)> {
+    let rows = sqlx::query_as(&format!("{SELECT} ORDER BY d.id LIMIT $1 OFFSET $2")).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM departments").fetch_one(conn).await?;
+    Ok((rows, total))
+}
+
+/// Claims the code row for a department (pending) unless one exists; true when newly claimed,
+/// or when a failed one is retried.
+pub async fn claim(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<bool> {
+    let scene = i32::try_from(department_id).unwrap_or(0);
+    let done = sqlx::query(
+        "INSERT INTO department_qrcodes (department_id, scene_id) VALUES ($1, $2)
+         ON CONFLICT (department_id) DO UPDATE SET status = 'pending', last_error = NULL, updated_at = now()
+           WHERE department_qrcodes.status = 'failed'",
+    )
+    .bind(department_id)
+    .bind(scene)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores a created code.
+pub async fn mark_ready(conn: &mut PgConnection, department_id: i64, ticket: &str, url: &str, image_url: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE department_qrcodes SET status = 'ready', ticket = $2, url = $3, image_url = $4, last_error = NULL, updated_at = now()
+          WHERE department_id = $1",
+    )
+    .bind(department_id)
+    .bind(ticket)
+    .bind(url)
+    .bind(image_url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a creation that failed for good (the route reports it; asking again retries).
+pub async fn mark_failed(conn: &mut PgConnection, department_id: i64, error: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now() WHERE department_id = $1")
+        .bind(department_id)
+        .bind(error)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The department a QR scene belongs to: `qrscene_123` (subscribe) or `123` (SCAN).
+pub fn department_of_scene(event_key: &str) -> Option<i64> {
+    let scene = event_key.strip_prefix("qrscene_").unwrap_or(event_key);
+    scene.parse::<i64>().ok().filter(|id| (1..=100_000).contains(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::department_of_scene;
+
+    #[test]
+    fn scenes_from_both_event_kinds() {
+        assert_eq!(department_of_scene("qrscene_123"), Some(123));
+        assert_eq!(department_of_scene("123"), Some(123));
+        assert_eq!(department_of_scene("qrscene_"), None);
+        assert_eq!(department_of_scene("SCENE_VALUE"), None);
+        assert_eq!(department_of_scene("qrscene_999999"), None);
+    }
+}

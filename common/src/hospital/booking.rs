@@ -1,0 +1,235 @@
+//! Appointments: booking a place, rescheduling and cancelling. Every function runs inside the
+//! caller's transaction; a schedule's `booked` counter (CHECK booked <= capacity) is the single
+//! place capacity is taken and given back, so concurrent bookings can never oversell.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgConnection;
+
+use super::catalog::{Schedule, SCHEDULE_COLUMNS};
+use super::error::{HospitalError, HospitalResult};
+
+/// An appointment with what its responses show of its schedule.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Appointment {
+    pub id: i64,
+    pub order_no: String,
+    pub schedule_id: i64,
+    pub patient_id: i64,
+    pub user_id: i64,
+    pub symptoms: String,
+    pub queue_number: i32,
+    pub status: String,
+    pub payment_status: String,
+    pub pay_amount_cents: i64,
+    pub created_at: DateTime<Utc>,
+    pub date: NaiveDate,
+    pub period: String,
+    pub start_time: chrono::NaiveTime,
+    pub end_time: chrono::NaiveTime,
+    pub hospital_id: i64,
+    pub department_id: i64,
+}
+
+impl Appointment {
+    pub fn time_label(&self) -> String {
+        format!("{} {}-{}", self.period, self.start_time.format("%H:%M"), self.end_time.format("%H:%M"))
+    }
+
+    pub fn need_pay(&self) -> bool {
+        self.pay_amount_cents > 0 && self.payment_status == "pending"
+    }
+}
+
+const SELECT: &str = "SELECT a.id, a.order_no, a.schedule_id, a.patient_id, a.user_id, a.symptoms, a.queue_number,
+        a.status, a.payment_status, a.pay_amount_cents, a.created_at,
+        s.date, s.period, s.start_time, s.end_time, s.hospital_id, s.department_id
+   FROM appointments a JOIN schedules s ON s.id = a.schedule_id";
+
+/// One appointment of `user_id`.
+pub async fn find_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> sqlx::Result<Option<Appointment>> {
+    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1 AND a.user_id = $2"))
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appointment>> {
+    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1")).bind(id).fetch_optional(conn).await
+}
+
+/// A page of `user_id`'s appointments, newest first.
+pub async fn list_owned(conn: &mut PgConnection, user_id: i64, limit: i64, offset: i64) -> sqlx::Result<(Vec<Appointment>, i64)> {
+    let rows = sqlx::query_as(&format!("{SELECT} WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"))
+        .bind(user_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM appointments WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Locks a schedule that is still open (its date not past in the service zone).
+pub(super) async fn open_schedule(conn: &mut PgConnection, id: i64, today: NaiveDate) -> HospitalResult<Schedule> {
+    let schedule: Schedule = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    if schedule.date < today {
+        return Err(HospitalError::ScheduleClosed);
+    }
+    Ok(schedule)
+}
+
+/// Takes one place; the next queue number, or `ScheduleFull`.
+pub(super) async fn take_place(conn: &mut PgConnection, schedule_id: i64) -> HospitalResult<i32> {
+    sqlx::query_scalar(
+        "UPDATE schedules SET booked = booked + 1, last_queue_number = last_queue_number + 1
+          WHERE id = $1 AND booked < capacity RETURNING last_queue_number",
+    )
+    .bind(schedule_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(HospitalError::ScheduleFull)
+}
+
+async fn give_back_place(conn: &mut PgConnection, schedule_id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE schedules SET booked = booked - 1 WHERE id = $1").bind(schedule_id).execute(conn).await?;
+    Ok(())
+}
+
+pub(super) async fn has_active(conn: &mut PgConnection, schedule_id: i64, patient_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM appointments WHERE schedule_id = $1 AND patient_id = $2 AND status <> 'cancelled')",
+    )
+    .bind(schedule_id)
+    .bind(patient_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Inserts the appointment row for a place already taken.
+pub(super) async fn insert(
+    conn: &mut PgConnection,
+    schedule: &Schedule,
+    patient_id: i64,
+    user_id: i64,
+    symptoms: &str,
+    queue_number: i32,
+    source: &str,
+) -> HospitalResult<i64> {
+    let order_no = next_order_no(conn).await?;
+    let payment = if schedule.fee_cents == 0 { "free" } else { "pending" };
+    let id = sqlx::query_scalar(
+        "INSERT INTO appointments (order_no, schedule_id, patient_id, user_id, symptoms, queue_number,
+                                   payment_status, pay_amount_cents, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(order_no)
+    .bind(schedule.id)
+    .bind(patient_id)
+    .bind(user_id)
+    .bind(symptoms)
+    .bind(queue_number)
+    .bind(payment)
+    .bind(schedule.fee_cents)
+    .bind(source)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(db) if db.constraint() == Some("appointments_one_per_patient_and_schedule") => {
+            HospitalError::AlreadyBooked
+        }
+        other => HospitalError::Db(other),
+    })?;
+    Ok(id)
+}
+
+/// `AP` + today's date + a number from a sequence (at least three digits): `AP20231216001`.
+async fn next_order_no(conn: &mut PgConnection) -> sqlx::Result<String> {
+    let seq: i64 = sqlx::query_scalar("SELECT nextval('appointment_order_seq')").fetch_one(&mut *conn).await?;
+    let today = crate::time::local(Utc::now()).format("%Y%m%d");
+    Ok(format!("AP{today}{seq:03}"))
+}
+
+/// Books a place on `schedule_id` for one of the user's patients.
+pub async fn book(
+    conn: &mut PgConnection,
+    user_id: i64,
+    patient_id: i64,
+    schedule_id: i64,
+    symptoms: &str,
+    today: NaiveDate,
+) -> HospitalResult<Appointment> {
+    let schedule = open_schedule(conn, schedule_id, today).await?;
+    if has_active(conn, schedule_id, patient_id).await? {
+        return Err(HospitalError::AlreadyBooked);
+    }
+    let queue_number = take_place(conn, schedule_id).await?;
+    let id = insert(conn, &schedule, patient_id, user_id, symptoms, queue_number, "booking").await?;
+    find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))
+}
+
+/// Cancels the user's appointment and gives its place back. Returns the cancelled appointment.
+pub async fn cancel(conn: &mut PgConnection, user_id: i64, id: i64) -> HospitalResult<Appointment> {
+    let current = lock_owned(conn, user_id, id).await?;
+    sqlx::query("UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    give_back_place(conn, current.schedule_id).await?;
+    Ok(Appointment { status: "cancelled".into(), ..current })
+}
+
+/// Moves the user's appointment to another schedule, giving the old place back.
+/// Returns the moved appointment and the schedule whose place was freed.
+pub async fn reschedule(
+    conn: &mut PgConnection,
+    user_id: i64,
+    id: i64,
+    new_schedule_id: i64,
+    today: NaiveDate,
+) -> HospitalResult<(Appointment, i64)> {
+    let current = lock_owned(conn, user_id, id).await?;
+    if current.schedule_id == new_schedule_id {
+        return Err(HospitalError::SameSchedule);
+    }
+    let target = open_schedule(conn, new_schedule_id, today).await?;
+    if has_active(conn, new_schedule_id, current.patient_id).await? {
+        return Err(HospitalError::AlreadyBooked);
+    }
+    let queue_number = take_place(conn, new_schedule_id).await?;
+    give_back_place(conn, current.schedule_id).await?;
+    sqlx::query(
+        "UPDATE appointments SET schedule_id = $2, queue_number = $3, updated_at = now(),
+                pay_amount_cents = CASE WHEN payment_status = 'paid' THEN pay_amount_cents ELSE $4 END
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(new_schedule_id)
+    .bind(queue_number)
+    .bind(target.fee_cents)
+    .execute(&mut *conn)
+    .await?;
+    let moved = find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))?;
+    Ok((moved, current.schedule_id))
+}
+
+/// Locks the user's active appointment, or says why it cannot be changed.
+async fn lock_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> HospitalResult<Appointment> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, status FROM appointments WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some((owner, _)) if owner != user_id => Err(HospitalError::NotFound("appointment")),
+        None => Err(HospitalError::NotFound("appointment")),
+        Some((_, status)) if status == "cancelled" => Err(HospitalError::AlreadyCancelled),
+        Some(_) => find(conn, id).await?.ok_or(HospitalError::NotFound("appointment")),
+    }
+}

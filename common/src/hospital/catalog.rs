@@ -1,0 +1,185 @@
+//! Hospitals, departments and schedules (号源), managed by admins and browsed by patients.
+
+use chrono::{NaiveDate, NaiveTime};
+use sqlx::PgConnection;
+
+use super::error::{HospitalError, HospitalResult};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Hospital {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Department {
+    pub id: i64,
+    pub hospital_id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Schedule {
+    pub id: i64,
+    pub hospital_id: i64,
+    pub department_id: i64,
+    pub date: NaiveDate,
+    pub period: String,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub capacity: i32,
+    pub booked: i32,
+    pub fee_cents: i64,
+}
+
+impl Schedule {
+    /// `上午 08:00-12:00`, as the seed's `appointmentTime` shows it.
+    pub fn time_label(&self) -> String {
+        format!("{} {}-{}", self.period, self.start_time.format("%H:%M"), self.end_time.format("%H:%M"))
+    }
+
+    pub fn remaining(&self) -> i32 {
+        self.capacity - self.booked
+    }
+}
+
+pub const SCHEDULE_COLUMNS: &str =
+    "id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents";
+
+pub async fn create_hospital(conn: &mut PgConnection, name: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO hospitals (name) VALUES ($1) RETURNING id").bind(name).fetch_one(conn).await
+}
+
+pub async fn list_hospitals(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Result<(Vec<Hospital>, i64)> {
+    let rows = sqlx::query_as("SELECT id, name FROM hospitals ORDER BY id LIMIT $1 OFFSET $2")
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM hospitals").fetch_one(conn).await?;
+    Ok((rows, total))
+}
+
+pub async fn create_department(conn: &mut PgConnection, hospital_id: Option<i64>, name: &str) -> HospitalResult<i64> {
+    if let Some(h) = hospital_id {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hospitals WHERE id = $1)")
+            .bind(h)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !exists {
+            return Err(HospitalError::invalid("hospitalId", "no such hospital"));
+        }
+    }
+    Ok(sqlx::query_scalar("INSERT INTO departments (hospital_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(hospital_id)
+        .bind(name)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn list_departments(
+    conn: &mut PgConnection,
+    hospital_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Department>, i64)> {
+    let rows = sqlx::query_as(
+        "SELECT id, hospital_id, name FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)
+         ORDER BY id LIMIT $2 OFFSET $3",
+    )
+    .bind(hospital_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)")
+        .bind(hospital_id)
+        .fetch_one(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A schedule to create.
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub hospital_id: i64,
+    pub department_id: i64,
+    pub date: NaiveDate,
+    pub period: String,
+    pub start_time: NaiveTime,
+    pub end_time: NaiveTime,
+    pub capacity: i32,
+    pub fee_cents: i64,
+}
+
+pub async fn create_schedule(conn: &mut PgConnection, s: &NewSchedule) -> HospitalResult<i64> {
+    let owner: Option<Option<i64>> = sqlx::query_scalar("SELECT hospital_id FROM departments WHERE id = $1")
+        .bind(s.department_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match owner {
+        None => return Err(HospitalError::invalid("departmentId", "no such department")),
+        Some(h) if h != Some(s.hospital_id) => {
+            return Err(HospitalError::invalid("departmentId", "the department does not belong to that hospital"))
+        }
+        Some(_) => {}
+    }
+    Ok(sqlx::query_scalar(
+        "INSERT INTO schedules (hospital_id, department_id, date, period, start_time, end_time, capacity, fee_cents)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(s.hospital_id)
+    .bind(s.department_id)
+    .bind(s.date)
+    .bind(&s.period)
+    .bind(s.start_time)
+    .bind(s.end_time)
+    .bind(s.capacity)
+    .bind(s.fee_cents)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Which schedules to list.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleFilter {
+    pub hospital_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub from_date: Option<NaiveDate>,
+}
+
+pub async fn list_schedules(
+    conn: &mut PgConnection,
+    f: &ScheduleFilter,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<Schedule>, i64)> {
+    const WHERE: &str = "WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::BIGINT IS NULL OR department_id = $2)
+           AND ($3::DATE IS NULL OR date = $3) AND ($4::DATE IS NULL OR date >= $4)";
+    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM schedules {WHERE} ORDER BY date, start_time, id LIMIT $5 OFFSET $6");
+    let rows = sqlx::query_as(&sql)
+        .bind(f.hospital_id)
+        .bind(f.department_id)
+        .bind(f.date)
+        .bind(f.from_date)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM schedules {WHERE}"))
+        .bind(f.hospital_id)
+        .bind(f.department_id)
+        .bind(f.date)
+        .bind(f.from_date)
+        .fetch_one(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn schedule(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Schedule>> {
+    sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}

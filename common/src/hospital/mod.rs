@@ -1,0 +1,36 @@
+//! Hospital appointments (seed 001): the catalogue (hospitals, departments, schedules), patients,
+//! bookings with capacity held under concurrency, and the waitlist with its promotion.
+
+pub mod booking;
+pub mod catalog;
+mod error;
+pub mod patients;
+pub mod waitlist;
+
+pub use error::HospitalError;
+
+/// Money is kept in cents and shown in yuan (`10.0`).
+pub fn yuan(cents: i64) -> f64 {
+    cents as f64 / 100.0
+}
+
+/// Yuan from a client (`10.0`) to cents, refusing negatives, NaN and more than two decimals.
+pub fn cents(yuan: f64) -> Option<i64> {
+    let scaled = yuan * 100.0;
+    let rounded = scaled.round();
+    let ok = yuan.is_finite() && yuan >= 0.0 && (scaled - rounded).abs() < 1e-6 && rounded <= 1e8;
+    ok.then_some(rounded as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_round_trips() {
+        assert_eq!(super::cents(10.0), Some(1000));
+        assert_eq!(super::cents(0.35), Some(35));
+        assert_eq!(super::cents(-1.0), None);
+        assert_eq!(super::cents(1.005), None);
+        assert_eq!(super::cents(f64::NAN), None);
+        assert_eq!(super::yuan(1050), 10.5);
+    }
+}

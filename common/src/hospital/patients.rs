@@ -1,0 +1,45 @@
+//! Patients (就诊人): the people a user books for.
+
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Patient {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub phone: String,
+}
+
+/// Most patients one user may register.
+pub const MAX_PER_USER: i64 = 20;
+
+/// Adds a patient; `None` when the user already has [`MAX_PER_USER`].
+pub async fn create(conn: &mut PgConnection, user_id: i64, name: &str, phone: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO patients (user_id, name, phone)
+         SELECT $1, $2, $3 WHERE (SELECT count(*) FROM patients WHERE user_id = $1) < $4
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(phone)
+    .bind(MAX_PER_USER)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn list(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<Vec<Patient>> {
+    sqlx::query_as("SELECT id, user_id, name, phone FROM patients WHERE user_id = $1 ORDER BY id")
+        .bind(user_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// The patient when it belongs to `user_id`.
+pub async fn owned(conn: &mut PgConnection, user_id: i64, patient_id: i64) -> sqlx::Result<Option<Patient>> {
+    sqlx::query_as("SELECT id, user_id, name, phone FROM patients WHERE id = $1 AND user_id = $2")
+        .bind(patient_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}

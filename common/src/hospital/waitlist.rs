@@ -1,0 +1,130 @@
+//! The waitlist (候补): joining a full schedule, and promoting the first waiting entry when a
+//! place frees. Promotion takes the place through the same counter as a booking, so no place is
+//! ever given twice.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgConnection;
+
+use super::booking::{has_active, insert, open_schedule, take_place};
+use super::error::{HospitalError, HospitalResult};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WaitlistEntry {
+    pub id: i64,
+    pub schedule_id: i64,
+    pub patient_id: i64,
+    pub user_id: i64,
+    pub queue_number: i32,
+    pub status: String,
+    pub appointment_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, schedule_id, patient_id, user_id, queue_number, status, appointment_id, created_at";
+
+/// Puts one of the user's patients on a full schedule's waitlist.
+pub async fn join(
+    conn: &mut PgConnection,
+    user_id: i64,
+    patient_id: i64,
+    schedule_id: i64,
+    today: NaiveDate,
+) -> HospitalResult<WaitlistEntry> {
+    let schedule = open_schedule(conn, schedule_id, today).await?;
+    if has_active(conn, schedule_id, patient_id).await? {
+        return Err(HospitalError::AlreadyBooked);
+    }
+    // Lock the schedule row: a place freed concurrently is then either seen here or promoted to us.
+    let remaining: i32 = sqlx::query_scalar("SELECT capacity - booked FROM schedules WHERE id = $1 FOR UPDATE")
+        .bind(schedule.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if remaining > 0 {
+        return Err(HospitalError::ScheduleAvailable);
+    }
+    let number: i32 = sqlx::query_scalar(
+        "UPDATE schedules SET last_waitlist_number = last_waitlist_number + 1 WHERE id = $1 RETURNING last_waitlist_number",
+    )
+    .bind(schedule_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query_as(&format!(
+        "INSERT INTO waitlist_entries (schedule_id, patient_id, user_id, queue_number) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
+    ))
+    .bind(schedule_id)
+    .bind(patient_id)
+    .bind(user_id)
+    .bind(number)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(db) if db.constraint() == Some("waitlist_one_waiting_per_patient") => HospitalError::AlreadyWaiting,
+        other => HospitalError::Db(other),
+    })
+}
+
+/// A waitlist entry that became an appointment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub entry_id: i64,
+    pub appointment_id: i64,
+    pub user_id: i64,
+}
+
+/// Fills the schedule's free places from its waitlist, first come first served.
+pub async fn promote(conn: &mut PgConnection, schedule_id: i64, today: NaiveDate) -> HospitalResult<Vec<Promotion>> {
+    let mut promoted = Vec::new();
+    let Ok(schedule) = open_schedule(conn, schedule_id, today).await else { return Ok(promoted) };
+    loop {
+        let next: Option<WaitlistEntry> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting'
+              ORDER BY queue_number LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ))
+        .bind(schedule_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(entry) = next else { break };
+        if has_active(conn, schedule_id, entry.patient_id).await? {
+            // Booked directly in the meantime: the entry has nothing left to wait for.
+            set_status(conn, entry.id, "cancelled", None).await?;
+            continue;
+        }
+        let queue_number = match take_place(conn, schedule_id).await {
+            Ok(n) => n,
+            Err(HospitalError::ScheduleFull) => break,
+            Err(other) => return Err(other),
+        };
+        let appointment_id = insert(conn, &schedule, entry.patient_id, entry.user_id, "", queue_number, "waitlist").await?;
+        set_status(conn, entry.id, "promoted", Some(appointment_id)).await?;
+        promoted.push(Promotion { entry_id: entry.id, appointment_id, user_id: entry.user_id });
+    }
+    Ok(promoted)
+}
+
+async fn set_status(conn: &mut PgConnection, id: i64, status: &str, appointment_id: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE waitlist_entries SET status = $2, appointment_id = $3,
+                promoted_at = CASE WHEN $2 = 'promoted' THEN now() ELSE promoted_at END
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(appointment_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Schedules from `today` on with free places and someone waiting (for the periodic sweep).
+pub async fn schedules_to_promote(conn: &mut PgConnection, today: NaiveDate, limit: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT s.id FROM schedules s
+          WHERE s.date >= $1 AND s.booked < s.capacity
+            AND EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.schedule_id = s.id AND w.status = 'waiting')
+          ORDER BY s.date, s.id LIMIT $2",
+    )
+    .bind(today)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,88 @@
+//! The grant ledger: each `accept` is one future send of that template for that user.
+
+use std::str::FromStr;
+
+use sqlx::PgConnection;
+
+/// What the user answered in `wx.requestSubscribeMessage` for one template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Reject,
+    Ban,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::Reject => "reject",
+            Decision::Ban => "ban",
+        }
+    }
+}
+
+impl FromStr for Decision {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "accept" => Ok(Decision::Accept),
+            "reject" => Ok(Decision::Reject),
+            "ban" => Ok(Decision::Ban),
+            _ => Err(()),
+        }
+    }
+}
+
+/// Records every decision of one request (in the business transaction).
+pub async fn record_decisions(
+    conn: &mut PgConnection,
+    user_id: i64,
+    decisions: &[(String, Decision)],
+    scene: Option<&str>,
+) -> sqlx::Result<()> {
+    if decisions.is_empty() {
+        return Ok(());
+    }
+    let templates: Vec<&str> = decisions.iter().map(|(t, _)| t.as_str()).collect();
+    let answers: Vec<&str> = decisions.iter().map(|(_, d)| d.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO subscribe_grants (user_id, template_id, decision, scene)
+         SELECT $1, t, d, $4 FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(t, d)",
+    )
+    .bind(user_id)
+    .bind(&templates)
+    .bind(&answers)
+    .bind(scene)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many sends of `template_id` the user has left.
+pub async fn unspent_grants(conn: &mut PgConnection, user_id: i64, template_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM subscribe_grants
+          WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(template_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Spends the oldest unspent grant atomically; `None` when there is none.
+pub(super) async fn spend(conn: &mut PgConnection, user_id: i64, template_id: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE subscribe_grants SET spent_at = now()
+          WHERE id = (SELECT id FROM subscribe_grants
+                       WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL
+                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(template_id)
+    .fetch_optional(conn)
+    .await
+}

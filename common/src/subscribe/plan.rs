@@ -1,0 +1,70 @@
+//! Planning a send inside the business transaction: spend a grant, write the send log row and
+//! the outbox job that will deliver it. Without a grant nothing is written.
+
+use sqlx::PgConnection;
+
+use super::grants::spend;
+use super::kind::{MessageKind, TemplateConfig};
+use crate::jobs::QueueName;
+use crate::outbox::{self, NewOutboxJob};
+
+/// The job kind that delivers a planned send (see the worker's job registry).
+pub const SEND_JOB_KIND: &str = "send_subscribe_message";
+
+/// What a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendTarget {
+    Appointment(i64),
+    Waitlist(i64),
+}
+
+/// A send that was planned: its log row and its outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedSend {
+    pub send_id: i64,
+    pub outbox_id: i64,
+}
+
+/// Plans one message of `kind` to `user_id`. `None` when the user holds no grant for the kind's
+/// template, or when a send with the same key (kind + target + `occasion`) was planned before.
+pub async fn plan_send(
+    conn: &mut PgConnection,
+    templates: &TemplateConfig,
+    kind: MessageKind,
+    user_id: i64,
+    target: SendTarget,
+    occasion: &str,
+) -> sqlx::Result<Option<PlannedSend>> {
+    let (appointment_id, waitlist_id, target_key) = match target {
+        SendTarget::Appointment(id) => (Some(id), None, format!("appointment:{id}")),
+        SendTarget::Waitlist(id) => (None, Some(id), format!("waitlist:{id}")),
+    };
+    let key = format!("{}:{target_key}:{occasion}", kind.as_str());
+    let already: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1)")
+        .bind(&key)
+        .fetch_one(&mut *conn)
+        .await?;
+    if already {
+        return Ok(None);
+    }
+    let template = templates.template(kind);
+    let Some(grant_id) = spend(conn, user_id, template).await? else { return Ok(None) };
+    let send_id: i64 = sqlx::query_scalar(
+        "INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, waitlist_entry_id, template_id, grant_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&key)
+    .bind(kind.as_str())
+    .bind(user_id)
+    .bind(appointment_id)
+    .bind(waitlist_id)
+    .bind(template)
+    .bind(grant_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1").bind(grant_id).bind(send_id).execute(&mut *conn).await?;
+    let job = NewOutboxJob::now(QueueName::Wechat, SEND_JOB_KIND, serde_json::json!({ "sendId": send_id }))
+        .with_key(format!("subscribe_send:{send_id}"));
+    let outbox_id = outbox::insert(conn, job).await?.unwrap_or_default();
+    Ok(Some(PlannedSend { send_id, outbox_id }))
+}

@@ -1,0 +1,63 @@
+//! What the simulator knows before it starts: apps with their secrets, templates, lifetimes.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use yizhan_common::config::{ConfigError, EnvReader};
+
+/// Settings read from `SIM_*` variables; every default works for `scripts/dev` and the tests.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// `SIM_ADDR`: where it listens (default `127.0.0.1:9900`; port 0 picks one).
+    pub addr: SocketAddr,
+    /// `SIM_APPS`: `appid=secret,…` (default the Mini Program `wxsimmini` / `sim-mini-secret` and the
+    /// Official Account `wxsimmp` / `sim-mp-secret`).
+    pub apps: BTreeMap<String, String>,
+    /// `SIM_TOKEN_TTL_SECS`: access-token lifetime (default 7200, as WeChat).
+    pub token_ttl: Duration,
+    /// `SIM_TEMPLATES`: `templateId=keyword|keyword…;…` (default the seed's 模板ID1–6, each with
+    /// thing1, thing2, time3, thing4, thing5).
+    pub templates: BTreeMap<String, Vec<String>>,
+}
+
+pub const DEFAULT_APPS: &str = "wxsimmini=sim-mini-secret,wxsimmp=sim-mp-secret";
+
+impl SimConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        yizhan_common::config::load_dotenv();
+        let mut env = EnvReader::new();
+        let addr = env.optional("SIM_ADDR", SocketAddr::from(([127, 0, 0, 1], 9900)));
+        let apps = parse_apps(&env.optional("SIM_APPS", DEFAULT_APPS.to_owned()));
+        let ttl = env.optional("SIM_TOKEN_TTL_SECS", 7200u64);
+        let templates = env.maybe::<String>("SIM_TEMPLATES").map(|raw| parse_templates(&raw)).unwrap_or_else(default_templates);
+        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates }))
+    }
+
+    /// Defaults on an ephemeral port (for tests).
+    pub fn for_tests() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            apps: parse_apps(DEFAULT_APPS),
+            token_ttl: Duration::from_secs(7200),
+            templates: default_templates(),
+        }
+    }
+}
+
+fn parse_apps(raw: &str) -> BTreeMap<String, String> {
+    raw.split(',').filter_map(|p| p.split_once('=')).map(|(a, s)| (a.trim().to_owned(), s.trim().to_owned())).collect()
+}
+
+fn parse_templates(raw: &str) -> BTreeMap<String, Vec<String>> {
+    raw.split(';')
+        .filter_map(|p| p.split_once('='))
+        .map(|(t, keys)| (t.trim().to_owned(), keys.split('|').map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()).collect()))
+        .collect()
+}
+
+fn default_templates() -> BTreeMap<String, Vec<String>> {
+    (1..=6)
+        .map(|n| (format!("模板ID{n}"), ["thing1", "thing2", "time3", "thing4", "thing5"].map(String::from).to_vec()))
+        .collect()
+}

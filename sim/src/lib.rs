@@ -1,0 +1,66 @@
+//! `yizhan-sim`: imitates the external services on loopback so the rest of the system cannot tell
+//! (WeChat's API paths with their checks and errcodes), plus `/_sim/*` to inspect and control it.
+
+pub mod config;
+mod control;
+mod faults;
+mod gate;
+mod keywords;
+mod mini;
+mod mp;
+mod state;
+mod token;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::SimConfig;
+pub use state::Sim;
+
+/// Every simulated path.
+pub fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route("/cgi-bin/token", get(token::token))
+        .route("/cgi-bin/stable_token", post(token::stable_token))
+        .route("/sns/jscode2session", get(mini::jscode2session))
+        .route("/cgi-bin/message/subscribe/send", post(mini::subscribe_send))
+        .route("/cgi-bin/message/template/send", post(mp::template_send))
+        .route("/cgi-bin/message/custom/send", post(mp::custom_send))
+        .route("/cgi-bin/message/mass/send", post(mp::mass_send))
+        .route("/cgi-bin/message/mass/sendall", post(mp::mass_sendall))
+        .route("/cgi-bin/qrcode/create", post(mp::qrcode_create))
+        .route("/cgi-bin/user/info", get(mp::user_info))
+        .route("/cgi-bin/tags/create", post(mp::tags_create))
+        .route("/cgi-bin/tags/get", get(mp::tags_get))
+        .route("/cgi-bin/tags/members/batchtagging", post(mp::tags_batchtagging))
+        .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
+        .route("/_sim/users", post(control::create_user))
+        .route("/_sim/messages", get(control::messages))
+        .route("/_sim/faults", post(control::add_faults).delete(control::clear_faults))
+        .route("/_sim/stats", get(control::stats))
+        .with_state(sim)
+}
+
+/// A bound simulator.
+pub struct SimServer {
+    pub addr: SocketAddr,
+    pub sim: Arc<Sim>,
+    listener: TcpListener,
+}
+
+impl SimServer {
+    pub async fn bind(config: SimConfig) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        Ok(Self { addr, sim: Arc::new(Sim::new(config)), listener })
+    }
+
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, router(self.sim)).with_graceful_shutdown(stop).await?;
+        Ok(())
+    }
+}
