@@ -1,11 +1,14 @@
 //! The scheduler's configuration: the shared settings plus its own.
 
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::lease::LeaseConfig;
 use yizhan_common::metrics::server::read_addr;
+
+use crate::registry::HEARTBEAT_CRON;
 
 #[derive(Debug, Clone)]
 pub struct SchedulerConfig {
@@ -27,6 +30,9 @@ pub struct SchedulerConfig {
     pub firings_retention: Duration,
     /// `SCHEDULER_OUTBOX_RETENTION_HOURS`: how long pushed outbox rows are kept (default 72).
     pub outbox_retention: Duration,
+    /// `SCHEDULER_HEARTBEAT_CRON`: when the no-op `heartbeat` schedule fires (default every five
+    /// minutes, `0 */5 * * * *`; drills and tests use `* * * * * *`).
+    pub heartbeat_cron: String,
     /// `LEASE_TTL_MS`, `LEASE_RETRY_MS`: timings of the scheduler-leader lease.
     pub lease: LeaseConfig,
 }
@@ -43,6 +49,10 @@ impl SchedulerConfig {
         let relay_batch = env.optional("SCHEDULER_RELAY_BATCH", 1000i64);
         let retention_days = env.optional("SCHEDULER_FIRINGS_RETENTION_DAYS", 30u64);
         let outbox_hours = env.optional("SCHEDULER_OUTBOX_RETENTION_HOURS", 72u64);
+        let heartbeat_cron = env.optional("SCHEDULER_HEARTBEAT_CRON", String::from(HEARTBEAT_CRON));
+        if let Err(err) = cron::Schedule::from_str(&heartbeat_cron) {
+            env.invalid("SCHEDULER_HEARTBEAT_CRON", err);
+        }
         let lease = LeaseConfig::read(&mut env);
         if tick_ms == 0 {
             env.invalid("SCHEDULER_TICK_MS", "must be at least 1");
@@ -63,6 +73,7 @@ impl SchedulerConfig {
                 relay_batch,
                 firings_retention: Duration::from_secs(retention_days.max(1) * 86_400),
                 outbox_retention: Duration::from_secs(outbox_hours.max(1) * 3600),
+                heartbeat_cron,
                 lease,
             })
         })

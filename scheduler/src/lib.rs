@@ -57,7 +57,7 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
     let pool = db::pool(&config.core)?;
     let redis = redis_conn::connect(&config.core.redis_url, redis_conn::RedisTimeouts::default()).await?;
     let lease = Lease::new(redis, &config.core.redis_prefix, LEADER_LEASE, config.lease);
-    let schedules = registry::registry()?;
+    let schedules = registry::registry(&config.heartbeat_cron)?;
     let mut scheduler = Scheduler::new(pool.clone(), schedules, config.core.service_tz, config.catchup, Arc::new(SystemClock));
     let mut chores: Vec<Arc<dyn Chore>> = vec![
         Arc::new(chores::PruneFirings {

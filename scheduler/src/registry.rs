@@ -48,23 +48,26 @@ pub struct Schedule {
 #[error("schedule `{name}`: bad cron expression `{expr}`: {source}")]
 pub struct ScheduleError {
     name: &'static str,
-    expr: &'static str,
+    expr: String,
     source: cron::error::Error,
 }
 
 impl Schedule {
-    pub fn new(name: &'static str, expr: &'static str, jobs: JobsFn) -> Result<Self, ScheduleError> {
-        let cron = cron::Schedule::from_str(expr).map_err(|source| ScheduleError { name, expr, source })?;
+    pub fn new(name: &'static str, expr: &str, jobs: JobsFn) -> Result<Self, ScheduleError> {
+        let cron = cron::Schedule::from_str(expr).map_err(|source| ScheduleError { name, expr: expr.to_owned(), source })?;
         Ok(Self { name, cron, jobs })
     }
 }
 
-/// Every schedule of the deployment.
-pub fn registry() -> Result<Vec<Schedule>, ScheduleError> {
+/// The heartbeat's default expression: every five minutes.
+pub const HEARTBEAT_CRON: &str = "0 */5 * * * *";
+
+/// Every schedule of the deployment. `heartbeat_cron` is `SCHEDULER_HEARTBEAT_CRON`.
+pub fn registry(heartbeat_cron: &str) -> Result<Vec<Schedule>, ScheduleError> {
     Ok(vec![
         // Enqueues nothing: its firings (table `scheduler_firings`, metric
         // `yizhan_scheduler_firings_total{schedule="heartbeat"}`) show the scheduler is alive.
-        Schedule::new("heartbeat", "0 */5 * * * *", |_| Vec::new())?,
+        Schedule::new("heartbeat", heartbeat_cron, |_| Vec::new())?,
     ])
 }
 
@@ -74,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_registry_parses() {
-        let schedules = registry().expect("valid expressions");
+        let schedules = registry(HEARTBEAT_CRON).expect("valid expressions");
         assert!(schedules.iter().any(|s| s.name == "heartbeat"));
     }
 
