@@ -4,8 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-/// At most this many due firings are looked at per tick (a one-second schedule after a long
-/// outage); older ones are beyond any catch-up window anyway.
+/// At most this many firings are looked at per scan (a one-second schedule after a long outage).
 const MAX_SCAN: usize = 10_000;
 
 /// The decision for one schedule at one tick.
@@ -22,28 +21,37 @@ pub struct Plan {
 }
 
 /// Due firings are those after `last` up to and including `now`, in the time zone `tz`.
+/// Both scans are bounded, so a long outage of a one-second schedule costs one short tick.
 pub fn plan(schedule: &cron::Schedule, tz: Tz, last: DateTime<Utc>, now: DateTime<Utc>, catchup: Duration) -> Plan {
     let window_start = now - catchup;
+    let just_before_window = window_start - Duration::nanoseconds(1);
     let mut plan = Plan { fire: None, coalesced: 0, skipped: 0, handled_up_to: None };
-    let mut newest = None;
-    let mut in_window = 0usize;
-    for (seen, at) in schedule.after(&last.with_timezone(&tz)).enumerate() {
+    // Older than the window: counted (up to MAX_SCAN), never fired.
+    for at in schedule.after(&last.with_timezone(&tz)) {
         let at = at.with_timezone(&Utc);
-        if at > now || seen >= MAX_SCAN {
+        if at >= window_start || at > now {
             break;
         }
-        if at >= window_start {
-            in_window += 1;
-        } else {
-            plan.skipped += 1;
+        plan.skipped += 1;
+        plan.handled_up_to = Some(at);
+        if plan.skipped >= MAX_SCAN {
+            plan.handled_up_to = Some(just_before_window);
+            break;
         }
-        newest = Some(at);
     }
-    plan.handled_up_to = newest;
-    if let Some(at) = newest.filter(|at| *at >= window_start) {
+    // Within the window: the newest fires, the others fold into it.
+    let scan_from = last.max(just_before_window);
+    let mut in_window = 0usize;
+    for at in schedule.after(&scan_from.with_timezone(&tz)).take(MAX_SCAN) {
+        let at = at.with_timezone(&Utc);
+        if at > now {
+            break;
+        }
+        in_window += 1;
         plan.fire = Some(at);
-        plan.coalesced = in_window.saturating_sub(1);
+        plan.handled_up_to = Some(at);
     }
+    plan.coalesced = in_window.saturating_sub(1);
     plan
 }
 
@@ -99,5 +107,17 @@ mod tests {
         assert_eq!(p.fire, Some(utc("2026-11-23T12:00:00Z")));
         assert_eq!(p.coalesced, 29);
         assert_eq!(p.skipped, 90);
+    }
+
+    #[test]
+    fn a_week_down_with_a_per_second_schedule_fires_once_at_once() {
+        let every_second = cron::Schedule::from_str("* * * * * *").expect("valid");
+        let last: DateTime<Utc> = "2026-11-16T12:00:00Z".parse().expect("valid");
+        let now: DateTime<Utc> = "2026-11-23T12:00:00.5Z".parse().expect("valid");
+        let p = plan(&every_second, chrono_tz::Asia::Shanghai, last, now, Duration::seconds(60));
+        assert_eq!(p.fire, Some("2026-11-23T12:00:00Z".parse().expect("valid")));
+        assert_eq!(p.coalesced, 59, "the window's 60 firings fold into one");
+        assert_eq!(p.skipped, MAX_SCAN, "older ones are counted up to the bound");
+        assert_eq!(p.handled_up_to, p.fire);
     }
 }
