@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
+use yizhan_common::queue::QueueSettings;
 use yizhan_common::subscribe::TemplateConfig;
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct ApiConfig {
     /// `SUBSCRIBE_TEMPLATE_<KIND>`, `SUBSCRIBE_FIELDS_<KIND>`, `SUBSCRIBE_PAGE`: subscribe-message
     /// templates per message kind (see the README).
     pub templates: TemplateConfig,
+    /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
+    pub queue: QueueSettings,
 }
 
 impl ApiConfig {
@@ -35,6 +38,7 @@ impl ApiConfig {
         let login_max_failures = env.optional("LOGIN_MAX_FAILURES", 5u32);
         let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
         let templates = TemplateConfig::read(&mut env);
+        let queue = QueueSettings::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -50,6 +54,7 @@ impl ApiConfig {
                 login_max_failures: login_max_failures.max(1),
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
                 templates,
+                queue,
             })
         })
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use yizhan_common::jobs::JobSink;
 use yizhan_common::outbox;
+use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
 use crate::config::ApiConfig;
@@ -17,34 +18,27 @@ pub struct AppState(Arc<App>);
 pub struct App {
     pub config: ApiConfig,
     pub db: PgPool,
-    pub redis: LazyRedis,
-    /// Where committed outbox rows are pushed at once; without one they wait for the relay.
-    pub sink: Option<Arc<dyn JobSink>>,
+    pub redis: Arc<LazyRedis>,
+    /// Where committed outbox rows are pushed at once (the relay pushes what this could not).
+    pub sink: Arc<dyn JobSink>,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("config", &self.config).field("pushes_after_commit", &self.sink.is_some()).finish()
+        f.debug_struct("App").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
 impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
-        let redis = LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default());
-        Self(Arc::new(App { config, db, redis, sink: None }))
-    }
-
-    /// The same state pushing committed jobs to `sink` right after commit.
-    pub fn with_sink(config: ApiConfig, db: PgPool, sink: Arc<dyn JobSink>) -> Self {
-        let redis = LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default());
-        Self(Arc::new(App { config, db, redis, sink: Some(sink) }))
+        let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
+        let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
+        Self(Arc::new(App { config, db, redis, sink }))
     }
 
     /// After a commit: pushes the request's outbox rows now (failures are left to the relay).
     pub async fn push_jobs(&self, outbox_ids: &[i64]) {
-        if let Some(sink) = &self.sink {
-            outbox::push_now(&self.db, sink.as_ref(), outbox_ids).await;
-        }
+        outbox::push_now(&self.db, self.sink.as_ref(), outbox_ids).await;
     }
 
     /// A Redis key under this deployment's prefix.

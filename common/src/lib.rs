@@ -9,6 +9,7 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod time;
 pub mod users;
+pub mod wechat;
 pub mod jobs;
 pub mod lease;
 pub mod metrics;
@@ -17,5 +18,8 @@ pub mod ratelimit;
 pub mod hospital;
 pub mod subscribe;
 pub mod follow;
+pub mod queue;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
 mod test_redis;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::lease::LeaseConfig;
 use yizhan_common::metrics::server::read_addr;
+use yizhan_common::queue::QueueSettings;
 
 use crate::registry::HEARTBEAT_CRON;
 
@@ -30,6 +31,13 @@ pub struct SchedulerConfig {
     pub firings_retention: Duration,
     /// `SCHEDULER_OUTBOX_RETENTION_HOURS`: how long pushed outbox rows are kept (default 72).
     pub outbox_retention: Duration,
+    /// `SCHEDULER_DONE_RETENTION_HOURS`: how long finished jobs' data stays in Redis (default 24).
+    pub done_retention: Duration,
+    /// `SCHEDULER_DEAD_RETENTION_DAYS`: how long dead jobs stay for operators to inspect and
+    /// retry (default 30; 0 keeps them until retried).
+    pub dead_retention: Option<Duration>,
+    /// `QUEUE_DEDUP_TTL_HOURS` and the other queue settings (see `QueueSettings`).
+    pub queue: QueueSettings,
     /// `SCHEDULER_HEARTBEAT_CRON`: when the no-op `heartbeat` schedule fires (default every five
     /// minutes, `0 */5 * * * *`; drills and tests use `* * * * * *`).
     pub heartbeat_cron: String,
@@ -49,6 +57,9 @@ impl SchedulerConfig {
         let relay_batch = env.optional("SCHEDULER_RELAY_BATCH", 1000i64);
         let retention_days = env.optional("SCHEDULER_FIRINGS_RETENTION_DAYS", 30u64);
         let outbox_hours = env.optional("SCHEDULER_OUTBOX_RETENTION_HOURS", 72u64);
+        let done_hours = env.optional("SCHEDULER_DONE_RETENTION_HOURS", 24u64);
+        let dead_days = env.optional("SCHEDULER_DEAD_RETENTION_DAYS", 30u64);
+        let queue = QueueSettings::read(&mut env);
         let heartbeat_cron = env.optional("SCHEDULER_HEARTBEAT_CRON", String::from(HEARTBEAT_CRON));
         if let Err(err) = cron::Schedule::from_str(&heartbeat_cron) {
             env.invalid("SCHEDULER_HEARTBEAT_CRON", err);
@@ -73,6 +84,9 @@ impl SchedulerConfig {
                 relay_batch,
                 firings_retention: Duration::from_secs(retention_days.max(1) * 86_400),
                 outbox_retention: Duration::from_secs(outbox_hours.max(1) * 3600),
+                done_retention: Duration::from_secs(done_hours * 3600),
+                dead_retention: (dead_days > 0).then(|| Duration::from_secs(dead_days * 86_400)),
+                queue,
                 heartbeat_cron,
                 lease,
             })

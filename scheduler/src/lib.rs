@@ -21,6 +21,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use yizhan_common::jobs::JobSink;
 use yizhan_common::lease::Lease;
+use yizhan_common::queue::LazyQueue;
+use yizhan_common::redis_conn::LazyRedis;
 use yizhan_common::metrics::{self as yz_metrics, MetricsServer};
 use yizhan_common::{db, redis_conn, shutdown};
 
@@ -42,11 +44,10 @@ pub struct App {
     metrics: Option<MetricsServer>,
 }
 
-/// What other crates plug in: the queue to relay the outbox to, and their own upkeep (e.g.
-/// the queue engine's clean-up of finished jobs' data).
+/// What tests and tools may plug in: another sink than the Redis queues, more upkeep.
 #[derive(Default)]
 pub struct Plugins {
-    /// Without a sink the relay sweep is off (logged at start); firings still land in the outbox.
+    /// Where firings and the relay sweep push jobs (default: the deployment's Redis queues).
     pub sink: Option<Arc<dyn JobSink>>,
     pub chores: Vec<Arc<dyn Chore>>,
 }
@@ -67,18 +68,24 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         Arc::new(chores::OutboxLag { pool: pool.clone() }),
         Arc::new(chores::PruneOutbox { pool: pool.clone(), keep: config.outbox_retention }),
     ];
-    match plugins.sink {
-        Some(sink) => {
-            scheduler = scheduler.with_sink(sink.clone());
-            chores.push(Arc::new(chores::RelaySweep {
-                pool: pool.clone(),
-                sink,
-                batch: config.relay_batch,
-                every: config.relay_every,
-            }));
-        }
-        None => tracing::warn!("no job sink wired: the outbox relay sweep is off"),
-    }
+    let queue = LazyQueue::new(
+        Arc::new(LazyRedis::new(config.core.redis_url.clone(), redis_conn::RedisTimeouts::default())),
+        config.core.redis_prefix.clone(),
+        config.queue.clone(),
+    );
+    chores.push(Arc::new(chores::CleanQueues {
+        queue: queue.clone(),
+        done_keep: config.done_retention,
+        dead_keep: config.dead_retention,
+    }));
+    let sink: Arc<dyn JobSink> = plugins.sink.unwrap_or_else(|| Arc::new(queue));
+    scheduler = scheduler.with_sink(sink.clone());
+    chores.push(Arc::new(chores::RelaySweep {
+        pool: pool.clone(),
+        sink,
+        batch: config.relay_batch,
+        every: config.relay_every,
+    }));
     chores.extend(plugins.chores);
     let metrics = match config.metrics_addr {
         Some(addr) => {

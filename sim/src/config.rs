@@ -19,6 +19,37 @@ pub struct SimConfig {
     /// `SIM_TEMPLATES`: `templateId=keyword|keyword…;…` (default the seed's 模板ID1–6, each with
     /// thing1, thing2, time3, thing4, thing5).
     pub templates: BTreeMap<String, Vec<String>>,
+    /// Where `POST /_sim/callbacks` delivers when the request names no URL.
+    pub callbacks: CallbackTarget,
+}
+
+/// The Official Account side of callbacks: where they go and how they are signed and encrypted.
+#[derive(Debug, Clone)]
+pub struct CallbackTarget {
+    /// `SIM_CALLBACK_URL`: the API's callback URL (optional; a request may name its own).
+    pub url: Option<String>,
+    /// `SIM_CALLBACK_TOKEN`: the token both sides sign with (default `sim-callback-token`;
+    /// the API's `WECHAT_MP_TOKEN` must match).
+    pub token: String,
+    /// `SIM_CALLBACK_AES_KEY`: the EncodingAESKey for safe mode (default a fixed test key;
+    /// the API's `WECHAT_MP_AES_KEY` must match).
+    pub aes_key: String,
+    /// `SIM_CALLBACK_APPID`: the appid in the encrypted trailer (default `wxsimmp`).
+    pub appid: String,
+}
+
+pub const DEFAULT_CALLBACK_TOKEN: &str = "sim-callback-token";
+pub const DEFAULT_CALLBACK_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+impl Default for CallbackTarget {
+    fn default() -> Self {
+        Self {
+            url: None,
+            token: DEFAULT_CALLBACK_TOKEN.into(),
+            aes_key: DEFAULT_CALLBACK_AES_KEY.into(),
+            appid: "wxsimmp".into(),
+        }
+    }
 }
 
 pub const DEFAULT_APPS: &str = "wxsimmini=sim-mini-secret,wxsimmp=sim-mp-secret";
@@ -31,7 +62,14 @@ impl SimConfig {
         let apps = parse_apps(&env.optional("SIM_APPS", DEFAULT_APPS.to_owned()));
         let ttl = env.optional("SIM_TOKEN_TTL_SECS", 7200u64);
         let templates = env.maybe::<String>("SIM_TEMPLATES").map(|raw| parse_templates(&raw)).unwrap_or_else(default_templates);
-        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates }))
+        let defaults = CallbackTarget::default();
+        let callbacks = CallbackTarget {
+            url: env.maybe("SIM_CALLBACK_URL"),
+            token: env.optional("SIM_CALLBACK_TOKEN", defaults.token),
+            aes_key: env.optional("SIM_CALLBACK_AES_KEY", defaults.aes_key),
+            appid: env.optional("SIM_CALLBACK_APPID", defaults.appid),
+        };
+        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates, callbacks }))
     }
 
     /// Defaults on an ephemeral port (for tests).
@@ -41,6 +79,7 @@ impl SimConfig {
             apps: parse_apps(DEFAULT_APPS),
             token_ttl: Duration::from_secs(7200),
             templates: default_templates(),
+            callbacks: CallbackTarget::default(),
         }
     }
 }

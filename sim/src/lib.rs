@@ -2,6 +2,7 @@
 //! (WeChat's API paths with their checks and errcodes), plus `/_sim/*` to inspect and control it.
 
 pub mod config;
+mod callbacks;
 mod control;
 mod faults;
 mod gate;
@@ -42,6 +43,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/messages", get(control::messages))
         .route("/_sim/faults", post(control::add_faults).delete(control::clear_faults))
         .route("/_sim/stats", get(control::stats))
+        .route("/_sim/callbacks", post(callbacks::deliver).get(callbacks::list))
         .with_state(sim)
 }
 

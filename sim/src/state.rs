@@ -73,6 +73,8 @@ pub struct Inner {
     pub tags: BTreeMap<u32, String>,
     pub mass_msg_ids: HashMap<String, u64>,
     pub next_seq: u64,
+    /// Every `POST /_sim/callbacks` delivery with the reply received.
+    pub callbacks: Vec<Value>,
 }
 
 /// The simulator's shared state.

@@ -1,5 +1,6 @@
 //! Two real scheduler processes: only the lease holder ticks, each firing is recorded once, the
-//! standby takes over after `kill -9` of the leader, and SIGTERM stops cleanly, releasing the lease.
+//! relay sweep pushes an outbox row left behind, the standby takes over after `kill -9` of the
+//! leader, and SIGTERM stops cleanly, releasing the lease.
 
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,14 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
         .with("LEASE_TTL_MS", "2000")
         .with("LEASE_RETRY_MS", "200");
     assert!(env.run("yizhan-api", &["migrate"]).success());
+    // A row the API committed but never pushed (killed between commit and push).
+    let mut conn = PgConnection::connect(&db).await.expect("db");
+    let left_behind: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (queue, kind, payload) VALUES ('default', 'left_behind', '{}') RETURNING id",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("insert");
     let ports = [free_port(), free_port()];
     let mut procs: Vec<_> = ports
         .iter()
@@ -73,6 +82,19 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
 
     let first = leader(&http, &ports, Duration::from_secs(20)).await.expect("a leader within 20 s");
     let before = wait_firings(&db, 3, Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pushed = loop {
+        let pushed: bool = sqlx::query_scalar("SELECT pushed_at IS NOT NULL FROM outbox WHERE id = $1")
+            .bind(left_behind)
+            .fetch_one(&mut conn)
+            .await
+            .expect("select");
+        if pushed || Instant::now() > deadline {
+            break pushed;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(pushed, "the relay sweep pushed the row left behind");
     assert!(before >= 3, "the leader fires every second: {before}");
 
     procs[first].signal("KILL");
@@ -84,6 +106,7 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
     assert!(after >= before + 3, "the new leader keeps firing: {before} -> {after}");
     let text = metrics(&http, ports[second]).await;
     assert!(text.contains(r#"yizhan_scheduler_firings_total{schedule="heartbeat",result="enqueued"}"#), "{text}");
+    assert!(text.contains("yizhan_lease_acquired_total"), "{text}");
 
     let status = procs[second].terminate(Duration::from_secs(10)).expect("stops on SIGTERM");
     assert!(status.success(), "{status}");

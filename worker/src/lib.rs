@@ -1,1 +1,117 @@
-//! The Yizhan worker process.
+//! The Yizhan worker process: works the configured queues until SIGTERM/Ctrl-C.
+//!
+//! Per queue, a pool leases as many jobs as it has free slots (one script call), runs each in its
+//! own task (a panic or timeout fails that job only), acknowledges results in batches, renews the
+//! leases of running jobs, and sweeps for jobs of vanished workers and for due scheduled jobs.
+//! On stop it fetches nothing more, lets running jobs finish for the grace period, then aborts the
+//! rest and hands them back to the front of their queue. Redis errors are logged and retried with
+//! backoff; they never end the process. `main.rs` only parses the command line.
+
+mod acker;
+mod backoff;
+pub mod config;
+pub mod execute;
+mod inflight;
+mod maintenance;
+mod pool;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use tokio::sync::watch;
+use yizhan_common::jobs::{registry, JobServices, Registry};
+use yizhan_common::queue::RedisQueue;
+use yizhan_common::redis_conn::{self, RedisTimeouts};
+use yizhan_common::{db, shutdown};
+
+pub use config::{QueueList, WorkerConfig};
+
+use crate::backoff::Backoff;
+use crate::pool::Pool;
+
+/// A worker ready to run: the queue engine, the services handlers use, and which queues to work.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub queue: RedisQueue,
+    pub services: Arc<JobServices>,
+    pub registry: Arc<Registry>,
+    pub queues: QueueList,
+    pub idle_poll: Duration,
+    pub shutdown_grace: Duration,
+    pub name: String,
+}
+
+impl Worker {
+    /// Connects to the stores (waiting for Redis with backoff) and registers every job kind.
+    /// Returns `None` if `stop` resolved while Redis was still unreachable.
+    pub async fn connect(config: &WorkerConfig, stop: &mut (impl Future<Output = ()> + Unpin)) -> anyhow::Result<Option<Self>> {
+        yizhan_common::time::set_service_tz(config.core.service_tz);
+        let db = db::pool(&config.core)?;
+        let Some(redis) = connect_redis(config, stop).await else { return Ok(None) };
+        let prefix = config.core.redis_prefix.clone();
+        Ok(Some(Self {
+            queue: RedisQueue::new(redis.clone(), prefix.clone(), config.queue.clone()),
+            services: Arc::new(JobServices::new(db, redis, prefix)),
+            registry: Arc::new(registry()),
+            queues: config.queues.clone(),
+            idle_poll: config.idle_poll,
+            shutdown_grace: config.shutdown_grace,
+            name: config.name.clone(),
+        }))
+    }
+
+    /// Works every configured queue until `stop` resolves, then drains and returns.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut pools = Vec::new();
+        for (name, concurrency) in self.queues.0.iter().copied() {
+            let pool = Pool {
+                name,
+                concurrency,
+                queue: self.queue.clone(),
+                registry: self.registry.clone(),
+                services: self.services.clone(),
+                idle_poll: self.idle_poll,
+                shutdown_grace: self.shutdown_grace,
+            };
+            pools.push(tokio::spawn(pool.run(stop_rx.clone())));
+        }
+        tracing::info!(worker.name = %self.name, worker.queues = %self.queues, "worker started");
+        stop.await;
+        tracing::info!(worker.name = %self.name, grace_secs = self.shutdown_grace.as_secs(), "worker stopping");
+        let _ = stop_tx.send(true);
+        for pool in pools {
+            if pool.await.is_err() {
+                tracing::error!(worker.name = %self.name, "a queue pool panicked");
+            }
+        }
+        tracing::info!(worker.name = %self.name, "worker stopped");
+    }
+}
+
+/// The process: connect, work until SIGTERM or Ctrl-C, drain.
+pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
+    let mut stop = Box::pin(shutdown::signal());
+    let Some(worker) = Worker::connect(&config, &mut stop).await? else { return Ok(()) };
+    worker.run_until(stop).await;
+    Ok(())
+}
+
+async fn connect_redis(config: &WorkerConfig, stop: &mut (impl Future<Output = ()> + Unpin)) -> Option<ConnectionManager> {
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    loop {
+        match redis_conn::connect(&config.core.redis_url, RedisTimeouts::default()).await {
+            Ok(conn) => return Some(conn),
+            Err(err) => {
+                let delay = backoff.next_delay();
+                tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "redis unreachable");
+                tokio::select! {
+                    () = &mut *stop => return None,
+                    () = tokio::time::sleep(delay) => {}
+                }
+            }
+        }
+    }
+}

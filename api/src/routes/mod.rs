@@ -1,5 +1,6 @@
 //! The router: every route, the fallbacks and the middleware that wraps them.
 
+mod admin_queues;
 mod admin_users;
 mod auth;
 mod current_user;
@@ -31,6 +32,9 @@ pub fn router(state: AppState) -> Router {
         .route("/current-user/meta/", get(current_user::meta))
         .route("/admin/users", post(admin_users::create).get(admin_users::list))
         .route("/admin/users/{id}", patch(admin_users::update))
+        .route("/admin/queues", get(admin_queues::list))
+        .route("/admin/queues/{queue}/dead", get(admin_queues::dead))
+        .route("/admin/queues/{queue}/dead/{id}/retry", post(admin_queues::retry))
         .merge(hospital::routes())
         .merge(follow::routes());
     let routes = routes

@@ -39,6 +39,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         login_max_failures: 3,
         login_failure_window: Duration::from_secs(60),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
+        queue: yizhan_common::queue::QueueSettings::default(),
     }
 }
 

@@ -9,9 +9,11 @@ use yizhan_common::metrics::names;
 
 mod firings;
 mod outbox;
+mod queues;
 
 pub use firings::PruneFirings;
 pub use outbox::{OutboxLag, PruneOutbox, RelaySweep};
+pub use queues::CleanQueues;
 
 #[async_trait::async_trait]
 pub trait Chore: Send + Sync {

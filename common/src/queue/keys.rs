@@ -1,0 +1,53 @@
+//! Redis key layout of the queues. For a queue `q` under the deployment prefix `p`:
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `p:q:{q}:ready` | list | ids due now; pushed on the left, taken from the right (FIFO) |
+//! | `p:q:{q}:scheduled` | zset | ids due later, scored by due time (ms) |
+//! | `p:q:{q}:running` | zset | ids handed to a worker, scored by lease deadline (ms) |
+//! | `p:q:{q}:done` | zset | finished ids, scored by finish time (kept until clean-up) |
+//! | `p:q:{q}:dead` | zset | ids that exhausted their attempts or failed permanently, by time of death |
+//! | `p:q:{q}:job:{id}` | hash | `kind`, `payload`, `attempts`, `crashes`, `enq`, `due`, `error`, `died` |
+//! | `p:q:{q}:seen:{id}` | string with TTL | idempotency marker: an id pushed again while it exists is skipped |
+//!
+//! The Lua scripts build job keys from the queue base, so the queues need one Redis instance (no
+//! Redis Cluster), which is how Yizhan is deployed.
+
+use crate::jobs::QueueName;
+
+/// Builds key names under one deployment prefix.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    /// `p:q:{queue}`: the base the Lua scripts append suffixes to.
+    pub fn base(&self, queue: QueueName) -> String {
+        format!("{}:q:{}", self.prefix, queue.as_str())
+    }
+
+    pub fn ready(&self, queue: QueueName) -> String {
+        format!("{}:ready", self.base(queue))
+    }
+
+    pub fn scheduled(&self, queue: QueueName) -> String {
+        format!("{}:scheduled", self.base(queue))
+    }
+
+    pub fn running(&self, queue: QueueName) -> String {
+        format!("{}:running", self.base(queue))
+    }
+
+    pub fn job(&self, queue: QueueName, id: &str) -> String {
+        format!("{}:job:{id}", self.base(queue))
+    }
+
+    pub fn seen(&self, queue: QueueName, id: &str) -> String {
+        format!("{}:seen:{id}", self.base(queue))
+    }
+}

@@ -1,0 +1,7 @@
+//! WeChat: the Official Account callback codec, the errcode classification and the API client.
+//!
+//! Facts, errcodes and test vectors come from `shared/notes/wechat.md`.
+
+pub mod callback;
+pub mod errcode;
+pub mod client;

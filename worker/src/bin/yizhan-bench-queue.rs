@@ -1,0 +1,170 @@
+//! `scripts/bench queue`: enqueue and drain rates of no-op jobs with one worker (in this
+//! process), idle pickup latency, and a minimal reliable-list loop as a baseline for this machine.
+//! Reads `REDIS_URL` and `DATABASE_URL`; writes only keys under `bench:<pid>` and deletes them.
+#![allow(clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Parser;
+use futures::StreamExt;
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use secrecy::SecretString;
+use yizhan_common::jobs::kinds::{Noop, Probe};
+use yizhan_common::jobs::{registry, Job, JobServices, QueueName};
+use yizhan_common::queue::{QueueSettings, RedisQueue};
+use yizhan_common::redis_conn::{self, RedisTimeouts};
+use yizhan_worker::{QueueList, Worker};
+
+#[derive(Parser)]
+struct Args {
+    /// Backlog size for the enqueue and drain figures.
+    #[arg(long, default_value_t = 100_000)]
+    jobs: usize,
+    /// Concurrency of the worker's `default` queue.
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// Jobs pushed one at a time onto an idle queue for the pickup figures.
+    #[arg(long, default_value_t = 200)]
+    pickup_samples: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let url = SecretString::from(std::env::var("REDIS_URL").context("REDIS_URL")?);
+    let db_url = std::env::var("DATABASE_URL").context("DATABASE_URL")?;
+    let conn = redis_conn::connect(&url, RedisTimeouts::default()).await?;
+    let prefix = format!("bench:{}", std::process::id());
+    let queue = RedisQueue::new(conn.clone(), prefix.clone(), QueueSettings::default());
+    let services = Arc::new(JobServices::new(sqlx::PgPool::connect_lazy(&db_url)?, conn.clone(), prefix.clone()));
+
+    let started = Instant::now();
+    let envelopes = (0..args.jobs).map(|i| Noop {}.envelope(format!("n{i}"), Utc::now())).collect::<Result<Vec<_>, _>>()?;
+    let pushes = envelopes.chunks(1000).map(|chunk| queue.push(chunk));
+    let created: Vec<_> = futures::stream::iter(pushes).buffer_unordered(4).collect().await;
+    let created: usize = created.into_iter().sum::<Result<usize, _>>()?;
+    anyhow::ensure!(created == args.jobs, "pushed {created} of {} jobs", args.jobs);
+    println!("enqueue_jobs_per_sec={:.0}", rate(args.jobs, started.elapsed()));
+
+    let worker = Worker {
+        queue: queue.clone(),
+        services,
+        registry: Arc::new(registry()),
+        queues: QueueList(vec![(QueueName::Default, args.concurrency)]),
+        idle_poll: Duration::from_millis(20),
+        shutdown_grace: Duration::from_secs(5),
+        name: format!("bench-{}", std::process::id()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let running = tokio::spawn(worker.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    let total = u64::try_from(args.jobs)?;
+    loop {
+        if queue.stats(QueueName::Default).await?.done >= total {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "drain did not finish in 10 minutes");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    println!("drain_jobs_per_sec={:.0}", rate(args.jobs, started.elapsed()));
+
+    let mut pickups = pickup(&queue, conn.clone(), &prefix, args.pickup_samples).await?;
+    pickups.sort_by(f64::total_cmp);
+    println!("pickup_p50_ms={:.1}", percentile(&pickups, 0.50));
+    println!("pickup_p99_ms={:.1}", percentile(&pickups, 0.99));
+    let _ = stop_tx.send(());
+    running.await?;
+
+    let baseline = baseline_drain(conn.clone(), &prefix, args.jobs, args.concurrency.min(64)).await?;
+    println!("baseline_reliable_list_drain_jobs_per_sec={baseline:.0}");
+    clean(conn, &prefix).await
+}
+
+/// Pushes one probe at a time onto the idle queue and reads when its run started.
+async fn pickup(queue: &RedisQueue, mut conn: ConnectionManager, prefix: &str, samples: usize) -> anyhow::Result<Vec<f64>> {
+    let started_key = format!("{prefix}:{}", Probe::started_key("pickup"));
+    let mut out = Vec::with_capacity(samples);
+    for i in 0..samples {
+        // An idle gap of 0–30 ms, so each job lands at a random point of the poll cycle.
+        tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % 30)).await;
+        let pushed_us = Utc::now().timestamp_micros();
+        queue.push(&[Probe { tag: "pickup".into(), steps: vec![] }.envelope(format!("p{i}"), Utc::now())?]).await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let n: usize = conn.llen(&started_key).await?;
+            if n > i {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "probe {i} was not picked up within 5 s");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let started_us: i64 = conn.lindex(&started_key, -1).await?;
+        out.push((started_us - pushed_us) as f64 / 1000.0);
+    }
+    Ok(out)
+}
+
+/// The reference point: LMOVE each id to a per-consumer list, acknowledge with LREM.
+async fn baseline_drain(conn: ConnectionManager, prefix: &str, jobs: usize, consumers: usize) -> anyhow::Result<f64> {
+    let source = format!("{prefix}:baseline:ready");
+    let mut c = conn.clone();
+    for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
+        let _: usize = c.lpush(&source, chunk).await?;
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..consumers)
+        .map(|n| {
+            let (mut c, source, processing) = (conn.clone(), source.clone(), format!("{prefix}:baseline:processing:{n}"));
+            tokio::spawn(async move {
+                loop {
+                    let id: Option<String> = redis::cmd("LMOVE")
+                        .arg(&source)
+                        .arg(&processing)
+                        .arg("RIGHT")
+                        .arg("LEFT")
+                        .query_async(&mut c)
+                        .await?;
+                    let Some(id) = id else { return Ok::<_, redis::RedisError>(()) };
+                    let _: i64 = c.lrem(&processing, 1, id).await?;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(rate(jobs, started.elapsed()))
+}
+
+async fn clean(mut conn: ConnectionManager, prefix: &str) -> anyhow::Result<()> {
+    let keys: Vec<String> = {
+        let mut iter = conn.scan_match::<_, String>(format!("{prefix}:*")).await?;
+        let mut keys = Vec::new();
+        while let Some(key) = iter.next_item().await {
+            keys.push(key?);
+        }
+        keys
+    };
+    for chunk in keys.chunks(1000) {
+        let _: i64 = redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await?;
+    }
+    Ok(())
+}
+
+fn rate(jobs: usize, took: Duration) -> f64 {
+    jobs as f64 / took.as_secs_f64()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}

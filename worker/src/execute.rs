@@ -1,0 +1,108 @@
+//! Running one fetched job: handler lookup, timeout, panic capture, and the decision what the
+//! queue does next. Records `yizhan_jobs_total` and `yizhan_job_duration_seconds`.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use futures::FutureExt;
+use yizhan_common::jobs::{JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
+use yizhan_common::queue::{Fetched, Finish};
+
+/// Runs `job` and says how to finish it.
+pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched) -> Finish {
+    let started = Instant::now();
+    let Some(handler) = registry.get(&job.kind) else {
+        tracing::error!(job.id = %job.id, job.kind = %job.kind, "unknown job kind");
+        record(queue, "unknown_kind", started);
+        return Finish::Dead { error: format!("unknown job kind `{}`", job.kind) };
+    };
+    let info = JobInfo { id: job.id.clone(), queue, attempt: job.attempts + 1, redeliveries: job.crashes };
+    let ctx = JobContext::new(services.clone(), info);
+    let run = AssertUnwindSafe(handler.run(job.payload, ctx)).catch_unwind();
+    let (outcome, label) = match tokio::time::timeout(handler.timeout, run).await {
+        Ok(Ok(outcome)) => {
+            let label = outcome.label();
+            (outcome, label)
+        }
+        Ok(Err(panic)) => (Outcome::transient(format!("panicked: {}", panic_message(&*panic))), "panic"),
+        Err(_) => (Outcome::transient(format!("timed out after {:?}", handler.timeout)), "timeout"),
+    };
+    record(queue, label, started);
+    let finish = decide(outcome, job.attempts, &handler.retry);
+    match &finish {
+        Finish::Done | Finish::Later { .. } => {}
+        Finish::Retry { error, .. } => {
+            tracing::warn!(job.id = %job.id, job.kind = handler.kind, job.attempt = job.attempts + 1, error = %error, "job failed, will retry");
+        }
+        Finish::Dead { error } => {
+            tracing::error!(job.id = %job.id, job.kind = handler.kind, job.attempt = job.attempts + 1, error = %error, "job dead");
+        }
+    }
+    finish
+}
+
+/// What the queue does after `outcome`, for a job that had failed `attempts` times before.
+pub fn decide(outcome: Outcome, attempts: u32, policy: &RetryPolicy) -> Finish {
+    let fail = |error: String| {
+        let failed = attempts + 1;
+        if policy.exhausted(failed) {
+            Finish::Dead { error: format!("{error} (attempt {failed} of {})", policy.max_attempts) }
+        } else {
+            let delay = chrono::TimeDelta::from_std(policy.backoff(failed)).unwrap_or(chrono::TimeDelta::MAX);
+            Finish::Retry { at: Utc::now() + delay, error }
+        }
+    };
+    match outcome {
+        Outcome::Done => Finish::Done,
+        Outcome::Transient { error } => fail(error),
+        Outcome::TokenInvalid => fail("access token invalid".into()),
+        Outcome::RateLimited { until } | Outcome::QuotaExhausted { until } => Finish::Later { at: until },
+        Outcome::Permanent { error } => Finish::Dead { error },
+    }
+}
+
+fn record(queue: QueueName, outcome: &'static str, started: Instant) {
+    metrics::counter!("yizhan_jobs_total", "queue" => queue.as_str(), "outcome" => outcome).increment(1);
+    metrics::histogram!("yizhan_job_duration_seconds", "queue" => queue.as_str()).record(started.elapsed().as_secs_f64());
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const POLICY: RetryPolicy =
+        RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+
+    #[test]
+    fn outcomes_map_to_queue_actions() {
+        assert_eq!(decide(Outcome::Done, 0, &POLICY), Finish::Done);
+        let until = Utc::now();
+        assert_eq!(decide(Outcome::RateLimited { until }, 2, &POLICY), Finish::Later { at: until });
+        assert_eq!(decide(Outcome::QuotaExhausted { until }, 0, &POLICY), Finish::Later { at: until });
+        assert!(matches!(decide(Outcome::transient("x"), 0, &POLICY), Finish::Retry { .. }));
+        assert!(matches!(decide(Outcome::TokenInvalid, 1, &POLICY), Finish::Retry { .. }));
+        assert!(matches!(decide(Outcome::transient("x"), 2, &POLICY), Finish::Dead { .. }));
+        assert_eq!(decide(Outcome::permanent("no"), 0, &POLICY), Finish::Dead { error: "no".into() });
+    }
+
+    #[test]
+    fn retries_back_off() {
+        let Finish::Retry { at, .. } = decide(Outcome::transient("x"), 1, &POLICY) else { panic!("retry expected") };
+        let delay = at - Utc::now();
+        assert!(delay > chrono::TimeDelta::milliseconds(80) && delay <= chrono::TimeDelta::milliseconds(200), "{delay:?}");
+    }
+}

@@ -1,0 +1,160 @@
+//! One queue's pool: a fetch loop that leases as many jobs as there are free slots, one task per
+//! job, a batching acknowledger and the housekeeping task; and the drain on shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Semaphore};
+use yizhan_common::jobs::{JobServices, QueueName, Registry};
+use yizhan_common::queue::{Finish, RedisQueue, CHUNK};
+
+use crate::backoff::Backoff;
+use crate::execute::execute;
+use crate::inflight::InFlight;
+use crate::{acker, maintenance};
+
+/// Everything a queue's pool needs.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub name: QueueName,
+    pub concurrency: usize,
+    pub queue: RedisQueue,
+    pub registry: Arc<Registry>,
+    pub services: Arc<JobServices>,
+    pub idle_poll: Duration,
+    pub shutdown_grace: Duration,
+}
+
+impl Pool {
+    /// Works the queue until `stop` turns true, then drains (see the crate docs).
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let inflight = InFlight::default();
+        let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+        let acker = tokio::spawn(acker::run(self.queue.clone(), self.name, ack_rx));
+        let (housekeeping_stop, housekeeping_rx) = watch::channel(false);
+        let housekeeping =
+            tokio::spawn(maintenance::run(self.queue.clone(), self.name, inflight.clone(), housekeeping_rx));
+
+        self.fetch_loop(stop, &slots, &inflight, ack_tx).await;
+        self.drain(&slots, &inflight).await;
+        // Every job task has ended and dropped its sender: the acknowledger flushes and stops.
+        if acker.await.is_err() {
+            tracing::error!(queue.name = %self.name, "acknowledger panicked");
+        }
+        let left = inflight.ids();
+        if !left.is_empty() {
+            self.hand_back(&left).await;
+        }
+        let _ = housekeeping_stop.send(true);
+        let _ = housekeeping.await;
+        tracing::info!(queue.name = %self.name, "queue pool stopped");
+    }
+
+    async fn fetch_loop(
+        &self,
+        mut stop: watch::Receiver<bool>,
+        slots: &Arc<Semaphore>,
+        inflight: &InFlight,
+        ack_tx: mpsc::UnboundedSender<(String, Finish)>,
+    ) {
+        let mut backoff = Backoff::default();
+        loop {
+            let first = tokio::select! {
+                biased;
+                () = crate::backoff::stopped(&mut stop) => return,
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => return,
+                },
+            };
+            let want = (1 + slots.available_permits()).min(CHUNK);
+            let jobs = match self.queue.fetch(self.name, want).await {
+                Ok(jobs) => {
+                    backoff.reset();
+                    jobs
+                }
+                Err(err) => {
+                    drop(first);
+                    let delay = backoff.next_delay();
+                    tracing::warn!(queue.name = %self.name, error = %err, retry_in_ms = delay.as_millis() as u64, "fetching jobs failed");
+                    if sleep_or_stop(&mut stop, delay).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if jobs.is_empty() {
+                drop(first);
+                if sleep_or_stop(&mut stop, self.idle_poll).await {
+                    return;
+                }
+                continue;
+            }
+            let mut first = Some(first);
+            for job in jobs {
+                let permit = match first.take() {
+                    Some(p) => p,
+                    None => match slots.clone().try_acquire_owned() {
+                        Ok(p) => p,
+                        Err(_) => match slots.clone().acquire_owned().await {
+                            Ok(p) => p,
+                            Err(_) => return,
+                        },
+                    },
+                };
+                let id = job.id.clone();
+                let (registry, services, tx, set, name) =
+                    (self.registry.clone(), self.services.clone(), ack_tx.clone(), inflight.clone(), self.name);
+                let task_id = id.clone();
+                inflight.spawn(id, async move {
+                    let finish = execute(&registry, &services, name, job).await;
+                    let _ = tx.send((task_id.clone(), finish));
+                    set.remove(&task_id);
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    /// Waits up to the grace period for running jobs; then aborts the rest (handed back later).
+    async fn drain(&self, slots: &Arc<Semaphore>, inflight: &InFlight) {
+        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
+        let running = self.concurrency - slots.available_permits();
+        if running > 0 {
+            tracing::info!(queue.name = %self.name, jobs.running = running, "waiting for running jobs");
+        }
+        if tokio::time::timeout(self.shutdown_grace, slots.acquire_many(all)).await.is_ok() {
+            return;
+        }
+        let aborted = inflight.abort_all();
+        tracing::warn!(queue.name = %self.name, jobs.aborted = aborted.len(), "grace period over; handing unfinished jobs back");
+        // Aborted tasks release their slots when dropped.
+        let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(all)).await;
+    }
+
+    async fn hand_back(&self, ids: &[String]) {
+        let mut backoff = Backoff::default();
+        for _ in 0..5 {
+            match self.queue.hand_back(self.name, ids).await {
+                Ok(n) => {
+                    tracing::info!(queue.name = %self.name, jobs.handed_back = n, "unfinished jobs handed back");
+                    return;
+                }
+                Err(err) => {
+                    tracing::warn!(queue.name = %self.name, error = %err, "handing jobs back failed");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+            }
+        }
+        tracing::error!(queue.name = %self.name, jobs = ids.len(), "could not hand jobs back; they run again when their leases expire");
+    }
+}
+
+/// Sleeps for `delay`; true if `stop` turned true meanwhile.
+async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, delay: Duration) -> bool {
+    tokio::select! {
+        () = crate::backoff::stopped(stop) => true,
+        () = tokio::time::sleep(delay) => false,
+    }
+}
