@@ -54,6 +54,19 @@ pub fn spawn_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// For a process's `main`: installs the recorder, binds `addr` and serves `GET /metrics` in the
+/// background for the life of the runtime. Returns the bound address (port 0 picks one).
+pub async fn serve_in_background(addr: std::net::SocketAddr) -> Result<std::net::SocketAddr, MetricsError> {
+    let handle = install()?;
+    let server = MetricsServer::bind(addr, handle.clone())
+        .await
+        .map_err(|e| MetricsError(format!("cannot listen on {addr}: {e}")))?;
+    let bound = server.addr;
+    spawn_upkeep(handle);
+    tokio::spawn(server.run_until(std::future::pending()));
+    Ok(bound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
