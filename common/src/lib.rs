@@ -21,5 +21,3 @@ pub mod follow;
 pub mod queue;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-#[cfg(test)]
-mod test_redis;

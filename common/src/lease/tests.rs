@@ -4,7 +4,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::*;
-use crate::test_redis::TestRedis;
+use crate::testing::RedisPrefix;
 
 fn quick() -> LeaseConfig {
     LeaseConfig { ttl: Duration::from_millis(600), retry: Duration::from_millis(50) }
@@ -23,8 +23,9 @@ async fn until(deadline: Duration, mut check: impl FnMut() -> bool) -> bool {
 
 #[tokio::test]
 async fn one_holder_at_a_time_and_tokens_grow() {
-    let redis = TestRedis::new("lease-basic").await;
-    let lease = Lease::new(redis.conn.clone(), &redis.prefix, "r", quick());
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let first = lease.try_acquire().await.expect("redis").expect("free lease");
     assert_eq!(lease.try_acquire().await.expect("redis"), None);
     assert!(lease.is_current(first).await.expect("redis"));
@@ -35,13 +36,13 @@ async fn one_holder_at_a_time_and_tokens_grow() {
     assert!(!lease.renew(first).await.expect("redis"), "a stale token cannot renew");
     assert!(!lease.release(first).await.expect("redis"), "a stale token cannot release");
     assert!(lease.is_current(second).await.expect("redis"));
-    redis.cleanup().await;
 }
 
 #[tokio::test]
 async fn an_unrenewed_lease_expires_and_a_kept_one_does_not() {
-    let redis = TestRedis::new("lease-keep").await;
-    let lease = Lease::new(redis.conn.clone(), &redis.prefix, "r", quick());
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let token = lease.try_acquire().await.expect("redis").expect("free");
     let keeper = lease.keep(token);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -53,27 +54,27 @@ async fn an_unrenewed_lease_expires_and_a_kept_one_does_not() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(lease.current().await.expect("redis"), None, "expires without renewals");
-    redis.cleanup().await;
 }
 
 #[tokio::test]
 async fn keeper_signals_loss_when_another_holder_takes_over() {
-    let redis = TestRedis::new("lease-lost").await;
-    let lease = Lease::new(redis.conn.clone(), &redis.prefix, "r", quick());
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let token = lease.try_acquire().await.expect("redis").expect("free");
     let keeper = lease.keep(token);
-    let _: () = redis::cmd("DEL").arg(format!("{}:lease:r", redis.prefix)).query_async(&mut redis.conn.clone()).await.expect("del");
+    let _: () = redis::cmd("DEL").arg(format!("{}:lease:r", prefix.name())).query_async(&mut conn.clone()).await.expect("del");
     let thief = lease.try_acquire().await.expect("redis").expect("free after delete");
     tokio::time::timeout(Duration::from_secs(2), keeper.lost()).await.expect("loss signalled within a renewal");
     assert!(!keeper.is_held());
     assert!(thief > token);
-    redis.cleanup().await;
 }
 
 #[tokio::test]
 async fn run_while_held_hands_over_to_the_standby() {
-    let redis = TestRedis::new("lease-run").await;
-    let lease = Lease::new(redis.conn.clone(), &redis.prefix, "r", quick());
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let (stop_tx, stop) = watch::channel(false);
     let (seen_tx, seen) = watch::channel(Vec::<(u8, FencingToken)>::new());
     let spawn = |who: u8, finish_after: Option<Duration>| {
@@ -107,5 +108,4 @@ async fn run_while_held_hands_over_to_the_standby() {
     // Stop only ends a standby; the holder's work decides when it ends, so abort it here.
     drop(stop_tx);
     second.abort();
-    redis.cleanup().await;
 }
