@@ -7,6 +7,7 @@
 pub mod chores;
 pub mod clock;
 pub mod config;
+mod connect;
 pub mod enqueue;
 pub mod plan;
 pub mod registry;
@@ -40,7 +41,6 @@ pub struct App {
     pub pool: PgPool,
     scheduler: Arc<Scheduler>,
     chores: Vec<Arc<dyn Chore>>,
-    lease: Lease,
     metrics: Option<MetricsServer>,
 }
 
@@ -52,12 +52,11 @@ pub struct Plugins {
     pub chores: Vec<Arc<dyn Chore>>,
 }
 
-/// Connects the stores, builds the schedules and binds the metrics listener.
+/// Builds the pool (lazy), the schedules and the metrics listener. Nothing here needs PostgreSQL
+/// or Redis to be up: the process starts, and connects when they answer.
 pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<App> {
     yizhan_common::time::set_service_tz(config.core.service_tz);
     let pool = db::pool(&config.core)?;
-    let redis = redis_conn::connect(&config.core.redis_url, redis_conn::RedisTimeouts::default()).await?;
-    let lease = Lease::new(redis, &config.core.redis_prefix, LEADER_LEASE, config.lease);
     let schedules = registry::registry(&config.heartbeat_cron)?;
     let mut scheduler = Scheduler::new(pool.clone(), schedules, config.core.service_tz, config.catchup, Arc::new(SystemClock));
     let mut chores: Vec<Arc<dyn Chore>> = vec![
@@ -94,7 +93,7 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         }
         None => None,
     };
-    Ok(App { config, pool, scheduler: Arc::new(scheduler), chores, lease, metrics })
+    Ok(App { config, pool, scheduler: Arc::new(scheduler), chores, metrics })
 }
 
 impl App {
@@ -119,9 +118,14 @@ impl App {
                 let _ = rx.wait_for(|s| *s).await;
             }));
         }
+        let mut waiting = stop_rx.clone();
+        let Some(redis) = connect::redis_until_stopped(&self.config.core.redis_url, &mut waiting).await else {
+            return Ok(());
+        };
+        let lease = Lease::new(redis, &self.config.core.redis_prefix, LEADER_LEASE, self.config.lease);
         let (scheduler, chores, tick) = (self.scheduler, self.chores, self.config.tick);
         tracing::info!(lease.name = LEADER_LEASE, "scheduler waiting for the leader lease");
-        self.lease
+        lease
             .run_while_held(stop_rx.clone(), |held| {
                 tracing::info!(lease.token = %held.token, "scheduler is the leader");
                 let (scheduler, chores, stop) = (scheduler.clone(), chores.clone(), stop_rx.clone());

@@ -117,3 +117,19 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
     assert_eq!(holder, None, "the lease is released on SIGTERM");
     yizhan_system_tests::redis_keys::delete_prefix(&prefix).await;
 }
+
+#[tokio::test]
+async fn starts_while_redis_is_down_and_stops_on_sigterm() {
+    let db = fresh_database().await;
+    let closed = free_port();
+    let metrics_port = free_port();
+    let env = SystemEnv::new(&db)
+        .with("REDIS_URL", &format!("redis://127.0.0.1:{closed}/"))
+        .with("SCHEDULER_METRICS_ADDR", &format!("127.0.0.1:{metrics_port}"));
+    let mut scheduler = env.spawn("yizhan-scheduler", &[]);
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{metrics_port}/healthz");
+    assert!(yizhan_system_tests::wait_http_ok(&http, &url, Duration::from_secs(20)).await, "up without Redis");
+    let status = scheduler.terminate(Duration::from_secs(10)).expect("stops on SIGTERM while waiting for Redis");
+    assert!(status.success(), "{status}");
+}
