@@ -6,6 +6,8 @@ use std::time::Duration;
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::queue::QueueSettings;
 use yizhan_common::subscribe::TemplateConfig;
+use yizhan_common::wechat::callback::CallbackCodec;
+use yizhan_common::wechat::client::WechatConfig;
 
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -23,6 +25,11 @@ pub struct ApiConfig {
     /// `SUBSCRIBE_TEMPLATE_<KIND>`, `SUBSCRIBE_FIELDS_<KIND>`, `SUBSCRIBE_PAGE`: subscribe-message
     /// templates per message kind (see the README).
     pub templates: TemplateConfig,
+    /// The Official Account callback (`WECHAT_MP_TOKEN`, optional `WECHAT_MP_AES_KEY` for safe
+    /// mode, `WECHAT_MP_APPID`); `None` turns `/api/nurses/msg/wx/callback` off (503).
+    pub wechat_callback: Option<CallbackCodec>,
+    /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
+    pub qrcode_wait: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -38,7 +45,9 @@ impl ApiConfig {
         let login_max_failures = env.optional("LOGIN_MAX_FAILURES", 5u32);
         let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
         let templates = TemplateConfig::read(&mut env);
+        let wechat = WechatConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
+        let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -54,7 +63,9 @@ impl ApiConfig {
                 login_max_failures: login_max_failures.max(1),
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
                 templates,
+                wechat_callback: wechat.and_then(|w| w.callback_codec()),
                 queue,
+                qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
             })
         })
     }

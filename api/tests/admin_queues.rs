@@ -43,6 +43,8 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         login_failure_window: Duration::from_secs(900),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         queue: yizhan_common::queue::QueueSettings::default(),
+        qrcode_wait: Duration::from_millis(300),
+        wechat_callback: None,
     };
     router(AppState::new(config, pool))
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::jobs::QueueName;
 use yizhan_common::queue::QueueSettings;
+use yizhan_common::subscribe::TemplateConfig;
+use yizhan_common::wechat::client::WechatConfig;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -26,6 +28,10 @@ pub struct WorkerConfig {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Unique per process: host, pid and a random suffix. Appears in every log line.
     pub name: String,
+    /// `WECHAT_*`: the WeChat API and apps (see the README).
+    pub wechat: WechatConfig,
+    /// `SUBSCRIBE_*`: subscribe-message templates and keyword mappings.
+    pub templates: TemplateConfig,
 }
 
 impl WorkerConfig {
@@ -36,6 +42,8 @@ impl WorkerConfig {
         let core = CoreConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
         let from_env = env.optional("WORKER_QUEUES", QueueList::all());
+        let wechat = WechatConfig::read(&mut env);
+        let templates = TemplateConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
@@ -51,6 +59,8 @@ impl WorkerConfig {
                 idle_poll: Duration::from_millis(idle_ms),
                 metrics_addr,
                 name: worker_name(),
+                wechat: wechat?,
+                templates,
             })
         })
     }

@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use yizhan_common::jobs::{registry, JobServices, Registry};
 use yizhan_common::queue::RedisQueue;
 use yizhan_common::redis_conn::{self, RedisTimeouts};
+use yizhan_common::wechat::client::WechatClient;
 use yizhan_common::{db, shutdown};
 
 pub use config::{QueueList, WorkerConfig};
@@ -51,9 +52,16 @@ impl Worker {
         let db = db::pool(&config.core)?;
         let Some(redis) = connect_redis(config, stop).await else { return Ok(None) };
         let prefix = config.core.redis_prefix.clone();
+        let wechat = if config.wechat.mp.is_some() || config.wechat.mini.is_some() {
+            Some(WechatClient::new(&config.wechat, redis.clone(), &prefix)?)
+        } else {
+            tracing::warn!("no WeChat app configured: WeChat jobs will fail permanently");
+            None
+        };
+        let services = JobServices::new(db, redis.clone(), prefix.clone()).with_wechat(wechat).with_templates(config.templates.clone());
         Ok(Some(Self {
-            queue: RedisQueue::new(redis.clone(), prefix.clone(), config.queue.clone()),
-            services: Arc::new(JobServices::new(db, redis, prefix)),
+            queue: RedisQueue::new(redis, prefix, config.queue.clone()),
+            services: Arc::new(services),
             registry: Arc::new(registry()),
             queues: config.queues.clone(),
             idle_poll: config.idle_poll,

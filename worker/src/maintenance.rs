@@ -15,7 +15,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until `stop` turns true.
 pub async fn run(queue: RedisQueue, name: QueueName, inflight: InFlight, mut stop: watch::Receiver<bool>) {
-    let mut heartbeat = tokio::time::interval(queue.settings().lease / 3);
+    let mut heartbeat = tokio::time::interval((queue.settings().lease / 3).max(Duration::from_millis(100)));
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut sweep = tokio::time::interval(SWEEP_EVERY);
     sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);

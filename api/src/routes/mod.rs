@@ -9,6 +9,7 @@ mod health;
 mod hospital;
 mod metrics;
 mod views;
+mod wechat_callback;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -36,7 +37,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/queues/{queue}/dead", get(admin_queues::dead))
         .route("/admin/queues/{queue}/dead/{id}/retry", post(admin_queues::retry))
         .merge(hospital::routes())
-        .merge(follow::routes());
+        .merge(follow::routes())
+        .merge(wechat_callback::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -39,7 +39,9 @@ pub fn config(redis_url: &str) -> ApiConfig {
         login_max_failures: 3,
         login_failure_window: Duration::from_secs(60),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
+        wechat_callback: None,
         queue: yizhan_common::queue::QueueSettings::default(),
+        qrcode_wait: Duration::from_millis(300),
     }
 }
 

@@ -7,6 +7,8 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::QueueName;
+use crate::subscribe::TemplateConfig;
+use crate::wechat::client::WechatClient;
 
 /// Services shared by every job a process runs; built once at start-up. New clients (WeChat,
 /// SMS, mail, storage, rate limiters) are added here as fields.
@@ -17,11 +19,25 @@ pub struct JobServices {
     pub redis: ConnectionManager,
     /// Prefix of every Redis key this deployment writes (`REDIS_PREFIX`).
     pub redis_prefix: String,
+    /// The WeChat client, when an app is configured (jobs that need it fail permanently otherwise).
+    pub wechat: Option<WechatClient>,
+    /// Subscribe-message templates and keyword mappings.
+    pub templates: TemplateConfig,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: ConnectionManager, redis_prefix: impl Into<String>) -> Self {
-        Self { db, redis, redis_prefix: redis_prefix.into() }
+        Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults() }
+    }
+
+    pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
+        self.wechat = client;
+        self
+    }
+
+    pub fn with_templates(mut self, templates: TemplateConfig) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// A Redis key under this deployment's prefix.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::kinds::{Noop, Probe};
+use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, Noop, Probe, SendSubscribeMessage};
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
 /// Every job kind the workers can run. Add new kinds here.
@@ -13,6 +13,9 @@ pub fn registry() -> Registry {
     let mut r = Registry::default();
     r.register::<Noop>();
     r.register::<Probe>();
+    r.register::<ExchangeWxCode>();
+    r.register::<SendSubscribeMessage>();
+    r.register::<CreateDepartmentQrCode>();
     r
 }
 

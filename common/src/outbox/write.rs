@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::jobs::QueueName;
+use crate::jobs::{Job, QueueName};
 
 /// One job to enqueue with the domain change that causes it.
 #[derive(Debug, Clone)]
@@ -21,6 +21,11 @@ impl NewOutboxJob {
     /// A job to run now, without an idempotency key.
     pub fn now(queue: QueueName, kind: impl Into<String>, payload: serde_json::Value) -> Self {
         Self { queue, kind: kind.into(), payload, run_at: Utc::now(), idempotency_key: None }
+    }
+
+    /// A typed job to run now, on its kind's queue.
+    pub fn of<J: Job>(job: &J) -> serde_json::Result<Self> {
+        Ok(Self::now(J::QUEUE, J::KIND, serde_json::to_value(job)?))
     }
 
     pub fn with_key(mut self, key: impl Into<String>) -> Self {

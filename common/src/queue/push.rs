@@ -9,7 +9,9 @@ use super::{now_ms, QueueResult, RedisQueue};
 
 impl RedisQueue {
     /// Pushes envelopes in chunks of at most [`CHUNK`] per script call; returns how many jobs
-    /// were created (ids pushed before, within the dedup TTL, are skipped).
+    /// were created (ids pushed before, within the dedup TTL, are skipped). Each chunk is atomic;
+    /// if a later chunk fails, pushing the whole slice again is safe: the ids already pushed are
+    /// skipped.
     pub async fn push(&self, envelopes: &[JobEnvelope]) -> QueueResult<usize> {
         let mut by_queue: HashMap<QueueName, Vec<&JobEnvelope>> = HashMap::new();
         for env in envelopes {

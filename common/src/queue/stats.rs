@@ -1,5 +1,7 @@
 //! Per-queue counts for operators, and the retention clean-up the scheduler runs.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
 use crate::jobs::QueueName;
@@ -60,6 +62,17 @@ impl RedisQueue {
         let mut removed = self.clean_set(queue, "done", done_before_ms).await?;
         if let Some(before) = dead_before_ms {
             removed += self.clean_set(queue, "dead", before).await?;
+        }
+        Ok(removed)
+    }
+
+    /// Retention for every queue, as the scheduler runs it: finished jobs older than
+    /// `done_retention` and, when given, dead jobs older than `dead_retention`.
+    pub async fn clean_all_finished(&self, done_retention: Duration, dead_retention: Option<Duration>) -> QueueResult<u64> {
+        let ms = |d: Duration| now_ms().saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let mut removed = 0;
+        for queue in QueueName::ALL {
+            removed += self.clean_finished(queue, ms(done_retention), dead_retention.map(ms)).await?;
         }
         Ok(removed)
     }

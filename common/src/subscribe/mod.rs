@@ -6,8 +6,11 @@ mod grants;
 mod input;
 mod kind;
 mod plan;
+pub mod render;
+mod sends;
 
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;
 pub use kind::{MessageKind, TemplateConfig};
-pub use plan::{plan_send, PlannedSend, SendTarget};
+pub use plan::{plan_send, PlannedSend, SendTarget, SEND_JOB_KIND};
+pub use sends::{PendingSend, SendLog};

@@ -4,4 +4,6 @@
 
 pub mod callback;
 pub mod errcode;
+pub mod identities;
+pub mod outcome;
 pub mod client;

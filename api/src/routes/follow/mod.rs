@@ -1,16 +1,18 @@
 //! Seed 000: department QR codes, followers and keyword replies for the Official Account.
 
+mod create_qrcode;
 mod followers;
 mod keywords;
 mod qrcodes;
 
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/admin/nurses/msg/wx/qrcode", post(create_qrcode::create).get(create_qrcode::show))
         .route("/api/admin/nurses/msg/wx/qrcode-list", get(qrcodes::list))
         .route("/api/admin/nurses/msg/wx/departments/{id}/followers", get(followers::list))
         .route("/api/admin/nurses/msg/wx/keywords", get(keywords::list).post(keywords::create))

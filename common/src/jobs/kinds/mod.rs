@@ -1,7 +1,13 @@
 //! Job kinds, one per file. Each is registered in [`super::registry()`].
 
+mod create_department_qrcode;
+mod exchange_wx_code;
 mod noop;
 mod probe;
+mod send_subscribe_message;
 
+pub use create_department_qrcode::CreateDepartmentQrCode;
+pub use exchange_wx_code::ExchangeWxCode;
 pub use noop::Noop;
 pub use probe::{Probe, ProbeStep};
+pub use send_subscribe_message::{SendSubscribeMessage, OPENID_WAIT};

@@ -91,11 +91,16 @@ impl CallbackCodec {
     /// The response body for `reply`: plain XML, or the signed encrypted envelope when the
     /// request came in safe mode.
     pub fn answer(&self, reply: &Reply, encrypted: bool, timestamp: &str, nonce: &str) -> Result<String, CallbackError> {
-        let xml = reply.to_xml();
+        self.answer_xml(&reply.to_xml(), encrypted, timestamp, nonce)
+    }
+
+    /// Like [`Self::answer`] for a reply document already serialised (e.g. one remembered for a
+    /// duplicate delivery).
+    pub fn answer_xml(&self, xml: &str, encrypted: bool, timestamp: &str, nonce: &str) -> Result<String, CallbackError> {
         if !encrypted {
-            return Ok(xml);
+            return Ok(xml.to_owned());
         }
         let crypto = self.crypto.as_ref().ok_or(CallbackError::NoAesKey)?;
-        Ok(seal_envelope(crypto, self.token.expose_secret(), &xml, timestamp, nonce).to_xml())
+        Ok(seal_envelope(crypto, self.token.expose_secret(), xml, timestamp, nonce).to_xml())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::EnvReader;
-use crate::wechat::callback::MessageCrypto;
+use crate::wechat::callback::{CallbackCodec, MessageCrypto};
 
 /// The default API base; point `WECHAT_API_BASE` at the simulator in development and tests.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
@@ -65,6 +65,17 @@ impl WechatConfig {
             mini,
             http_timeout: Duration::from_millis(timeout_ms),
         })
+    }
+}
+
+impl WechatConfig {
+    /// The Official Account's callback codec: `None` without `WECHAT_MP_TOKEN` (callbacks off);
+    /// safe mode when `WECHAT_MP_AES_KEY` is set too (checked at start-up by [`Self::read`]).
+    pub fn callback_codec(&self) -> Option<CallbackCodec> {
+        let token = self.mp_token.clone()?;
+        let appid = self.mp.as_ref().map_or("", |m| m.appid.as_str());
+        let crypto = self.mp_aes_key.as_ref().and_then(|key| MessageCrypto::new(key.expose_secret(), appid).ok());
+        Some(CallbackCodec::new(token, crypto))
     }
 }
 

@@ -8,6 +8,7 @@ mod keyword;
 mod mass;
 mod mini;
 mod oauth;
+mod outcome;
 mod qrcode;
 mod subscribe;
 mod tags;
@@ -34,6 +35,7 @@ pub use keyword::{prepare_keyword, KeywordType};
 pub use mass::{MassContent, MassSendResult};
 pub use mini::Session;
 pub use oauth::{authorize_url, OAuthScope, OAuthToken};
+pub use outcome::outcome_at;
 pub use qrcode::{showqrcode_url, QrCode, QrRequest, QrScene};
 pub use subscribe::SubscribeMessage;
 pub use tags::Tag;
@@ -94,6 +96,11 @@ impl WechatClient {
             App::Mp => "WECHAT_MP_APPID/WECHAT_MP_SECRET",
             App::Mini => "WECHAT_MINI_APPID/WECHAT_MINI_SECRET",
         }))
+    }
+
+    /// The appid of `app`, when it is configured.
+    pub fn appid(&self, app: App) -> Option<&str> {
+        self.app(app).ok().map(|c| c.appid.as_str())
     }
 
     /// The token cache (for inspection and tests).

@@ -1,0 +1,83 @@
+//! `POST /api/admin/nurses/msg/wx/qrcode {"departmentId"}` (seed 000 §1): the department's permanent
+//! QR code. Created once through a job; the route waits for it up to `QRCODE_WAIT_MS` and otherwise
+//! answers 202 with where to poll (`GET` on the same path with `?departmentId=`). Asking again for
+//! a department that has its code returns it without calling WeChat.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use yizhan_common::follow::qrcodes::{self, DepartmentCode};
+use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
+use yizhan_common::outbox::{self, NewOutboxJob};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentRef {
+    department_id: i64,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    _: Authorized<AdminOnly>,
+    ApiJson(b): ApiJson<DepartmentRef>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut tx = state.db.begin().await?;
+    let code = qrcodes::find(&mut tx, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
+    if code.status.as_deref() == Some("ready") {
+        return answer(code);
+    }
+    let mut jobs = Vec::new();
+    if qrcodes::claim(&mut tx, b.department_id).await? {
+        let job = NewOutboxJob::of(&CreateDepartmentQrCode { department_id: b.department_id }).map_err(ApiError::internal)?;
+        jobs.extend(outbox::insert(&mut tx, job).await?);
+    }
+    tx.commit().await?;
+    state.push_jobs(&jobs).await;
+    let deadline = Instant::now() + state.config.qrcode_wait;
+    loop {
+        let mut conn = state.db.acquire().await?;
+        let code = qrcodes::find(&mut conn, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
+        drop(conn);
+        if code.status.as_deref() != Some("pending") || Instant::now() >= deadline {
+            return answer(code);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `GET …/qrcode?departmentId=`: the code's current state (for clients that got a 202).
+pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQuery(q): ApiQuery<DepartmentRef>) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mut conn = state.db.acquire().await?;
+    let code = qrcodes::find(&mut conn, q.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
+    if code.status.is_none() {
+        return Err(ApiError::not_found("QR code"));
+    }
+    answer(code)
+}
+
+fn answer(code: DepartmentCode) -> ApiResult<(StatusCode, Json<Value>)> {
+    match code.status.as_deref() {
+        Some("ready") => Ok((StatusCode::OK, Json(json!({"result": {"success": true}, "qrcodeUrl": code.image_url})))),
+        Some("failed") => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "wechat_failed",
+            format!("WeChat did not create the code: {}; ask again to retry", code.last_error.unwrap_or_default()),
+        )),
+        _ => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "result": {"success": false},
+                "status": "pending",
+                "poll": format!("/api/admin/nurses/msg/wx/qrcode?departmentId={}", code.department_id),
+            })),
+        )),
+    }
+}

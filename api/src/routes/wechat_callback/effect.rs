@@ -1,0 +1,83 @@
+//! What an inbound message or event does in the domain, and the passive reply if any (seed 000):
+//! a follow through a department's QR code (or a SCAN of one) binds the follower to that
+//! department and answers its welcome; a follow without a scene gets the general welcome;
+//! `unsubscribe` marks the follower gone; a text message gets the matching keyword reply.
+//! Work that needs WeChat goes to jobs, never here.
+
+use sqlx::PgConnection;
+use yizhan_common::follow::followers::{self, Source};
+use yizhan_common::follow::{keywords, qrcodes, welcome_text};
+use yizhan_common::mask;
+use yizhan_common::wechat::callback::{Event, Inbound, InboundKind, Message, ReplyBody};
+
+use crate::state::AppState;
+
+/// The welcome for a follow that did not come through a department's code.
+pub const GENERAL_WELCOME: &str = "欢迎关注！";
+
+/// The domain effect of one (de-duplicated) delivery; `Some` is answered as a passive reply.
+pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<Option<ReplyBody>> {
+    tracing::info!(
+        wechat.openid = %mask::openid(&inbound.from_user),
+        wechat.msg_type = inbound.msg_type(),
+        wechat.event = inbound.fields.get("Event").map_or("", String::as_str),
+        "WeChat callback received"
+    );
+    let account = inbound.to_user.as_str();
+    let openid = inbound.from_user.as_str();
+    let mut conn = state.db.acquire().await?;
+    let reply = match &inbound.kind {
+        InboundKind::Event(Event::Subscribe { scene, .. }) => {
+            let department = scene.as_deref().and_then(qrcodes::department_of_scene);
+            let source = if department.is_some() { Source::QrCode } else { Source::Direct };
+            follow(&mut conn, account, openid, department, source).await?
+        }
+        InboundKind::Event(Event::Scan { scene, .. }) => {
+            let department = qrcodes::department_of_scene(scene);
+            follow(&mut conn, account, openid, department, Source::Scan).await?
+        }
+        InboundKind::Event(Event::Unsubscribe) => {
+            followers::unfollow(&mut conn, account, openid).await?;
+            None
+        }
+        InboundKind::Message(Message::Text { content, .. }) => keywords::find_reply(&mut conn, content)
+            .await?
+            .map(|rule| text(match rule.reply_url.as_deref().filter(|u| !u.is_empty()) {
+                Some(url) => format!("<a href=\"{}\">{}</a>", url.replace('"', "%22"), rule.reply_text),
+                None => rule.reply_text,
+            })),
+        _ => None,
+    };
+    Ok(reply)
+}
+
+/// Binds the follower (to the department when the scene names one that exists) and words the welcome.
+async fn follow(
+    conn: &mut PgConnection,
+    account: &str,
+    openid: &str,
+    department: Option<i64>,
+    source: Source,
+) -> anyhow::Result<Option<ReplyBody>> {
+    let found: Option<(i64, String, Option<String>, Option<String>)> = match department {
+        Some(id) => sqlx::query_as("SELECT id, name, welcome_text, page_url FROM departments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+        None => None,
+    };
+    let Some((id, name, custom, url)) = found else {
+        if department.is_some() {
+            tracing::warn!(scene.department = ?department, "QR scene names no department; general welcome");
+        }
+        let source = if source == Source::Scan { Source::Scan } else { Source::Direct };
+        followers::bind(conn, account, openid, None, source).await?;
+        return Ok((source != Source::Scan).then(|| text(GENERAL_WELCOME.to_owned())));
+    };
+    followers::bind(conn, account, openid, Some(id), source).await?;
+    Ok(Some(text(welcome_text(&name, custom.as_deref(), url.as_deref()))))
+}
+
+fn text(content: String) -> ReplyBody {
+    ReplyBody::Text { content }
+}

@@ -1,0 +1,203 @@
+//! `GET|POST /api/nurses/msg/wx/callback`: verification, plain and safe mode, refusals and
+//! de-duplication. No database is touched (the pool is lazy); Redis is `REDIS_URL`.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::postgres::PgPoolOptions;
+use tower::ServiceExt;
+use yizhan_api::{router, AppState};
+use yizhan_common::wechat::callback::{open_envelope, parse_xml, signature, CallbackCodec, Limits, MessageCrypto, Reply};
+
+const PATH: &str = "/api/nurses/msg/wx/callback";
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const APPID: &str = "wxb11529c136998cb6";
+const SAMPLE: &str = "rTNFcsut4LfGuAFKEUVVpwcaCOTJzOd9twZdIW910jb3k+iicx2uvhttIZ3Qg9Qgty3BEF2xbOrz6boTfb30dMomcgrkTqdFPwnhqbk+kIQ7rZiwny9D7NUrTgA5kpX3KsZvrXzUZyP2x9YOlxbgm572lmxKvM7HAQQhIQ/p6HBmoY30bGXFK0BtIu1pW9TjhOYrLQoU18nWYjWqDA1ynkmOytpv7QRI1P1+0NoxL0q2zO1DgeSvnE8CZGo/o5Ap/WHK5W2RAsinpzN4/LjPnmB6U01I5XCoJoC0GK/yMZycd2Oh8Nq6+wBkC1U85oy0ktOY4nLvsQMLrourmMGdZHuTbqpeJ8Ao/5PRYJ+WBvRUwPfGKBL2+2IKZF49vAJqkcGWSHGE76ZN2erXeuNazf/o9o3lIE3q739o4c8t9QGPe31GT2Go/rOz1BsrASwvauNulCh+++yz+CQzBIuikA==";
+
+struct App {
+    state: AppState,
+    prefix: String,
+}
+
+fn app(codec: Option<CallbackCodec>) -> App {
+    let pool = PgPoolOptions::new().connect_lazy("postgres://unused@127.0.0.1:1/unused").expect("lazy pool");
+    let mut config = support::config(&support::redis_url());
+    config.wechat_callback = codec;
+    config.body_limit_bytes = 1024 * 1024;
+    let prefix = config.core.redis_prefix.clone();
+    App { state: AppState::new(config, pool), prefix }
+}
+
+fn plain_codec(token: &str) -> Option<CallbackCodec> {
+    Some(CallbackCodec::new(SecretString::from(token.to_owned()), None))
+}
+
+fn safe_codec() -> Option<CallbackCodec> {
+    Some(CallbackCodec::new(SecretString::from("pamtest"), Some(MessageCrypto::new(KEY, APPID).expect("key"))))
+}
+
+impl App {
+    async fn call(&self, method: Method, query: &str, body: &str) -> (StatusCode, String) {
+        let req = Request::builder().method(method).uri(format!("{PATH}?{query}")).body(Body::from(body.to_owned())).expect("req");
+        let res = router(self.state.clone()).oneshot(req).await.expect("response");
+        let status = res.status();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    async fn redis(&self) -> redis::aio::ConnectionManager {
+        self.state.redis.get().await.expect("redis")
+    }
+
+    async fn cleanup(&self) {
+        let mut conn = self.redis().await;
+        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut conn).await.expect("keys");
+        for key in keys {
+            let _: () = redis::cmd("DEL").arg(key).query_async(&mut conn).await.expect("del");
+        }
+    }
+}
+
+fn error_code(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).expect("JSON envelope");
+    v["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+fn signed(token: &str, ts: &str, nonce: &str) -> String {
+    format!("signature={}&timestamp={ts}&nonce={nonce}", signature(&[token, ts, nonce]))
+}
+
+const SUBSCRIBE: &str = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oFollower1]]></FromUserName>\
+<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>\
+<EventKey><![CDATA[qrscene_123]]></EventKey><Ticket><![CDATA[T]]></Ticket></xml>";
+
+#[tokio::test]
+async fn get_verification_echoes_only_when_signed() {
+    let app = app(plain_codec("test"));
+    let ok = "signature=f21891de399b4e33a1a93c9a7b8a8fffb5a443ff&timestamp=1410685589&nonce=test&echostr=e-123";
+    assert_eq!(app.call(Method::GET, ok, "").await, (StatusCode::OK, "e-123".into()));
+    let forged = "signature=f21891de399b4e33a1a93c9a7b8a8fffb5a443fe&timestamp=1410685589&nonce=test&echostr=e-123";
+    let (status, body) = app.call(Method::GET, forged, "").await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::UNAUTHORIZED, "bad_signature"));
+    let (status, body) = app.call(Method::GET, "echostr=x", "").await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
+}
+
+#[tokio::test]
+async fn plain_event_is_answered_success_and_claimed_once() {
+    let app = app(plain_codec("tok"));
+    let query = signed("tok", "1700000001", "n1");
+    assert_eq!(app.call(Method::POST, &query, SUBSCRIBE).await, (StatusCode::OK, "success".into()));
+    let key = format!("{}:wechat:callback:evt:oFollower1:1700000000:subscribe:qrscene_123", app.prefix);
+    let ttl: i64 = redis::cmd("TTL").arg(&key).query_async(&mut app.redis().await).await.expect("ttl");
+    assert!((60..=120).contains(&ttl), "kept at least 60 s: {ttl}");
+    assert_eq!(app.call(Method::POST, &query, SUBSCRIBE).await, (StatusCode::OK, "success".into()), "duplicate");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_encrypted() {
+    let app = app(safe_codec());
+    let body = format!("<xml><ToUserName><![CDATA[asdasdasd]]></ToUserName><Encrypt><![CDATA[{SAMPLE}]]></Encrypt></xml>");
+    let query = "timestamp=1458300676&nonce=260774613&encrypt_type=aes&msg_signature=4f3ad57b6989f09f4eb392acce4f9e93942ed890&signature=x";
+    assert_eq!(app.call(Method::POST, query, &body).await, (StatusCode::OK, "success".into()));
+    // WeChat retries while a reply is remembered for this MsgId: the same reply, sealed afresh.
+    let reply = Reply::text("asdasdasdsadasd", "asdasdasd", 1458300677, "您好").to_xml();
+    let key = format!("{}:wechat:callback:msg:12345", app.prefix);
+    let _: () = redis::cmd("SET").arg(&key).arg(&reply).query_async(&mut app.redis().await).await.expect("set");
+    let (status, answer) = app.call(Method::POST, query, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let env = parse_xml(answer.as_bytes(), Limits::ENVELOPE).expect("envelope");
+    let (sig, ts, nonce) = (
+        env.child_text("MsgSignature").unwrap_or_default(),
+        env.child_text("TimeStamp").unwrap_or_default(),
+        env.child_text("Nonce").unwrap_or_default(),
+    );
+    let crypto = MessageCrypto::new(KEY, APPID).expect("key");
+    assert_eq!(open_envelope(&crypto, "pamtest", ts, nonce, sig, answer.as_bytes()).expect("opens"), reply);
+    let bad = query.replace("4f3ad57b", "0f3ad57b");
+    let (status, err) = app.call(Method::POST, &bad, &body).await;
+    assert_eq!((status, error_code(&err).as_str()), (StatusCode::UNAUTHORIZED, "bad_signature"));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn hostile_oversized_and_unconfigured_are_refused_with_envelopes() {
+    let app = app(plain_codec("tok"));
+    let query = signed("tok", "1", "n");
+    let hostile = "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>";
+    let (status, body) = app.call(Method::POST, &query, hostile).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
+    let deep = format!("<xml>{}</xml>", "<a>".repeat(10_000));
+    let (status, body) = app.call(Method::POST, &query, &deep).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
+    let huge = format!("<xml><Content>{}</Content></xml>", "x".repeat(200 * 1024));
+    let (status, body) = app.call(Method::POST, &query, &huge).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "callback_too_large"));
+    let off = self::app(None);
+    let (status, body) = off.call(Method::POST, &query, SUBSCRIBE).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"));
+    app.cleanup().await;
+}
+
+/// The whole path: the simulator plays WeChat and delivers over a socket to the real router.
+mod through_the_simulator {
+    use super::*;
+    use serde_json::json;
+    use yizhan_sim::config::{DEFAULT_CALLBACK_AES_KEY, DEFAULT_CALLBACK_TOKEN};
+    use yizhan_sim::{SimConfig, SimServer};
+
+    async fn serve(app: &App) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind api");
+        let url = format!("http://{}{PATH}", listener.local_addr().expect("addr"));
+        let routes = router(app.state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, routes).await;
+        });
+        url
+    }
+
+    async fn sim() -> (String, tokio::sync::oneshot::Sender<()>) {
+        let server = SimServer::bind(SimConfig::for_tests()).await.expect("bind sim");
+        let base = format!("http://{}", server.addr);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = rx.await;
+        }));
+        (base, tx)
+    }
+
+    async fn deliver(sim: &str, body: Value) -> Value {
+        let res = reqwest::Client::new().post(format!("{sim}/_sim/callbacks")).json(&body).send().await.expect("post");
+        res.json().await.expect("json")
+    }
+
+    #[tokio::test]
+    async fn plain_and_safe_deliveries_are_accepted_once() {
+        let codec = CallbackCodec::new(
+            SecretString::from(DEFAULT_CALLBACK_TOKEN),
+            Some(MessageCrypto::new(DEFAULT_CALLBACK_AES_KEY, "wxsimmp").expect("key")),
+        );
+        let app = app(Some(codec));
+        let url = serve(&app).await;
+        let (sim, _stop) = sim().await;
+        let fields = json!({"FromUserName": "oScan1", "CreateTime": 1700000100, "MsgType": "event", "Event": "SCAN", "EventKey": "123", "Ticket": "T"});
+        let record = deliver(&sim, json!({"url": url, "fields": fields})).await;
+        assert_eq!((record["status"].clone(), record["replyKind"].clone()), (json!(200), json!("success")), "{record}");
+        assert_eq!(record["attempts"], 1);
+        // Make the first delivery's reply known, then let WeChat retry it in safe mode: the retry
+        // is recognised as the same event and gets that reply, encrypted, without a second effect.
+        let key = format!("{}:wechat:callback:evt:oScan1:1700000100:SCAN:123", app.prefix);
+        let reply = Reply::text("oScan1", "gh_sim_account", 1700000101, "欢迎回来").to_xml();
+        let _: () = redis::cmd("SET").arg(&key).arg(&reply).arg("XX").query_async(&mut app.redis().await).await.expect("seed");
+        let record = deliver(&sim, json!({"url": url, "fields": fields, "safeMode": true})).await;
+        assert_eq!((record["replyKind"].clone(), record["replyContent"].clone()), (json!("reply"), json!("欢迎回来")), "{record}");
+        let hostile = deliver(&sim, json!({"url": url, "xml": "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>"})).await;
+        assert_eq!(hostile["status"], 400);
+        app.cleanup().await;
+    }
+}

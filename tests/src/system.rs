@@ -1,0 +1,119 @@
+//! A whole running system for one test: a fresh database, the simulator standing in for WeChat,
+//! and the real api and worker binaries pointed at it.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{fresh_database, free_port, wait_http_ok, Proc, SystemEnv};
+
+pub struct System {
+    pub api: String,
+    pub sim: String,
+    pub env: SystemEnv,
+    pub http: reqwest::Client,
+    procs: Vec<Proc>,
+}
+
+impl System {
+    /// Starts sim, api and worker (migrated, with an admin `admin` / `admin-password`).
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(extra: &[(&str, &str)]) -> Self {
+        let db = fresh_database().await;
+        let (api_port, sim_port) = (free_port(), free_port());
+        let mut env = SystemEnv::new(&db)
+            .with("API_ADDR", &format!("127.0.0.1:{api_port}"))
+            .with("SIM_ADDR", &format!("127.0.0.1:{sim_port}"))
+            .with("WECHAT_API_BASE", &format!("http://127.0.0.1:{sim_port}"))
+            .with("WECHAT_MINI_APPID", "wxsimmini")
+            .with("WECHAT_MINI_SECRET", "sim-mini-secret")
+            .with("WECHAT_MP_APPID", "wxsimmp")
+            .with("WECHAT_MP_SECRET", "sim-mp-secret")
+            .with("SIM_CALLBACK_URL", &format!("http://127.0.0.1:{api_port}/api/nurses/msg/wx/callback"));
+        for (k, v) in extra {
+            env = env.with(k, v);
+        }
+        assert!(env.run("yizhan-api", &["migrate"]).success(), "migrate");
+        assert!(env.run("yizhan-api", &["create-admin", "--username", "admin", "--password", "admin-password"]).success());
+        let procs = vec![env.spawn("yizhan-sim", &[]), env.spawn("yizhan-api", &[]), env.spawn("yizhan-worker", &[])];
+        let system = Self {
+            api: format!("http://127.0.0.1:{api_port}"),
+            sim: format!("http://127.0.0.1:{sim_port}"),
+            env,
+            http: reqwest::Client::new(),
+            procs,
+        };
+        assert!(wait_http_ok(&system.http, &format!("{}/readyz", system.api), Duration::from_secs(30)).await, "api not ready");
+        assert!(wait_http_ok(&system.http, &format!("{}/_sim/stats", system.sim), Duration::from_secs(10)).await, "sim not up");
+        system
+    }
+
+    pub fn procs(&mut self) -> &mut Vec<Proc> {
+        &mut self.procs
+    }
+
+    /// Sends a request to the API and returns status and JSON body (Null when empty).
+    pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.api));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, v) = self.post("/auth/get-token/", None, json!({"username": username, "password": password})).await;
+        assert_eq!(status, 200, "{v}");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a user with roles and returns its token.
+    pub async fn user(&self, admin: &str, username: &str, roles: &[&str]) -> String {
+        let (status, v) = self
+            .post("/admin/users", Some(admin), json!({"username": username, "password": "password-123", "roles": roles}))
+            .await;
+        assert_eq!(status, 201, "{v}");
+        self.login(username, "password-123").await
+    }
+
+    pub async fn sim_get(&self, path: &str) -> Value {
+        self.http.get(format!("{}{path}", self.sim)).send().await.expect("sim").json().await.expect("json")
+    }
+
+    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
+        let res = self.http.post(format!("{}{path}", self.sim)).json(&body).send().await.expect("sim");
+        if res.status() == 204 {
+            return Value::Null;
+        }
+        res.json().await.expect("json")
+    }
+
+    /// Polls `check` until it returns `Some`, or panics after `timeout`.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Seed 001 end to end through the simulator: booking with wxCode + accept delivers one subscribe
+//! message; reject or a bad code still books and sends nothing; a cancel promotes the waitlist and
+//! the promoted patient gets their message.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use yizhan_system_tests::system::System;
+
+struct Setup {
+    admin: String,
+    schedule: i64,
+}
+
+async fn setup(sys: &System, capacity: i64) -> Setup {
+    let admin = sys.login("admin", "admin-password").await;
+    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "北交大校医院"})).await;
+    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
+    let date = (chrono_free_date()).to_owned();
+    let (status, s) = sys
+        .post(
+            "/admin/schedules",
+            Some(&admin),
+            json!({"hospitalId": h["id"], "departmentId": d["id"], "date": date, "period": "上午",
+                   "startTime": "08:00", "endTime": "12:00", "capacity": capacity, "fee": 10.0}),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    Setup { admin, schedule: s["id"].as_i64().expect("id") }
+}
+
+/// A date three weeks ahead, as `YYYY-MM-DD`, computed without extra dependencies.
+fn chrono_free_date() -> String {
+    let out = std::process::Command::new("date").args(["-d", "+21 days", "+%Y-%m-%d"]).output().expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+async fn patient(sys: &System, token: &str, name: &str) -> i64 {
+    let (status, v) = sys.post("/patient/patients", Some(token), json!({"name": name, "phone": "13812345678"})).await;
+    assert_eq!(status, 201, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+async fn wechat_user(sys: &System) -> (String, String) {
+    let v = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    (v["openid"].as_str().expect("openid").to_owned(), v["code"].as_str().expect("code").to_owned())
+}
+
+async fn messages_to(sys: &System, openid: &str) -> Vec<Value> {
+    sys.sim_get(&format!("/_sim/messages?touser={openid}")).await["messages"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn accepted_booking_delivers_one_subscribe_message() {
+    let sys = System::start().await;
+    let s = setup(&sys, 10).await;
+    let user = sys.user(&s.admin, "zhang", &["patient"]).await;
+    let p = patient(&sys, &user, "张三").await;
+    let (openid, code) = wechat_user(&sys).await;
+    let started = std::time::Instant::now();
+    let (status, v) = sys
+        .post(
+            "/patient/appointments",
+            Some(&user),
+            json!({"scheduleId": s.schedule, "patientId": p, "symptoms": "头痛", "wxCode": code,
+                   "subscribeAuthResult": {"模板ID1": "accept", "模板ID2": "accept"}, "subscribeScene": "appointment"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(started.elapsed() < Duration::from_secs(2), "the business request must not wait on WeChat");
+    let delivered = sys
+        .eventually("the subscribe message", Duration::from_secs(20), || async {
+            let m = messages_to(&sys, &openid).await;
+            (!m.is_empty()).then_some(m)
+        })
+        .await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0]["templateId"], "模板ID1");
+    assert_eq!(delivered[0]["data"]["thing1"]["value"], "张三");
+    assert_eq!(delivered[0]["data"]["thing2"]["value"], "内科");
+    assert_eq!(delivered[0]["data"]["thing4"]["value"], "北交大校医院");
+    assert!(delivered[0]["data"]["time3"]["value"].as_str().expect("time").ends_with("08:00~12:00"));
+    assert_eq!(delivered[0]["page"], format!("pages/profile/appointments?id={}", v["id"]));
+    // Nothing more arrives (one grant, one send).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(messages_to(&sys, &openid).await.len(), 1);
+}
+
+#[tokio::test]
+async fn rejected_or_bad_codes_book_normally_and_send_nothing() {
+    let sys = System::start().await;
+    let s = setup(&sys, 10).await;
+    let user = sys.user(&s.admin, "li", &["patient"]).await;
+    let (p1, p2) = (patient(&sys, &user, "李四").await, patient(&sys, &user, "王五").await);
+    let (openid, code) = wechat_user(&sys).await;
+    let (status, v) = sys
+        .post("/patient/appointments", Some(&user), json!({"scheduleId": s.schedule, "patientId": p1, "wxCode": code,
+              "subscribeAuthResult": {"模板ID1": "reject"}}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = sys
+        .post("/patient/appointments", Some(&user), json!({"scheduleId": s.schedule, "patientId": p2, "wxCode": "expired-or-fake-code",
+              "subscribeAuthResult": {"模板ID1": "accept"}}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    // The accepted grant of the second booking has an openid (from the first exchange) and is sent;
+    // the rejected one never is.
+    let delivered = sys
+        .eventually("the accepted message", Duration::from_secs(20), || async {
+            let m = messages_to(&sys, &openid).await;
+            (!m.is_empty()).then_some(m)
+        })
+        .await;
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0]["data"]["thing1"]["value"], "王五");
+    let stats = sys.sim_get("/_sim/stats").await;
+    assert_eq!(stats["calls"]["jscode2session"], 2, "each code is exchanged exactly once: {stats}");
+}
+
+#[tokio::test]
+async fn a_cancel_promotes_the_waitlist_and_notifies_the_promoted_patient() {
+    let sys = System::start().await;
+    let s = setup(&sys, 1).await;
+    let first = sys.user(&s.admin, "first", &["patient"]).await;
+    let waiter = sys.user(&s.admin, "waiter", &["patient"]).await;
+    let (fp, wp) = (patient(&sys, &first, "先来").await, patient(&sys, &waiter, "候补").await);
+    let (_, booked) = sys.post("/patient/appointments", Some(&first), json!({"scheduleId": s.schedule, "patientId": fp})).await;
+    let (openid, code) = wechat_user(&sys).await;
+    let (status, w) = sys
+        .post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s.schedule, "patientId": wp, "wxCode": code,
+              "subscribeAuthResult": {"模板ID3": "accept", "模板ID4": "accept"}, "subscribeScene": "waitlist"}))
+        .await;
+    assert_eq!(status, 200, "{w}");
+    let (status, c) = sys.call(Method::DELETE, &format!("/patient/appointments/{}", booked["id"]), Some(&first), None).await;
+    assert_eq!(status, 200, "{c}");
+    let delivered = sys
+        .eventually("waitlist and promoted messages", Duration::from_secs(20), || async {
+            let m = messages_to(&sys, &openid).await;
+            (m.len() >= 2).then_some(m)
+        })
+        .await;
+    let templates: Vec<&str> = delivered.iter().filter_map(|m| m["templateId"].as_str()).collect();
+    assert!(templates.contains(&"模板ID3") && templates.contains(&"模板ID4"), "{templates:?}");
+    let (_, mine) = sys.call(Method::GET, "/patient/appointments", Some(&waiter), None).await;
+    assert_eq!(mine["count"], 1);
+}
