@@ -30,6 +30,8 @@ impl Server {
     /// Builds the state and binds the listener (port 0 picks a free port).
     pub async fn bind(config: ApiConfig) -> anyhow::Result<Self> {
         yizhan_common::time::set_service_tz(config.core.service_tz);
+        let metrics = yizhan_common::metrics::install()?;
+        yizhan_common::metrics::spawn_upkeep(metrics);
         let pool = db::pool(&config.core)?;
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;

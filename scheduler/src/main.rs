@@ -1,12 +1,10 @@
-use yizhan_common::config::CoreConfig;
-use yizhan_common::{shutdown, telemetry};
+//! The Yizhan scheduler process.
+use yizhan_common::telemetry;
+use yizhan_scheduler::{Plugins, SchedulerConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let core = CoreConfig::from_env()?;
-    telemetry::init(core.log_format, &core.rust_log);
-    tracing::info!("scheduler started");
-    shutdown::signal().await;
-    tracing::info!("scheduler stopped");
-    Ok(())
+    let config = SchedulerConfig::from_env()?;
+    telemetry::init(config.core.log_format, &config.core.rust_log);
+    yizhan_scheduler::build(config, Plugins::default()).await?.run_until_stopped().await
 }

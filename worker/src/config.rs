@@ -23,6 +23,9 @@ pub struct WorkerConfig {
     /// `WORKER_IDLE_POLL_MS`: how often an idle queue is asked for work (default 20); bounds the
     /// pickup latency of a new job.
     pub idle_poll: Duration,
+    /// `WORKER_METRICS_ADDR`: where `GET /metrics` is served (unset: no metrics server; port 0
+    /// picks a free port, logged at start).
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Unique per process: host, pid and a random suffix. Appears in every log line.
     pub name: String,
     /// `WECHAT_*`: the WeChat API and apps (see the README).
@@ -43,6 +46,7 @@ impl WorkerConfig {
         let templates = TemplateConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
+        let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
         if !(1..=1000).contains(&idle_ms) {
             env.invalid("WORKER_IDLE_POLL_MS", "must be from 1 to 1000");
         }
@@ -53,6 +57,7 @@ impl WorkerConfig {
                 queues: queues.unwrap_or(from_env),
                 shutdown_grace: Duration::from_secs(grace),
                 idle_poll: Duration::from_millis(idle_ms),
+                metrics_addr,
                 name: worker_name(),
                 wechat: wechat?,
                 templates,

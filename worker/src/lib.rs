@@ -102,6 +102,9 @@ impl Worker {
 /// The process: connect, work until SIGTERM or Ctrl-C, drain.
 pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     let mut stop = Box::pin(shutdown::signal());
+    if let Some(addr) = config.metrics_addr {
+        yizhan_common::metrics::serve_in_background(addr).await?;
+    }
     let Some(worker) = Worker::connect(&config, &mut stop).await? else { return Ok(()) };
     worker.run_until(stop).await;
     Ok(())

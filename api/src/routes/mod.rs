@@ -7,6 +7,7 @@ mod current_user;
 mod follow;
 mod health;
 mod hospital;
+mod metrics;
 mod views;
 mod wechat_login;
 mod wechat_callback;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::show))
         .route("/auth/get-token/", post(auth::get_token))
         .route("/auth/wechat-auth/", delete(auth::logout).put(wechat_login::bind))
         .route("/auth/wechat-code2token/", post(wechat_login::code2token))

@@ -1,0 +1,52 @@
+//! Every metric name the processes record, with its labels. Add new ones here.
+//!
+//! | name | type | labels | recorded by |
+//! |---|---|---|---|
+//! | `yizhan_jobs_total` | counter | `queue`, `kind`, `outcome` (done, transient, rate_limited, token_invalid, quota_exhausted, permanent, dead, panic) | worker |
+//! | `yizhan_job_duration_seconds` | histogram | `queue`, `kind` | worker |
+//! | `yizhan_job_pickup_seconds` | histogram | `queue` (due time → start) | worker |
+//! | `yizhan_ratelimit_acquire_total` | counter | `op`, `result` (granted, denied) | rate limiter |
+//! | `yizhan_ratelimit_wait_seconds` | histogram | `op` (time a waiting caller waited for its permit) | rate limiter |
+//! | `yizhan_ratelimit_deferred_total` | counter | `op` (waiting callers sent away with a retry time) | rate limiter |
+//! | `yizhan_outbox_lag_seconds` | gauge | — (age of the oldest unpushed outbox row; 0 when none) | scheduler relay sweep |
+//! | `yizhan_outbox_pending` | gauge | — (unpushed outbox rows) | scheduler relay sweep |
+//! | `yizhan_outbox_relayed_total` | counter | — (rows pushed by the relay sweep) | scheduler relay sweep |
+//! | `yizhan_scheduler_firings_total` | counter | `schedule`, `result` (enqueued, duplicate, skipped) | scheduler |
+//! | `yizhan_scheduler_errors_total` | counter | `task` | scheduler |
+//! | `yizhan_lease_held` | gauge | `lease` (1 while this process holds it) | lease keeper |
+//! | `yizhan_lease_acquired_total` | counter | `lease` | lease |
+//! | `yizhan_lease_lost_total` | counter | `lease` | lease keeper |
+
+pub const JOBS: &str = "yizhan_jobs_total";
+pub const JOB_DURATION_SECONDS: &str = "yizhan_job_duration_seconds";
+pub const JOB_PICKUP_SECONDS: &str = "yizhan_job_pickup_seconds";
+pub const RATELIMIT_ACQUIRE: &str = "yizhan_ratelimit_acquire_total";
+pub const RATELIMIT_WAIT_SECONDS: &str = "yizhan_ratelimit_wait_seconds";
+pub const RATELIMIT_DEFERRED: &str = "yizhan_ratelimit_deferred_total";
+pub const OUTBOX_LAG_SECONDS: &str = "yizhan_outbox_lag_seconds";
+pub const OUTBOX_PENDING: &str = "yizhan_outbox_pending";
+pub const OUTBOX_RELAYED: &str = "yizhan_outbox_relayed_total";
+pub const SCHEDULER_FIRINGS: &str = "yizhan_scheduler_firings_total";
+pub const SCHEDULER_ERRORS: &str = "yizhan_scheduler_errors_total";
+pub const LEASE_HELD: &str = "yizhan_lease_held";
+pub const LEASE_ACQUIRED: &str = "yizhan_lease_acquired_total";
+pub const LEASE_LOST: &str = "yizhan_lease_lost_total";
+
+/// Registers the help text shown in the Prometheus output.
+pub(super) fn describe() {
+    use ::metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(JOBS, "Jobs finished, by queue, kind and outcome");
+    describe_histogram!(JOB_DURATION_SECONDS, Unit::Seconds, "Time a job's handler ran");
+    describe_histogram!(JOB_PICKUP_SECONDS, Unit::Seconds, "Delay from a job being due to its start");
+    describe_counter!(RATELIMIT_ACQUIRE, "Rate limiter decisions taken in Redis, by operation and result");
+    describe_histogram!(RATELIMIT_WAIT_SECONDS, Unit::Seconds, "Time callers waited for a rate limiter permit");
+    describe_counter!(RATELIMIT_DEFERRED, "Callers sent away by the rate limiter with a retry time");
+    describe_gauge!(OUTBOX_LAG_SECONDS, Unit::Seconds, "Age of the oldest outbox row not yet pushed");
+    describe_gauge!(OUTBOX_PENDING, "Outbox rows not yet pushed");
+    describe_counter!(OUTBOX_RELAYED, "Outbox rows pushed by the relay sweep");
+    describe_counter!(SCHEDULER_FIRINGS, "Schedule firings, by schedule and result");
+    describe_counter!(SCHEDULER_ERRORS, "Failed scheduler tasks, by task");
+    describe_gauge!(LEASE_HELD, "1 while this process holds the lease");
+    describe_counter!(LEASE_ACQUIRED, "Times this process acquired the lease");
+    describe_counter!(LEASE_LOST, "Times this process lost a lease it held");
+}

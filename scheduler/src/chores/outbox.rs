@@ -1,0 +1,103 @@
+//! The outbox chores: the relay sweep (pushes rows the API's push-after-commit missed), the lag
+//! gauges, and deleting pushed rows after their retention.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use yizhan_common::jobs::JobSink;
+use yizhan_common::metrics::names;
+use yizhan_common::outbox;
+
+use super::Chore;
+
+/// Sweeps at most this many batches per round, so one round stays short.
+const MAX_BATCHES_PER_ROUND: usize = 20;
+
+/// Pushes unpushed outbox rows to the queue.
+pub struct RelaySweep {
+    pub pool: PgPool,
+    pub sink: Arc<dyn JobSink>,
+    pub batch: i64,
+    pub every: Duration,
+}
+
+#[async_trait::async_trait]
+impl Chore for RelaySweep {
+    fn name(&self) -> &'static str {
+        "outbox_relay"
+    }
+
+    fn every(&self) -> Duration {
+        self.every
+    }
+
+    async fn run_once(&self) -> anyhow::Result<()> {
+        let mut total = 0usize;
+        for _ in 0..MAX_BATCHES_PER_ROUND {
+            let pushed = outbox::relay_once(&self.pool, self.sink.as_ref(), self.batch).await?;
+            total += pushed;
+            metrics::counter!(names::OUTBOX_RELAYED).increment(pushed as u64);
+            if i64::try_from(pushed).unwrap_or(i64::MAX) < self.batch {
+                break;
+            }
+        }
+        if total > 0 {
+            tracing::info!(outbox.relayed = total, "outbox relay pushed rows left behind");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `yizhan_outbox_lag_seconds` and `yizhan_outbox_pending`.
+#[derive(Debug)]
+pub struct OutboxLag {
+    pub pool: PgPool,
+}
+
+#[async_trait::async_trait]
+impl Chore for OutboxLag {
+    fn name(&self) -> &'static str {
+        "outbox_lag"
+    }
+
+    fn every(&self) -> Duration {
+        Duration::from_secs(5)
+    }
+
+    async fn run_once(&self) -> anyhow::Result<()> {
+        let lag = outbox::oldest_unpushed_age(&self.pool).await?;
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        metrics::gauge!(names::OUTBOX_LAG_SECONDS).set(lag.as_secs_f64());
+        metrics::gauge!(names::OUTBOX_PENDING).set(pending as f64);
+        Ok(())
+    }
+}
+
+/// Deletes outbox rows pushed longer ago than `keep`.
+#[derive(Debug)]
+pub struct PruneOutbox {
+    pub pool: PgPool,
+    pub keep: Duration,
+}
+
+#[async_trait::async_trait]
+impl Chore for PruneOutbox {
+    fn name(&self) -> &'static str {
+        "outbox_prune"
+    }
+
+    fn every(&self) -> Duration {
+        Duration::from_secs(600)
+    }
+
+    async fn run_once(&self) -> anyhow::Result<()> {
+        let pruned = outbox::prune(&self.pool, self.keep).await?;
+        if pruned > 0 {
+            tracing::info!(outbox.pruned = pruned, "pushed outbox rows pruned");
+        }
+        Ok(())
+    }
+}
