@@ -23,6 +23,7 @@ pub use config::{Overrides, Rate, RateLimitConfig, RateTable, Unit, DEFAULT_RATE
 use local::LocalStage;
 use window::{SharedWindow, Verdict};
 
+use crate::jobs::Outcome;
 use crate::metrics::names;
 
 /// Permission to start one call of an operation now. Rates limit starts, so nothing is released.
@@ -47,6 +48,14 @@ impl RetryAt {
     }
 }
 
+/// A job that found no slot reschedules itself at that moment without spending an attempt:
+/// `Acquired::RetryAt(retry) => return Ok(retry.into())`.
+impl From<RetryAt> for Outcome {
+    fn from(retry: RetryAt) -> Self {
+        Outcome::RateLimited { until: retry.at }
+    }
+}
+
 /// The outcome of asking for a slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acquired {
@@ -58,6 +67,12 @@ pub enum Acquired {
 #[derive(Debug, thiserror::Error)]
 #[error("rate limiter store unavailable")]
 pub struct RateLimitError(#[from] redis::RedisError);
+
+impl From<RateLimitError> for Outcome {
+    fn from(err: RateLimitError) -> Self {
+        Outcome::transient(err)
+    }
+}
 
 /// One per process; cheap to share behind an `Arc`.
 #[derive(Debug)]

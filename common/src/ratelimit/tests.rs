@@ -105,3 +105,9 @@ async fn waiting_variant_waits_for_the_window_or_defers() {
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(3), "{waited:?}");
 }
+
+#[test]
+fn a_retry_time_becomes_a_rate_limited_outcome() {
+    let retry = RetryAt::after(Duration::from_millis(250));
+    assert_eq!(Outcome::from(retry), Outcome::RateLimited { until: retry.at });
+}
