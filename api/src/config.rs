@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::queue::QueueSettings;
+use yizhan_common::ratelimit::RateLimitConfig;
 use yizhan_common::subscribe::TemplateConfig;
 use yizhan_common::wechat::callback::CallbackCodec;
 use yizhan_common::wechat::client::WechatConfig;
@@ -30,6 +31,8 @@ pub struct ApiConfig {
     pub wechat_callback: Option<CallbackCodec>,
     /// `WECHAT_*`: the WeChat API and apps, for the calls the API makes itself (code login).
     pub wechat: Option<WechatConfig>,
+    /// `RATE_LIMITS`, `RATE_LIMIT_MARGIN_MS`: global limits on the WeChat calls the API makes itself.
+    pub rate_limits: RateLimitConfig,
     /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
     pub qrcode_wait: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
@@ -50,6 +53,7 @@ impl ApiConfig {
         let wechat = WechatConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
+        let rate_limits = RateLimitConfig::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -69,6 +73,7 @@ impl ApiConfig {
                 wechat,
                 queue,
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
+                rate_limits,
             })
         })
     }

@@ -9,6 +9,7 @@ use yizhan_common::outbox;
 use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
+use yizhan_common::ratelimit::{Acquired, RateLimiter};
 use yizhan_common::wechat::client::WechatClient;
 
 use crate::config::ApiConfig;
@@ -25,6 +26,7 @@ pub struct App {
     /// Where committed outbox rows are pushed at once (the relay pushes what this could not).
     pub sink: Arc<dyn JobSink>,
     wechat: tokio::sync::OnceCell<WechatClient>,
+    limiter: tokio::sync::OnceCell<RateLimiter>,
 }
 
 impl std::fmt::Debug for App {
@@ -37,7 +39,7 @@ impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
         let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
-        Self(Arc::new(App { config, db, redis, sink, wechat: tokio::sync::OnceCell::new() }))
+        Self(Arc::new(App { config, db, redis, sink, wechat: tokio::sync::OnceCell::new(), limiter: tokio::sync::OnceCell::new() }))
     }
 
     /// After a commit: pushes the request's outbox rows now (failures are left to the relay).
@@ -58,6 +60,21 @@ impl AppState {
             })
             .await?;
         Ok(client.clone())
+    }
+
+    /// Waits up to `max_wait` for the global rate limit of `op`; 429 when it does not come.
+    pub async fn rate_limit(&self, op: &str, max_wait: std::time::Duration) -> Result<(), ApiError> {
+        let limiter = self
+            .limiter
+            .get_or_try_init(|| async {
+                let conn = self.redis.get().await.map_err(|e| ApiError::unavailable(format!("redis: {e}")))?;
+                Ok::<_, ApiError>(RateLimiter::new(conn, &self.config.core.redis_prefix, self.config.rate_limits.clone()))
+            })
+            .await?;
+        match limiter.acquire_within(op, max_wait).await.map_err(|e| ApiError::unavailable(e.to_string()))? {
+            Acquired::Permit(_) => Ok(()),
+            Acquired::RetryAt(r) => Err(ApiError::too_many_requests("too many requests right now; try again shortly", r.wait.as_secs() + 1)),
+        }
     }
 
     /// A Redis key under this deployment's prefix.

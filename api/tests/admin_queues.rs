@@ -45,6 +45,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
         wechat: None,
+        rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         wechat_callback: None,
     };
     router(AppState::new(config, pool))
@@ -97,6 +98,7 @@ async fn a_dead_job_is_listed_and_a_retry_from_the_api_runs_it_again(pool: PgPoo
         idle_poll: Duration::from_millis(10),
         shutdown_grace: Duration::from_secs(5),
         name: "api-test".into(),
+        lease: yizhan_common::lease::LeaseConfig::default(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run_until(async move {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use yizhan_common::config::{load_dotenv, ConfigError, CoreConfig, EnvReader};
 use yizhan_common::jobs::QueueName;
+use yizhan_common::lease::LeaseConfig;
 use yizhan_common::queue::QueueSettings;
+use yizhan_common::ratelimit::RateLimitConfig;
 use yizhan_common::subscribe::TemplateConfig;
 use yizhan_common::wechat::client::WechatConfig;
 
@@ -32,6 +34,10 @@ pub struct WorkerConfig {
     pub wechat: WechatConfig,
     /// `SUBSCRIBE_*`: subscribe-message templates and keyword mappings.
     pub templates: TemplateConfig,
+    /// `RATE_LIMITS`, `RATE_LIMIT_MARGIN_MS`: global limits per external operation.
+    pub rate_limits: RateLimitConfig,
+    /// `LEASE_*`: the lease that makes one worker in the deployment the consumer of `reservations`.
+    pub lease: LeaseConfig,
 }
 
 impl WorkerConfig {
@@ -44,6 +50,8 @@ impl WorkerConfig {
         let from_env = env.optional("WORKER_QUEUES", QueueList::all());
         let wechat = WechatConfig::read(&mut env);
         let templates = TemplateConfig::read(&mut env);
+        let rate_limits = RateLimitConfig::read(&mut env);
+        let lease = LeaseConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
@@ -61,6 +69,8 @@ impl WorkerConfig {
                 name: worker_name(),
                 wechat: wechat?,
                 templates,
+                rate_limits,
+                lease,
             })
         })
     }

@@ -8,17 +8,18 @@ use std::time::Instant;
 use chrono::Utc;
 use futures::FutureExt;
 use yizhan_common::jobs::{JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
+use yizhan_common::lease::Fence;
 use yizhan_common::queue::{Fetched, Finish};
 
 /// Runs `job` and says how to finish it.
-pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched) -> Finish {
+pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched, fence: Option<Fence>) -> Finish {
     let started = Instant::now();
     let Some(handler) = registry.get(&job.kind) else {
         tracing::error!(job.id = %job.id, job.kind = %job.kind, "unknown job kind");
         record(queue, "unknown_kind", started);
         return Finish::Dead { error: format!("unknown job kind `{}`", job.kind) };
     };
-    let info = JobInfo { id: job.id.clone(), queue, attempt: job.attempts + 1, redeliveries: job.crashes };
+    let info = JobInfo { id: job.id.clone(), queue, attempt: job.attempts + 1, redeliveries: job.crashes, fence };
     let ctx = JobContext::new(services.clone(), info);
     let run = AssertUnwindSafe(handler.run(job.payload, ctx)).catch_unwind();
     let (outcome, label) = match tokio::time::timeout(handler.timeout, run).await {

@@ -14,6 +14,7 @@ pub mod execute;
 mod inflight;
 mod maintenance;
 mod pool;
+mod single;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,9 +22,11 @@ use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
-use yizhan_common::jobs::{registry, JobServices, Registry};
+use yizhan_common::jobs::{registry, JobServices, QueueName, Registry};
+use yizhan_common::lease::{Lease, LeaseConfig};
 use yizhan_common::queue::RedisQueue;
 use yizhan_common::redis_conn::{self, RedisTimeouts};
+use yizhan_common::ratelimit::RateLimiter;
 use yizhan_common::wechat::client::WechatClient;
 use yizhan_common::{db, shutdown};
 
@@ -42,6 +45,8 @@ pub struct Worker {
     pub idle_poll: Duration,
     pub shutdown_grace: Duration,
     pub name: String,
+    /// Timings of the `reservations` queue's single-consumer lease.
+    pub lease: LeaseConfig,
 }
 
 impl Worker {
@@ -58,7 +63,12 @@ impl Worker {
             tracing::warn!("no WeChat app configured: WeChat jobs will fail permanently");
             None
         };
-        let services = JobServices::new(db, redis.clone(), prefix.clone()).with_wechat(wechat).with_templates(config.templates.clone());
+        let limiter = RateLimiter::new(redis.clone(), &prefix, config.rate_limits.clone());
+        let services = JobServices::new(db, redis.clone(), prefix.clone())
+            .with_wechat(wechat)
+            .with_templates(config.templates.clone())
+            .with_queue_settings(config.queue.clone())
+            .with_rate_limiter(Some(limiter));
         Ok(Some(Self {
             queue: RedisQueue::new(redis, prefix, config.queue.clone()),
             services: Arc::new(services),
@@ -67,6 +77,7 @@ impl Worker {
             idle_poll: config.idle_poll,
             shutdown_grace: config.shutdown_grace,
             name: config.name.clone(),
+            lease: config.lease,
         }))
     }
 
@@ -83,8 +94,14 @@ impl Worker {
                 services: self.services.clone(),
                 idle_poll: self.idle_poll,
                 shutdown_grace: self.shutdown_grace,
+                fence: None,
             };
-            pools.push(tokio::spawn(pool.run(stop_rx.clone())));
+            if name == QueueName::Reservations {
+                let lease = Lease::new(self.services.redis.clone(), &self.services.redis_prefix, "queue:reservations", self.lease);
+                pools.push(tokio::spawn(single::run(pool, lease, stop_rx.clone())));
+            } else {
+                pools.push(tokio::spawn(pool.run(stop_rx.clone())));
+            }
         }
         tracing::info!(worker.name = %self.name, worker.queues = %self.queues, "worker started");
         stop.await;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch, Semaphore};
 use yizhan_common::jobs::{JobServices, QueueName, Registry};
+use yizhan_common::lease::Fence;
 use yizhan_common::queue::{Finish, RedisQueue, CHUNK};
 
 use crate::backoff::Backoff;
@@ -23,6 +24,8 @@ pub struct Pool {
     pub services: Arc<JobServices>,
     pub idle_poll: Duration,
     pub shutdown_grace: Duration,
+    /// Set on a single-consumer queue while this process holds its lease.
+    pub fence: Option<Fence>,
 }
 
 impl Pool {
@@ -106,9 +109,10 @@ impl Pool {
                 let id = job.id.clone();
                 let (registry, services, tx, set, name) =
                     (self.registry.clone(), self.services.clone(), ack_tx.clone(), inflight.clone(), self.name);
+                let fence = self.fence.clone();
                 let task_id = id.clone();
                 inflight.spawn(id, async move {
-                    let finish = execute(&registry, &services, name, job).await;
+                    let finish = execute(&registry, &services, name, job, fence).await;
                     let _ = tx.send((task_id.clone(), finish));
                     set.remove(&task_id);
                     drop(permit);

@@ -69,6 +69,7 @@ async fn exchange(state: &AppState, code: &str) -> ApiResult<(String, Session)> 
     if !fresh {
         return Err(ApiError::bad_request("code_used", "this code was already used; call wx.login() again"));
     }
+    state.rate_limit("wechat.jscode2session", std::time::Duration::from_secs(2)).await?;
     client.jscode2session(code).await.map(|s| (appid, s)).map_err(|err| match err.class() {
         ErrClass::Permanent => ApiError::bad_request("invalid_code", "the code is invalid or expired; call wx.login() again"),
         ErrClass::RateLimited | ErrClass::Quota => ApiError::too_many_requests("WeChat is rate limiting logins; try again shortly", 60),

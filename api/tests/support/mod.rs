@@ -43,6 +43,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
         wechat: None,
+        rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
     }
 }
 

@@ -7,6 +7,8 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::QueueName;
+use crate::queue::{QueueSettings, RedisQueue};
+use crate::ratelimit::{Acquired, RateLimiter};
 use crate::subscribe::TemplateConfig;
 use crate::wechat::client::WechatClient;
 
@@ -23,11 +25,16 @@ pub struct JobServices {
     pub wechat: Option<WechatClient>,
     /// Subscribe-message templates and keyword mappings.
     pub templates: TemplateConfig,
+    /// How jobs pushed by jobs are de-duplicated.
+    pub queue_settings: QueueSettings,
+    /// Global rate limits per external operation (none: unlimited, e.g. in unit tests).
+    pub rate_limiter: Option<RateLimiter>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: ConnectionManager, redis_prefix: impl Into<String>) -> Self {
-        Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults() }
+        Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
+               queue_settings: QueueSettings::default(), rate_limiter: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -38,6 +45,32 @@ impl JobServices {
     pub fn with_templates(mut self, templates: TemplateConfig) -> Self {
         self.templates = templates;
         self
+    }
+
+    pub fn with_queue_settings(mut self, settings: QueueSettings) -> Self {
+        self.queue_settings = settings;
+        self
+    }
+
+    pub fn with_rate_limiter(mut self, limiter: Option<RateLimiter>) -> Self {
+        self.rate_limiter = limiter;
+        self
+    }
+
+    /// Pushes outbox rows a job committed (failures are left to the relay sweep).
+    pub async fn push_outbox(&self, outbox_ids: &[i64]) {
+        let queue = RedisQueue::new(self.redis.clone(), self.redis_prefix.clone(), self.queue_settings.clone());
+        crate::outbox::push_now(&self.db, &queue, outbox_ids).await;
+    }
+
+    /// Waits for the global rate limit of `op`: `Ok(None)` to go ahead, `Ok(Some(at))` when the job
+    /// should run again at `at` (without spending an attempt).
+    pub async fn rate_limit(&self, op: &str) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let Some(limiter) = &self.rate_limiter else { return Ok(None) };
+        match limiter.acquire_within(op, std::time::Duration::from_millis(500)).await? {
+            Acquired::Permit(_) => Ok(None),
+            Acquired::RetryAt(r) => Ok(Some(r.at)),
+        }
     }
 
     /// A Redis key under this deployment's prefix.
@@ -55,6 +88,8 @@ pub struct JobInfo {
     pub attempt: u32,
     /// Times this job was handed out to a worker that then vanished (killed, stalled).
     pub redeliveries: u32,
+    /// On a single-consumer queue: the lease this run holds and its fencing token.
+    pub fence: Option<crate::lease::Fence>,
 }
 
 /// The context passed to [`super::Job::run`]: derefs to the shared [`JobServices`].

@@ -9,6 +9,7 @@
 //! [`LeaseKeeper`] renews in the background and signals loss; [`Lease::run_while_held`] is the
 //! standby/hold loop a single consumer runs in.
 
+mod fence;
 mod keeper;
 mod run;
 mod scripts;
@@ -20,6 +21,7 @@ use redis::aio::ConnectionManager;
 
 use crate::config::EnvReader;
 use crate::metrics::names;
+pub use fence::Fence;
 pub use keeper::LeaseKeeper;
 pub use run::Held;
 

@@ -152,6 +152,11 @@ pub struct RateLimitConfig {
 }
 
 impl RateLimitConfig {
+    /// The built-in rates and margin, without reading the environment.
+    pub fn defaults() -> Self {
+        Self { rates: RateTable::defaults(), margin: Duration::from_millis(20) }
+    }
+
     pub fn read(env: &mut EnvReader) -> Self {
         let overrides: Overrides = env.optional("RATE_LIMITS", Overrides::default());
         let margin_ms = env.optional("RATE_LIMIT_MARGIN_MS", 20u64);

@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         idle_poll: Duration::from_millis(20),
         shutdown_grace: Duration::from_secs(5),
         name: format!("bench-{}", std::process::id()),
+        lease: yizhan_common::lease::LeaseConfig::default(),
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let started = Instant::now();

@@ -71,6 +71,7 @@ impl Env {
             idle_poll: Duration::from_millis(10),
             shutdown_grace: grace,
             name: "in-process-test".into(),
+            lease: yizhan_common::lease::LeaseConfig::default(),
         };
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(worker.run_until(async move {

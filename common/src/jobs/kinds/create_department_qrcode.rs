@@ -51,6 +51,9 @@ impl CreateDepartmentQrCode {
             return Ok(Outcome::permanent("department id outside 1–100000"));
         };
         drop(conn);
+        if let Some(until) = ctx.rate_limit("wechat.qrcode_create").await? {
+            return Ok(Outcome::RateLimited { until });
+        }
         let result = client.create_qrcode(&QrRequest::Permanent { scene: QrScene::Id(scene) }).await;
         let mut conn = ctx.db.acquire().await?;
         match result {

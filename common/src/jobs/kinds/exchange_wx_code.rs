@@ -33,6 +33,11 @@ impl Job for ExchangeWxCode {
         let Some(appid) = client.appid(App::Mini).map(str::to_owned) else {
             return Outcome::permanent("the Mini Program is not configured");
         };
+        match ctx.rate_limit("wechat.jscode2session").await {
+            Ok(Some(until)) => return Outcome::RateLimited { until },
+            Ok(None) => {}
+            Err(err) => return Outcome::transient(err),
+        }
         let session = match client.jscode2session(&self.code).await {
             Ok(session) => session,
             Err(err) if !err.may_have_reached_wechat() && err.class() == ErrClass::Transient => return Outcome::transient(err),

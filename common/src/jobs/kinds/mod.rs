@@ -2,12 +2,14 @@
 
 mod create_department_qrcode;
 mod exchange_wx_code;
+mod fenced_probe;
 mod noop;
 mod probe;
 mod send_subscribe_message;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use exchange_wx_code::ExchangeWxCode;
+pub use fenced_probe::FencedProbe;
 pub use noop::Noop;
 pub use probe::{Probe, ProbeStep};
 pub use send_subscribe_message::{SendSubscribeMessage, OPENID_WAIT};

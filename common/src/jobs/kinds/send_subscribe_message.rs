@@ -63,8 +63,10 @@ impl SendSubscribeMessage {
             return Ok(Outcome::Done);
         };
         drop(conn);
-        let outcome = self.call(ctx, client, &send, kind, &facts, &openid).await;
-        Ok(outcome?)
+        if let Some(until) = ctx.rate_limit("wechat.subscribe_send").await? {
+            return Ok(Outcome::RateLimited { until });
+        }
+        self.call(ctx, client, &send, kind, &facts, &openid).await
     }
 
     async fn call(

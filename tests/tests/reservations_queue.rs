@@ -1,0 +1,81 @@
+//! The `reservations` queue is worked by exactly one worker process in the deployment: of two
+//! workers, only the lease holder runs its jobs (each run sees its fencing token current); after
+//! `kill -9` of the holder the other takes over within 15 s with a larger token, and no job is lost.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use redis::AsyncCommands;
+use secrecy::SecretString;
+use yizhan_common::jobs::kinds::FencedProbe;
+use yizhan_common::jobs::Job;
+use yizhan_common::queue::{QueueSettings, RedisQueue};
+use yizhan_common::redis_conn::{connect, RedisTimeouts};
+use yizhan_system_tests::{fresh_database, SystemEnv};
+
+async fn push(queue: &RedisQueue, tag: &str, from: usize, to: usize) {
+    let envs: Vec<_> = (from..to)
+        .map(|i| FencedProbe { tag: tag.into(), hold_ms: 20 }.envelope(format!("{tag}-{i}"), Utc::now()).expect("envelope"))
+        .collect();
+    queue.push(&envs).await.expect("push");
+}
+
+/// Runs recorded so far: (pid, token, token was current).
+async fn runs(redis: &mut redis::aio::ConnectionManager, key: &str) -> Vec<(u32, u64, bool)> {
+    let raw: Vec<String> = redis.lrange(key, 0, -1).await.expect("lrange");
+    raw.iter()
+        .filter_map(|r| {
+            let mut parts = r.split(':');
+            Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()? == "true"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_consumer_at_a_time_and_a_standby_takes_over_after_kill_9() {
+    let db = fresh_database().await;
+    let env = SystemEnv::new(&db)
+        .with("WORKER_QUEUES", "reservations=4")
+        .with("LEASE_TTL_MS", "3000")
+        .with("LEASE_RETRY_MS", "200");
+    assert!(env.run("yizhan-api", &["migrate"]).success());
+    let prefix = env.vars.iter().find(|(k, _)| k == "REDIS_PREFIX").map(|(_, v)| v.clone()).expect("prefix");
+    let mut first = env.spawn("yizhan-worker", &[]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut second = env.spawn("yizhan-worker", &[]);
+
+    let conn = connect(&SecretString::from(yizhan_system_tests::env("REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
+    let mut redis = conn.clone();
+    let queue = RedisQueue::new(conn, prefix.clone(), QueueSettings::default());
+    let key = format!("{prefix}:{}", FencedProbe::runs_key("r"));
+    push(&queue, "r", 0, 40).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runs(&mut redis, &key).await.len() < 40 {
+        assert!(Instant::now() < deadline, "the first 40 jobs did not run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = runs(&mut redis, &key).await;
+    let pids: BTreeSet<u32> = before.iter().map(|r| r.0).collect();
+    assert_eq!(pids.len(), 1, "one consumer only: {before:?}");
+    assert!(before.iter().all(|r| r.2), "every run held a current token");
+    let holder_pid = before[0].0;
+    let holder = if holder_pid == first.pid() { &mut first } else { &mut second };
+    holder.signal("KILL");
+    let killed = Instant::now();
+
+    push(&queue, "r", 40, 80).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while runs(&mut redis, &key).await.len() < 80 {
+        assert!(Instant::now() < deadline, "jobs after the kill did not run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let after = runs(&mut redis, &key).await;
+    let took = killed.elapsed();
+    let new: Vec<_> = after[40..].to_vec();
+    assert!(new.iter().all(|r| r.0 != holder_pid && r.2), "{new:?}");
+    assert!(new.iter().all(|r| r.1 > before[0].1), "the new holder's token is larger");
+    assert!(took < Duration::from_secs(15), "took over in {took:?}");
+    eprintln!("reservations consumer hand-over after kill -9: {took:?} (lease TTL 3 s)");
+    yizhan_system_tests::redis_keys::delete_prefix(&prefix).await;
+}
