@@ -2,21 +2,17 @@
 //! seconds first, read in the service time zone) and a function from the fire time to the jobs
 //! that firing enqueues.
 //!
-//! Adding a schedule (e.g. the 20:00 visit reminder of a later issue):
-//!
-//! ```text
-//! Schedule::new("visit_reminders", "0 0 20 * * *", |fire_time| vec![ScheduledJob::new(
-//!     QueueName::Default, "plan_visit_reminders", json!({ "for_day": tomorrow(fire_time) }))])
-//! ```
-//!
-//! pushed in [`registry`]. The job fans out the per-person sends itself; the firing only enqueues
-//! that one job, keyed `schedule:visit_reminders:<fire time>:0`, so a second scheduler, a restart
-//! or a catch-up never enqueues it twice. Renaming a schedule starts it afresh (no catch-up).
+//! A schedule is added with [`Schedule::new`] in [`registry`], e.g. the 20:00 visit reminder:
+//! its firing enqueues one `plan_visit_reminders` job for the next day, keyed
+//! `schedule:visit_reminders:<fire time>:0`, so a second scheduler, a restart or a catch-up never
+//! enqueues it twice; the job fans out the per-appointment sends, each with its own idempotency
+//! key. Renaming a schedule starts it afresh (no catch-up).
 
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use yizhan_common::jobs::QueueName;
+use yizhan_common::jobs::kinds::{PlanVisitReminders, PromoteWaitlists};
+use yizhan_common::jobs::{Job, QueueName};
 
 /// One job a firing enqueues.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +25,11 @@ pub struct ScheduledJob {
 impl ScheduledJob {
     pub fn new(queue: QueueName, kind: &str, payload: serde_json::Value) -> Self {
         Self { queue, kind: kind.to_owned(), payload }
+    }
+
+    /// A typed job on its kind's queue.
+    pub fn of<J: Job>(job: &J) -> Self {
+        Self::new(J::QUEUE, J::KIND, serde_json::to_value(job).unwrap_or_default())
     }
 }
 
@@ -62,13 +63,26 @@ impl Schedule {
 /// The heartbeat's default expression: every five minutes.
 pub const HEARTBEAT_CRON: &str = "0 */5 * * * *";
 
+/// The 20:00 visit reminders for the next day (seed 001).
+pub const VISIT_REMINDERS_CRON: &str = "0 0 20 * * *";
+/// The waitlist promotion sweep: every minute.
+pub const WAITLIST_SWEEP_CRON: &str = "0 * * * * *";
+
 /// Every schedule of the deployment. `heartbeat_cron` is `SCHEDULER_HEARTBEAT_CRON`.
 pub fn registry(heartbeat_cron: &str) -> Result<Vec<Schedule>, ScheduleError> {
     Ok(vec![
         // Enqueues nothing: its firings (table `scheduler_firings`, metric
         // `yizhan_scheduler_firings_total{schedule="heartbeat"}`) show the scheduler is alive.
         Schedule::new("heartbeat", heartbeat_cron, |_| Vec::new())?,
+        Schedule::new("visit_reminders", VISIT_REMINDERS_CRON, |at| vec![ScheduledJob::of(&PlanVisitReminders { day: next_day(at) })])?,
+        Schedule::new("waitlist_sweep", WAITLIST_SWEEP_CRON, |_| vec![ScheduledJob::of(&PromoteWaitlists {})])?,
     ])
+}
+
+/// The day after `at`, in the service time zone.
+fn next_day(at: DateTime<Utc>) -> chrono::NaiveDate {
+    let today = yizhan_common::time::local(at).date_naive();
+    today.succ_opt().unwrap_or(today)
 }
 
 #[cfg(test)]
@@ -79,6 +93,17 @@ mod tests {
     fn the_registry_parses() {
         let schedules = registry(HEARTBEAT_CRON).expect("valid expressions");
         assert!(schedules.iter().any(|s| s.name == "heartbeat"));
+    }
+
+    #[test]
+    fn the_20_00_firing_plans_reminders_for_the_next_day_in_shanghai() {
+        let schedules = registry(HEARTBEAT_CRON).expect("valid expressions");
+        let reminders = schedules.iter().find(|s| s.name == "visit_reminders").expect("registered");
+        let fire: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().expect("time"); // 20:00 in Shanghai
+        let jobs = (reminders.jobs)(fire);
+        assert_eq!(jobs, vec![ScheduledJob::new(QueueName::Default, "plan_visit_reminders", serde_json::json!({"day": "2026-12-02"}))]);
+        let next = reminders.cron.after(&fire.with_timezone(&chrono_tz::Asia::Shanghai)).next().expect("next");
+        assert_eq!(next.with_timezone(&Utc).to_rfc3339(), "2026-12-02T12:00:00+00:00");
     }
 
     #[test]

@@ -17,7 +17,7 @@ async fn setup(sys: &System, capacity: i64) -> Setup {
     let admin = sys.login("admin", "admin-password").await;
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "北交大校医院"})).await;
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
-    let date = (chrono_free_date()).to_owned();
+    let date = (three_weeks_ahead()).to_owned();
     let (status, s) = sys
         .post(
             "/admin/schedules",
@@ -30,10 +30,9 @@ async fn setup(sys: &System, capacity: i64) -> Setup {
     Setup { admin, schedule: s["id"].as_i64().expect("id") }
 }
 
-/// A date three weeks ahead, as `YYYY-MM-DD`, computed without extra dependencies.
-fn chrono_free_date() -> String {
-    let out = std::process::Command::new("date").args(["-d", "+21 days", "+%Y-%m-%d"]).output().expect("date");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+/// A date three weeks ahead, as `YYYY-MM-DD`.
+fn three_weeks_ahead() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(21)).format("%Y-%m-%d").to_string()
 }
 
 async fn patient(sys: &System, token: &str, name: &str) -> i64 {
@@ -144,4 +143,31 @@ async fn a_cancel_promotes_the_waitlist_and_notifies_the_promoted_patient() {
     assert!(templates.contains(&"模板ID3") && templates.contains(&"模板ID4"), "{templates:?}");
     let (_, mine) = sys.call(Method::GET, "/patient/appointments", Some(&waiter), None).await;
     assert_eq!(mine["count"], 1);
+}
+
+#[tokio::test]
+async fn the_sweep_promotes_a_place_freed_without_an_event() {
+    use yizhan_common::jobs::{kinds::PromoteWaitlists, Job, JobSink};
+    let sys = System::start().await;
+    let s = setup(&sys, 1).await;
+    let first = sys.user(&s.admin, "holder", &["patient"]).await;
+    let waiter = sys.user(&s.admin, "patient_waiter", &["patient"]).await;
+    let (fp, wp) = (patient(&sys, &first, "甲").await, patient(&sys, &waiter, "乙").await);
+    sys.post("/patient/appointments", Some(&first), json!({"scheduleId": s.schedule, "patientId": fp})).await;
+    let (status, _) = sys.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s.schedule, "patientId": wp})).await;
+    assert_eq!(status, 200);
+    // A place appears without a cancel (capacity raised directly): only the sweep can give it.
+    let var = |name: &str| sys.env.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).expect("variable");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&var("DATABASE_URL")).await.expect("db");
+    sqlx::query("UPDATE schedules SET capacity = 2 WHERE id = $1").bind(s.schedule).execute(&pool).await.expect("raise");
+    let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(var("REDIS_URL")), Default::default()).await.expect("redis");
+    let queue = yizhan_common::queue::RedisQueue::new(redis, var("REDIS_PREFIX"), Default::default());
+    queue.push_many(&[PromoteWaitlists {}.envelope("sweep-1", chrono::Utc::now()).expect("envelope")]).await.expect("push");
+    sys.eventually("the promotion", Duration::from_secs(20), || async {
+        let (_, mine) = sys.call(Method::GET, "/patient/appointments", Some(&waiter), None).await;
+        (mine["count"] == 1).then_some(())
+    })
+    .await;
+    let status: String = sqlx::query_scalar("SELECT status FROM waitlist_entries").fetch_one(&pool).await.expect("entry");
+    assert_eq!(status, "promoted");
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, FencedProbe, Noop, Probe, SendSubscribeMessage};
+use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, FencedProbe, PlanVisitReminders, PromoteWaitlists, Noop, Probe, SendSubscribeMessage};
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
 /// Every job kind the workers can run. Add new kinds here.
@@ -17,6 +17,8 @@ pub fn registry() -> Registry {
     r.register::<SendSubscribeMessage>();
     r.register::<CreateDepartmentQrCode>();
     r.register::<FencedProbe>();
+    r.register::<PlanVisitReminders>();
+    r.register::<PromoteWaitlists>();
     r
 }
 

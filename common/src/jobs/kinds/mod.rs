@@ -4,12 +4,16 @@ mod create_department_qrcode;
 mod exchange_wx_code;
 mod fenced_probe;
 mod noop;
+mod plan_visit_reminders;
 mod probe;
+mod promote_waitlists;
 mod send_subscribe_message;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use exchange_wx_code::ExchangeWxCode;
 pub use fenced_probe::FencedProbe;
 pub use noop::Noop;
+pub use plan_visit_reminders::PlanVisitReminders;
 pub use probe::{Probe, ProbeStep};
+pub use promote_waitlists::PromoteWaitlists;
 pub use send_subscribe_message::{SendSubscribeMessage, OPENID_WAIT};

@@ -1,0 +1,54 @@
+//! `promote_waitlists`: the periodic sweep behind waitlist promotion. Cancels and reschedules
+//! promote at once; this catches any place freed without that (an admin raising capacity, a
+//! failed promotion) and promotes the first waiting entries, planning their messages.
+
+use serde::{Deserialize, Serialize};
+
+use crate::hospital::waitlist;
+use crate::jobs::{Job, JobContext, Outcome, QueueName};
+use crate::subscribe::{plan_send, MessageKind, SendTarget};
+
+/// Schedules looked at per sweep.
+const PER_SWEEP: i64 = 100;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PromoteWaitlists {}
+
+#[async_trait::async_trait]
+impl Job for PromoteWaitlists {
+    const KIND: &'static str = "promote_waitlists";
+    const QUEUE: QueueName = QueueName::Default;
+
+    async fn run(&self, ctx: &JobContext) -> Outcome {
+        match sweep(ctx).await {
+            Ok(0) => Outcome::Done,
+            Ok(n) => {
+                tracing::info!(waitlist.promoted = n, "waitlist sweep promoted entries");
+                Outcome::Done
+            }
+            Err(err) => Outcome::transient(err),
+        }
+    }
+}
+
+async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
+    let today = crate::time::today();
+    let mut conn = ctx.db.acquire().await?;
+    let schedules = waitlist::schedules_to_promote(&mut conn, today, PER_SWEEP).await?;
+    drop(conn);
+    let mut promoted = 0;
+    for schedule in schedules {
+        let mut tx = ctx.db.begin().await?;
+        let mut outbox = Vec::new();
+        for p in waitlist::promote(&mut tx, schedule, today).await? {
+            let target = SendTarget::Appointment(p.appointment_id);
+            if let Some(planned) = plan_send(&mut tx, &ctx.templates, MessageKind::WaitlistPromoted, p.user_id, target, "promoted").await? {
+                outbox.push(planned.outbox_id);
+            }
+            promoted += 1;
+        }
+        tx.commit().await?;
+        ctx.push_outbox(&outbox).await;
+    }
+    Ok(promoted)
+}

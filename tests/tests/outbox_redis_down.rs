@@ -1,0 +1,78 @@
+//! Nothing committed is lost: a booking made while Redis is down still answers normally; its jobs
+//! wait in the outbox, and once Redis is back the scheduler's relay pushes them and the worker
+//! delivers the subscribe message.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use yizhan_system_tests::free_port;
+use yizhan_system_tests::system::System;
+
+struct Redis(Child);
+
+impl Redis {
+    fn start(port: u16) -> Self {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH (scripts/test installs it)");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "redis did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self(child)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn jobs_committed_while_redis_is_down_run_once_it_is_back() {
+    let port = free_port();
+    let redis = Redis::start(port);
+    let url = format!("redis://127.0.0.1:{port}/");
+    let sys = System::start_with(&[("REDIS_URL", url.as_str()), ("SCHEDULER_RELAY_INTERVAL_MS", "200")]).await;
+    let admin = sys.login("admin", "admin-password").await;
+    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "医院"})).await;
+    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "科室"})).await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
+    let (_, s) = sys
+        .post("/admin/schedules", Some(&admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": day, "period": "上午",
+              "startTime": "08:00", "endTime": "12:00", "capacity": 5, "fee": 10.0}))
+        .await;
+    let user = sys.user(&admin, "offline", &["patient"]).await;
+    let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": "离线", "phone": "13600000000"})).await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+
+    drop(redis);
+    let started = std::time::Instant::now();
+    let (status, v) = sys
+        .post("/patient/appointments", Some(&user), json!({"scheduleId": s["id"], "patientId": p["id"], "wxCode": wx["code"],
+              "subscribeAuthResult": {"模板ID1": "accept"}}))
+        .await;
+    assert_eq!(status, 200, "the booking succeeds with Redis down: {v}");
+    assert!(started.elapsed() < Duration::from_secs(10), "and does not hang");
+    let db = sys.env.vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).expect("db");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&db).await.expect("db");
+    let unpushed: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(&pool).await.expect("count");
+    assert_eq!(unpushed, 2, "the code exchange and the send wait in the outbox");
+
+    let _redis = Redis::start(port);
+    let _scheduler = sys.env.spawn("yizhan-scheduler", &[]);
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    sys.eventually("the message after Redis came back", Duration::from_secs(60), || async {
+        let m = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+        (m["count"] == 1).then_some(())
+    })
+    .await;
+    let unpushed: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(&pool).await.expect("count");
+    assert_eq!(unpushed, 0);
+}

@@ -1,0 +1,116 @@
+//! The 20:00 visit reminder end to end, at a simulated 20:00: two schedulers tick at the same
+//! moment (one firing), the worker plans one reminder per appointment of tomorrow whose user
+//! holds a reminder grant, and the simulator receives exactly one message per such appointment —
+//! also when the planning job runs a second time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use secrecy::SecretString;
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use yizhan_common::jobs::kinds::PlanVisitReminders;
+use yizhan_common::jobs::{Job, JobSink};
+use yizhan_common::queue::{QueueSettings, RedisQueue};
+use yizhan_common::redis_conn::{connect, RedisTimeouts};
+use yizhan_scheduler::{registry, ManualClock, Outcome, Scheduler};
+use yizhan_system_tests::system::System;
+
+const SHANGHAI: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+fn var(sys: &System, name: &str) -> String {
+    sys.env.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).expect("variable")
+}
+
+async fn book(sys: &System, admin: &str, username: &str, schedule: i64, extra: serde_json::Value) -> String {
+    let user = sys.user(admin, username, &["patient"]).await;
+    let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": username, "phone": "13700000000"})).await;
+    let mut body = json!({"scheduleId": schedule, "patientId": p["id"]});
+    if let (Some(b), serde_json::Value::Object(e)) = (body.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    let (status, v) = sys.post("/patient/appointments", Some(&user), body).await;
+    assert_eq!(status, 200, "{v}");
+    user
+}
+
+async fn schedule(sys: &System, admin: &str, h: &serde_json::Value, d: &serde_json::Value, day: NaiveDate) -> i64 {
+    let (status, s) = sys
+        .post("/admin/schedules", Some(admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": day.to_string(),
+              "period": "上午", "startTime": "08:00", "endTime": "12:00", "capacity": 10, "fee": 10.0}))
+        .await;
+    assert_eq!(status, 201, "{s}");
+    s["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn reminders_at_20_00_reach_each_granted_appointment_once() {
+    let sys = System::start().await;
+    let admin = sys.login("admin", "admin-password").await;
+    let today = Utc::now().with_timezone(&SHANGHAI).date_naive();
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "校医院"})).await;
+    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
+    let (tomorrow_s, later_s) = (schedule(&sys, &admin, &h, &d, tomorrow).await, schedule(&sys, &admin, &h, &d, tomorrow.succ_opt().expect("day")).await);
+
+    let granted = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let later = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let grants = json!({"模板ID1": "reject", "模板ID2": "accept"});
+    book(&sys, &admin, "granted", tomorrow_s, json!({"wxCode": granted["code"], "subscribeAuthResult": grants})).await;
+    book(&sys, &admin, "nogrant", tomorrow_s, json!({})).await;
+    book(&sys, &admin, "later", later_s, json!({"wxCode": later["code"], "subscribeAuthResult": grants})).await;
+
+    let pool = PgPoolOptions::new().max_connections(4).connect(&var(&sys, "DATABASE_URL")).await.expect("db");
+    sys.eventually("both openids bound", Duration::from_secs(20), || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM wechat_identities").fetch_one(&pool).await.ok()?;
+            (n == 2).then_some(())
+        }
+    })
+    .await;
+
+    let redis = connect(&SecretString::from(var(&sys, "REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
+    let queue = Arc::new(RedisQueue::new(redis, var(&sys, "REDIS_PREFIX"), QueueSettings::default()));
+    let eight_pm = SHANGHAI.from_local_datetime(&today.and_hms_opt(20, 0, 0).expect("time")).single().expect("time").with_timezone(&Utc);
+    let clock = ManualClock::new(eight_pm - chrono::Duration::seconds(1));
+    let make = || {
+        let only_reminders: Vec<_> = registry::registry("0 0 0 1 1 *").expect("registry").into_iter().filter(|s| s.name == "visit_reminders").collect();
+        Scheduler::new(pool.clone(), only_reminders, SHANGHAI, Duration::from_secs(3600), Arc::new(clock.clone())).with_sink(queue.clone())
+    };
+    let (a, b) = (make(), make());
+    assert!(matches!(a.tick().await[0].1, Ok(Outcome::Started)));
+    assert!(matches!(b.tick().await[0].1, Ok(Outcome::Idle)));
+    clock.set(eight_pm + chrono::Duration::milliseconds(5));
+    let (x, y) = tokio::join!(a.tick(), b.tick());
+    let fired = [&x[0].1, &y[0].1].iter().filter(|o| matches!(o, Ok(Outcome::Enqueued(_)))).count();
+    assert_eq!(fired, 1, "one firing for two schedulers: {x:?} {y:?}");
+
+    let reminders = |openid: String| {
+        let sys = &sys;
+        async move {
+            let v = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+            v["messages"].as_array().map(|m| m.iter().filter(|m| m["templateId"] == "模板ID2").count()).unwrap_or(0)
+        }
+    };
+    let granted_openid = granted["openid"].as_str().expect("openid").to_owned();
+    sys.eventually("the reminder", Duration::from_secs(20), || {
+        let o = granted_openid.clone();
+        let r = &reminders;
+        async move { (r(o).await == 1).then_some(()) }
+    })
+    .await;
+
+    // The planning job running again (a retry, a second scheduler's duplicate) sends nothing more.
+    let again = PlanVisitReminders { day: tomorrow }.envelope("rerun", Utc::now()).expect("envelope");
+    queue.push_many(&[again]).await.expect("push");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(reminders(granted_openid).await, 1);
+    assert_eq!(reminders(later["openid"].as_str().expect("openid").to_owned()).await, 0, "not tomorrow: no reminder yet");
+    let sends: Vec<(String, String)> = sqlx::query_as("SELECT kind, status FROM subscribe_sends WHERE kind = 'visit_reminder'")
+        .fetch_all(&pool)
+        .await
+        .expect("sends");
+    assert_eq!(sends, vec![("visit_reminder".to_owned(), "sent".to_owned())]);
+}
