@@ -16,18 +16,14 @@ use yizhan_sim::{SimConfig, SimServer};
 struct Sim {
     base: String,
     http: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _sim: yizhan_sim::RunningSim,
 }
 
 impl Sim {
     async fn start() -> Self {
-        let server = SimServer::bind(SimConfig::for_tests()).await.expect("sim");
-        let base = format!("http://{}", server.addr);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.run_until(async move {
-            let _ = rx.await;
-        }));
-        Self { base, http: reqwest::Client::new(), _stop: tx }
+        let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
+        let base = running.base.clone();
+        Self { base, http: reqwest::Client::new(), _sim: running }
     }
 
     /// A fresh code for a (new or given) Mini Program user: (openid, code).

@@ -66,3 +66,25 @@ impl SimServer {
         Ok(())
     }
 }
+
+/// A simulator serving in the background until dropped (tests, benchmarks, tools).
+#[derive(Debug)]
+pub struct RunningSim {
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    pub sim: Arc<Sim>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl SimServer {
+    /// Binds and serves in a background task; the server stops when the handle is dropped.
+    pub async fn spawn(config: SimConfig) -> anyhow::Result<RunningSim> {
+        let server = Self::bind(config).await?;
+        let (base, sim) = (format!("http://{}", server.addr), server.sim.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Ok(RunningSim { base, sim, _stop: stop })
+    }
+}

@@ -53,16 +53,12 @@ struct Harness {
     target_url: String,
     target: Arc<Target>,
     http: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _sim: yizhan_sim::RunningSim,
 }
 
 async fn start() -> Harness {
-    let server = SimServer::bind(SimConfig::for_tests()).await.expect("bind");
-    let base = format!("http://{}", server.addr);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run_until(async move {
-        let _ = rx.await;
-    }));
+    let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
+    let base = running.base.clone();
     let target = Arc::new(Target::default());
     let app = axum::Router::new().route("/cb", axum::routing::post(callback)).with_state(target.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind target");
@@ -70,7 +66,7 @@ async fn start() -> Harness {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    Harness { base, target_url, target, http: reqwest::Client::new(), _stop: tx }
+    Harness { base, target_url, target, http: reqwest::Client::new(), _sim: running }
 }
 
 impl Harness {

@@ -17,7 +17,7 @@ struct Harness {
     base: String,
     http: reqwest::Client,
     prefix: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _sim: yizhan_sim::RunningSim,
 }
 
 async fn redis() -> redis::aio::ConnectionManager {
@@ -27,15 +27,11 @@ async fn redis() -> redis::aio::ConnectionManager {
 
 impl Harness {
     async fn start() -> Self {
-        let server = SimServer::bind(SimConfig::for_tests()).await.expect("bind");
-        let base = format!("http://{}", server.addr);
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.run_until(async move {
-            let _ = rx.await;
-        }));
+        let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
+        let base = running.base.clone();
         let mut bytes = [0u8; 8];
         rand::thread_rng().fill_bytes(&mut bytes);
-        Self { base, http: reqwest::Client::new(), prefix: format!("test-wxsim-{}", hex::encode(bytes)), _stop: tx }
+        Self { base, http: reqwest::Client::new(), prefix: format!("test-wxsim-{}", hex::encode(bytes)), _sim: running }
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {

@@ -9,17 +9,13 @@ use yizhan_sim::{SimConfig, SimServer};
 struct Sim {
     base: String,
     http: reqwest::Client,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _sim: yizhan_sim::RunningSim,
 }
 
 async fn start(config: SimConfig) -> Sim {
-    let server = SimServer::bind(config).await.expect("bind");
-    let base = format!("http://{}", server.addr);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.run_until(async move {
-        let _ = rx.await;
-    }));
-    Sim { base, http: reqwest::Client::new(), _stop: tx }
+    let running = SimServer::spawn(config).await.expect("simulator");
+    let base = running.base.clone();
+    Sim { base, http: reqwest::Client::new(), _sim: running }
 }
 
 impl Sim {

@@ -22,11 +22,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !is_json(&req) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "expected a body with Content-Type: application/json",
-            ));
+            return Err(not_json());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
         parse(&bytes).map(ApiJson)
@@ -53,14 +49,14 @@ where
             return Ok(OptionalJson(None));
         }
         if has_type && !json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "expected a body with Content-Type: application/json",
-            ));
+            return Err(not_json());
         }
         parse(&bytes).map(|v| OptionalJson(Some(v)))
     }
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "expected a body with Content-Type: application/json")
 }
 
 fn is_json(req: &Request) -> bool {
