@@ -77,7 +77,7 @@ pub async fn subscribe_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQu
         return refuse(47003, &problem);
     }
     let mut inner = sim.lock();
-    if !inner.users.get(&touser).is_some_and(|u| u.appid == appid) {
+    if inner.users.get(&touser).is_none_or(|u| u.appid != appid) {
         return refuse(40003, "invalid openid");
     }
     let seq = inner.next_seq();

@@ -3,6 +3,8 @@
 //! `requests_per_sec=`, `p50_ms=`, `p99_ms=`, `send_latency_p99_ms=` (commit → the simulator
 //! receiving the subscribe message), with `baseline_healthz_requests_per_sec=` from the same run.
 
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

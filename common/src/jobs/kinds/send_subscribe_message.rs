@@ -56,7 +56,7 @@ impl SendSubscribeMessage {
             return Ok(Outcome::permanent("the Mini Program is not configured"));
         };
         let Some(openid) = identities::openid_of(&mut conn, send.user_id, appid).await? else {
-            return Ok(self.wait_for_openid(&mut conn, &send).await?);
+            return self.wait_for_openid(&mut conn, &send).await;
         };
         let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
             SendLog::finish(&mut conn, send.id, "skipped", None, "nothing left to tell").await?;
