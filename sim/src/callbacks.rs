@@ -94,8 +94,30 @@ fn judge(sim: &Sim, safe: bool, body: &str) -> (&'static str, Option<String>) {
 
 /// `POST /_sim/callbacks`: delivers and answers with the delivery record.
 pub async fn deliver(State(sim): State<Arc<Sim>>, Json(d): Json<Delivery>) -> Response {
+    match send(&sim, d).await {
+        Ok(record) => Json(record).into_response(),
+        Err((status, error)) => (status, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
+/// An event WeChat pushes by itself (e.g. `MASSSENDJOBFINISH`), delivered in plain mode to
+/// `SIM_CALLBACK_URL` in the background; nothing happens when no URL is configured.
+pub fn push_event(sim: &Arc<Sim>, fields: BTreeMap<String, Value>) {
+    if sim.config.callbacks.url.is_none() {
+        return;
+    }
+    let sim = sim.clone();
+    tokio::spawn(async move {
+        if let Err((_, error)) = send(&sim, Delivery { fields, ..Delivery::default() }).await {
+            tracing::warn!(error = %error, "simulated event not delivered");
+        }
+    });
+}
+
+/// Delivers one callback the way WeChat does and records it.
+async fn send(sim: &Sim, d: Delivery) -> Result<Value, (StatusCode, String)> {
     let Some(url) = d.url.clone().or_else(|| sim.config.callbacks.url.clone()) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "no url given and SIM_CALLBACK_URL is unset"}))).into_response();
+        return Err((StatusCode::BAD_REQUEST, "no url given and SIM_CALLBACK_URL is unset".into()));
     };
     let target = &sim.config.callbacks;
     let now = chrono::Utc::now().timestamp();
@@ -113,7 +135,7 @@ pub async fn deliver(State(sim): State<Arc<Sim>>, Json(d): Json<Delivery>) -> Re
     let body = if d.safe_mode {
         let crypto = match MessageCrypto::new(&target.aes_key, &target.appid) {
             Ok(c) => c,
-            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": e.to_string()}))).into_response(),
+            Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
         };
         let sealed = seal_envelope(&crypto, &target.token, &xml, &timestamp, &nonce);
         query.push(("encrypt_type".into(), "aes".into()));
@@ -127,7 +149,7 @@ pub async fn deliver(State(sim): State<Arc<Sim>>, Json(d): Json<Delivery>) -> Re
     let tries = d.tries.unwrap_or(WECHAT_TRIES).clamp(1, WECHAT_TRIES);
     let client = match reqwest::Client::builder().timeout(timeout).build() {
         Ok(c) => c,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": e.to_string()}))).into_response(),
+        Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     };
     let mut failures = Vec::new();
     let mut answer: Option<(u16, String)> = None;
@@ -150,7 +172,7 @@ pub async fn deliver(State(sim): State<Arc<Sim>>, Json(d): Json<Delivery>) -> Re
     }
     let (status, kind, reply) = match &answer {
         Some((status, text)) if (200..300).contains(status) => {
-            let (kind, reply) = judge(&sim, d.safe_mode, text);
+            let (kind, reply) = judge(sim, d.safe_mode, text);
             (Some(*status), kind, reply)
         }
         Some((status, text)) => (Some(*status), "httpError", Some(text.clone())),
@@ -172,7 +194,7 @@ pub async fn deliver(State(sim): State<Arc<Sim>>, Json(d): Json<Delivery>) -> Re
         record
     };
     tracing::info!(sim.attempts = attempts, sim.reply_kind = kind, "callback delivered");
-    Json(record).into_response()
+    Ok(record)
 }
 
 /// `GET /_sim/callbacks`: every delivery, oldest first.

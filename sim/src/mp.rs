@@ -36,11 +36,26 @@ async fn call(
             Err(r) => return r,
         }
     };
-    let mut inner = sim.lock();
-    match f(&mut inner, &appid, &body) {
+    let (answer, events) = {
+        let mut inner = sim.lock();
+        (f(&mut inner, &appid, &body), std::mem::take(&mut inner.pending_events))
+    };
+    for event in events {
+        crate::callbacks::push_event(sim, event);
+    }
+    match answer {
         Ok(v) => Json(v).into_response(),
         Err(r) => r,
     }
+}
+
+/// Queues a job-finish event (`TEMPLATESENDJOBFINISH`, `MASSSENDJOBFINISH`) as WeChat pushes it.
+fn finish_event(inner: &mut Inner, from: &str, event: &str, fields: &[(&str, Value)]) {
+    let mut map: std::collections::BTreeMap<String, Value> = fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    map.insert("FromUserName".into(), json!(from));
+    map.insert("MsgType".into(), json!("event"));
+    map.insert("Event".into(), json!(event));
+    inner.pending_events.push(map);
 }
 
 fn deliver(inner: &mut Inner, api: &str, appid: &str, touser: &str, template: Option<&str>, data: Value) -> u64 {
@@ -81,9 +96,11 @@ pub async fn template_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQue
             }
             let msgid = deliver(inner, "template", appid, touser, Some(template), b["data"].clone());
             inner.mass_msg_ids.insert(key, msgid);
+            finish_event(inner, touser, "TEMPLATESENDJOBFINISH", &[("MsgID", json!(msgid)), ("Status", json!("success"))]);
             return Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));
         }
         let msgid = deliver(inner, "template", appid, touser, Some(template), b["data"].clone());
+        finish_event(inner, touser, "TEMPLATESENDJOBFINISH", &[("MsgID", json!(msgid)), ("Status", json!("success"))]);
         Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
     })
     .await
@@ -149,6 +166,15 @@ fn mass(inner: &mut Inner, appid: &str, b: &Value, openids: Vec<String>) -> Resu
     for openid in &openids {
         deliver(inner, "mass", appid, openid, None, b.clone());
     }
+    let sent = json!(openids.len());
+    finish_event(inner, "mphelper", "MASSSENDJOBFINISH", &[
+        ("MsgID", json!(msg_id)),
+        ("Status", json!("send success")),
+        ("TotalCount", sent.clone()),
+        ("FilterCount", sent.clone()),
+        ("SentCount", sent),
+        ("ErrorCount", json!(0)),
+    ]);
     Ok(json!({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_id}))
 }
 

@@ -72,6 +72,8 @@ pub struct Inner {
     pub qr_tickets: BTreeMap<String, Value>,
     pub tags: BTreeMap<u32, String>,
     pub mass_msg_ids: HashMap<String, u64>,
+    /// Events WeChat pushes by itself after a call (job-finish events), sent once the lock is free.
+    pub pending_events: Vec<BTreeMap<String, Value>>,
     pub next_seq: u64,
     /// Every `POST /_sim/callbacks` delivery with the reply received.
     pub callbacks: Vec<Value>,

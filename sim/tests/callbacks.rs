@@ -57,8 +57,6 @@ struct Harness {
 }
 
 async fn start() -> Harness {
-    let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
-    let base = running.base.clone();
     let target = Arc::new(Target::default());
     let app = axum::Router::new().route("/cb", axum::routing::post(callback)).with_state(target.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind target");
@@ -66,6 +64,10 @@ async fn start() -> Harness {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
+    let mut config = SimConfig::for_tests();
+    config.callbacks.url = Some(target_url.clone());
+    let running = SimServer::spawn(config).await.expect("simulator");
+    let base = running.base.clone();
     Harness { base, target_url, target, http: reqwest::Client::new(), _sim: running }
 }
 
@@ -126,4 +128,40 @@ async fn hostile_xml_is_refused_and_success_is_nothing_to_say() {
     assert_eq!(record["replyKind"], "success");
     let all: Value = h.http.get(format!("{}/_sim/callbacks", h.base)).send().await.expect("get").json().await.expect("json");
     assert_eq!(all["count"], 2);
+}
+
+#[tokio::test]
+async fn a_mass_send_is_followed_by_its_finish_event() {
+    let h = start().await;
+    let http = &h.http;
+    let token: Value = http
+        .get(format!("{}/cgi-bin/token?grant_type=client_credential&appid=wxsimmp&secret=sim-mp-secret", h.base))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let mut openids = Vec::new();
+    for _ in 0..2 {
+        let u: Value = http.post(format!("{}/_sim/users", h.base)).json(&json!({"appid": "wxsimmp"})).send().await.expect("user").json().await.expect("json");
+        openids.push(u["openid"].clone());
+    }
+    let body = json!({"touser": openids, "msgtype": "text", "text": {"content": "通知"}});
+    let url = format!("{}/cgi-bin/message/mass/send?access_token={}", h.base, token["access_token"].as_str().expect("token"));
+    let sent: Value = http.post(url).json(&body).send().await.expect("mass").json().await.expect("json");
+    assert_eq!(sent["errcode"], 0, "{sent}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let finished = h.target.seen.lock().expect("lock").iter().find_map(|(_, kind)| match kind {
+            InboundKind::Event(Event::MassSendJobFinish { msg_id, sent_count, error_count, .. }) => Some((*msg_id, *sent_count, *error_count)),
+            _ => None,
+        });
+        if let Some((msg_id, sent_count, errors)) = finished {
+            assert_eq!((Some(msg_id), sent_count, errors), (sent["msg_id"].as_u64(), 2, 0));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no MASSSENDJOBFINISH event arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
