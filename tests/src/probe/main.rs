@@ -7,6 +7,9 @@
 //! - `yizhan-probe lease --name NAME`: waits for the lease, prints `held <token>` once it holds
 //!   it, and keeps it until SIGTERM (then prints `released` and exits 0) or SIGKILL.
 //!
+//! - `yizhan-probe wechat-token --start-at-ms T`: from unix time T, asks the WeChat client (as
+//!   configured by `WECHAT_*`) for the Mini Program's shared access token and prints `token <t>`.
+//!
 //! Redis settings come from `REDIS_URL`, `REDIS_PREFIX`, `LEASE_TTL_MS`, `LEASE_RETRY_MS`,
 //! `RATE_LIMIT_MARGIN_MS` as in the real processes.
 
@@ -22,6 +25,7 @@ use yizhan_common::config::EnvReader;
 use yizhan_common::lease::{Lease, LeaseConfig};
 use yizhan_common::ratelimit::{Acquired, Rate, RateLimitConfig, RateLimiter, RateTable};
 use yizhan_common::redis_conn::{connect, RedisTimeouts};
+use yizhan_common::wechat::client::{App, WechatClient, WechatConfig};
 
 #[derive(Parser)]
 struct Cli {
@@ -46,6 +50,10 @@ enum Command {
     Lease {
         #[arg(long)]
         name: String,
+    },
+    WechatToken {
+        #[arg(long)]
+        start_at_ms: u64,
     },
 }
 
@@ -107,6 +115,16 @@ async fn main() -> anyhow::Result<()> {
                 total += granted?;
             }
             let _ = out.send(format!("done {total}"));
+        }
+        Command::WechatToken { start_at_ms } => {
+            let config = WechatConfig::read(&mut env).context("WECHAT_* configuration")?;
+            let client = WechatClient::new(&config, conn, &prefix)?;
+            let start = UNIX_EPOCH + Duration::from_millis(start_at_ms);
+            if let Ok(wait) = start.duration_since(SystemTime::now()) {
+                tokio::time::sleep(wait).await;
+            }
+            let token = client.access_token(App::Mini).await?;
+            let _ = out.send(format!("token {token}"));
         }
         Command::Lease { name } => {
             let config = LeaseConfig::read(&mut env);
