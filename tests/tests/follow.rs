@@ -66,6 +66,13 @@ async fn a_follow_through_a_department_code_binds_and_greets() {
 
     let plain = json!({"FromUserName": "oPlainFollower01", "MsgType": "event", "Event": "subscribe", "CreateTime": 1_700_000_200});
     assert_eq!(deliver(&sys, plain).await["replyContent"], "欢迎关注！");
+
+    // Plain mode (no encryption) binds and greets the same way.
+    let plain_mode = json!({"FromUserName": "oPlainMode00001", "MsgType": "event", "Event": "subscribe",
+                            "EventKey": format!("qrscene_{spine}"), "CreateTime": 1_700_000_300});
+    let answered = sys.sim_post("/_sim/callbacks", json!({"safeMode": false, "timeoutMs": 4000, "fields": plain_mode})).await;
+    assert_eq!(answered["replyContent"], "欢迎关注，点击进入 309脊柱 科室", "{answered}");
+    assert_eq!(followers(&sys, &admin, spine).await["count"], 1);
 }
 
 #[tokio::test]
