@@ -6,9 +6,10 @@ use axum::Json;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use yizhan_common::hospital::catalog::{self, NewSchedule, ScheduleFilter};
+use yizhan_common::hospital::catalog::{self, NewSchedule};
 use yizhan_common::hospital::cents;
 
+use super::schedules;
 use super::views::ScheduleView;
 use crate::error::{ApiResult, FieldErrors};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized, Page, Pagination};
@@ -118,22 +119,11 @@ pub async fn create_schedule(State(state): State<AppState>, _: Authorized<AdminO
     Ok(created(catalog::create_schedule(&mut conn, &new).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleQuery {
-    hospital_id: Option<i64>,
-    department_id: Option<i64>,
-    date: Option<NaiveDate>,
-}
-
 pub async fn list_schedules(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,
     page: Pagination,
-    ApiQuery(q): ApiQuery<ScheduleQuery>,
+    ApiQuery(q): ApiQuery<schedules::Filter>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
-    let filter = ScheduleFilter { hospital_id: q.hospital_id, department_id: q.department_id, date: q.date, from_date: None };
-    let mut conn = state.db.acquire().await?;
-    let (rows, total) = catalog::list_schedules(&mut conn, &filter, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(ScheduleView::from).collect(), total, page)))
+    schedules::page_of(&state, q.from_date(None), page).await
 }

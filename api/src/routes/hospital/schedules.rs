@@ -13,6 +13,7 @@ use crate::error::ApiResult;
 use crate::extract::{ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
 
+/// The query of both schedule lists: `?hospitalId=&departmentId=&date=`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Filter {
@@ -21,19 +22,26 @@ pub struct Filter {
     date: Option<NaiveDate>,
 }
 
+impl Filter {
+    /// The filter, keeping only schedules on or after `from` when given.
+    pub(super) fn from_date(self, from: Option<NaiveDate>) -> ScheduleFilter {
+        ScheduleFilter { hospital_id: self.hospital_id, department_id: self.department_id, date: self.date, from_date: from }
+    }
+}
+
+/// One page of schedules with their remaining places.
+pub(super) async fn page_of(state: &AppState, filter: ScheduleFilter, page: Pagination) -> ApiResult<Json<Page<ScheduleView>>> {
+    let mut conn = state.db.acquire().await?;
+    let (rows, total) = catalog::list_schedules(&mut conn, &filter, page.limit(), page.offset()).await?;
+    Ok(Json(Page::new(rows.into_iter().map(ScheduleView::from).collect(), total, page)))
+}
+
+/// Schedules from today on, for patients.
 pub async fn available(
     State(state): State<AppState>,
     _: Authorized<PatientRole>,
     page: Pagination,
     ApiQuery(f): ApiQuery<Filter>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
-    let filter = ScheduleFilter {
-        hospital_id: f.hospital_id,
-        department_id: f.department_id,
-        date: f.date,
-        from_date: Some(time::today()),
-    };
-    let mut conn = state.db.acquire().await?;
-    let (rows, total) = catalog::list_schedules(&mut conn, &filter, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(ScheduleView::from).collect(), total, page)))
+    page_of(&state, f.from_date(Some(time::today())), page).await
 }
