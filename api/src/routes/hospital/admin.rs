@@ -125,5 +125,5 @@ pub async fn list_schedules(
     page: Pagination,
     ApiQuery(q): ApiQuery<schedules::Filter>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
-    schedules::page_of(&state, q.from_date(None), page).await
+    schedules::page_of(&state, q.since(None), page).await
 }

@@ -24,7 +24,7 @@ pub struct Filter {
 
 impl Filter {
     /// The filter, keeping only schedules on or after `from` when given.
-    pub(super) fn from_date(self, from: Option<NaiveDate>) -> ScheduleFilter {
+    pub(super) fn since(self, from: Option<NaiveDate>) -> ScheduleFilter {
         ScheduleFilter { hospital_id: self.hospital_id, department_id: self.department_id, date: self.date, from_date: from }
     }
 }
@@ -43,5 +43,5 @@ pub async fn available(
     page: Pagination,
     ApiQuery(f): ApiQuery<Filter>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
-    page_of(&state, f.from_date(Some(time::today())), page).await
+    page_of(&state, f.since(Some(time::today())), page).await
 }
