@@ -27,9 +27,14 @@ pub fn today() -> chrono::NaiveDate {
     local(Utc::now()).date_naive()
 }
 
+/// `2020-02-22T17:02:00+08:00`: a UTC instant as text in the service time zone.
+pub fn format_local(at: DateTime<Utc>) -> String {
+    local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 /// Serde helper: `#[serde(serialize_with = "time::serialize_local")]` on a `DateTime<Utc>` field.
 pub fn serialize_local<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&local(*at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+    s.serialize_str(&format_local(*at))
 }
 
 /// Serde helper for optional timestamps.

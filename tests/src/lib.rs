@@ -61,6 +61,11 @@ impl SystemEnv {
         }
     }
 
+    /// The value this environment gives `key`.
+    pub fn get(&self, key: &str) -> String {
+        self.vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{key} is not set"))
+    }
+
     pub fn with(mut self, key: &str, value: &str) -> Self {
         self.vars.retain(|(k, _)| k != key);
         self.vars.push((key.into(), value.into()));

@@ -157,11 +157,10 @@ async fn the_sweep_promotes_a_place_freed_without_an_event() {
     let (status, _) = sys.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s.schedule, "patientId": wp})).await;
     assert_eq!(status, 200);
     // A place appears without a cancel (capacity raised directly): only the sweep can give it.
-    let var = |name: &str| sys.env.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).expect("variable");
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&var("DATABASE_URL")).await.expect("db");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
     sqlx::query("UPDATE schedules SET capacity = 2 WHERE id = $1").bind(s.schedule).execute(&pool).await.expect("raise");
-    let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(var("REDIS_URL")), Default::default()).await.expect("redis");
-    let queue = yizhan_common::queue::RedisQueue::new(redis, var("REDIS_PREFIX"), Default::default());
+    let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(sys.env.get("REDIS_URL")), Default::default()).await.expect("redis");
+    let queue = yizhan_common::queue::RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), Default::default());
     queue.push_many(&[PromoteWaitlists {}.envelope("sweep-1", chrono::Utc::now()).expect("envelope")]).await.expect("push");
     sys.eventually("the promotion", Duration::from_secs(20), || async {
         let (_, mine) = sys.call(Method::GET, "/patient/appointments", Some(&waiter), None).await;

@@ -60,7 +60,7 @@ async fn jobs_committed_while_redis_is_down_run_once_it_is_back() {
         .await;
     assert_eq!(status, 200, "the booking succeeds with Redis down: {v}");
     assert!(started.elapsed() < Duration::from_secs(10), "and does not hang");
-    let db = sys.env.vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).expect("db");
+    let db = sys.env.get("DATABASE_URL");
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&db).await.expect("db");
     let unpushed: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetch_one(&pool).await.expect("count");
     assert_eq!(unpushed, 2, "the code exchange and the send wait in the outbox");

@@ -19,10 +19,6 @@ use yizhan_system_tests::system::System;
 
 const SHANGHAI: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
 
-fn var(sys: &System, name: &str) -> String {
-    sys.env.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).expect("variable")
-}
-
 async fn book(sys: &System, admin: &str, username: &str, schedule: i64, extra: serde_json::Value) -> String {
     let user = sys.user(admin, username, &["patient"]).await;
     let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": username, "phone": "13700000000"})).await;
@@ -61,7 +57,7 @@ async fn reminders_at_20_00_reach_each_granted_appointment_once() {
     book(&sys, &admin, "nogrant", tomorrow_s, json!({})).await;
     book(&sys, &admin, "later", later_s, json!({"wxCode": later["code"], "subscribeAuthResult": grants})).await;
 
-    let pool = PgPoolOptions::new().max_connections(4).connect(&var(&sys, "DATABASE_URL")).await.expect("db");
+    let pool = PgPoolOptions::new().max_connections(4).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
     sys.eventually("both openids bound", Duration::from_secs(20), || {
         let pool = pool.clone();
         async move {
@@ -71,8 +67,8 @@ async fn reminders_at_20_00_reach_each_granted_appointment_once() {
     })
     .await;
 
-    let redis = connect(&SecretString::from(var(&sys, "REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
-    let queue = Arc::new(RedisQueue::new(redis, var(&sys, "REDIS_PREFIX"), QueueSettings::default()));
+    let redis = connect(&SecretString::from(sys.env.get("REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
+    let queue = Arc::new(RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default()));
     let eight_pm = SHANGHAI.from_local_datetime(&today.and_hms_opt(20, 0, 0).expect("time")).single().expect("time").with_timezone(&Utc);
     let clock = ManualClock::new(eight_pm - chrono::Duration::seconds(1));
     let make = || {

@@ -40,7 +40,7 @@ async fn one_consumer_at_a_time_and_a_standby_takes_over_after_kill_9() {
         .with("LEASE_TTL_MS", "3000")
         .with("LEASE_RETRY_MS", "200");
     assert!(env.run("yizhan-api", &["migrate"]).success());
-    let prefix = env.vars.iter().find(|(k, _)| k == "REDIS_PREFIX").map(|(_, v)| v.clone()).expect("prefix");
+    let prefix = env.get("REDIS_PREFIX");
     let mut first = env.spawn("yizhan-worker", &[]);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut second = env.spawn("yizhan-worker", &[]);

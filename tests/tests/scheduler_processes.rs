@@ -110,7 +110,7 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
 
     let status = procs[second].terminate(Duration::from_secs(10)).expect("stops on SIGTERM");
     assert!(status.success(), "{status}");
-    let prefix = env.vars.iter().find(|(k, _)| k == "REDIS_PREFIX").map(|(_, v)| v.clone()).expect("prefix");
+    let prefix = env.get("REDIS_PREFIX");
     let client = redis::Client::open(yizhan_system_tests::env("REDIS_URL")).expect("url");
     let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
     let holder: Option<String> = redis::cmd("GET").arg(format!("{prefix}:lease:scheduler")).query_async(&mut conn).await.expect("get");

@@ -34,7 +34,7 @@ async fn prepare(sys: &System) -> Booking {
         .await;
     assert_eq!(status, 200, "{v}");
     let openid = wx["openid"].as_str().expect("openid").to_owned();
-    let db = database(sys).await;
+    let db = sys.env.get("DATABASE_URL");
     sys.eventually("the openid binding", Duration::from_secs(20), || {
         let db = db.clone();
         async move {
@@ -45,10 +45,6 @@ async fn prepare(sys: &System) -> Booking {
     })
     .await;
     Booking { admin, user, schedule: s["id"].as_i64().expect("id"), openid }
-}
-
-async fn database(sys: &System) -> String {
-    sys.env.vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).expect("DATABASE_URL")
 }
 
 /// Books for a new patient with an accepted grant; returns the appointment id.
@@ -63,7 +59,7 @@ async fn book(sys: &System, b: &Booking, name: &str) -> i64 {
 }
 
 async fn send_row(sys: &System, appointment: i64) -> Option<(String, Option<i32>, i32)> {
-    let mut conn = sqlx::PgConnection::connect(&database(sys).await).await.ok()?;
+    let mut conn = sqlx::PgConnection::connect(&sys.env.get("DATABASE_URL")).await.ok()?;
     sqlx::query_as("SELECT status, errcode, attempts FROM subscribe_sends WHERE appointment_id = $1")
         .bind(appointment)
         .fetch_optional(&mut conn)

@@ -19,6 +19,6 @@ async fn worker_serves_prometheus_metrics() {
     assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
     let status = worker.terminate(Duration::from_secs(40)).expect("worker stops on SIGTERM");
     assert!(status.success(), "{status}");
-    let prefix = env.vars.iter().find(|(k, _)| k == "REDIS_PREFIX").map(|(_, v)| v.clone()).expect("prefix");
+    let prefix = env.get("REDIS_PREFIX");
     yizhan_system_tests::redis_keys::delete_prefix(&prefix).await;
 }

@@ -32,7 +32,7 @@ pub struct Appointment {
 
 impl Appointment {
     pub fn time_label(&self) -> String {
-        format!("{} {}-{}", self.period, self.start_time.format("%H:%M"), self.end_time.format("%H:%M"))
+        super::time_label(&self.period, self.start_time, self.end_time)
     }
 
     pub fn need_pay(&self) -> bool {
@@ -73,13 +73,30 @@ pub async fn list_owned(conn: &mut PgConnection, user_id: i64, limit: i64, offse
     Ok((rows, total))
 }
 
-/// Locks a schedule that is still open (its date not past in the service zone).
+/// A schedule that is still open (its date not past in the service zone).
 pub(super) async fn open_schedule(conn: &mut PgConnection, id: i64, today: NaiveDate) -> HospitalResult<Schedule> {
+    open_schedule_of(conn, id, Expected::default(), today).await
+}
+
+/// The hospital and department a client says a schedule belongs to (the seed sends both).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expected {
+    pub hospital_id: Option<i64>,
+    pub department_id: Option<i64>,
+}
+
+async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, today: NaiveDate) -> HospitalResult<Schedule> {
     let schedule: Schedule = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    if expected.hospital_id.is_some_and(|h| h != schedule.hospital_id) {
+        return Err(HospitalError::invalid("hospitalId", "does not match the schedule"));
+    }
+    if expected.department_id.is_some_and(|d| d != schedule.department_id) {
+        return Err(HospitalError::invalid("departmentId", "does not match the schedule"));
+    }
     if schedule.date < today {
         return Err(HospitalError::ScheduleClosed);
     }
@@ -163,10 +180,11 @@ pub async fn book(
     user_id: i64,
     patient_id: i64,
     schedule_id: i64,
+    expected: Expected,
     symptoms: &str,
     today: NaiveDate,
 ) -> HospitalResult<Appointment> {
-    let schedule = open_schedule(conn, schedule_id, today).await?;
+    let schedule = open_schedule_of(conn, schedule_id, expected, today).await?;
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }

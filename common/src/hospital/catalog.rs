@@ -33,9 +33,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// `上午 08:00-12:00`, as the seed's `appointmentTime` shows it.
     pub fn time_label(&self) -> String {
-        format!("{} {}-{}", self.period, self.start_time.format("%H:%M"), self.end_time.format("%H:%M"))
+        super::time_label(&self.period, self.start_time, self.end_time)
     }
 
     pub fn remaining(&self) -> i32 {

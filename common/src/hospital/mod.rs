@@ -9,6 +9,11 @@ pub mod waitlist;
 
 pub use error::HospitalError;
 
+/// `上午 08:00-12:00`, as the seed's `appointmentTime` shows a schedule's time.
+pub fn time_label(period: &str, start: chrono::NaiveTime, end: chrono::NaiveTime) -> String {
+    format!("{period} {}-{}", start.format("%H:%M"), end.format("%H:%M"))
+}
+
 /// Money is kept in cents and shown in yuan (`10.0`).
 pub fn yuan(cents: i64) -> f64 {
     cents as f64 / 100.0

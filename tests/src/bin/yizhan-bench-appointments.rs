@@ -125,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
     let schedules = Arc::new(schedules);
     let user = sys.user(&admin, "bench", &["patient"]).await;
     let (_, me) = sys.call(reqwest::Method::GET, "/current-user/", Some(&user), None).await;
-    let db_url = sys.env.vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).expect("db url");
+    let db_url = sys.env.get("DATABASE_URL");
     let mut conn = sqlx::PgConnection::connect(&db_url).await?;
     let patients: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO patients (user_id, name, phone) SELECT $1, '患者' || g, '13800000000' FROM generate_series(1, $2) g RETURNING id",

@@ -26,8 +26,8 @@ pub async fn list(
                 "openid": f.openid,
                 "source": f.source,
                 "status": f.status,
-                "followedAt": time::local(f.followed_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-                "unfollowedAt": f.unfollowed_at.map(|t| time::local(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+                "followedAt": time::format_local(f.followed_at),
+                "unfollowedAt": f.unfollowed_at.map(time::format_local),
             })
         })
         .collect();

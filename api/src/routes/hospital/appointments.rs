@@ -5,9 +5,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
-use yizhan_common::hospital::booking;
+use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::hospital::waitlist;
-use yizhan_common::hospital::{catalog, patients, yuan, HospitalError};
+use yizhan_common::hospital::{patients, yuan};
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
@@ -37,8 +37,8 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
-    check_schedule_matches(&mut tx, b.schedule_id, b.hospital_id, b.department_id).await?;
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, b.symptoms.trim(), time::today()).await?;
+    let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, b.symptoms.trim(), time::today()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
@@ -125,16 +125,5 @@ pub(super) async fn check_patient(conn: &mut PgConnection, user_id: i64, patient
         Some(_) => Ok(()),
         None => Err(ApiError::field("patientId", "is not one of your patients")),
     }
-}
-
-async fn check_schedule_matches(conn: &mut PgConnection, id: i64, hospital: Option<i64>, department: Option<i64>) -> ApiResult<()> {
-    let schedule = catalog::schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
-    if hospital.is_some_and(|h| h != schedule.hospital_id) {
-        return Err(ApiError::field("hospitalId", "does not match the schedule"));
-    }
-    if department.is_some_and(|d| d != schedule.department_id) {
-        return Err(ApiError::field("departmentId", "does not match the schedule"));
-    }
-    Ok(())
 }
 

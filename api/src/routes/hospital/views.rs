@@ -42,7 +42,7 @@ pub fn waiting(w: &WaitlistEntry) -> Value {
         "scheduleId": w.schedule_id,
         "queueNumber": w.queue_number,
         "status": w.status,
-        "createdAt": time::local(w.created_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        "createdAt": time::format_local(w.created_at),
     })
 }
 
@@ -55,7 +55,7 @@ pub fn detail(a: &Appointment) -> Value {
         "hospitalId": a.hospital_id,
         "departmentId": a.department_id,
         "symptoms": a.symptoms,
-        "createdAt": time::local(a.created_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        "createdAt": time::format_local(a.created_at),
     });
     if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
         v.extend(extra);
