@@ -27,20 +27,20 @@ pub async fn enqueue_firing(
     let mut ids = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.iter().enumerate() {
         let key = idempotency_key(schedule, fire_time, index);
-        ids.extend(insert_outbox(conn, &key, fire_time, job).await?);
+        ids.extend(insert_outbox(conn, &key, job).await?);
     }
     Ok(Some(ids))
 }
 
 /// Writes one job to the outbox with its idempotency key; an existing key writes nothing, which
 /// only happens if the firing row was deleted (pruned) while its jobs' rows remained.
-async fn insert_outbox(
-    conn: &mut PgConnection,
-    key: &str,
-    run_at: DateTime<Utc>,
-    job: &ScheduledJob,
-) -> sqlx::Result<Option<i64>> {
-    let row = NewOutboxJob::now(job.queue, job.kind.clone(), job.payload.clone()).with_key(key).at(run_at);
+///
+/// The job is due at once: the scheduler's clock already decided that the firing is due, so the
+/// fire time is only part of the key. (Scheduling it *at* the fire time would hand the decision
+/// to whichever clock the queue compares with, and a firing seen by a scheduler whose clock
+/// runs ahead — or a test's manual clock — would wait for the wall clock to catch up.)
+async fn insert_outbox(conn: &mut PgConnection, key: &str, job: &ScheduledJob) -> sqlx::Result<Option<i64>> {
+    let row = NewOutboxJob::now(job.queue, job.kind.clone(), job.payload.clone()).with_key(key);
     let id = outbox::insert(conn, row).await?;
     if id.is_none() {
         tracing::warn!(job.key = key, "outbox already holds this scheduled job; not written again");

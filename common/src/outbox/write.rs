@@ -32,11 +32,6 @@ impl NewOutboxJob {
         self.idempotency_key = Some(key.into());
         self
     }
-
-    pub fn at(mut self, run_at: DateTime<Utc>) -> Self {
-        self.run_at = run_at;
-        self
-    }
 }
 
 /// Writes the row; `None` when a row with the same idempotency key already exists.
