@@ -96,7 +96,23 @@ async fn a_firing_missed_during_a_short_outage_is_caught_up_once(pool: PgPool) {
     assert_eq!(firings(&pool).await, vec![utc("2026-11-23T12:00:00Z")]);
     let rows = outbox_rows(&pool).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0].1, utc("2026-11-23T12:00:00Z"), "the caught-up job is due at once");
+    assert!(rows[0].1 <= Utc::now(), "the caught-up job is due at once: {rows:?}");
+    assert_eq!(rows[0].0, "schedule:test_reminders:2026-11-23T12:00:00Z:0", "keyed by its fire time");
+}
+
+/// The scheduler's clock decides that a firing is due; the job it enqueues is due at once even
+/// when that clock is ahead of the wall clock (a test's manual 20:00, a skewed host), instead of
+/// waiting in the queue until the wall clock reaches the fire time.
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_firing_is_due_at_once_whatever_the_wall_clock_says(pool: PgPool) {
+    let clock = ManualClock::new(utc("2100-01-01T11:59:00Z"));
+    let s = scheduler(&pool, &clock, SHANGHAI, 3600);
+    assert_eq!(tick(&s).await, Outcome::Started);
+    clock.set(utc("2100-01-01T12:00:00.005Z"));
+    assert_eq!(tick(&s).await, Outcome::Enqueued(utc("2100-01-01T12:00:00Z")));
+    let rows = outbox_rows(&pool).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].1 <= Utc::now(), "due now, not at the manual clock's 20:00: {rows:?}");
 }
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
