@@ -1,4 +1,5 @@
-//! What a failed WeChat call means for the job that made it: one mapping from the errcode class.
+//! What a failed WeChat call means for the job that made it: the one mapping from the errcode
+//! class to a pipeline outcome.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -6,30 +7,38 @@ use super::client::WechatError;
 use super::errcode::ErrClass;
 use crate::jobs::Outcome;
 
-/// The pipeline outcome of a failed call. `AlreadyDone` (e.g. 45065) is success.
+/// WeChat's daily quotas reset at midnight Beijing time, whatever the service zone.
+const QUOTA_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+/// The pipeline outcome of a failed call, judged now. `AlreadyDone` (e.g. 45065) is success.
 pub fn outcome_of(err: &WechatError) -> Outcome {
+    outcome_at(err, Utc::now())
+}
+
+/// The pipeline outcome of a failed call, judged at `now`.
+pub fn outcome_at(err: &WechatError, now: DateTime<Utc>) -> Outcome {
     match err.class() {
         ErrClass::Transient => Outcome::transient(err),
-        ErrClass::RateLimited => Outcome::RateLimited { until: next_minute(Utc::now()) },
-        ErrClass::Quota => Outcome::QuotaExhausted { until: next_local_midnight(Utc::now()) },
+        ErrClass::RateLimited => Outcome::RateLimited { until: next_minute(now) },
+        ErrClass::Quota => Outcome::QuotaExhausted { until: next_quota_reset(now) },
         ErrClass::TokenInvalid => Outcome::TokenInvalid,
         ErrClass::Permanent => Outcome::permanent(err),
         ErrClass::AlreadyDone => Outcome::Done,
     }
 }
 
+/// The start of the minute after `now` (a per-minute limit has passed by then).
 fn next_minute(now: DateTime<Utc>) -> DateTime<Utc> {
     let secs = now.timestamp();
     DateTime::from_timestamp(secs - secs.rem_euclid(60) + 60, 0).unwrap_or(now + Duration::seconds(60))
 }
 
-/// WeChat's daily quotas reset at midnight Beijing time (the service zone by default).
-fn next_local_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
-    let tz = crate::time::service_tz();
-    let tomorrow = now.with_timezone(&tz).date_naive() + Duration::days(1);
+/// The next midnight in Beijing, when WeChat's daily quotas reset.
+fn next_quota_reset(now: DateTime<Utc>) -> DateTime<Utc> {
+    let tomorrow = now.with_timezone(&QUOTA_TZ).date_naive() + Duration::days(1);
     tomorrow
         .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .and_then(|t| t.and_local_timezone(QUOTA_TZ).earliest())
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now + Duration::hours(24))
 }
@@ -38,24 +47,28 @@ fn next_local_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
 mod tests {
     use super::*;
 
-    fn api(errcode: i64) -> WechatError {
-        WechatError::Api { op: "test", errcode, errmsg: "x".into(), class: crate::wechat::errcode::classify(errcode) }
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).expect("time")
     }
 
     #[test]
     fn classes_become_outcomes() {
-        assert!(matches!(outcome_of(&api(-1)), Outcome::Transient { .. }));
-        assert!(matches!(outcome_of(&api(45011)), Outcome::RateLimited { .. }));
-        assert!(matches!(outcome_of(&api(45009)), Outcome::QuotaExhausted { .. }));
-        assert!(matches!(outcome_of(&api(43101)), Outcome::Permanent { .. }));
-        assert_eq!(outcome_of(&api(45065)), Outcome::Done);
-        assert_eq!(outcome_of(&api(40001)), Outcome::TokenInvalid);
+        let now = at("2026-11-23T15:59:42.5Z");
+        let api = |code| WechatError::api("op", code, "m".into());
+        assert_eq!(outcome_at(&api(45011), now), Outcome::RateLimited { until: at("2026-11-23T16:00:00Z") });
+        // 15:59 UTC is 23:59 in Beijing: the quota resets a minute later.
+        assert_eq!(outcome_at(&api(45009), now), Outcome::QuotaExhausted { until: at("2026-11-23T16:00:00Z") });
+        let morning = at("2026-11-24T01:00:00Z");
+        assert_eq!(outcome_at(&api(45009), morning), Outcome::QuotaExhausted { until: at("2026-11-24T16:00:00Z") });
+        assert_eq!(outcome_at(&api(40001), now), Outcome::TokenInvalid);
+        assert_eq!(outcome_at(&api(45065), now), Outcome::Done);
+        assert!(matches!(outcome_at(&api(43101), now), Outcome::Permanent { error } if error.contains("43101")));
+        assert!(matches!(outcome_at(&api(-1), now), Outcome::Transient { .. }));
+        assert!(matches!(outcome_at(&WechatError::Invalid("data.thing1: is empty".into()), now), Outcome::Permanent { .. }));
     }
 
     #[test]
-    fn quota_parks_until_midnight_in_shanghai() {
-        let now: DateTime<Utc> = "2026-11-23T17:30:00Z".parse().expect("time");
-        assert_eq!(next_local_midnight(now).to_rfc3339(), "2026-11-24T16:00:00+00:00");
-        assert_eq!(next_minute(now).to_rfc3339(), "2026-11-23T17:31:00+00:00");
+    fn minute_limits_end_at_the_next_minute() {
+        assert_eq!(next_minute(at("2026-11-23T17:30:00Z")), at("2026-11-23T17:31:00Z"));
     }
 }
