@@ -54,6 +54,8 @@ fn app(pool: PgPool, sim: &Sim) -> TestApp {
         mp: None,
         mp_token: None,
         mp_aes_key: None,
+        mp_callback_mode: yizhan_common::wechat::callback::CallbackMode::Plain,
+        mp_callback_max_age: std::time::Duration::from_secs(300),
         mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
         http_timeout: Duration::from_secs(5),
     });
