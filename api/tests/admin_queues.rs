@@ -41,6 +41,8 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         token_ttl: Duration::from_secs(3600),
         login_max_failures: 5,
         login_failure_window: Duration::from_secs(900),
+        login_limits: yizhan_api::config::LoginLimits::default(),
+        trusted_proxies: Default::default(),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
