@@ -59,6 +59,8 @@ pub struct ApiConfig {
     pub rate_limits: RateLimitConfig,
     /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
     pub qrcode_wait: Duration,
+    /// `QRCODE_RECLAIM_SECS`: a code `pending` this long gets a new creation job on the next POST (default 120).
+    pub qrcode_reclaim_after: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -84,6 +86,7 @@ impl ApiConfig {
         let wechat = WechatConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
+        let qrcode_reclaim_secs = env.optional("QRCODE_RECLAIM_SECS", 120u64);
         let rate_limits = RateLimitConfig::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
@@ -106,6 +109,7 @@ impl ApiConfig {
                 wechat,
                 queue,
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
+                qrcode_reclaim_after: Duration::from_secs(qrcode_reclaim_secs.max(1)),
                 rate_limits,
             })
         })

@@ -46,6 +46,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
+        qrcode_reclaim_after: Duration::from_secs(120),
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         wechat_callback: None,

@@ -44,6 +44,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         wechat_callback: None,
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
+        qrcode_reclaim_after: Duration::from_secs(120),
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
     }
