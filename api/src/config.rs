@@ -10,6 +10,26 @@ use yizhan_common::subscribe::TemplateConfig;
 use yizhan_common::wechat::callback::CallbackCodec;
 use yizhan_common::wechat::client::WechatConfig;
 
+use crate::extract::TrustedProxies;
+
+/// The login limits besides `LOGIN_MAX_FAILURES` (see `throttle.rs` and the README).
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// `LOGIN_IP_MAX_FAILURES`: failed logins from one client address, any username (default 20).
+    pub ip_max_failures: u32,
+    /// `LOGIN_USER_MAX_FAILURES`: failed logins for one username, any address (default 100).
+    pub user_max_failures: u32,
+    /// `CODE2TOKEN_PER_IP_PER_MIN`: `POST /auth/wechat-code2token/` per client address and
+    /// process (default 10, a burst of as many).
+    pub code2token_per_ip_per_min: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self { ip_max_failures: 20, user_max_failures: 100, code2token_per_ip_per_min: 10 }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub core: CoreConfig,
@@ -23,6 +43,10 @@ pub struct ApiConfig {
     pub login_max_failures: u32,
     /// `LOGIN_FAILURE_WINDOW_SECS`: how long failures count and a throttle lasts (default 900).
     pub login_failure_window: Duration,
+    /// `LOGIN_IP_MAX_FAILURES`, `LOGIN_USER_MAX_FAILURES`, `CODE2TOKEN_PER_IP_PER_MIN`.
+    pub login_limits: LoginLimits,
+    /// `API_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (default none).
+    pub trusted_proxies: TrustedProxies,
     /// `SUBSCRIBE_TEMPLATE_<KIND>`, `SUBSCRIBE_FIELDS_<KIND>`, `SUBSCRIBE_PAGE`: subscribe-message
     /// templates per message kind (see the README).
     pub templates: TemplateConfig,
@@ -35,6 +59,8 @@ pub struct ApiConfig {
     pub rate_limits: RateLimitConfig,
     /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
     pub qrcode_wait: Duration,
+    /// `QRCODE_RECLAIM_SECS`: a code `pending` this long gets a new creation job on the next POST (default 120).
+    pub qrcode_reclaim_after: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -49,10 +75,18 @@ impl ApiConfig {
         let token_ttl_hours = env.optional("TOKEN_TTL_HOURS", 720u64);
         let login_max_failures = env.optional("LOGIN_MAX_FAILURES", 5u32);
         let window_secs = env.optional("LOGIN_FAILURE_WINDOW_SECS", 900u64);
+        let defaults = LoginLimits::default();
+        let login_limits = LoginLimits {
+            ip_max_failures: env.optional("LOGIN_IP_MAX_FAILURES", defaults.ip_max_failures).max(1),
+            user_max_failures: env.optional("LOGIN_USER_MAX_FAILURES", defaults.user_max_failures).max(1),
+            code2token_per_ip_per_min: env.optional("CODE2TOKEN_PER_IP_PER_MIN", defaults.code2token_per_ip_per_min).max(1),
+        };
+        let trusted_proxies = env.optional("API_TRUSTED_PROXIES", TrustedProxies::default());
         let templates = TemplateConfig::read(&mut env);
         let wechat = WechatConfig::read(&mut env);
         let queue = QueueSettings::read(&mut env);
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
+        let qrcode_reclaim_secs = env.optional("QRCODE_RECLAIM_SECS", 120u64);
         let rate_limits = RateLimitConfig::read(&mut env);
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
@@ -68,11 +102,14 @@ impl ApiConfig {
                 token_ttl: Duration::from_secs(token_ttl_hours * 3600),
                 login_max_failures: login_max_failures.max(1),
                 login_failure_window: Duration::from_secs(window_secs.max(1)),
+                login_limits,
+                trusted_proxies,
                 templates,
                 wechat_callback: wechat.as_ref().and_then(|w| w.callback_codec()),
                 wechat,
                 queue,
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
+                qrcode_reclaim_after: Duration::from_secs(qrcode_reclaim_secs.max(1)),
                 rate_limits,
             })
         })

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod ip_limiter;
 mod middleware;
 pub mod routes;
 pub mod state;
@@ -41,7 +42,7 @@ impl Server {
     /// Serves until `stop` resolves; in-flight requests finish first.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let app = router(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(stop).await?;
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stop).await?;
         Ok(())
     }
 

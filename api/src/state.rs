@@ -14,6 +14,7 @@ use yizhan_common::wechat::client::WechatClient;
 
 use crate::config::ApiConfig;
 use crate::error::ApiError;
+use crate::ip_limiter::IpLimiter;
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone, Debug)]
@@ -27,6 +28,8 @@ pub struct App {
     pub sink: Arc<dyn JobSink>,
     wechat: tokio::sync::OnceCell<WechatClient>,
     limiter: tokio::sync::OnceCell<RateLimiter>,
+    /// `CODE2TOKEN_PER_IP_PER_MIN`: code logins per client address, checked before anything else.
+    pub code_logins: IpLimiter,
 }
 
 impl std::fmt::Debug for App {
@@ -39,7 +42,16 @@ impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
         let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
-        Self(Arc::new(App { config, db, redis, sink, wechat: tokio::sync::OnceCell::new(), limiter: tokio::sync::OnceCell::new() }))
+        let code_logins = IpLimiter::new(config.login_limits.code2token_per_ip_per_min);
+        Self(Arc::new(App {
+            config,
+            db,
+            redis,
+            sink,
+            wechat: tokio::sync::OnceCell::new(),
+            limiter: tokio::sync::OnceCell::new(),
+            code_logins,
+        }))
     }
 
     /// After a commit: pushes the request's outbox rows now (failures are left to the relay).

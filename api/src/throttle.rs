@@ -1,57 +1,92 @@
-//! Throttling repeated failed logins for one username, shared by every API process through Redis.
+//! Throttling password guesses, shared by every API process through Redis.
+//!
+//! Three buckets, each counted over `LOGIN_FAILURE_WINDOW_SECS` from its first attempt:
+//! - per (username, client IP): `LOGIN_MAX_FAILURES` — the everyday lockout, which only the
+//!   address that guessed is subject to, so one person cannot lock `admin` out for everyone;
+//! - per client IP, whatever the username: `LOGIN_IP_MAX_FAILURES` — one address spraying names;
+//! - per username, whatever the address: `LOGIN_USER_MAX_FAILURES` (much higher) — a guess spread
+//!   over many addresses.
+//!
+//! An attempt is reserved in all three atomically (one Lua script) before the password is
+//! checked, so parallel guesses cannot pass the limit; a successful login gives its reservation
+//! back and clears its (username, IP) bucket. If Redis is unreachable the check is skipped (logins
+//! keep working; Argon2 still makes guessing slow) and a warning logged.
 
-use redis::AsyncCommands;
+use std::net::IpAddr;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn key(state: &AppState, username: &str) -> String {
-    state.redis_key(&format!("login_failures:{}", username.to_lowercase()))
+/// Reserves in every bucket or in none: `{1, 0}`, or `{0, ttl}` of the bucket that is full.
+const RESERVE: &str = r"
+for i = 1, #KEYS do
+  local n = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if n >= tonumber(ARGV[i]) then
+    return {0, redis.call('TTL', KEYS[i])}
+  end
+end
+for i = 1, #KEYS do
+  redis.call('INCR', KEYS[i])
+  if redis.call('TTL', KEYS[i]) < 0 then
+    redis.call('EXPIRE', KEYS[i], ARGV[#KEYS + 1])
+  end
+end
+return {1, 0}
+";
+
+/// A reserved login attempt (counted as a failure unless [`succeeded`] gives it back).
+pub struct Attempt {
+    /// (username, IP), IP, username.
+    keys: [String; 3],
 }
 
-/// Refuses with 429 while the username has used up its failures. If Redis is unreachable the
-/// check is skipped (logins keep working; Argon2 still makes guessing slow) and a warning logged.
-pub async fn check(state: &AppState, username: &str) -> Result<(), ApiError> {
+fn keys(state: &AppState, username: &str, ip: IpAddr) -> [String; 3] {
+    let user = username.trim().to_lowercase();
+    [
+        state.redis_key(&format!("login_failures:user_ip:{user}:{ip}")),
+        state.redis_key(&format!("login_failures:ip:{ip}")),
+        state.redis_key(&format!("login_failures:user:{user}")),
+    ]
+}
+
+/// Reserves one attempt for `username` from `ip`, or refuses with 429 while a bucket is full.
+pub async fn reserve(state: &AppState, username: &str, ip: IpAddr) -> Result<Option<Attempt>, ApiError> {
     let Ok(mut conn) = state.redis.get().await else {
         tracing::warn!("login throttle skipped: redis unreachable");
-        return Ok(());
+        return Ok(None);
     };
-    let key = key(state, username);
-    let (count, ttl): (Option<u32>, i64) = match redis::pipe().get(&key).ttl(&key).query_async(&mut conn).await {
-        Ok(v) => v,
+    let cfg = &state.config;
+    let window = cfg.login_failure_window.as_secs().max(1);
+    let keys = keys(state, username, ip);
+    let limits = [cfg.login_max_failures, cfg.login_limits.ip_max_failures, cfg.login_limits.user_max_failures];
+    let reserve = redis::Script::new(RESERVE);
+    let mut script = reserve.prepare_invoke();
+    for key in &keys {
+        script.key(key);
+    }
+    for limit in limits {
+        script.arg(limit);
+    }
+    script.arg(window);
+    match script.invoke_async::<(i64, i64)>(&mut conn).await {
+        Ok((1, _)) => Ok(Some(Attempt { keys })),
+        Ok((_, ttl)) => {
+            let retry = u64::try_from(ttl).ok().filter(|t| *t > 0).unwrap_or(window);
+            Err(ApiError::too_many_requests("too many failed logins; try again later", retry))
+        }
         Err(err) => {
             tracing::warn!(error = %err, "login throttle skipped");
-            return Ok(());
+            Ok(None)
         }
-    };
-    if count.unwrap_or(0) >= state.config.login_max_failures {
-        let retry = u64::try_from(ttl).unwrap_or(state.config.login_failure_window.as_secs());
-        return Err(ApiError::too_many_requests("too many failed logins; try again later", retry));
     }
-    Ok(())
 }
 
-/// Counts a failed login; the window starts at the first failure.
-pub async fn record_failure(state: &AppState, username: &str) {
+/// A successful login: its attempt is not a failure, and its (username, IP) bucket starts afresh.
+pub async fn succeeded(state: &AppState, attempt: Option<Attempt>) {
+    let Some(Attempt { keys: [user_ip, ip, user] }) = attempt else { return };
     let Ok(mut conn) = state.redis.get().await else { return };
-    let key = key(state, username);
-    let window = i64::try_from(state.config.login_failure_window.as_secs()).unwrap_or(900);
-    let result: redis::RedisResult<()> = redis::pipe()
-        .incr(&key, 1)
-        .cmd("EXPIRE")
-        .arg(&key)
-        .arg(window)
-        .arg("NX")
-        .query_async(&mut conn)
-        .await;
+    let result: redis::RedisResult<()> = redis::pipe().del(&user_ip).decr(&ip, 1).decr(&user, 1).query_async(&mut conn).await;
     if let Err(err) = result {
-        tracing::warn!(error = %err, "could not record a failed login");
-    }
-}
-
-/// Forgets failures after a successful login.
-pub async fn clear(state: &AppState, username: &str) {
-    if let Ok(mut conn) = state.redis.get().await {
-        let _: redis::RedisResult<()> = conn.del(key(state, username)).await;
+        tracing::warn!(error = %err, "could not clear a login throttle");
     }
 }

@@ -108,3 +108,28 @@ async fn current_user_meta_shows_contact_details(pool: PgPool) {
     assert_eq!(body["department"], "计信院");
     assert_eq!(body["qq"], "12345");
 }
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_password_reset_revokes_the_users_tokens(pool: PgPool) {
+    let app = TestApp::new(pool);
+    let root = app.user_token("root", &[]).await;
+    let phone = app.login_or_create("ivan").await;
+    let laptop = app.login("ivan", "password-123").await;
+    let (_, me) = app.get("/current-user/", Some(&phone)).await;
+    let id = me["id"].as_i64().expect("id");
+    // A change without a password leaves the sessions alone.
+    let (status, body) = app.send(Method::PATCH, &format!("/admin/users/{id}"), Some(&root), Some(json!({"name": "Ivan"}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.get("/current-user/", Some(&phone)).await.0, StatusCode::OK);
+
+    let reset = json!({"password": "a-new-password"});
+    let (status, body) = app.send(Method::PATCH, &format!("/admin/users/{id}"), Some(&root), Some(reset)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for token in [&phone, &laptop] {
+        let (status, body) = app.get("/current-user/", Some(token)).await;
+        assert_error(status, &body, StatusCode::UNAUTHORIZED, "token_revoked");
+    }
+    assert_eq!(app.get("/current-user/", Some(&root)).await.0, StatusCode::OK, "other users keep their sessions");
+    let fresh = app.login("ivan", "a-new-password").await;
+    assert_eq!(app.get("/current-user/", Some(&fresh)).await.0, StatusCode::OK);
+}

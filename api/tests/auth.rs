@@ -105,3 +105,86 @@ async fn deactivated_users_lose_access(pool: PgPool) {
     let (status, body) = app.post("/auth/get-token/", None, json!({"username": "frank", "password": "password-123"})).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_credentials");
 }
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn parallel_wrong_guesses_cannot_pass_the_limit(pool: PgPool) {
+    let app = TestApp::new(pool);
+    app.user_token("gina", &["staff"]).await;
+    let max = app.state.config.login_max_failures;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let router = app.router.clone();
+        guesses.spawn(async move {
+            let body = json!({"username": "gina", "password": format!("guess-{i}")}).to_string();
+            let req = Request::post("/auth/get-token/").header(header::CONTENT_TYPE, "application/json").body(Body::from(body));
+            tower::ServiceExt::oneshot(router, req.expect("request")).await.expect("response").status()
+        });
+    }
+    let (mut checked, mut throttled) = (0, 0);
+    while let Some(status) = guesses.join_next().await {
+        match status.expect("task") {
+            StatusCode::BAD_REQUEST => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(checked, max, "exactly LOGIN_MAX_FAILURES guesses reach the password check");
+    assert_eq!(throttled, 50 - max);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn one_address_cannot_lock_a_user_out_of_another(pool: PgPool) {
+    let mut cfg = support::config(&support::redis_url());
+    cfg.login_limits.ip_max_failures = 5;
+    cfg.login_limits.user_max_failures = 7;
+    let app = TestApp::with_config(pool, cfg);
+    app.user_token("hank", &["staff"]).await;
+    let login = |password: &str| json!({"username": "hank", "password": password});
+    for _ in 0..3 {
+        let (status, body) = app.post_from("203.0.113.1", None, "/auth/get-token/", login("wrong-password")).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_credentials");
+    }
+    let (status, body) = app.post_from("203.0.113.1", None, "/auth/get-token/", login("password-123")).await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let (status, body) = app.post_from("198.51.100.1", None, "/auth/get-token/", login("password-123")).await;
+    assert_eq!(status, StatusCode::OK, "the user still logs in from their own address: {body}");
+
+    // One address spraying usernames meets its own cap.
+    for name in ["u1", "u2", "u3", "u4", "u5"] {
+        let (status, _) = app.post_from("203.0.113.2", None, "/auth/get-token/", json!({"username": name, "password": "x"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let (status, body) = app.post_from("203.0.113.2", None, "/auth/get-token/", json!({"username": "u6", "password": "x"})).await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+
+    // Guesses spread over many addresses meet the (higher) per-user cap: 3 + 2 + 2 = 7.
+    for ip in ["203.0.113.3", "203.0.113.4"] {
+        for _ in 0..2 {
+            assert_eq!(app.post_from(ip, None, "/auth/get-token/", login("wrong")).await.0, StatusCode::BAD_REQUEST);
+        }
+    }
+    let (status, body) = app.post_from("203.0.113.5", None, "/auth/get-token/", login("wrong")).await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
+    let mut cfg = support::config(&support::redis_url());
+    cfg.trusted_proxies = "10.0.0.0/8".parse().expect("proxies");
+    let app = TestApp::with_config(pool, cfg);
+    app.user_token("iris", &["staff"]).await;
+    let wrong = json!({"username": "iris", "password": "wrong-password"});
+    // Behind the proxy, each client has its own bucket.
+    for _ in 0..3 {
+        assert_eq!(app.post_from("10.0.0.1", Some("198.51.100.1"), "/auth/get-token/", wrong.clone()).await.0, StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(app.post_from("10.0.0.1", Some("198.51.100.1"), "/auth/get-token/", wrong.clone()).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.post_from("10.0.0.1", Some("198.51.100.2"), "/auth/get-token/", wrong.clone()).await.0, StatusCode::BAD_REQUEST);
+    // A direct client cannot pick a fresh bucket by sending the header itself.
+    for i in 0..3 {
+        let xff = format!("192.0.2.{i}");
+        assert_eq!(app.post_from("203.0.113.9", Some(&xff), "/auth/get-token/", wrong.clone()).await.0, StatusCode::BAD_REQUEST);
+    }
+    let (status, body) = app.post_from("203.0.113.9", Some("192.0.2.99"), "/auth/get-token/", wrong).await;
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}

@@ -77,3 +77,43 @@ async fn keyword_rules_are_managed_and_matched(pool: PgPool) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(keywords::find_reply(&mut conn, "我要挂号").await.expect("match").is_none());
 }
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_code_left_pending_by_a_dead_job_is_claimed_again(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = app.user_token("root", &[]).await;
+    let mut ids = Vec::new();
+    for name in ["骨科", "眼科"] {
+        let (_, d) = app.post("/admin/departments", Some(&admin), json!({"name": name})).await;
+        ids.push(d["id"].as_i64().expect("id"));
+    }
+    let (stuck, recent) = (ids[0], ids[1]);
+    // Both pending with no job running: one for an hour (its job died), one just claimed.
+    for (id, age) in [(stuck, 3600), (recent, 5)] {
+        sqlx::query("INSERT INTO department_qrcodes (department_id, scene_id, updated_at) VALUES ($1, $1, now() - make_interval(secs => $2))")
+            .bind(id)
+            .bind(f64::from(age))
+            .execute(&pool)
+            .await
+            .expect("code");
+    }
+    let jobs = |id: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE kind = 'create_department_qrcode' AND (payload->>'departmentId')::BIGINT = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+    let (status, v) = app.post("/api/admin/nurses/msg/wx/qrcode", Some(&admin), json!({"departmentId": stuck})).await;
+    assert_eq!((status, v["status"].as_str()), (StatusCode::ACCEPTED, Some("pending")), "{v}");
+    assert_eq!(jobs(stuck).await, 1, "a new creation job for the stuck code");
+    let (status, _) = app.post("/api/admin/nurses/msg/wx/qrcode", Some(&admin), json!({"departmentId": stuck})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(jobs(stuck).await, 1, "re-claimed once: the new claim is fresh");
+    let (status, _) = app.post("/api/admin/nurses/msg/wx/qrcode", Some(&admin), json!({"departmentId": recent})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(jobs(recent).await, 0, "a code pending for seconds keeps its job");
+}

@@ -1,5 +1,6 @@
-//! `GET|POST /api/nurses/msg/wx/callback`: verification, plain and safe mode, refusals and
-//! de-duplication. No database is touched (the pool is lazy); Redis is `REDIS_URL`.
+//! `GET|POST /api/nurses/msg/wx/callback`: verification, plain, compat and safe mode, refusals
+//! (mode, stale timestamps, replayed nonces) and de-duplication. PostgreSQL is a per-test
+//! database (so effects are observable); Redis is `REDIS_URL`.
 
 mod support;
 
@@ -9,9 +10,12 @@ use http_body_util::BodyExt;
 use secrecy::SecretString;
 use serde_json::Value;
 use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
 use tower::ServiceExt;
 use yizhan_api::{router, AppState};
-use yizhan_common::wechat::callback::{open_envelope, parse_xml, signature, CallbackCodec, Limits, MessageCrypto, Reply};
+use yizhan_common::wechat::callback::{
+    open_envelope, parse_xml, seal_envelope, signature, CallbackCodec, CallbackMode, Limits, MessageCrypto, Reply,
+};
 
 const PATH: &str = "/api/nurses/msg/wx/callback";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -23,8 +27,13 @@ struct App {
     prefix: String,
 }
 
+/// An app whose database is unreachable (for requests that must be refused before any effect).
 fn app(codec: Option<CallbackCodec>) -> App {
     let pool = PgPoolOptions::new().connect_lazy("postgres://unused@127.0.0.1:1/unused").expect("lazy pool");
+    app_with(codec, pool)
+}
+
+fn app_with(codec: Option<CallbackCodec>, pool: PgPool) -> App {
     let mut config = support::config(&support::redis_url());
     config.wechat_callback = codec;
     config.body_limit_bytes = 1024 * 1024;
@@ -71,6 +80,24 @@ fn signed(token: &str, ts: &str, nonce: &str) -> String {
     format!("signature={}&timestamp={ts}&nonce={nonce}", signature(&[token, ts, nonce]))
 }
 
+/// A timestamp `offset` seconds from now.
+fn ts(offset: i64) -> String {
+    (chrono::Utc::now().timestamp() + offset).to_string()
+}
+
+/// Whether the follower was recorded (an effect of a subscribe).
+async fn followed(pool: &PgPool, openid: &str) -> bool {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wechat_followers WHERE openid = $1)")
+        .bind(openid)
+        .fetch_one(pool)
+        .await
+        .expect("query")
+}
+
+fn subscribe_of(openid: &str) -> String {
+    SUBSCRIBE.replace("oFollower1", openid)
+}
+
 const SUBSCRIBE: &str = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oFollower1]]></FromUserName>\
 <CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>\
 <EventKey><![CDATA[qrscene_123]]></EventKey><Ticket><![CDATA[T]]></Ticket></xml>";
@@ -87,21 +114,123 @@ async fn get_verification_echoes_only_when_signed() {
     assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
 }
 
-#[tokio::test]
-async fn plain_event_is_answered_success_and_claimed_once() {
-    let app = app(plain_codec("tok"));
-    let query = signed("tok", "1700000001", "n1");
-    assert_eq!(app.call(Method::POST, &query, SUBSCRIBE).await, (StatusCode::OK, "success".into()));
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn plain_event_is_answered_and_claimed_once(pool: PgPool) {
+    let app = app_with(plain_codec("tok"), pool.clone());
+    let query = signed("tok", &ts(0), "n1");
+    let (status, first) = app.call(Method::POST, &query, SUBSCRIBE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains("欢迎关注！"), "{first}");
+    assert!(followed(&pool, "oFollower1").await, "the first delivery acts");
     let key = format!("{}:wechat:callback:evt:oFollower1:1700000000:subscribe:qrscene_123", app.prefix);
     let ttl: i64 = redis::cmd("TTL").arg(&key).query_async(&mut app.redis().await).await.expect("ttl");
-    assert!((60..=120).contains(&ttl), "kept at least 60 s: {ttl}");
-    assert_eq!(app.call(Method::POST, &query, SUBSCRIBE).await, (StatusCode::OK, "success".into()), "duplicate");
+    assert!((60..=300).contains(&ttl), "kept at least 60 s and the freshness window: {ttl}");
+    // Undo the effect: a duplicate that ran it again would record the follower again.
+    sqlx::query("DELETE FROM wechat_followers").execute(&pool).await.expect("delete");
+    assert_eq!(app.call(Method::POST, &query, SUBSCRIBE).await, (StatusCode::OK, first), "duplicate gets the remembered reply");
+    let again = signed("tok", &ts(0), "n2");
+    assert_eq!(app.call(Method::POST, &again, SUBSCRIBE).await.0, StatusCode::OK, "a later retry of the same event");
+    assert!(!followed(&pool, "oFollower1").await, "duplicates act on nothing");
     app.cleanup().await;
 }
 
-#[tokio::test]
-async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_encrypted() {
-    let app = app(safe_codec());
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_failed_effect_releases_its_claim_and_wechats_retry_acts(pool: PgPool) {
+    let app = app_with(plain_codec("tok"), pool.clone());
+    let query = signed("tok", &ts(0), "n-fail");
+    // The database fails the effect once (the table is briefly unavailable).
+    sqlx::query("ALTER TABLE wechat_followers RENAME TO wechat_followers_away").execute(&pool).await.expect("rename");
+    let (status, body) = app.call(Method::POST, &query, SUBSCRIBE).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::SERVICE_UNAVAILABLE, "unavailable"), "WeChat retries");
+    sqlx::query("ALTER TABLE wechat_followers_away RENAME TO wechat_followers").execute(&pool).await.expect("rename back");
+    // WeChat's retry resends the same request.
+    let (status, body) = app.call(Method::POST, &query, SUBSCRIBE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("欢迎关注！"), "{body}");
+    assert!(followed(&pool, "oFollower1").await, "the retry acts");
+    app.cleanup().await;
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn stale_and_future_timestamps_are_refused_and_a_fresh_one_acts(pool: PgPool) {
+    let app = app_with(plain_codec("tok").map(|c| c.with_max_age(std::time::Duration::from_secs(300))), pool.clone());
+    for (offset, openid) in [(-86_400, "oDayOld"), (-301, "oJustStale"), (301, "oFuture"), (86_400, "oFarFuture")] {
+        let (status, body) = app.call(Method::POST, &signed("tok", &ts(offset), "n"), &subscribe_of(openid)).await;
+        assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "stale_callback"), "{offset}");
+        assert!(!followed(&pool, openid).await, "{offset}: acts on nothing");
+    }
+    for (offset, openid) in [(-290, "oOldButFresh"), (290, "oSkewedClock")] {
+        let (status, body) = app.call(Method::POST, &signed("tok", &ts(offset), "n"), &subscribe_of(openid)).await;
+        assert_eq!(status, StatusCode::OK, "{offset}: {body}");
+        assert!(followed(&pool, openid).await, "{offset}: a fresh callback acts");
+    }
+    // Safe mode too: a correctly signed and encrypted but day-old request.
+    let safe = app_with(safe_codec(), pool.clone());
+    let crypto = MessageCrypto::new(KEY, APPID).expect("key");
+    let old = ts(-86_400);
+    let sealed = seal_envelope(&crypto, "pamtest", &subscribe_of("oSafeOld"), &old, "n");
+    let query = format!("timestamp={old}&nonce=n&encrypt_type=aes&msg_signature={}", sealed.msg_signature);
+    let envelope = format!("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>", sealed.encrypt);
+    let (status, body) = safe.call(Method::POST, &query, &envelope).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "stale_callback"));
+    assert!(!followed(&pool, "oSafeOld").await);
+    app.cleanup().await;
+    safe.cleanup().await;
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_replayed_nonce_with_another_body_is_refused(pool: PgPool) {
+    let app = app_with(plain_codec("tok"), pool.clone());
+    let query = signed("tok", &ts(0), "n-seen");
+    assert_eq!(app.call(Method::POST, &query, &subscribe_of("oReal")).await.0, StatusCode::OK);
+    assert!(followed(&pool, "oReal").await);
+    // The signature seen once (it covers no body) carrying a forged body.
+    let (status, body) = app.call(Method::POST, &query, &subscribe_of("oForged")).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::CONFLICT, "replayed_callback"));
+    assert!(!followed(&pool, "oForged").await, "acts on nothing");
+    // WeChat's retry of the real request (same nonce, same body) is still answered.
+    assert_eq!(app.call(Method::POST, &query, &subscribe_of("oReal")).await.0, StatusCode::OK);
+    let key = format!("{}:wechat:callback:nonce:*", app.prefix);
+    let keys: Vec<String> = redis::cmd("KEYS").arg(&key).query_async(&mut app.redis().await).await.expect("keys");
+    let ttl: i64 = redis::cmd("TTL").arg(&keys[0]).query_async(&mut app.redis().await).await.expect("ttl");
+    assert!((250..=300).contains(&ttl), "remembered for the window: {ttl}");
+    app.cleanup().await;
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn safe_mode_refuses_the_plain_downgrade_and_compat_trusts_only_the_encrypted_part(pool: PgPool) {
+    // An AES key is configured, so the mode is safe unless set otherwise.
+    let app = app_with(safe_codec(), pool.clone());
+    let (status, body) = app.call(Method::POST, &signed("pamtest", &ts(0), "n1"), &subscribe_of("oDowngrade")).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::FORBIDDEN, "encryption_required"));
+    assert!(!followed(&pool, "oDowngrade").await, "acts on nothing");
+
+    // WeChat's compatible mode: plaintext fields beside a signed `Encrypt`.
+    let crypto = MessageCrypto::new(KEY, APPID).expect("key");
+    let now = ts(0);
+    let sealed = seal_envelope(&crypto, "pamtest", &subscribe_of("oEncrypted"), &now, "n2");
+    let query = format!("signature=x&timestamp={now}&nonce=n2&encrypt_type=aes&msg_signature={}", sealed.msg_signature);
+    let plaintext = subscribe_of("oPlaintext");
+    let compat_body = plaintext.replace("</xml>", &format!("<Encrypt><![CDATA[{}]]></Encrypt></xml>", sealed.encrypt));
+    let (status, body) = app.call(Method::POST, &query, &compat_body).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::FORBIDDEN, "encryption_required"), "safe mode");
+
+    let compat = app_with(safe_codec().map(|c| c.with_mode(CallbackMode::Compat)), pool.clone());
+    let (status, body) = compat.call(Method::POST, &signed("pamtest", &ts(0), "n3"), &subscribe_of("oDowngrade")).await;
+    assert_eq!((status, error_code(&body).as_str()), (StatusCode::FORBIDDEN, "encryption_required"), "compat: plain");
+    let (status, body) = compat.call(Method::POST, &query, &compat_body).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(followed(&pool, "oEncrypted").await, "the encrypted part is used");
+    assert!(!followed(&pool, "oPlaintext").await && !followed(&pool, "oDowngrade").await);
+    app.cleanup().await;
+    compat.cleanup().await;
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_encrypted(pool: PgPool) {
+    // The published sample is from 2016: a window that wide admits it (freshness is tested apart).
+    let wide = std::time::Duration::from_secs(100 * 365 * 86_400);
+    let app = app_with(safe_codec().map(|c| c.with_max_age(wide)), pool);
     let body = format!("<xml><ToUserName><![CDATA[asdasdasd]]></ToUserName><Encrypt><![CDATA[{SAMPLE}]]></Encrypt></xml>");
     let query = "timestamp=1458300676&nonce=260774613&encrypt_type=aes&msg_signature=4f3ad57b6989f09f4eb392acce4f9e93942ed890&signature=x";
     assert_eq!(app.call(Method::POST, query, &body).await, (StatusCode::OK, "success".into()));
@@ -128,7 +257,7 @@ async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_en
 #[tokio::test]
 async fn hostile_oversized_and_unconfigured_are_refused_with_envelopes() {
     let app = app(plain_codec("tok"));
-    let query = signed("tok", "1", "n");
+    let query = signed("tok", &ts(0), "n");
     let hostile = "<!DOCTYPE x [<!ENTITY a \"b\">]><xml>&a;</xml>";
     let (status, body) = app.call(Method::POST, &query, hostile).await;
     assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
@@ -176,13 +305,14 @@ mod through_the_simulator {
         res.json().await.expect("json")
     }
 
-    #[tokio::test]
-    async fn plain_and_safe_deliveries_are_accepted_once() {
+    #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+    async fn plain_and_safe_deliveries_are_accepted_once(pool: PgPool) {
         let codec = CallbackCodec::new(
             SecretString::from(DEFAULT_CALLBACK_TOKEN),
             Some(MessageCrypto::new(DEFAULT_CALLBACK_AES_KEY, "wxsimmp").expect("key")),
-        );
-        let app = app(Some(codec));
+        )
+        .with_mode(CallbackMode::Plain);
+        let app = app_with(Some(codec), pool);
         let url = serve(&app).await;
         let (sim, _stop) = sim().await;
         let fields = json!({"FromUserName": "oScan1", "CreateTime": 1700000100, "MsgType": "event", "Event": "SCAN", "EventKey": "123", "Ticket": "T"});

@@ -54,6 +54,8 @@ fn app(pool: PgPool, sim: &Sim) -> TestApp {
         mp: None,
         mp_token: None,
         mp_aes_key: None,
+        mp_callback_mode: yizhan_common::wechat::callback::CallbackMode::Plain,
+        mp_callback_max_age: std::time::Duration::from_secs(300),
         mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
         http_timeout: Duration::from_secs(5),
     });
@@ -127,4 +129,28 @@ async fn without_wechat_configured_login_is_unavailable(pool: PgPool) {
     let app = TestApp::new(pool);
     let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "abc" })).await;
     assert_error(status, &err, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn code_logins_are_limited_per_address_before_the_code_is_spent(pool: PgPool) {
+    let sim = Sim::start().await;
+    let mut cfg = config(&redis_url());
+    cfg.login_limits.code2token_per_ip_per_min = 2;
+    let wechat = app(pool.clone(), &sim).state.config.wechat.clone();
+    cfg.wechat = wechat;
+    let app = TestApp::with_config(pool, cfg);
+    for _ in 0..2 {
+        let (_, code) = sim.code(None).await;
+        let (status, err) = app.post_from("203.0.113.7", None, "/auth/wechat-code2token/", json!({ "code": code })).await;
+        assert_error(status, &err, StatusCode::BAD_REQUEST, "wechat_not_bound");
+    }
+    let before = sim.exchanges().await;
+    let (_, code) = sim.code(None).await;
+    let (status, err) = app.post_from("203.0.113.7", None, "/auth/wechat-code2token/", json!({ "code": code })).await;
+    assert_error(status, &err, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(sim.exchanges().await, before, "WeChat was not asked");
+    // The refused code was neither marked used in Redis nor spent: another address may use it.
+    let (status, err) = app.post_from("198.51.100.7", None, "/auth/wechat-code2token/", json!({ "code": code })).await;
+    assert_error(status, &err, StatusCode::BAD_REQUEST, "wechat_not_bound");
+    assert_eq!(sim.exchanges().await, before + 1);
 }

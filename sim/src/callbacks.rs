@@ -1,5 +1,5 @@
-//! The WeChat-server side: `POST /_sim/callbacks` delivers a signed (and, in safe mode, encrypted)
-//! message or event to the API's callback URL the way WeChat does — 5-second timeout, 3 tries —
+//! The WeChat-server side: `POST /_sim/callbacks` delivers a signed (and, in safe or compatible
+//! mode, encrypted) message or event to the API's callback URL the way WeChat does — 5-second timeout, 3 tries —
 //! and records what came back (decrypted in safe mode). `GET /_sim/callbacks` lists deliveries.
 
 use std::collections::BTreeMap;
@@ -29,6 +29,9 @@ pub struct Delivery {
     /// Encrypt as in WeChat's safe mode.
     #[serde(default)]
     safe_mode: bool,
+    /// Encrypt as in WeChat's compatible mode: the plaintext fields beside `Encrypt`.
+    #[serde(default)]
+    compat_mode: bool,
     /// A whole document sent as is (for hostile-input tests); otherwise built from `fields`.
     xml: Option<String>,
     /// `{"FromUserName": "o…", "MsgType": "event", "Event": "subscribe", "EventKey": "qrscene_1"}`;
@@ -132,7 +135,8 @@ async fn send(sim: &Sim, d: Delivery) -> Result<Value, (StatusCode, String)> {
     if let Some(Value::String(openid)) = d.fields.get("FromUserName") {
         query.push(("openid".into(), openid.clone()));
     }
-    let body = if d.safe_mode {
+    let encrypted = d.safe_mode || d.compat_mode;
+    let body = if encrypted {
         let crypto = match MessageCrypto::new(&target.aes_key, &target.appid) {
             Ok(c) => c,
             Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
@@ -141,7 +145,11 @@ async fn send(sim: &Sim, d: Delivery) -> Result<Value, (StatusCode, String)> {
         query.push(("encrypt_type".into(), "aes".into()));
         query.push(("msg_signature".into(), sealed.msg_signature));
         let to = d.fields.get("ToUserName").and_then(Value::as_str).unwrap_or("gh_sim_account");
-        format!("<xml><ToUserName>{}</ToUserName><Encrypt>{}</Encrypt></xml>", cdata(to), cdata(&sealed.encrypt))
+        if d.compat_mode {
+            xml.replacen("</xml>", &format!("<Encrypt>{}</Encrypt></xml>", cdata(&sealed.encrypt)), 1)
+        } else {
+            format!("<xml><ToUserName>{}</ToUserName><Encrypt>{}</Encrypt></xml>", cdata(to), cdata(&sealed.encrypt))
+        }
     } else {
         xml.clone()
     };
@@ -172,7 +180,7 @@ async fn send(sim: &Sim, d: Delivery) -> Result<Value, (StatusCode, String)> {
     }
     let (status, kind, reply) = match &answer {
         Some((status, text)) if (200..300).contains(status) => {
-            let (kind, reply) = judge(sim, d.safe_mode, text);
+            let (kind, reply) = judge(sim, encrypted, text);
             (Some(*status), kind, reply)
         }
         Some((status, text)) => (Some(*status), "httpError", Some(text.clone())),
@@ -187,7 +195,7 @@ async fn send(sim: &Sim, d: Delivery) -> Result<Value, (StatusCode, String)> {
     let record = {
         let mut inner = sim.lock();
         let record = json!({
-            "seq": inner.next_seq(), "url": url, "safeMode": d.safe_mode, "xml": xml, "attempts": attempts,
+            "seq": inner.next_seq(), "url": url, "safeMode": d.safe_mode, "compatMode": d.compat_mode, "xml": xml, "attempts": attempts,
             "failures": failures, "status": status, "replyKind": kind, "replyContent": content, "reply": reply,
         });
         inner.callbacks.push(record.clone());

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use yizhan_common::wechat::callback::{dedup_key, CallbackCodec, CallbackQuery, Event, InboundKind, MessageCrypto, Message, Reply};
+use yizhan_common::wechat::callback::{dedup_key, CallbackCodec, CallbackMode, CallbackQuery, Event, InboundKind, MessageCrypto, Message, Reply};
 use yizhan_sim::config::{DEFAULT_CALLBACK_AES_KEY, DEFAULT_CALLBACK_TOKEN};
 use yizhan_sim::{SimConfig, SimServer};
 
@@ -26,7 +26,8 @@ async fn callback(State(t): State<Arc<Target>>, Query(q): Query<CallbackQuery>, 
     let codec = CallbackCodec::new(
         SecretString::from(DEFAULT_CALLBACK_TOKEN),
         Some(MessageCrypto::new(DEFAULT_CALLBACK_AES_KEY, "wxsimmp").expect("key")),
-    );
+    )
+    .with_mode(CallbackMode::Plain);
     let opened = match codec.open(&q, &body) {
         Ok(opened) => opened,
         Err(_) => return (StatusCode::BAD_REQUEST, "bad callback").into_response(),
@@ -104,6 +105,17 @@ async fn safe_mode_round_trip_decrypts_both_ways() {
     let seen = h.target.seen.lock().expect("lock").clone();
     assert_eq!(seen[0].0, "msg:6177891239584123456");
     assert!(matches!(&seen[0].1, InboundKind::Message(Message::Text { content, .. }) if content == "挂号 ]]> 查询"));
+}
+
+#[tokio::test]
+async fn compat_mode_sends_the_plaintext_beside_the_encrypted_part() {
+    let h = start().await;
+    let fields = json!({"FromUserName": "oCompat", "MsgType": "text", "Content": "兼容", "MsgId": 7u64});
+    let record = h.deliver(json!({"fields": fields, "compatMode": true})).await;
+    assert_eq!((record["replyKind"].clone(), record["replyContent"].clone()), (json!("reply"), json!("收到：兼容")), "{record}");
+    assert_eq!(record["compatMode"], true);
+    let seen = h.target.seen.lock().expect("lock").clone();
+    assert_eq!(seen[0].0, "msg:7", "the target opened the encrypted part");
 }
 
 #[tokio::test]

@@ -57,6 +57,8 @@ impl Harness {
             mp: Some(AppCredentials { appid: "wxsimmp".into(), secret: SecretString::from("sim-mp-secret") }),
             mp_token: None,
             mp_aes_key: None,
+            mp_callback_mode: yizhan_common::wechat::callback::CallbackMode::Plain,
+            mp_callback_max_age: std::time::Duration::from_secs(300),
             mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
             http_timeout: Duration::from_secs(5),
         };

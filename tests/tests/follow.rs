@@ -1,6 +1,7 @@
 //! Seed 000 end to end: a department's QR code is created once through a job; a follow through
 //! it, delivered signed and encrypted by the simulator, binds the follower and answers the
-//! department's welcome; retries of one event bind once; a SCAN of another department rebinds.
+//! department's welcome; retries of one event bind once; a SCAN of another department rebinds;
+//! with an AES key configured a plain delivery is refused.
 
 use std::time::Duration;
 
@@ -51,8 +52,13 @@ async fn a_follow_through_a_department_code_binds_and_greets() {
     let first = deliver(&sys, follow.clone()).await;
     assert_eq!(first["replyKind"], "reply", "{first}");
     assert_eq!(first["replyContent"], "欢迎关注，点击进入 309脊柱 科室");
+    // Change what the effect would answer: a retry that ran it again would greet with the new text.
+    let path = format!("/admin/departments/{spine}");
+    let (status, v) = sys.call(reqwest::Method::PATCH, &path, Some(&admin), Some(json!({"welcomeText": "新的欢迎 {name}"}))).await;
+    assert_eq!(status, 200, "{v}");
     let retry = deliver(&sys, follow).await;
     assert_eq!(retry["status"], 200, "{retry}");
+    assert_eq!(retry["replyContent"], "欢迎关注，点击进入 309脊柱 科室", "the retry gets the first reply, not a second effect");
     let bound = followers(&sys, &admin, spine).await;
     assert_eq!(bound["count"], 1);
     assert_eq!(bound["results"][0]["source"], "qrcode");
@@ -67,12 +73,13 @@ async fn a_follow_through_a_department_code_binds_and_greets() {
     let plain = json!({"FromUserName": "oPlainFollower01", "MsgType": "event", "Event": "subscribe", "CreateTime": 1_700_000_200});
     assert_eq!(deliver(&sys, plain).await["replyContent"], "欢迎关注！");
 
-    // Plain mode (no encryption) binds and greets the same way.
+    // With an AES key configured the mode is safe: a plain (unencrypted) delivery is refused and
+    // binds nothing, however well it is signed.
     let plain_mode = json!({"FromUserName": "oPlainMode00001", "MsgType": "event", "Event": "subscribe",
                             "EventKey": format!("qrscene_{spine}"), "CreateTime": 1_700_000_300});
-    let answered = sys.sim_post("/_sim/callbacks", json!({"safeMode": false, "timeoutMs": 4000, "fields": plain_mode})).await;
-    assert_eq!(answered["replyContent"], "欢迎关注，点击进入 309脊柱 科室", "{answered}");
-    assert_eq!(followers(&sys, &admin, spine).await["count"], 1);
+    let refused = sys.sim_post("/_sim/callbacks", json!({"safeMode": false, "timeoutMs": 4000, "fields": plain_mode})).await;
+    assert_eq!((refused["status"].clone(), refused["replyKind"].clone()), (json!(403), json!("httpError")), "{refused}");
+    assert_eq!(followers(&sys, &admin, spine).await["count"], 0);
 }
 
 #[tokio::test]

@@ -122,9 +122,12 @@ pub async fn update(
         is_active: body.is_active,
         password_hash,
     };
-    let mut conn = state.db.acquire().await?;
-    let user = users::update(&mut conn, id, &patch).await?.ok_or_else(|| ApiError::not_found("user"))?;
-    tracing::info!(user.id = user.id, "user updated");
+    let mut tx = state.db.begin().await?;
+    let user = users::update(&mut tx, id, &patch).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    // A password reset ends every session of the old password (in the same transaction).
+    let revoked = if patch.password_hash.is_some() { users::revoke_all(&mut tx, user.id).await? } else { 0 };
+    tx.commit().await?;
+    tracing::info!(user.id = user.id, tokens.revoked = revoked, "user updated");
     Ok(Json(user.into()))
 }
 

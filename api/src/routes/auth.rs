@@ -11,7 +11,7 @@ use yizhan_common::auth::password;
 use yizhan_common::users;
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::extract::{ApiJson, AuthUser};
+use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::state::AppState;
 use crate::throttle;
 
@@ -21,13 +21,13 @@ pub struct Credentials {
     password: SecretString,
 }
 
-pub async fn get_token(State(state): State<AppState>, ApiJson(body): ApiJson<Credentials>) -> ApiResult<Json<Value>> {
+pub async fn get_token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Credentials>) -> ApiResult<Json<Value>> {
     let mut errors = FieldErrors::new();
     errors.text("username", &body.username, 150);
     errors.check(secrecy::ExposeSecret::expose_secret(&body.password).is_empty(), "password", "is required");
     errors.finish()?;
 
-    throttle::check(&state, &body.username).await?;
+    let attempt = throttle::reserve(&state, &body.username, ip).await?;
     let mut conn = state.db.acquire().await?;
     let found = users::find_by_username(&mut conn, &body.username).await?;
     let (user, hash) = match found {
@@ -38,11 +38,10 @@ pub async fn get_token(State(state): State<AppState>, ApiJson(body): ApiJson<Cre
     let user = match user {
         Some(user) if valid && user.is_active => user,
         _ => {
-            throttle::record_failure(&state, &body.username).await;
             return Err(ApiError::bad_request("invalid_credentials", "unable to log in with the provided credentials"));
         }
     };
-    throttle::clear(&state, &body.username).await;
+    throttle::succeeded(&state, attempt).await;
     let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(ApiError::internal)?;
     let token = users::issue(&mut conn, user.id, Utc::now() + ttl).await?;
     tracing::info!(user.id = user.id, "token issued");

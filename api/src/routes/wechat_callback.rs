@@ -1,12 +1,17 @@
 //! `GET|POST /api/nurses/msg/wx/callback`: the Official Account callback (seed 000's path).
 //!
-//! GET answers WeChat's verification with `echostr` once the signature holds. POST checks the
-//! signature (`msg_signature` in safe mode), decrypts, parses (bounded, hostile XML refused with a
-//! 400 envelope), drops duplicate deliveries (WeChat retries after 5 s, 3 tries) and answers within
-//! the budget: a passive reply when the domain has one, else `success`.
+//! GET answers WeChat's verification with `echostr` once the signature holds. POST refuses a
+//! timestamp outside the window, checks the mode (`WECHAT_MP_CALLBACK_MODE`) and the signature
+//! (`msg_signature` when encrypted), decrypts, parses (bounded, hostile XML refused with a 400
+//! envelope), refuses a `(timestamp, nonce)` pair replayed with another body, drops duplicate
+//! deliveries (WeChat retries after 5 s, 3 tries) and answers within the budget: a passive reply
+//! when the domain has one, else `success`. An effect that fails or overruns releases its claim and
+//! answers 503, so WeChat's retry runs it again. Refusals are counted
+//! (`yizhan_wechat_callback_refused_total{reason}`) and logged at warn, never with the body.
 
 mod dedup;
 mod effect;
+mod nonce;
 
 use std::time::Duration;
 
@@ -17,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use yizhan_common::mask;
+use yizhan_common::metrics::names;
 use yizhan_common::wechat::callback::{dedup_key, CallbackCodec, CallbackError, CallbackQuery, Reply};
 
 use crate::error::ApiError;
@@ -43,9 +49,15 @@ fn codec(state: &AppState) -> Result<&CallbackCodec, ApiError> {
 }
 
 fn refused(err: CallbackError) -> ApiError {
-    tracing::info!(wechat.callback_error = %err, "callback refused");
+    metrics::counter!(names::WECHAT_CALLBACK_REFUSED, "reason" => err.reason()).increment(1);
+    tracing::warn!(wechat.callback_error = %err, reason = err.reason(), "callback refused");
     match err {
         CallbackError::BadSignature => ApiError::unauthorized("bad_signature", "callback signature does not match"),
+        CallbackError::Stale => ApiError::bad_request("stale_callback", "callback timestamp is outside the accepted window"),
+        CallbackError::ReplayedNonce => ApiError::conflict("replayed_callback", "callback nonce was already used"),
+        CallbackError::Unencrypted | CallbackError::PlaintextInSafeMode => {
+            ApiError::new(StatusCode::FORBIDDEN, "encryption_required", err.to_string())
+        }
         CallbackError::TooLarge { .. } => ApiError::bad_request("callback_too_large", "callback body is too large"),
         CallbackError::MissingParam(name) => ApiError::bad_request("bad_callback", format!("query lacks `{name}`")),
         _ => ApiError::bad_request("bad_callback", "callback body is not acceptable"),
@@ -70,31 +82,35 @@ async fn receive(State(state): State<AppState>, Query(query): Query<CallbackQuer
     if body.len() > MAX_BODY {
         return Err(refused(CallbackError::TooLarge { limit: MAX_BODY }));
     }
+    let now = chrono::Utc::now().timestamp();
+    codec.check_fresh(&query, now).map_err(refused)?;
     let opened = codec.open(&query, &body).map_err(refused)?;
+    nonce::check(&state, &query, &body, codec.max_age().as_secs()).await.map_err(refused)?;
     let inbound = &opened.inbound;
     let key = dedup_key(inbound);
-    let now = chrono::Utc::now().timestamp();
     let timestamp = now.to_string();
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    match dedup::claim(&state, &key).await {
-        Claim::Duplicate(remembered) => {
-            tracing::info!(wechat.openid = %mask::openid(&inbound.from_user), wechat.dedup = %key, "duplicate callback");
-            return match remembered {
-                Some(reply) => Ok(xml(codec.answer_xml(&reply, opened.encrypted, &timestamp, &nonce).map_err(refused)?)),
-                None => Ok(success()),
-            };
-        }
-        Claim::First | Claim::Unavailable => {}
+    let claim = dedup::claim(&state, &key).await;
+    if let Claim::Duplicate(remembered) = claim {
+        tracing::info!(wechat.openid = %mask::openid(&inbound.from_user), wechat.dedup = %key, "duplicate callback");
+        return match remembered {
+            Some(reply) => Ok(xml(codec.answer_xml(&reply, opened.encrypted, &timestamp, &nonce).map_err(refused)?)),
+            None => Ok(success()),
+        };
     }
-    let body = match tokio::time::timeout(BUDGET, effect::on_inbound(&state, inbound)).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(err)) => {
-            tracing::error!(error = %format!("{err:#}"), wechat.dedup = %key, "callback effect failed");
-            None
-        }
-        Err(_) => {
-            tracing::warn!(wechat.dedup = %key, "callback effect exceeded its budget");
-            None
+    let failure = match tokio::time::timeout(BUDGET, effect::on_inbound(&state, inbound)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(err)) => Err(format!("callback effect failed: {err:#}")),
+        Err(_) => Err("callback effect exceeded its budget".to_owned()),
+    };
+    let body = match failure {
+        Ok(body) => body,
+        Err(why) => {
+            tracing::error!(error = %why, wechat.dedup = %key, "callback not handled: claim released for WeChat's retry");
+            if matches!(claim, Claim::First) {
+                dedup::release(&state, &key).await;
+            }
+            return Err(ApiError::unavailable("the callback could not be handled; WeChat will retry"));
         }
     };
     let Some(body) = body else {

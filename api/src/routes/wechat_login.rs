@@ -21,7 +21,7 @@ use yizhan_common::wechat::identities::{self, Bind};
 
 use super::views::UserView;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::extract::{ApiJson, AuthUser};
+use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -29,7 +29,11 @@ pub struct CodeBody {
     code: String,
 }
 
-pub async fn code2token(State(state): State<AppState>, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<Value>> {
+pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<Value>> {
+    // Per address, in process, before the code touches Redis or the jscode2session budget.
+    if let Err(wait) = state.code_logins.check(ip) {
+        return Err(ApiError::too_many_requests("too many WeChat logins from this address; try again shortly", wait.as_secs() + 1));
+    }
     let (appid, session) = exchange(&state, &b.code).await?;
     let mut conn = state.db.acquire().await?;
     let user_id = identities::user_of(&mut conn, &appid, &session.openid).await?.ok_or_else(|| {

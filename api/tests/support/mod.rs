@@ -38,10 +38,13 @@ pub fn config(redis_url: &str) -> ApiConfig {
         token_ttl: Duration::from_secs(3600),
         login_max_failures: 3,
         login_failure_window: Duration::from_secs(60),
+        login_limits: yizhan_api::config::LoginLimits::default(),
+        trusted_proxies: Default::default(),
         templates: yizhan_common::subscribe::TemplateConfig::defaults(),
         wechat_callback: None,
         queue: yizhan_common::queue::QueueSettings::default(),
         qrcode_wait: Duration::from_millis(300),
+        qrcode_reclaim_after: Duration::from_secs(120),
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
     }
@@ -83,6 +86,18 @@ impl TestApp {
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
         (status, json)
+    }
+
+    /// POSTs JSON as if from the socket peer `peer`, with an optional `X-Forwarded-For`.
+    pub async fn post_from(&self, peer: &str, forwarded_for: Option<&str>, path: &str, body: Value) -> (StatusCode, Value) {
+        let peer: SocketAddr = format!("{peer}:40000").parse().expect("peer address");
+        let mut req = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(xff) = forwarded_for {
+            req = req.header("x-forwarded-for", xff);
+        }
+        let mut req = req.body(Body::from(body.to_string())).expect("request");
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.raw(req).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {

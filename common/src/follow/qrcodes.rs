@@ -1,6 +1,8 @@
 //! Department QR codes: one permanent parametric code per department (`QR_LIMIT_SCENE`, scene id =
 //! the department id), created once through a job and then reused.
 
+use std::time::Duration;
+
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -28,16 +30,20 @@ pub async fn list(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Res
 }
 
 /// Claims the code row for a department (pending) unless one exists; true when newly claimed,
-/// or when a failed one is retried.
-pub async fn claim(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<bool> {
+/// when a failed one is retried, or when a pending one has not moved for `reclaim_after` (its
+/// creation job died: the caller starts another). One statement, so two callers never both win.
+pub async fn claim(conn: &mut PgConnection, department_id: i64, reclaim_after: Duration) -> sqlx::Result<bool> {
     let scene = i32::try_from(department_id).unwrap_or(0);
     let done = sqlx::query(
         "INSERT INTO department_qrcodes (department_id, scene_id) VALUES ($1, $2)
          ON CONFLICT (department_id) DO UPDATE SET status = 'pending', last_error = NULL, updated_at = now()
-           WHERE department_qrcodes.status = 'failed'",
+           WHERE department_qrcodes.status = 'failed'
+              OR (department_qrcodes.status = 'pending'
+                  AND department_qrcodes.updated_at < now() - make_interval(secs => $3))",
     )
     .bind(department_id)
     .bind(scene)
+    .bind(reclaim_after.as_secs_f64())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -16,6 +16,7 @@
 //! | `yizhan_lease_held` | gauge | `lease` (1 while this process holds it) | lease keeper |
 //! | `yizhan_lease_acquired_total` | counter | `lease` | lease |
 //! | `yizhan_lease_lost_total` | counter | `lease` | lease keeper |
+//! | `yizhan_wechat_callback_refused_total` | counter | `reason` (stale, replayed_nonce, mode, bad_signature, bad_body, …) | API callback |
 
 pub const JOBS: &str = "yizhan_jobs_total";
 pub const JOB_DURATION_SECONDS: &str = "yizhan_job_duration_seconds";
@@ -31,6 +32,7 @@ pub const SCHEDULER_ERRORS: &str = "yizhan_scheduler_errors_total";
 pub const LEASE_HELD: &str = "yizhan_lease_held";
 pub const LEASE_ACQUIRED: &str = "yizhan_lease_acquired_total";
 pub const LEASE_LOST: &str = "yizhan_lease_lost_total";
+pub const WECHAT_CALLBACK_REFUSED: &str = "yizhan_wechat_callback_refused_total";
 
 /// Registers the help text shown in the Prometheus output.
 pub(super) fn describe() {
@@ -49,4 +51,5 @@ pub(super) fn describe() {
     describe_gauge!(LEASE_HELD, "1 while this process holds the lease");
     describe_counter!(LEASE_ACQUIRED, "Times this process acquired the lease");
     describe_counter!(LEASE_LOST, "Times this process lost a lease it held");
+    describe_counter!(WECHAT_CALLBACK_REFUSED, "Official Account callbacks refused, by reason");
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 pub use repo::{create, find_by_id, find_by_username, list, update, NewUser, UserPatch};
 pub use role::Role;
-pub use tokens::{issue, revoke, user_for_token, TokenLookup};
+pub use tokens::{issue, revoke, revoke_all, user_for_token, TokenLookup};
 
 /// A user account as the application sees it (never with its password hash).
 #[derive(Debug, Clone, sqlx::FromRow)]

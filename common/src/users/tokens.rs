@@ -78,3 +78,12 @@ pub async fn revoke(conn: &mut PgConnection, token_id: i64) -> sqlx::Result<()> 
         .await?;
     Ok(())
 }
+
+/// Revokes every live token of a user (a password reset); returns how many were revoked.
+pub async fn revoke_all(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,7 +1,8 @@
 //! `POST /api/admin/nurses/msg/wx/qrcode {"departmentId"}` (seed 000 §1): the department's permanent
 //! QR code. Created once through a job; the route waits for it up to `QRCODE_WAIT_MS` and otherwise
 //! answers 202 with where to poll (`GET` on the same path with `?departmentId=`). Asking again for
-//! a department that has its code returns it without calling WeChat.
+//! a department that has its code returns it without calling WeChat. A code left `pending` longer
+//! than `QRCODE_RECLAIM_SECS` (its job died) is claimed again and a new job started.
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,7 @@ pub async fn create(
         return answer(code);
     }
     let mut jobs = Vec::new();
-    if qrcodes::claim(&mut tx, b.department_id).await? {
+    if qrcodes::claim(&mut tx, b.department_id, state.config.qrcode_reclaim_after).await? {
         let job = NewOutboxJob::of(&CreateDepartmentQrCode { department_id: b.department_id }).map_err(ApiError::internal)?;
         jobs.extend(outbox::insert(&mut tx, job).await?);
     }

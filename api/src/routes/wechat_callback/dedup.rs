@@ -1,12 +1,18 @@
-//! One effect per delivery: the first delivery of a key claims it in Redis (kept 120 s, WeChat
-//! retries within 15); later ones get the remembered reply, or `success`.
+//! One effect per delivery: the first delivery of a key claims it in Redis (kept 120 s or the
+//! freshness window if longer; WeChat retries within 15 s); later ones get the remembered reply, or
+//! `success`. A claim whose effect failed is released, so WeChat's retry does the work.
 
 use redis::AsyncCommands;
 
 use crate::state::AppState;
 
-/// How long a delivery is remembered (WeChat asks for at least 60 s).
+/// How long a delivery is remembered at least (WeChat asks for at least 60 s).
 const KEEP_SECS: u64 = 120;
+
+/// As long as a replayed request could still pass the freshness window.
+fn keep_secs(state: &AppState) -> u64 {
+    state.config.wechat_callback.as_ref().map_or(KEEP_SECS, |c| c.max_age().as_secs().max(KEEP_SECS))
+}
 
 pub enum Claim {
     First,
@@ -27,7 +33,7 @@ pub async fn claim(state: &AppState, key: &str) -> Claim {
     };
     let key = redis_key(state, key);
     let set: Result<Option<String>, _> =
-        redis::cmd("SET").arg(&key).arg("").arg("NX").arg("EX").arg(KEEP_SECS).query_async(&mut conn).await;
+        redis::cmd("SET").arg(&key).arg("").arg("NX").arg("EX").arg(keep_secs(state)).query_async(&mut conn).await;
     match set {
         Ok(Some(_)) => Claim::First,
         Ok(None) => {
@@ -49,11 +55,22 @@ pub async fn remember(state: &AppState, key: &str, reply_xml: &str) {
             .arg(reply_xml)
             .arg("XX")
             .arg("EX")
-            .arg(KEEP_SECS)
+            .arg(keep_secs(state))
             .query_async(&mut conn)
             .await;
         if let Err(err) = stored {
             tracing::warn!(error = %err, "could not remember a callback reply");
         }
+    }
+}
+
+/// Gives a claim back after its effect failed or overran, so a retry runs the effect again.
+pub async fn release(state: &AppState, key: &str) {
+    let released: Result<(), String> = match state.redis.get().await {
+        Ok(mut conn) => conn.del::<_, ()>(redis_key(state, key)).await.map_err(|e| e.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    if let Err(err) = released {
+        tracing::warn!(error = %err, wechat.dedup = %key, "could not release a callback claim: retries will be answered `success`");
     }
 }

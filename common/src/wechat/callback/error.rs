@@ -23,4 +23,28 @@ pub enum CallbackError {
     AppIdMismatch,
     #[error("safe mode is requested but no EncodingAESKey is configured")]
     NoAesKey,
+    #[error("an unencrypted callback is refused in this mode")]
+    Unencrypted,
+    #[error("a plaintext message beside `Encrypt` is refused in safe mode")]
+    PlaintextInSafeMode,
+    #[error("callback timestamp is outside the accepted window")]
+    Stale,
+    #[error("callback nonce was already used with another body")]
+    ReplayedNonce,
+}
+
+impl CallbackError {
+    /// A short label for metrics and logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::BadSignature => "bad_signature",
+            Self::MissingParam(_) => "missing_param",
+            Self::TooLarge { .. } => "too_large",
+            Self::Malformed(_) | Self::Hostile(_) | Self::Field(_) => "bad_body",
+            Self::BadKey | Self::Crypto(_) | Self::AppIdMismatch | Self::NoAesKey => "bad_encryption",
+            Self::Unencrypted | Self::PlaintextInSafeMode => "mode",
+            Self::Stale => "stale",
+            Self::ReplayedNonce => "replayed_nonce",
+        }
+    }
 }

@@ -226,7 +226,8 @@ fn safe_mode_sample_request_opens_to_the_hello_message() {
 
 #[test]
 fn plain_and_safe_round_trips_through_the_codec() {
-    let codec = codec();
+    // Plain mode must be chosen explicitly once a key is configured (see the next test).
+    let codec = codec().with_mode(CallbackMode::Plain);
     let inner = wrap("<MsgType>text</MsgType><Content><![CDATA[挂号]]></Content><MsgId>42</MsgId>");
     // Plain mode.
     let sig = signature(&["pamtest", "1700000000", "n1"]);
@@ -256,8 +257,47 @@ fn plain_and_safe_round_trips_through_the_codec() {
 }
 
 #[test]
+fn a_key_makes_safe_mode_the_default_and_safe_or_compat_refuse_plain_bodies() {
+    let inner = wrap("<MsgType>text</MsgType><Content><![CDATA[挂号]]></Content><MsgId>42</MsgId>");
+    let sig = signature(&["pamtest", "1700000000", "n1"]);
+    let plain = query(&[("signature", &sig), ("timestamp", "1700000000"), ("nonce", "n1")]);
+    assert_eq!(codec().mode(), CallbackMode::Safe);
+    assert_eq!(CallbackCodec::new(SecretString::from("t"), None).mode(), CallbackMode::Plain);
+    for mode in [CallbackMode::Safe, CallbackMode::Compat] {
+        assert_eq!(codec().with_mode(mode).open(&plain, inner.as_bytes()).err(), Some(CallbackError::Unencrypted), "{mode:?}");
+    }
+    // Compat mode: plaintext beside `Encrypt`; the signed, encrypted part is what counts.
+    let crypto = MessageCrypto::new(KEY, APPID).expect("key");
+    let sealed = seal_envelope(&crypto, "pamtest", &inner, "1700000000", "n1");
+    let forged = inner.replace("挂号", "伪造");
+    let body = forged.replace("</xml>", &format!("<Encrypt>{}</Encrypt></xml>", sealed.encrypt));
+    let q = query(&[("timestamp", "1700000000"), ("nonce", "n1"), ("encrypt_type", "aes"), ("msg_signature", &sealed.msg_signature)]);
+    let opened = codec().with_mode(CallbackMode::Compat).open(&q, body.as_bytes()).expect("compat opens");
+    assert_eq!(opened.inbound.kind, InboundKind::Message(Message::Text { msg_id: 42, content: "挂号".into() }));
+    assert_eq!(codec().open(&q, body.as_bytes()).err(), Some(CallbackError::PlaintextInSafeMode));
+    assert!(codec().open(&q, sealed.to_xml().as_bytes()).is_ok(), "a pure envelope in safe mode");
+    assert!("strict".parse::<CallbackMode>().is_err());
+    assert_eq!(" Compat ".parse::<CallbackMode>(), Ok(CallbackMode::Compat));
+}
+
+#[test]
+fn timestamps_outside_the_window_are_stale_either_way() {
+    let codec = codec().with_max_age(std::time::Duration::from_secs(300));
+    let at = |ts: &str| query(&[("timestamp", ts), ("nonce", "n")]);
+    let now = 1_700_000_000;
+    assert_eq!(codec.check_fresh(&at("1700000000"), now), Ok(()));
+    assert_eq!(codec.check_fresh(&at("1699999700"), now), Ok(()));
+    assert_eq!(codec.check_fresh(&at("1700000300"), now), Ok(()));
+    assert_eq!(codec.check_fresh(&at("1699999699"), now), Err(CallbackError::Stale));
+    assert_eq!(codec.check_fresh(&at("1700000301"), now), Err(CallbackError::Stale));
+    assert_eq!(codec.check_fresh(&at("-9223372036854775808"), now), Err(CallbackError::Stale));
+    assert_eq!(codec.check_fresh(&at("soon"), now), Err(CallbackError::Stale));
+    assert_eq!(codec.check_fresh(&query(&[("nonce", "n")]), now), Err(CallbackError::MissingParam("timestamp")));
+}
+
+#[test]
 fn hostile_bodies_are_refused_in_both_modes() {
-    let codec = codec();
+    let codec = codec().with_mode(CallbackMode::Plain);
     let sig = signature(&["pamtest", "1", "n"]);
     let plain = query(&[("signature", &sig), ("timestamp", "1"), ("nonce", "n")]);
     let bodies: Vec<Vec<u8>> = vec![

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::EnvReader;
-use crate::wechat::callback::{CallbackCodec, MessageCrypto};
+use crate::wechat::callback::{CallbackCodec, CallbackMode, MessageCrypto, DEFAULT_MAX_AGE};
 
 /// The default API base; point `WECHAT_API_BASE` at the simulator in development and tests.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
@@ -28,6 +28,10 @@ pub struct WechatConfig {
     pub mp_token: Option<SecretString>,
     /// `WECHAT_MP_AES_KEY`: the 43-character EncodingAESKey for safe mode (optional).
     pub mp_aes_key: Option<SecretString>,
+    /// `WECHAT_MP_CALLBACK_MODE`: `plain`, `compat` or `safe` (default safe with a key, else plain).
+    pub mp_callback_mode: CallbackMode,
+    /// `WECHAT_MP_CALLBACK_MAX_AGE_SECS`: how far a callback's timestamp may be from now (default 300).
+    pub mp_callback_max_age: Duration,
     /// `WECHAT_MINI_APPID` + `WECHAT_MINI_SECRET`: the Mini Program (optional as a pair).
     pub mini: Option<AppCredentials>,
     /// `WECHAT_HTTP_TIMEOUT_MS`: timeout of every WeChat API call (default 10000).
@@ -53,6 +57,15 @@ impl WechatConfig {
                 env.invalid("WECHAT_MP_AES_KEY", "needs WECHAT_MP_APPID, WECHAT_MP_SECRET and WECHAT_MP_TOKEN");
             }
         }
+        let mode_default = CallbackMode::default_for(mp_aes_key.is_some());
+        let mp_callback_mode = env.optional("WECHAT_MP_CALLBACK_MODE", mode_default);
+        if mp_callback_mode.needs_key() && mp_aes_key.is_none() {
+            env.invalid("WECHAT_MP_CALLBACK_MODE", format!("`{}` needs WECHAT_MP_AES_KEY", mp_callback_mode.as_str()));
+        }
+        let max_age_secs = env.optional("WECHAT_MP_CALLBACK_MAX_AGE_SECS", DEFAULT_MAX_AGE.as_secs());
+        if max_age_secs == 0 {
+            env.invalid("WECHAT_MP_CALLBACK_MAX_AGE_SECS", "must be at least 1");
+        }
         let timeout_ms = env.optional("WECHAT_HTTP_TIMEOUT_MS", 10_000u64);
         if timeout_ms == 0 {
             env.invalid("WECHAT_HTTP_TIMEOUT_MS", "must be at least 1");
@@ -62,6 +75,8 @@ impl WechatConfig {
             mp,
             mp_token,
             mp_aes_key,
+            mp_callback_mode,
+            mp_callback_max_age: Duration::from_secs(max_age_secs),
             mini,
             http_timeout: Duration::from_millis(timeout_ms),
         })
@@ -70,12 +85,12 @@ impl WechatConfig {
 
 impl WechatConfig {
     /// The Official Account's callback codec: `None` without `WECHAT_MP_TOKEN` (callbacks off);
-    /// safe mode when `WECHAT_MP_AES_KEY` is set too (checked at start-up by [`Self::read`]).
+    /// the mode and window of `WECHAT_MP_CALLBACK_MODE` / `_MAX_AGE_SECS` (checked by [`Self::read`]).
     pub fn callback_codec(&self) -> Option<CallbackCodec> {
         let token = self.mp_token.clone()?;
         let appid = self.mp.as_ref().map_or("", |m| m.appid.as_str());
         let crypto = self.mp_aes_key.as_ref().and_then(|key| MessageCrypto::new(key.expose_secret(), appid).ok());
-        Some(CallbackCodec::new(token, crypto))
+        Some(CallbackCodec::new(token, crypto).with_mode(self.mp_callback_mode).with_max_age(self.mp_callback_max_age))
     }
 }
 

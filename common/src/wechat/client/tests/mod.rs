@@ -34,6 +34,8 @@ pub fn config(base: &str, timeout: Duration) -> WechatConfig {
         mp: Some(AppCredentials { appid: MP_APPID.into(), secret: SecretString::from("mp-secret") }),
         mp_token: None,
         mp_aes_key: None,
+        mp_callback_mode: crate::wechat::callback::CallbackMode::Plain,
+        mp_callback_max_age: std::time::Duration::from_secs(300),
         mini: Some(AppCredentials { appid: MINI_APPID.into(), secret: SecretString::from("mini-secret") }),
         http_timeout: timeout,
     }
