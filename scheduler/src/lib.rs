@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use yizhan_common::jobs::JobSink;
 use yizhan_common::lease::Lease;
+use yizhan_common::outbox::JobLedger;
 use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::LazyRedis;
 use yizhan_common::metrics::{self as yz_metrics, MetricsServer};
@@ -49,6 +50,9 @@ pub struct App {
 pub struct Plugins {
     /// Where firings and the relay sweep push jobs (default: the deployment's Redis queues).
     pub sink: Option<Arc<dyn JobSink>>,
+    /// Where the reconciliation sweep asks what became of pushed jobs (default: the Redis queues
+    /// when `sink` is the default; with another sink and no ledger, no reconciliation runs).
+    pub ledger: Option<Arc<dyn JobLedger>>,
     pub chores: Vec<Arc<dyn Chore>>,
 }
 
@@ -77,7 +81,22 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         done_keep: config.done_retention,
         dead_keep: config.dead_retention,
     }));
+    let ledger: Option<Arc<dyn JobLedger>> = match (&plugins.sink, plugins.ledger) {
+        (_, Some(ledger)) => Some(ledger),
+        (None, None) => Some(Arc::new(queue.clone())),
+        (Some(_), None) => None,
+    };
     let sink: Arc<dyn JobSink> = plugins.sink.unwrap_or_else(|| Arc::new(queue));
+    if let Some(ledger) = ledger {
+        chores.push(Arc::new(chores::Reconcile {
+            pool: pool.clone(),
+            sink: sink.clone(),
+            ledger,
+            batch: config.relay_batch,
+            every: config.reconcile_every,
+            cursor: std::sync::atomic::AtomicI64::new(0),
+        }));
+    }
     scheduler = scheduler.with_sink(sink.clone());
     chores.push(Arc::new(chores::RelaySweep {
         pool: pool.clone(),
