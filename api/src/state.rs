@@ -37,7 +37,9 @@ impl std::fmt::Debug for App {
 
 impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
-        let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
+        let redis = Arc::new(
+            LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()).with_durability(config.core.redis_durability.clone()),
+        );
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
         Self(Arc::new(App { config, db, redis, sink, wechat: tokio::sync::OnceCell::new(), limiter: tokio::sync::OnceCell::new() }))
     }

@@ -72,7 +72,10 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         Arc::new(chores::PruneOutbox { pool: pool.clone(), keep: config.outbox_retention }),
     ];
     let queue = LazyQueue::new(
-        Arc::new(LazyRedis::new(config.core.redis_url.clone(), redis_conn::RedisTimeouts::default())),
+        Arc::new(
+            LazyRedis::new(config.core.redis_url.clone(), redis_conn::RedisTimeouts::default())
+                .with_durability(config.core.redis_durability.clone()),
+        ),
         config.core.redis_prefix.clone(),
         config.queue.clone(),
     );
@@ -138,9 +141,10 @@ impl App {
             }));
         }
         let mut waiting = stop_rx.clone();
-        let Some(redis) = connect::redis_until_stopped(&self.config.core.redis_url, &mut waiting).await else {
+        let Some(mut redis) = connect::redis_until_stopped(&self.config.core.redis_url, &mut waiting).await else {
             return Ok(());
         };
+        yizhan_common::redis_durability::check(&mut redis, &self.config.core.redis_durability).await?;
         let lease = Lease::new(redis, &self.config.core.redis_prefix, LEADER_LEASE, self.config.lease);
         let (scheduler, chores, tick) = (self.scheduler, self.chores, self.config.tick);
         tracing::info!(lease.name = LEADER_LEASE, "scheduler waiting for the leader lease");
