@@ -67,11 +67,14 @@ stop_postgres() {
   if [ -n "${PG_STOP+x}" ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; unset PG_STOP; fi
 }
 
-# start_redis DIR PORT: a private Redis in DIR; exports REDIS_URL.
+# start_redis DIR PORT [PERSIST]: a private Redis in DIR; exports REDIS_URL. PERSIST `yes` (dev)
+# keeps an append-only file, as every process expects; otherwise (tests, benches: throwaway
+# data) it exports REDIS_PERSISTENCE_ACK so the processes' durability check does not warn.
 start_redis() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 persist=${3:-no}
   mkdir -p "$dir"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
+  if [ "$persist" != yes ]; then export REDIS_PERSISTENCE_ACK="throwaway test server"; fi
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly "$persist" \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   local i
   for i in $(seq 1 50); do

@@ -40,7 +40,9 @@ impl std::fmt::Debug for App {
 
 impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
-        let redis = Arc::new(LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()));
+        let redis = Arc::new(
+            LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()).with_durability(config.core.redis_durability.clone()),
+        );
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
         let code_logins = IpLimiter::new(config.login_limits.code2token_per_ip_per_min);
         Self(Arc::new(App {

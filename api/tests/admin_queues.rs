@@ -33,6 +33,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         log_format: LogFormat::Pretty,
         rust_log: "warn".into(),
         service_tz: chrono_tz::Asia::Shanghai,
+        redis_durability: Default::default(),
     };
     let config = ApiConfig {
         core,

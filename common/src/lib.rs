@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod mask;
 pub mod redis_conn;
+pub mod redis_durability;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

@@ -10,6 +10,8 @@ use redis::Client;
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
+use crate::redis_durability::{self, DurabilityPolicy};
+
 /// Settings for the shared connection.
 #[derive(Debug, Clone, Copy)]
 pub struct RedisTimeouts {
@@ -41,22 +43,37 @@ pub async fn ping(conn: &mut ConnectionManager) -> bool {
 }
 
 /// A connection opened on first use and re-tried on the next use if Redis was down, so a process
-/// can start (and report not-ready) while Redis is unreachable.
+/// can start (and report not-ready) while Redis is unreachable. The first connection is checked
+/// against the durability policy: in production an unsafe Redis is refused (never used).
 #[derive(Debug)]
 pub struct LazyRedis {
     url: SecretString,
     timeouts: RedisTimeouts,
+    durability: DurabilityPolicy,
     conn: tokio::sync::OnceCell<ConnectionManager>,
 }
 
 impl LazyRedis {
     pub fn new(url: SecretString, timeouts: RedisTimeouts) -> Self {
-        Self { url, timeouts, conn: tokio::sync::OnceCell::new() }
+        Self { url, timeouts, durability: DurabilityPolicy::default(), conn: tokio::sync::OnceCell::new() }
+    }
+
+    /// Checks the first connection against `policy` (see [`crate::redis_durability`]).
+    pub fn with_durability(mut self, policy: DurabilityPolicy) -> Self {
+        self.durability = policy;
+        self
     }
 
     /// A handle to the shared connection (cheap to clone).
     pub async fn get(&self) -> anyhow::Result<ConnectionManager> {
-        let conn = self.conn.get_or_try_init(|| connect(&self.url, self.timeouts)).await?;
+        let conn = self
+            .conn
+            .get_or_try_init(|| async {
+                let mut conn = connect(&self.url, self.timeouts).await?;
+                redis_durability::check(&mut conn, &self.durability).await?;
+                Ok::<_, anyhow::Error>(conn)
+            })
+            .await?;
         Ok(conn.clone())
     }
 

@@ -25,11 +25,15 @@ pub struct SchedulerConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// `SCHEDULER_RELAY_INTERVAL_MS`: how often the outbox relay sweep runs (default 2000).
     pub relay_every: Duration,
+    /// `SCHEDULER_RECONCILE_INTERVAL_MS`: how often pushed outbox rows are checked against Redis
+    /// (settled when their job is done or dead, pushed again when Redis lost it; default 5000).
+    pub reconcile_every: Duration,
     /// `SCHEDULER_RELAY_BATCH`: most outbox rows one sweep pushes (default 1000).
     pub relay_batch: i64,
     /// `SCHEDULER_FIRINGS_RETENTION_DAYS`: how long firing records are kept (default 30).
     pub firings_retention: Duration,
-    /// `SCHEDULER_OUTBOX_RETENTION_HOURS`: how long pushed outbox rows are kept (default 72).
+    /// `SCHEDULER_OUTBOX_RETENTION_HOURS`: how long settled outbox rows (their job done or dead)
+    /// are kept (default 72); open rows are kept until settled.
     pub outbox_retention: Duration,
     /// `SCHEDULER_DONE_RETENTION_HOURS`: how long finished jobs' data stays in Redis (default 24).
     pub done_retention: Duration,
@@ -54,6 +58,7 @@ impl SchedulerConfig {
         let tick_ms = env.optional("SCHEDULER_TICK_MS", 1000u64);
         let metrics_addr = read_addr(&mut env, "SCHEDULER_METRICS_ADDR");
         let relay_ms = env.optional("SCHEDULER_RELAY_INTERVAL_MS", 2000u64);
+        let reconcile_ms = env.optional("SCHEDULER_RECONCILE_INTERVAL_MS", 5000u64);
         let relay_batch = env.optional("SCHEDULER_RELAY_BATCH", 1000i64);
         let retention_days = env.optional("SCHEDULER_FIRINGS_RETENTION_DAYS", 30u64);
         let outbox_hours = env.optional("SCHEDULER_OUTBOX_RETENTION_HOURS", 72u64);
@@ -71,6 +76,9 @@ impl SchedulerConfig {
         if relay_ms == 0 {
             env.invalid("SCHEDULER_RELAY_INTERVAL_MS", "must be at least 1");
         }
+        if reconcile_ms == 0 {
+            env.invalid("SCHEDULER_RECONCILE_INTERVAL_MS", "must be at least 1");
+        }
         if relay_batch < 1 {
             env.invalid("SCHEDULER_RELAY_BATCH", "must be at least 1");
         }
@@ -81,6 +89,7 @@ impl SchedulerConfig {
                 tick: Duration::from_millis(tick_ms),
                 metrics_addr,
                 relay_every: Duration::from_millis(relay_ms),
+                reconcile_every: Duration::from_millis(reconcile_ms),
                 relay_batch,
                 firings_retention: Duration::from_secs(retention_days.max(1) * 86_400),
                 outbox_retention: Duration::from_secs(outbox_hours.max(1) * 3600),

@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use yizhan_common::jobs::JobSink;
 use yizhan_common::lease::Lease;
+use yizhan_common::outbox::JobLedger;
 use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::LazyRedis;
 use yizhan_common::metrics::{self as yz_metrics, MetricsServer};
@@ -49,6 +50,9 @@ pub struct App {
 pub struct Plugins {
     /// Where firings and the relay sweep push jobs (default: the deployment's Redis queues).
     pub sink: Option<Arc<dyn JobSink>>,
+    /// Where the reconciliation sweep asks what became of pushed jobs (default: the Redis queues
+    /// when `sink` is the default; with another sink and no ledger, no reconciliation runs).
+    pub ledger: Option<Arc<dyn JobLedger>>,
     pub chores: Vec<Arc<dyn Chore>>,
 }
 
@@ -68,7 +72,10 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         Arc::new(chores::PruneOutbox { pool: pool.clone(), keep: config.outbox_retention }),
     ];
     let queue = LazyQueue::new(
-        Arc::new(LazyRedis::new(config.core.redis_url.clone(), redis_conn::RedisTimeouts::default())),
+        Arc::new(
+            LazyRedis::new(config.core.redis_url.clone(), redis_conn::RedisTimeouts::default())
+                .with_durability(config.core.redis_durability.clone()),
+        ),
         config.core.redis_prefix.clone(),
         config.queue.clone(),
     );
@@ -77,7 +84,22 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
         done_keep: config.done_retention,
         dead_keep: config.dead_retention,
     }));
+    let ledger: Option<Arc<dyn JobLedger>> = match (&plugins.sink, plugins.ledger) {
+        (_, Some(ledger)) => Some(ledger),
+        (None, None) => Some(Arc::new(queue.clone())),
+        (Some(_), None) => None,
+    };
     let sink: Arc<dyn JobSink> = plugins.sink.unwrap_or_else(|| Arc::new(queue));
+    if let Some(ledger) = ledger {
+        chores.push(Arc::new(chores::Reconcile {
+            pool: pool.clone(),
+            sink: sink.clone(),
+            ledger,
+            batch: config.relay_batch,
+            every: config.reconcile_every,
+            cursor: std::sync::atomic::AtomicI64::new(0),
+        }));
+    }
     scheduler = scheduler.with_sink(sink.clone());
     chores.push(Arc::new(chores::RelaySweep {
         pool: pool.clone(),
@@ -119,9 +141,10 @@ impl App {
             }));
         }
         let mut waiting = stop_rx.clone();
-        let Some(redis) = connect::redis_until_stopped(&self.config.core.redis_url, &mut waiting).await else {
+        let Some(mut redis) = connect::redis_until_stopped(&self.config.core.redis_url, &mut waiting).await else {
             return Ok(());
         };
+        yizhan_common::redis_durability::check(&mut redis, &self.config.core.redis_durability).await?;
         let lease = Lease::new(redis, &self.config.core.redis_prefix, LEADER_LEASE, self.config.lease);
         let (scheduler, chores, tick) = (self.scheduler, self.chores, self.config.tick);
         tracing::info!(lease.name = LEADER_LEASE, "scheduler waiting for the leader lease");

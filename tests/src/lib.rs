@@ -3,6 +3,7 @@
 
 pub mod lines;
 pub mod redis_keys;
+pub mod redis_server;
 pub mod system;
 
 use std::path::PathBuf;

@@ -2,43 +2,18 @@
 //! wait in the outbox, and once Redis is back the scheduler's relay pushes them and the worker
 //! delivers the subscribe message.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
 use yizhan_system_tests::free_port;
+use yizhan_system_tests::redis_server::RedisServer as Redis;
 use yizhan_system_tests::system::System;
-
-struct Redis(Child);
-
-impl Redis {
-    fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (scripts/test installs it)");
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "redis did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self(child)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test]
 async fn jobs_committed_while_redis_is_down_run_once_it_is_back() {
     let port = free_port();
     let redis = Redis::start(port);
-    let url = format!("redis://127.0.0.1:{port}/");
+    let url = Redis::url(port);
     let sys = System::start_with(&[("REDIS_URL", url.as_str()), ("SCHEDULER_RELAY_INTERVAL_MS", "200")]).await;
     let admin = sys.login("admin", "admin-password").await;
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "医院"})).await;

@@ -55,7 +55,8 @@ impl Worker {
     pub async fn connect(config: &WorkerConfig, stop: &mut (impl Future<Output = ()> + Unpin)) -> anyhow::Result<Option<Self>> {
         yizhan_common::time::set_service_tz(config.core.service_tz);
         let db = db::pool(&config.core)?;
-        let Some(redis) = connect_redis(config, stop).await else { return Ok(None) };
+        let Some(mut redis) = connect_redis(config, stop).await else { return Ok(None) };
+        yizhan_common::redis_durability::check(&mut redis, &config.core.redis_durability).await?;
         let prefix = config.core.redis_prefix.clone();
         let wechat = if config.wechat.mp.is_some() || config.wechat.mini.is_some() {
             Some(WechatClient::new(&config.wechat, redis.clone(), &prefix)?)

@@ -128,7 +128,9 @@ impl Pool {
         if running > 0 {
             tracing::info!(queue.name = %self.name, jobs.running = running, "waiting for running jobs");
         }
-        if tokio::time::timeout(self.shutdown_grace, slots.acquire_many(all)).await.is_ok() {
+        // A single consumer that lost its lease stops at once: no drain alongside the new holder.
+        let grace = if self.fence.as_ref().is_some_and(Fence::is_lost) { Duration::ZERO } else { self.shutdown_grace };
+        if tokio::time::timeout(grace, slots.acquire_many(all)).await.is_ok() {
             return;
         }
         let aborted = inflight.abort_all();

@@ -1,25 +1,34 @@
 //! The single-consumer queue (`reservations`): in the whole deployment, only the worker holding
-//! the queue's lease works it. A standby polls for the lease; the holder renews it and, if it is
-//! ever lost, stops fetching at once and drains. Each job carries the lease's fencing token
-//! ([`yizhan_common::lease::Fence`]) so a handler can check it still holds the lease before an
-//! exclusive write — and the database's own constraints stay the last line of defence.
+//! the queue's lease works it. A standby polls for the lease; the holder renews it.
+//!
+//! One at a time, really:
+//! - A new holder's token is above the newest one recorded in PostgreSQL (`fences`), and it claims
+//!   the fence there before taking any job, so tokens keep growing even after Redis lost its
+//!   counter, and a holder whose token PostgreSQL already passed gives the lease up at once.
+//! - When the lease is lost, the holder stops at once: it fetches nothing more, aborts its
+//!   running jobs (no drain alongside the new holder) and hands them back for the new holder.
+//! - Each job carries the token ([`yizhan_common::lease::Fence`]); its exclusive write claims the
+//!   fence in PostgreSQL in the same transaction, so a paused, stale holder is refused there.
 
+use sqlx::PgPool;
 use tokio::sync::watch;
-use yizhan_common::lease::{Fence, Lease};
+use yizhan_common::lease::{fences, Fence, FencingToken, Lease};
 
 use crate::pool::Pool;
 
 /// Works `pool` whenever this process holds `lease`, until `stop` turns true.
 pub async fn run(pool: Pool, lease: Lease, mut stop: watch::Receiver<bool>) {
+    let db = pool.services.db.clone();
     loop {
         let token = tokio::select! {
             () = stopped(&mut stop) => return,
-            token = acquire(&lease) => token,
+            token = acquire(&lease, &db) => token,
         };
         tracing::info!(queue.name = %pool.name, lease.token = %token, "took the single-consumer lease");
         let keeper = lease.keep(token);
+        let fence = Fence::new(lease.clone(), token).watching(keeper.watch());
         let (pool_stop, pool_stop_rx) = watch::channel(false);
-        let work = Pool { fence: Some(Fence::new(lease.clone(), token)), ..pool.clone() }.run(pool_stop_rx);
+        let work = Pool { fence: Some(fence), ..pool.clone() }.run(pool_stop_rx);
         tokio::pin!(work);
         tokio::select! {
             () = &mut work => {}
@@ -30,7 +39,8 @@ pub async fn run(pool: Pool, lease: Lease, mut stop: watch::Receiver<bool>) {
                 return;
             }
             () = keeper.lost() => {
-                tracing::warn!(queue.name = %pool.name, lease.token = %token, "single-consumer lease lost; draining");
+                // The fence now reads lost: the pool aborts its running jobs instead of draining.
+                tracing::warn!(queue.name = %pool.name, lease.token = %token, "single-consumer lease lost; stopping at once");
                 let _ = pool_stop.send(true);
                 work.await;
             }
@@ -38,14 +48,40 @@ pub async fn run(pool: Pool, lease: Lease, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn acquire(lease: &Lease) -> yizhan_common::lease::FencingToken {
+/// Polls until this process holds the lease with a token PostgreSQL accepts as the newest.
+async fn acquire(lease: &Lease, db: &PgPool) -> FencingToken {
     loop {
-        match lease.try_acquire().await {
-            Ok(Some(token)) => return token,
-            Ok(None) => {}
-            Err(err) => tracing::warn!(lease.name = lease.name(), error = %err, "lease acquire failed"),
+        if let Some(token) = try_acquire(lease, db).await {
+            return token;
         }
         tokio::time::sleep(lease.config().retry).await;
+    }
+}
+
+async fn try_acquire(lease: &Lease, db: &PgPool) -> Option<FencingToken> {
+    let floor = match fences::floor(db, lease.name()).await {
+        Ok(floor) => floor,
+        Err(err) => {
+            tracing::warn!(lease.name = lease.name(), error = %err, "reading the fence failed; not taking the lease");
+            return None;
+        }
+    };
+    let token = match lease.try_acquire_above(floor).await {
+        Ok(token) => token?,
+        Err(err) => {
+            tracing::warn!(lease.name = lease.name(), error = %err, "lease acquire failed");
+            return None;
+        }
+    };
+    match fences::claim_now(db, lease.name(), token).await {
+        Ok(()) => Some(token),
+        Err(err) => {
+            tracing::warn!(lease.name = lease.name(), lease.token = %token, error = %err, "fence claim failed; giving the lease up");
+            if let Err(err) = lease.release(token).await {
+                tracing::warn!(lease.name = lease.name(), error = %err, "lease release failed; it expires by itself");
+            }
+            None
+        }
     }
 }
 

@@ -32,6 +32,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
             log_format: LogFormat::Pretty,
             rust_log: "warn".into(),
             service_tz: chrono_tz::Asia::Shanghai,
+            redis_durability: Default::default(),
         },
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         body_limit_bytes: 64 * 1024,

@@ -12,6 +12,8 @@ use secrecy::SecretString;
 
 pub use env::{load_dotenv, ConfigError, EnvReader};
 
+use crate::redis_durability::DurabilityPolicy;
+
 /// Settings every process shares: stores, logging and the service time zone.
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
@@ -31,6 +33,9 @@ pub struct CoreConfig {
     pub rust_log: String,
     /// `SERVICE_TZ`: IANA time zone for schedules and timestamps (default `Asia/Shanghai`).
     pub service_tz: Tz,
+    /// `YIZHAN_ENV` and `REDIS_PERSISTENCE_ACK`: what Redis must guarantee (see
+    /// [`crate::redis_durability`]).
+    pub redis_durability: DurabilityPolicy,
 }
 
 impl CoreConfig {
@@ -43,6 +48,7 @@ impl CoreConfig {
         let log_format = env.optional("LOG_FORMAT", LogFormat::Json);
         let rust_log = env.optional("RUST_LOG", String::from("info"));
         let service_tz = env.optional("SERVICE_TZ", chrono_tz::Asia::Shanghai);
+        let redis_durability = DurabilityPolicy::read(env);
         if database_pool_max == 0 {
             env.invalid("DATABASE_POOL_MAX", "must be at least 1");
         }
@@ -55,6 +61,7 @@ impl CoreConfig {
             log_format,
             rust_log,
             service_tz,
+            redis_durability,
         })
     }
 

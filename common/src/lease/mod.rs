@@ -8,8 +8,13 @@
 //! Renewing and releasing compare the stored token first (compare-and-renew, compare-and-release).
 //! [`LeaseKeeper`] renews in the background and signals loss; [`Lease::run_while_held`] is the
 //! standby/hold loop a single consumer runs in.
+//!
+//! Redis is not the last word: an effect claims its resource in PostgreSQL with the token in the
+//! same transaction ([`fences`]), and the PostgreSQL fence seeds the counter
+//! ([`Lease::try_acquire_above`]) so tokens survive a Redis restart.
 
 mod fence;
+pub mod fences;
 mod keeper;
 mod run;
 mod scripts;
@@ -22,6 +27,7 @@ use redis::aio::ConnectionManager;
 use crate::config::EnvReader;
 use crate::metrics::names;
 pub use fence::Fence;
+pub use fences::FenceError;
 pub use keeper::LeaseKeeper;
 pub use run::Held;
 
@@ -103,10 +109,17 @@ impl Lease {
 
     /// Takes the lease if nobody holds it, returning a token larger than every earlier one.
     pub async fn try_acquire(&self) -> Result<Option<FencingToken>, LeaseError> {
+        self.try_acquire_above(0).await
+    }
+
+    /// Like [`Lease::try_acquire`], with a token above `floor` too: the newest token recorded
+    /// outside Redis (the `fences` table), so tokens keep growing after Redis lost its counter.
+    pub async fn try_acquire_above(&self, floor: u64) -> Result<Option<FencingToken>, LeaseError> {
         let token: u64 = scripts::acquire()
             .key(&self.key)
             .key(&self.fence_key)
             .arg(ttl_ms(self.config.ttl))
+            .arg(floor)
             .invoke_async(&mut self.conn.clone())
             .await?;
         if token == 0 {

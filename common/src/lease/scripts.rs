@@ -4,10 +4,16 @@ use std::sync::OnceLock;
 
 use redis::Script;
 
-/// KEYS[1] lease, KEYS[2] fence counter, ARGV[1] TTL in ms. Returns the new token, or 0 if held.
+/// KEYS[1] lease, KEYS[2] fence counter, ARGV[1] TTL in ms, ARGV[2] floor (the newest token
+/// recorded outside Redis). Returns the new token (above the floor), or 0 if held.
 const ACQUIRE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local token = redis.call('INCR', KEYS[2])
+local floor = tonumber(ARGV[2]) or 0
+if token <= floor then
+  token = floor + 1
+  redis.call('SET', KEYS[2], token)
+end
 redis.call('SET', KEYS[1], token, 'NX', 'PX', ARGV[1])
 return token
 ";

@@ -109,3 +109,69 @@ async fn run_while_held_hands_over_to_the_standby() {
     drop(stop_tx);
     second.abort();
 }
+
+#[tokio::test]
+async fn tokens_stay_above_the_floor_after_redis_lost_the_counter() {
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
+    let first = lease.try_acquire().await.expect("redis").expect("free");
+    // Redis restarted empty: the lease and its counter are gone.
+    let _: () = redis::cmd("DEL").arg(prefix.key("lease:r")).arg(prefix.key("lease:r:fence")).query_async(&mut conn.clone()).await.expect("del");
+    let second = lease.try_acquire_above(first.0).await.expect("redis").expect("free after the loss");
+    assert!(second > first, "seeded from the floor: {first} -> {second}");
+    assert!(lease.release(second).await.expect("redis"));
+    let third = lease.try_acquire().await.expect("redis").expect("free");
+    assert!(third > second, "and the counter goes on from there: {second} -> {third}");
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_stale_holders_write_is_refused_by_postgres(pool: sqlx::PgPool) {
+    let (old, new) = (FencingToken(7), FencingToken(8));
+    fences::claim_now(&pool, "queue:r", old).await.expect("the first holder claims");
+    assert_eq!(fences::floor(&pool, "queue:r").await.expect("floor"), 7);
+    // The old holder starts an effect, then stalls; the new holder claims the resource meanwhile.
+    let mut stalled = pool.begin().await.expect("begin");
+    fences::claim_now(&pool, "queue:r", new).await.expect("the new holder claims");
+    let refused = fences::claim(&mut stalled, "queue:r", old).await;
+    assert!(matches!(refused, Err(FenceError::Stale { current: FencingToken(8), .. })), "{refused:?}");
+    drop(stalled);
+    assert_eq!(fences::floor(&pool, "queue:r").await.expect("floor"), 8, "the fence never goes back");
+    // The current holder claims again and again (one claim per effect).
+    fences::claim_now(&pool, "queue:r", new).await.expect("same token again");
+    assert!(fences::claim_now(&pool, "queue:r", old).await.is_err());
+    assert_eq!(fences::floor(&pool, "queue:other").await.expect("floor"), 0, "resources are fenced apart");
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_claim_waits_for_the_holder_in_flight_and_then_sees_its_token(pool: sqlx::PgPool) {
+    fences::claim_now(&pool, "queue:r", FencingToken(1)).await.expect("claim");
+    // The new holder's effect is in flight (its claim locks the row) when the stale one tries.
+    let mut newer = pool.begin().await.expect("begin");
+    fences::claim(&mut newer, "queue:r", FencingToken(2)).await.expect("newer claims");
+    let stale = tokio::spawn({
+        let pool = pool.clone();
+        async move { fences::claim_now(&pool, "queue:r", FencingToken(1)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!stale.is_finished(), "the stale claim waits on the row lock");
+    newer.commit().await.expect("commit");
+    let result = stale.await.expect("task");
+    assert!(matches!(result, Err(FenceError::Stale { .. })), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_fence_reads_lost_as_soon_as_the_keeper_does() {
+    let prefix = RedisPrefix::new();
+    let conn = prefix.connect().await;
+    let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
+    let token = lease.try_acquire().await.expect("redis").expect("free");
+    let keeper = lease.keep(token);
+    let fence = Fence::new(lease.clone(), token).watching(keeper.watch());
+    assert!(!fence.is_lost());
+    assert!(fence.is_current().await);
+    let _: () = redis::cmd("SET").arg(prefix.key("lease:r")).arg(token.0 + 100).query_async(&mut conn.clone()).await.expect("set");
+    tokio::time::timeout(Duration::from_secs(2), keeper.lost()).await.expect("loss signalled within a renewal");
+    assert!(fence.is_lost());
+    assert!(!fence.is_current().await);
+}

@@ -11,12 +11,17 @@
 //! | `yizhan_outbox_lag_seconds` | gauge | — (age of the oldest unpushed outbox row; 0 when none) | scheduler relay sweep |
 //! | `yizhan_outbox_pending` | gauge | — (unpushed outbox rows) | scheduler relay sweep |
 //! | `yizhan_outbox_relayed_total` | counter | — (rows pushed by the relay sweep) | scheduler relay sweep |
+//! | `yizhan_outbox_unpushable_total` | counter | — (rows skipped because they cannot be pushed, e.g. an unknown queue; retried with backoff) | scheduler relay sweep |
+//! | `yizhan_outbox_settled_total` | counter | `state` (done, dead, cleaned) (pushed rows whose job's effect Redis recorded) | scheduler reconciliation |
+//! | `yizhan_outbox_repushed_total` | counter | — (pushed rows whose job Redis no longer knew, pushed again) | scheduler reconciliation |
+//! | `yizhan_outbox_unsettled` | gauge | — (pushed rows whose job's effect is not yet recorded) | scheduler relay sweep |
 //! | `yizhan_scheduler_firings_total` | counter | `schedule`, `result` (enqueued, duplicate, skipped) | scheduler |
 //! | `yizhan_scheduler_errors_total` | counter | `task` | scheduler |
 //! | `yizhan_lease_held` | gauge | `lease` (1 while this process holds it) | lease keeper |
 //! | `yizhan_lease_acquired_total` | counter | `lease` | lease |
 //! | `yizhan_lease_lost_total` | counter | `lease` | lease keeper |
 //! | `yizhan_wechat_callback_refused_total` | counter | `reason` (stale, replayed_nonce, mode, bad_signature, bad_body, …) | API callback |
+//! | `yizhan_fence_refused_total` | counter | `resource` (fenced writes refused by PostgreSQL: a stale holder) | fenced jobs |
 
 pub const JOBS: &str = "yizhan_jobs_total";
 pub const JOB_DURATION_SECONDS: &str = "yizhan_job_duration_seconds";
@@ -27,12 +32,17 @@ pub const RATELIMIT_DEFERRED: &str = "yizhan_ratelimit_deferred_total";
 pub const OUTBOX_LAG_SECONDS: &str = "yizhan_outbox_lag_seconds";
 pub const OUTBOX_PENDING: &str = "yizhan_outbox_pending";
 pub const OUTBOX_RELAYED: &str = "yizhan_outbox_relayed_total";
+pub const OUTBOX_UNPUSHABLE: &str = "yizhan_outbox_unpushable_total";
+pub const OUTBOX_SETTLED: &str = "yizhan_outbox_settled_total";
+pub const OUTBOX_REPUSHED: &str = "yizhan_outbox_repushed_total";
+pub const OUTBOX_UNSETTLED: &str = "yizhan_outbox_unsettled";
 pub const SCHEDULER_FIRINGS: &str = "yizhan_scheduler_firings_total";
 pub const SCHEDULER_ERRORS: &str = "yizhan_scheduler_errors_total";
 pub const LEASE_HELD: &str = "yizhan_lease_held";
 pub const LEASE_ACQUIRED: &str = "yizhan_lease_acquired_total";
 pub const LEASE_LOST: &str = "yizhan_lease_lost_total";
 pub const WECHAT_CALLBACK_REFUSED: &str = "yizhan_wechat_callback_refused_total";
+pub const FENCE_REFUSED: &str = "yizhan_fence_refused_total";
 
 /// Registers the help text shown in the Prometheus output.
 pub(super) fn describe() {
@@ -46,10 +56,15 @@ pub(super) fn describe() {
     describe_gauge!(OUTBOX_LAG_SECONDS, Unit::Seconds, "Age of the oldest outbox row not yet pushed");
     describe_gauge!(OUTBOX_PENDING, "Outbox rows not yet pushed");
     describe_counter!(OUTBOX_RELAYED, "Outbox rows pushed by the relay sweep");
+    describe_counter!(OUTBOX_UNPUSHABLE, "Outbox rows skipped because they cannot be pushed (retried with backoff)");
+    describe_counter!(OUTBOX_SETTLED, "Pushed outbox rows whose job's effect Redis recorded, by state");
+    describe_counter!(OUTBOX_REPUSHED, "Pushed outbox rows whose job Redis no longer knew, pushed again");
+    describe_gauge!(OUTBOX_UNSETTLED, "Pushed outbox rows whose job's effect is not yet recorded");
     describe_counter!(SCHEDULER_FIRINGS, "Schedule firings, by schedule and result");
     describe_counter!(SCHEDULER_ERRORS, "Failed scheduler tasks, by task");
     describe_gauge!(LEASE_HELD, "1 while this process holds the lease");
     describe_counter!(LEASE_ACQUIRED, "Times this process acquired the lease");
     describe_counter!(LEASE_LOST, "Times this process lost a lease it held");
     describe_counter!(WECHAT_CALLBACK_REFUSED, "Official Account callbacks refused, by reason");
+    describe_counter!(FENCE_REFUSED, "Fenced writes PostgreSQL refused because a newer holder claimed the resource");
 }

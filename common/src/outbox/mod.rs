@@ -2,10 +2,16 @@
 //! transaction as the domain rows; after commit it is pushed to Redis at once (`push_now`), and
 //! the relay (`relay_once`) pushes whatever was left (Redis down, process killed in between).
 //! Pushing twice is harmless: the queue de-duplicates by envelope id, which is the outbox id.
+//!
+//! A pushed row stays open until the reconciliation sweep (`reconcile_once`) sees its job's
+//! effect recorded in Redis (done or dead) and settles it; a row whose job Redis lost is pushed
+//! again. Only settled rows are pruned.
 
+mod reconcile;
 mod relay;
 mod write;
 
+pub use reconcile::{reconcile_once, unsettled, JobLedger, Reconciled};
 pub use relay::{oldest_unpushed_age, prune, push_now, relay_once};
 pub use write::{insert, NewOutboxJob};
 

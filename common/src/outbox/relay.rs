@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::envelope_id;
-use crate::jobs::{JobEnvelope, JobSink};
+use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::metrics::names;
 
 #[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
+pub(super) struct Row {
+    pub(super) id: i64,
     queue: String,
     kind: String,
     payload: serde_json::Value,
@@ -42,12 +43,15 @@ pub async fn push_now(pool: &PgPool, sink: &dyn JobSink, ids: &[i64]) {
 }
 
 /// One sweep: pushes up to `batch` of the oldest unpushed rows. Returns how many were pushed.
-/// Concurrent relays skip each other's rows (`SKIP LOCKED`).
+/// Concurrent relays skip each other's rows (`SKIP LOCKED`). A row that cannot be pushed (a
+/// queue this build does not know, after a rolling deploy) is skipped, counted and logged, and
+/// waits with a growing delay (`next_push_at`), so it never blocks the rows behind it.
 pub async fn relay_once(pool: &PgPool, sink: &dyn JobSink, batch: i64) -> anyhow::Result<usize> {
     let mut tx = pool.begin().await?;
     let rows = sqlx::query_as::<_, Row>(
         "SELECT id, queue, kind, payload, run_at FROM outbox
-          WHERE pushed_at IS NULL ORDER BY id LIMIT $1
+          WHERE pushed_at IS NULL AND (next_push_at IS NULL OR next_push_at <= now())
+          ORDER BY id LIMIT $1
           FOR UPDATE SKIP LOCKED",
     )
     .bind(batch)
@@ -60,11 +64,20 @@ async fn push_locked(mut tx: Transaction<'_, Postgres>, sink: &dyn JobSink, rows
     if rows.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut ids = Vec::with_capacity(rows.len());
     let mut envelopes = Vec::with_capacity(rows.len());
     for row in rows {
-        let queue = row.queue.parse().map_err(|e: String| anyhow::anyhow!("outbox row {}: {e}", row.id))?;
-        envelopes.push(JobEnvelope { id: envelope_id(row.id), queue, kind: row.kind, payload: row.payload, run_at: row.run_at });
+        match row.envelope() {
+            Ok(envelope) => {
+                ids.push(row.id);
+                envelopes.push(envelope);
+            }
+            Err(error) => set_aside(&mut tx, row.id, &error).await?,
+        }
+    }
+    if envelopes.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
     }
     if let Err(err) = sink.push_many(&envelopes).await {
         let message = format!("{err:#}");
@@ -85,6 +98,37 @@ async fn push_locked(mut tx: Transaction<'_, Postgres>, sink: &dyn JobSink, rows
     Ok(ids.len())
 }
 
+impl Row {
+    /// The queue-side envelope, or why this build cannot push the row.
+    pub(super) fn envelope(&self) -> Result<JobEnvelope, String> {
+        let queue: QueueName = self.queue.parse()?;
+        Ok(JobEnvelope {
+            id: envelope_id(self.id),
+            queue,
+            kind: self.kind.clone(),
+            payload: self.payload.clone(),
+            run_at: self.run_at,
+        })
+    }
+}
+
+/// Skips a row that cannot be pushed: counts the attempt, records why, and has it wait
+/// 2^attempts seconds (at most 5 minutes) before the relay looks at it again.
+async fn set_aside(tx: &mut Transaction<'_, Postgres>, id: i64, error: &str) -> sqlx::Result<()> {
+    let attempts: i32 = sqlx::query_scalar(
+        "UPDATE outbox SET push_attempts = push_attempts + 1, last_error = left($2, 500),
+                next_push_at = now() + least(INTERVAL '5 minutes', INTERVAL '1 second' * power(2, least(push_attempts, 16)))
+          WHERE id = $1 RETURNING push_attempts",
+    )
+    .bind(id)
+    .bind(error)
+    .fetch_one(&mut **tx)
+    .await?;
+    metrics::counter!(names::OUTBOX_UNPUSHABLE).increment(1);
+    tracing::warn!(outbox.id = id, outbox.push_attempts = attempts, error, "outbox row cannot be pushed; skipped, retried later");
+    Ok(())
+}
+
 /// How long the oldest unpushed row has waited (the outbox lag); zero when none wait.
 pub async fn oldest_unpushed_age(pool: &PgPool) -> sqlx::Result<Duration> {
     let secs: Option<f64> = sqlx::query_scalar(
@@ -95,10 +139,12 @@ pub async fn oldest_unpushed_age(pool: &PgPool) -> sqlx::Result<Duration> {
     Ok(Duration::from_secs_f64(secs.unwrap_or(0.0).max(0.0)))
 }
 
-/// Deletes rows pushed longer ago than `keep`. Returns how many were deleted.
+/// Deletes rows settled (their job's effect recorded) longer ago than `keep`. Rows still open
+/// are kept however old: they are the only record of work Redis may have lost. Returns how many
+/// were deleted.
 pub async fn prune(pool: &PgPool, keep: Duration) -> anyhow::Result<u64> {
     let keep = chrono::Duration::from_std(keep)?;
-    let done = sqlx::query("DELETE FROM outbox WHERE pushed_at < $1")
+    let done = sqlx::query("DELETE FROM outbox WHERE settled_at < $1")
         .bind(Utc::now() - keep)
         .execute(pool)
         .await?;

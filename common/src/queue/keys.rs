@@ -43,6 +43,14 @@ impl Keys {
         format!("{}:running", self.base(queue))
     }
 
+    pub fn done(&self, queue: QueueName) -> String {
+        format!("{}:done", self.base(queue))
+    }
+
+    pub fn dead(&self, queue: QueueName) -> String {
+        format!("{}:dead", self.base(queue))
+    }
+
     pub fn job(&self, queue: QueueName, id: &str) -> String {
         format!("{}:job:{id}", self.base(queue))
     }

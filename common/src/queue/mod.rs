@@ -13,6 +13,7 @@ mod recovery;
 mod scripts;
 mod settings;
 mod stats;
+mod status;
 
 use redis::aio::ConnectionManager;
 
@@ -24,6 +25,7 @@ pub use recovery::Recovered;
 pub use scripts::CHUNK;
 pub use settings::QueueSettings;
 pub use stats::QueueStats;
+pub use status::JobState;
 
 /// A failure talking to Redis or encoding a job.
 #[derive(Debug, thiserror::Error)]

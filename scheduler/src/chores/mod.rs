@@ -1,4 +1,5 @@
-//! Periodic upkeep the scheduler runs besides cron firings: the outbox relay sweep, queue
+//! Periodic upkeep the scheduler runs besides cron firings: the outbox relay and reconciliation
+//! sweeps, queue
 //! clean-up, pruning old firing records. Each chore runs in its own loop at its own interval.
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ mod outbox;
 mod queues;
 
 pub use firings::PruneFirings;
-pub use outbox::{OutboxLag, PruneOutbox, RelaySweep};
+pub use outbox::{OutboxLag, PruneOutbox, Reconcile, RelaySweep};
 pub use queues::CleanQueues;
 
 #[async_trait::async_trait]

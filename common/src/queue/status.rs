@@ -1,0 +1,114 @@
+//! Read-only questions about jobs by id, for the outbox's reconciliation sweep: is the job's
+//! effect recorded (done or dead), is it still in the queue, or did Redis lose it?
+
+use crate::jobs::QueueName;
+use crate::outbox::JobLedger;
+
+use super::{LazyQueue, QueueResult, RedisQueue};
+
+/// What Redis knows of one job id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Finished: in the `done` set.
+    Done,
+    /// In the dead set (its effect is recorded as failed; operators may retry it).
+    Dead,
+    /// Its data was removed by retention after it finished; only its de-duplication marker is
+    /// left (a job is only cleaned out of `done` or `dead`).
+    Cleaned,
+    /// Known and not finished: waiting, scheduled, running or backing off.
+    Pending,
+    /// Redis has no trace of it: lost (restart without persistence, failover, eviction).
+    Unknown,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Dead => "dead",
+            Self::Cleaned => "cleaned",
+            Self::Pending => "pending",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl RedisQueue {
+    /// The state of each `(queue, id)`, in order: four pipelined reads, whatever the number of ids.
+    pub async fn job_states(&self, jobs: &[(QueueName, String)]) -> QueueResult<Vec<JobState>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn();
+        let (mut done, mut dead, mut data, mut seen) = (redis::pipe(), redis::pipe(), redis::pipe(), redis::pipe());
+        for (queue, id) in jobs {
+            done.zscore(self.keys.done(*queue), id);
+            dead.zscore(self.keys.dead(*queue), id);
+            data.exists(self.keys.job(*queue, id));
+            seen.exists(self.keys.seen(*queue, id));
+        }
+        let done: Vec<Option<f64>> = done.query_async(&mut conn).await?;
+        let dead: Vec<Option<f64>> = dead.query_async(&mut conn).await?;
+        let data: Vec<bool> = data.query_async(&mut conn).await?;
+        let seen: Vec<bool> = seen.query_async(&mut conn).await?;
+        Ok((0..jobs.len())
+            .map(|i| match (done[i].is_some(), dead[i].is_some(), data[i], seen[i]) {
+                (true, _, _, _) => JobState::Done,
+                (_, true, _, _) => JobState::Dead,
+                (_, _, true, _) => JobState::Pending,
+                (_, _, false, true) => JobState::Cleaned,
+                _ => JobState::Unknown,
+            })
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl JobLedger for RedisQueue {
+    async fn states(&self, jobs: &[(QueueName, String)]) -> anyhow::Result<Vec<JobState>> {
+        Ok(self.job_states(jobs).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl JobLedger for LazyQueue {
+    async fn states(&self, jobs: &[(QueueName, String)]) -> anyhow::Result<Vec<JobState>> {
+        Ok(self.queue().await?.job_states(jobs).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::jobs::JobEnvelope;
+    use crate::queue::{now_ms, Finish, QueueSettings};
+    use crate::testing::RedisPrefix;
+
+    const Q: QueueName = QueueName::Default;
+
+    #[tokio::test]
+    async fn each_job_reads_as_what_redis_recorded_of_it() {
+        let prefix = RedisPrefix::new();
+        let q = RedisQueue::new(prefix.connect().await, prefix.name(), QueueSettings::default());
+        let envs: Vec<_> = ["done", "dead", "cleaned", "waiting"]
+            .iter()
+            .map(|id| JobEnvelope { id: (*id).into(), queue: Q, kind: "noop".into(), payload: serde_json::json!({}), run_at: Utc::now() })
+            .collect();
+        q.push(&envs).await.expect("push");
+        let fetched = q.fetch(Q, 3).await.expect("fetch");
+        assert_eq!(fetched.len(), 3);
+        q.finish(Q, &[("cleaned".into(), Finish::Done)]).await.expect("finish");
+        q.clean_finished(Q, now_ms() + 1, None).await.expect("clean");
+        q.finish(Q, &[("done".into(), Finish::Done), ("dead".into(), Finish::Dead { error: "no".into() })]).await.expect("finish");
+        let ask: Vec<_> = ["done", "dead", "cleaned", "waiting", "never-pushed"].iter().map(|id| (Q, (*id).to_owned())).collect();
+        let states = q.job_states(&ask).await.expect("states");
+        use JobState::*;
+        assert_eq!(states, vec![Done, Dead, Cleaned, Pending, Unknown]);
+        let other = (QueueName::Wechat, "done".to_owned());
+        assert_eq!(q.job_states(&[other]).await.expect("states"), vec![Unknown], "ids are per queue");
+        assert!(q.job_states(&[]).await.expect("states").is_empty());
+    }
+}
