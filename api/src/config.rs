@@ -35,6 +35,8 @@ pub struct ApiConfig {
     pub rate_limits: RateLimitConfig,
     /// `QRCODE_WAIT_MS`: how long `POST …/wx/qrcode` waits for the code before answering 202 (default 5000).
     pub qrcode_wait: Duration,
+    /// `WAITLIST_MAX_PER_USER`: waitlist entries one account may have waiting at once (default 10).
+    pub waitlist_max_per_user: i64,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -54,6 +56,10 @@ impl ApiConfig {
         let queue = QueueSettings::read(&mut env);
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
         let rate_limits = RateLimitConfig::read(&mut env);
+        let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
+        if waitlist_max_per_user < 1 {
+            env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
+        }
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -74,6 +80,7 @@ impl ApiConfig {
                 queue,
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
                 rate_limits,
+                waitlist_max_per_user,
             })
         })
     }
