@@ -138,7 +138,9 @@ async fn waitlist_joins_per_user_are_capped_under_parallel_joins(pool: PgPool) {
     let fp = patient(&app, &filler, "F").await;
     let user = app.user_token("waiter", &["patient"]).await;
     let mut joins = Vec::new();
-    for period in ["一", "二", "三", "四"] {
+    for i in 0..12 {
+        let period = format!("第{i}");
+        let period = period.as_str();
         let s = schedule(&app, &c, period, 1).await;
         book(&app, &filler, s, fp, json!({})).await;
         joins.push((s, patient(&app, &user, period).await));
