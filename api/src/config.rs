@@ -61,6 +61,8 @@ pub struct ApiConfig {
     pub qrcode_wait: Duration,
     /// `QRCODE_RECLAIM_SECS`: a code `pending` this long gets a new creation job on the next POST (default 120).
     pub qrcode_reclaim_after: Duration,
+    /// `WAITLIST_MAX_PER_USER`: waitlist entries one account may have waiting at once (default 10).
+    pub waitlist_max_per_user: i64,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
 }
@@ -88,6 +90,10 @@ impl ApiConfig {
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
         let qrcode_reclaim_secs = env.optional("QRCODE_RECLAIM_SECS", 120u64);
         let rate_limits = RateLimitConfig::read(&mut env);
+        let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
+        if waitlist_max_per_user < 1 {
+            env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
+        }
         if token_ttl_hours == 0 {
             env.invalid("TOKEN_TTL_HOURS", "must be at least 1");
         }
@@ -111,6 +117,7 @@ impl ApiConfig {
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
                 qrcode_reclaim_after: Duration::from_secs(qrcode_reclaim_secs.max(1)),
                 rate_limits,
+                waitlist_max_per_user,
             })
         })
     }

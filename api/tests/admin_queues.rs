@@ -51,6 +51,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         wechat_callback: None,
+        waitlist_max_per_user: 10,
     };
     router(AppState::new(config, pool))
 }

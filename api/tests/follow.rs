@@ -117,3 +117,38 @@ async fn a_code_left_pending_by_a_dead_job_is_claimed_again(pool: PgPool) {
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(jobs(recent).await, 0, "a code pending for seconds keeps its job");
 }
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn qrcode_list_is_the_whole_flow_unless_a_page_is_asked(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let admin = app.user_token("root", &[]).await;
+    let mut flow = Vec::new();
+    for i in 0..25 {
+        let (_, d) = app.post("/admin/departments", Some(&admin), json!({"name": format!("科室{i}")})).await;
+        let id = d["id"].as_i64().expect("id");
+        // Every fifth department never had a code asked for: it is not in the Official Account's flow.
+        if i % 5 == 4 {
+            continue;
+        }
+        let status = if i == 0 { "pending" } else { "ready" };
+        sqlx::query("INSERT INTO department_qrcodes (department_id, scene_id, status, image_url) VALUES ($1, $1, $2, 'https://img/q.jpg')")
+            .bind(id)
+            .bind(status)
+            .execute(&pool)
+            .await
+            .expect("code");
+        flow.push(id);
+    }
+    let (status, v) = app.get("/api/admin/nurses/msg/wx/qrcode-list", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let listed: Vec<i64> = v["department"].as_array().expect("list").iter().map(|d| d["id"].as_i64().expect("id")).collect();
+    assert_eq!(listed, flow);
+    assert_eq!(v["department"][0]["qrcodeUrl"], json!(null), "a pending code is listed without a URL");
+    assert_eq!(v["department"][1]["qrcodeUrl"], "https://img/q.jpg");
+    assert_eq!((v["count"].clone(), v.get("page"), v.get("pageSize")), (json!(20), None, None));
+
+    let (_, v) = app.get("/api/admin/nurses/msg/wx/qrcode-list?page=2&pageSize=15", Some(&admin)).await;
+    let listed: Vec<i64> = v["department"].as_array().expect("list").iter().map(|d| d["id"].as_i64().expect("id")).collect();
+    assert_eq!(listed, flow[15..]);
+    assert_eq!((v["count"].clone(), v["page"].clone(), v["pageSize"].clone()), (json!(20), json!(2), json!(15)));
+}

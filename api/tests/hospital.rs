@@ -6,55 +6,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use axum::http::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
+use support::clinic::{book, clinic, future_date, keys, patient, schedule};
 use support::{assert_error, TestApp};
-
-struct Clinic {
-    admin: String,
-    hospital: i64,
-    department: i64,
-}
-
-async fn clinic(app: &TestApp) -> Clinic {
-    let admin = app.user_token("root", &[]).await;
-    let (s, h) = app.post("/admin/hospitals", Some(&admin), json!({"name": "北交大校医院"})).await;
-    assert_eq!(s, StatusCode::CREATED, "{h}");
-    let hospital = h["id"].as_i64().expect("id");
-    let (s, d) = app.post("/admin/departments", Some(&admin), json!({"hospitalId": hospital, "name": "内科"})).await;
-    assert_eq!(s, StatusCode::CREATED, "{d}");
-    Clinic { admin, hospital, department: d["id"].as_i64().expect("id") }
-}
-
-fn future_date() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string()
-}
-
-async fn schedule(app: &TestApp, c: &Clinic, period: &str, capacity: i64) -> i64 {
-    let body = json!({"hospitalId": c.hospital, "departmentId": c.department, "date": future_date(), "period": period,
-                      "startTime": "08:00", "endTime": "12:00", "capacity": capacity, "fee": 10.0});
-    let (s, v) = app.post("/admin/schedules", Some(&c.admin), body).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    v["id"].as_i64().expect("id")
-}
-
-async fn patient(app: &TestApp, token: &str, name: &str) -> i64 {
-    let (s, v) = app.post("/patient/patients", Some(token), json!({"name": name, "phone": "13812345678"})).await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    v["id"].as_i64().expect("id")
-}
-
-async fn book(app: &TestApp, token: &str, schedule: i64, patient: i64, extra: Value) -> (StatusCode, Value) {
-    let mut body = json!({"scheduleId": schedule, "patientId": patient, "symptoms": "头痛"});
-    if let (Some(b), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        b.extend(extra);
-    }
-    app.post("/patient/appointments", Some(token), body).await
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().expect("object").keys().cloned().collect()
-}
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
 async fn booking_answers_the_seed_shape_once_per_patient(pool: PgPool) {
@@ -70,8 +25,10 @@ async fn booking_answers_the_seed_shape_once_per_patient(pool: PgPool) {
         .map(String::from)
         .collect();
     assert_eq!(keys(&v), want);
-    assert!(v["orderNo"].as_str().expect("orderNo").starts_with("AP"));
-    assert_eq!(v["orderNo"].as_str().expect("orderNo").len(), "AP20231216001".len());
+    // `AP` + the service zone's date + the sequence's number, at least three digits: exactly.
+    let seq: i64 = sqlx::query_scalar("SELECT last_value FROM appointment_order_seq").fetch_one(&app.pool).await.expect("seq");
+    let today = yizhan_common::time::today().format("%Y%m%d");
+    assert_eq!(v["orderNo"], format!("AP{today}{seq:03}"));
     assert_eq!(v["appointmentTime"], "上午 08:00-12:00");
     assert_eq!(v["appointmentDate"], future_date());
     assert_eq!((v["queueNumber"].clone(), v["payAmount"].clone(), v["needPay"].clone()), (json!(1), json!(10.0), json!(true)));
@@ -173,11 +130,11 @@ async fn a_cancel_promotes_the_first_waiting_patient(pool: PgPool) {
     let (_, booked) = book(&app, &first, s, fp, json!({})).await;
     let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp1, "subscribeScene": "waitlist"})).await;
     assert_eq!(status, StatusCode::OK, "{w}");
-    let want: BTreeSet<String> = ["id", "scheduleId", "queueNumber", "status", "createdAt"].into_iter().map(String::from).collect();
+    let want: BTreeSet<String> = ["id", "scheduleId", "queueNumber", "position", "status", "createdAt"].into_iter().map(String::from).collect();
     assert_eq!(keys(&w), want);
-    assert_eq!((w["queueNumber"].clone(), w["status"].clone()), (json!(1), json!("waiting")));
+    assert_eq!((w["queueNumber"].clone(), w["position"].clone(), w["status"].clone()), (json!(1), json!(1), json!("waiting")));
     let (_, w2) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp2})).await;
-    assert_eq!(w2["queueNumber"], 2);
+    assert_eq!((w2["queueNumber"].clone(), w2["position"].clone()), (json!(2), json!(2)));
     let (status, err) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": wp1})).await;
     assert_error(status, &err, StatusCode::CONFLICT, "already_waiting");
 

@@ -27,6 +27,11 @@ pub fn today() -> chrono::NaiveDate {
     local(Utc::now()).date_naive()
 }
 
+/// The wall-clock date and time now in the service time zone (the process clock).
+pub fn local_now() -> chrono::NaiveDateTime {
+    local(Utc::now()).naive_local()
+}
+
 /// `2020-02-22T17:02:00+08:00`: a UTC instant as text in the service time zone.
 pub fn format_local(at: DateTime<Utc>) -> String {
     local(at).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)

@@ -25,19 +25,22 @@ impl FieldErrors {
         }
     }
 
-    /// A required text field: present, not blank, at most `max` characters.
+    /// A required text field: present, not blank, at most `max` characters, no NUL.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
             self.add(field, "is required");
-        } else if value.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
+        } else {
+            self.optional_text(field, Some(value), max);
         }
     }
 
-    /// An optional text field: at most `max` characters when present.
+    /// An optional text field: at most `max` characters and no NUL (which PostgreSQL cannot
+    /// store) when present.
     pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
         if let Some(v) = value {
-            if v.chars().count() > max {
+            if v.contains('\0') {
+                self.add(field, "must not contain NUL characters");
+            } else if v.chars().count() > max {
                 self.add(field, format!("must be at most {max} characters"));
             }
         }

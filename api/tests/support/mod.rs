@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod clinic;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -48,6 +50,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         qrcode_reclaim_after: Duration::from_secs(120),
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
+        waitlist_max_per_user: 10,
     }
 }
 

@@ -22,10 +22,17 @@ pub async fn find(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<O
     sqlx::query_as(&format!("{SELECT} WHERE d.id = $1")).bind(department_id).fetch_optional(conn).await
 }
 
-/// A page of departments with their codes (if any), with the total.
-pub async fn list(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Result<(Vec<DepartmentCode>, i64)> {
-    let rows = sqlx::query_as(&format!("{SELECT} ORDER BY d.id LIMIT $1 OFFSET $2")).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM departments").fetch_one(conn).await?;
+/// The departments of the Official Account's flow: those a code was asked for (a
+/// `department_qrcodes` row, whatever its state), by id; all of them, or a page when
+/// `page = Some((limit, offset))`. With the total in the flow.
+pub async fn list(conn: &mut PgConnection, page: Option<(i64, i64)>) -> sqlx::Result<(Vec<DepartmentCode>, i64)> {
+    let (limit, offset) = page.map_or((None, 0), |(l, o)| (Some(l), o));
+    let rows = sqlx::query_as(&format!("{SELECT} WHERE q.department_id IS NOT NULL ORDER BY d.id LIMIT $1 OFFSET $2"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    let total = sqlx::query_scalar("SELECT count(*) FROM department_qrcodes").fetch_one(conn).await?;
     Ok((rows, total))
 }
 

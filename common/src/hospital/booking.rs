@@ -2,10 +2,12 @@
 //! caller's transaction; a schedule's `booked` counter (CHECK booked <= capacity) is the single
 //! place capacity is taken and given back, so concurrent bookings can never oversell.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sqlx::PgConnection;
 
 use super::catalog::{Schedule, SCHEDULE_COLUMNS};
+use crate::jobs::kinds::RefundPayment;
+use crate::outbox::{self, NewOutboxJob};
 use super::error::{HospitalError, HospitalResult};
 
 /// An appointment with what its responses show of its schedule.
@@ -73,9 +75,9 @@ pub async fn list_owned(conn: &mut PgConnection, user_id: i64, limit: i64, offse
     Ok((rows, total))
 }
 
-/// A schedule that is still open (its date not past in the service zone).
-pub(super) async fn open_schedule(conn: &mut PgConnection, id: i64, today: NaiveDate) -> HospitalResult<Schedule> {
-    open_schedule_of(conn, id, Expected::default(), today).await
+/// A schedule that is still open: its session has not ended (`now` is the service zone's wall clock).
+pub(super) async fn open_schedule(conn: &mut PgConnection, id: i64, now: NaiveDateTime) -> HospitalResult<Schedule> {
+    open_schedule_of(conn, id, Expected::default(), now).await
 }
 
 /// The hospital and department a client says a schedule belongs to (the seed sends both).
@@ -85,7 +87,7 @@ pub struct Expected {
     pub department_id: Option<i64>,
 }
 
-async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, today: NaiveDate) -> HospitalResult<Schedule> {
+async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
     let schedule: Schedule = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -97,7 +99,7 @@ async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, 
     if expected.department_id.is_some_and(|d| d != schedule.department_id) {
         return Err(HospitalError::invalid("departmentId", "does not match the schedule"));
     }
-    if schedule.date < today {
+    if schedule.ended(now) {
         return Err(HospitalError::ScheduleClosed);
     }
     Ok(schedule)
@@ -182,9 +184,9 @@ pub async fn book(
     schedule_id: i64,
     expected: Expected,
     symptoms: &str,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
-    let schedule = open_schedule_of(conn, schedule_id, expected, today).await?;
+    let schedule = open_schedule_of(conn, schedule_id, expected, now).await?;
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
@@ -193,38 +195,85 @@ pub async fn book(
     find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))
 }
 
-/// Cancels the user's appointment and gives its place back. Returns the cancelled appointment.
-pub async fn cancel(conn: &mut PgConnection, user_id: i64, id: i64) -> HospitalResult<Appointment> {
-    let current = lock_owned(conn, user_id, id).await?;
-    sqlx::query("UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    give_back_place(conn, current.schedule_id).await?;
-    Ok(Appointment { status: "cancelled".into(), ..current })
+/// A cancelled appointment and the outbox job of its refund, if it was paid.
+#[derive(Debug, Clone)]
+pub struct Cancelled {
+    pub appointment: Appointment,
+    pub refund_job: Option<i64>,
 }
 
-/// Moves the user's appointment to another schedule, giving the old place back.
+impl Cancelled {
+    /// What the cancel gives back: the amount of a paid appointment, now `refunded`.
+    pub fn refund_cents(&self) -> i64 {
+        if self.appointment.payment_status == "refunded" { self.appointment.pay_amount_cents } else { 0 }
+    }
+}
+
+/// Cancels the user's appointment and gives its place back. A paid appointment becomes `refunded`,
+/// with a `refunds` row and its `refund_payment` job written in the same transaction.
+pub async fn cancel(conn: &mut PgConnection, user_id: i64, id: i64, today: NaiveDate) -> HospitalResult<Cancelled> {
+    let current = lock_owned(conn, user_id, id, today).await?;
+    let payment_status: String = sqlx::query_scalar(
+        "UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now(),
+                payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
+          WHERE id = $1 RETURNING payment_status",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    give_back_place(conn, current.schedule_id).await?;
+    let appointment = Appointment { status: "cancelled".into(), payment_status, ..current };
+    let refund_job = match appointment.payment_status.as_str() {
+        "refunded" => request_refund(conn, &appointment).await?,
+        _ => None,
+    };
+    Ok(Cancelled { appointment, refund_job })
+}
+
+async fn request_refund(conn: &mut PgConnection, a: &Appointment) -> sqlx::Result<Option<i64>> {
+    let refund_id: i64 = sqlx::query_scalar("INSERT INTO refunds (appointment_id, amount_cents) VALUES ($1, $2) RETURNING id")
+        .bind(a.id)
+        .bind(a.pay_amount_cents)
+        .fetch_one(&mut *conn)
+        .await?;
+    let job = RefundPayment { refund_id };
+    let job = NewOutboxJob::of(&job).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    outbox::insert(conn, job.with_key(format!("refund:{refund_id}"))).await
+}
+
+/// Moves the user's appointment to another schedule, giving the old place back. Payment follows
+/// the new schedule's fee while unpaid (`free` or `pending` with its amount); a paid appointment
+/// may only move to a schedule of the same fee (`FeeDiffers` otherwise).
 /// Returns the moved appointment and the schedule whose place was freed.
 pub async fn reschedule(
     conn: &mut PgConnection,
     user_id: i64,
     id: i64,
     new_schedule_id: i64,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> HospitalResult<(Appointment, i64)> {
-    let current = lock_owned(conn, user_id, id).await?;
+    let current = lock_owned(conn, user_id, id, now.date()).await?;
     if current.schedule_id == new_schedule_id {
         return Err(HospitalError::SameSchedule);
     }
-    let target = open_schedule(conn, new_schedule_id, today).await?;
+    let target = open_schedule(conn, new_schedule_id, now).await?;
+    if current.payment_status == "paid" && target.fee_cents != current.pay_amount_cents {
+        return Err(HospitalError::FeeDiffers);
+    }
     if has_active(conn, new_schedule_id, current.patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
+    // Both counters change: lock them in id order so opposite moves cannot deadlock.
+    sqlx::query("SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(vec![current.schedule_id, new_schedule_id])
+        .execute(&mut *conn)
+        .await?;
     let queue_number = take_place(conn, new_schedule_id).await?;
     give_back_place(conn, current.schedule_id).await?;
     sqlx::query(
         "UPDATE appointments SET schedule_id = $2, queue_number = $3, updated_at = now(),
+                payment_status = CASE WHEN payment_status = 'paid' THEN payment_status
+                                      WHEN $4 = 0 THEN 'free' ELSE 'pending' END,
                 pay_amount_cents = CASE WHEN payment_status = 'paid' THEN pay_amount_cents ELSE $4 END
           WHERE id = $1",
     )
@@ -238,8 +287,9 @@ pub async fn reschedule(
     Ok((moved, current.schedule_id))
 }
 
-/// Locks the user's active appointment, or says why it cannot be changed.
-async fn lock_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> HospitalResult<Appointment> {
+/// Locks the user's appointment when it may still change: pending or confirmed, dated today or
+/// later (`today` in the service zone). Another user's appointment is not found.
+async fn lock_owned(conn: &mut PgConnection, user_id: i64, id: i64, today: NaiveDate) -> HospitalResult<Appointment> {
     let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, status FROM appointments WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -248,6 +298,13 @@ async fn lock_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> HospitalR
         Some((owner, _)) if owner != user_id => Err(HospitalError::NotFound("appointment")),
         None => Err(HospitalError::NotFound("appointment")),
         Some((_, status)) if status == "cancelled" => Err(HospitalError::AlreadyCancelled),
-        Some(_) => find(conn, id).await?.ok_or(HospitalError::NotFound("appointment")),
+        Some((_, status)) if status != "pending" && status != "confirmed" => Err(HospitalError::AppointmentClosed),
+        Some(_) => {
+            let current = find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))?;
+            if current.date < today {
+                return Err(HospitalError::AppointmentClosed);
+            }
+            Ok(current)
+        }
     }
 }

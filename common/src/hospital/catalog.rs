@@ -37,6 +37,12 @@ impl Schedule {
         super::time_label(&self.period, self.start_time, self.end_time)
     }
 
+    /// Whether the session is over at `now` (the service zone's wall clock): its date has passed,
+    /// or it is today and its end time has come.
+    pub fn ended(&self, now: chrono::NaiveDateTime) -> bool {
+        (self.date, self.end_time) <= (now.date(), now.time())
+    }
+
     pub fn remaining(&self) -> i32 {
         self.capacity - self.booked
     }

@@ -11,7 +11,7 @@ pub enum HospitalError {
     ScheduleFull,
     #[error("the schedule has places left; book it instead of joining the waitlist")]
     ScheduleAvailable,
-    #[error("the schedule's date has passed")]
+    #[error("the schedule's session has ended")]
     ScheduleClosed,
     #[error("this patient already has an appointment for the schedule")]
     AlreadyBooked,
@@ -21,6 +21,12 @@ pub enum HospitalError {
     AlreadyCancelled,
     #[error("the appointment is already on that schedule")]
     SameSchedule,
+    #[error("the appointment can no longer change: it is completed or its date has passed")]
+    AppointmentClosed,
+    #[error("a paid appointment can only move to a schedule with the same fee")]
+    FeeDiffers,
+    #[error("too many waitlist entries waiting for this account")]
+    TooManyWaiting,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -14,6 +14,17 @@ pub fn time_label(period: &str, start: chrono::NaiveTime, end: chrono::NaiveTime
     format!("{period} {}-{}", start.format("%H:%M"), end.format("%H:%M"))
 }
 
+/// Serialises one user's capped inserts (patients, waitlist entries) until the transaction ends,
+/// so that parallel requests cannot all pass a count check. `scope` names the cap.
+pub(crate) async fn lock_user_cap(conn: &mut sqlx::PgConnection, scope: i32, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashint8($2))").bind(scope).bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// [`lock_user_cap`] scopes.
+pub(crate) const CAP_PATIENTS: i32 = 9_001;
+pub(crate) const CAP_WAITLIST: i32 = 9_002;
+
 /// Money is kept in cents and shown in yuan (`10.0`).
 pub fn yuan(cents: i64) -> f64 {
     cents as f64 / 100.0

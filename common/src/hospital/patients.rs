@@ -13,8 +13,10 @@ pub struct Patient {
 /// Most patients one user may register.
 pub const MAX_PER_USER: i64 = 20;
 
-/// Adds a patient; `None` when the user already has [`MAX_PER_USER`].
+/// Adds a patient; `None` when the user already has [`MAX_PER_USER`]. Runs in the caller's
+/// transaction, which holds the user's cap lock until it ends (parallel creates cannot pass it).
 pub async fn create(conn: &mut PgConnection, user_id: i64, name: &str, phone: &str) -> sqlx::Result<Option<i64>> {
+    super::lock_user_cap(conn, super::CAP_PATIENTS, user_id).await?;
     sqlx::query_scalar(
         "INSERT INTO patients (user_id, name, phone)
          SELECT $1, $2, $3 WHERE (SELECT count(*) FROM patients WHERE user_id = $1) < $4

@@ -2,7 +2,7 @@
 //! place frees. Promotion takes the place through the same counter as a booking, so no place is
 //! ever given twice.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::PgConnection;
 
 use super::booking::{has_active, insert, open_schedule, take_place};
@@ -11,6 +11,8 @@ use super::error::{HospitalError, HospitalResult};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WaitlistEntry {
     pub id: i64,
+    /// Place in the line now (1 = next to be promoted) while waiting; `None` otherwise.
+    pub position: Option<i64>,
     pub schedule_id: i64,
     pub patient_id: i64,
     pub user_id: i64,
@@ -20,17 +22,28 @@ pub struct WaitlistEntry {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, schedule_id, patient_id, user_id, queue_number, status, appointment_id, created_at";
+const COLUMNS: &str = "id, NULL::BIGINT AS position, schedule_id, patient_id, user_id, queue_number, status, appointment_id, created_at";
 
-/// Puts one of the user's patients on a full schedule's waitlist.
+/// Puts one of the user's patients on a full schedule's waitlist; a user may have at most
+/// `max_waiting` entries waiting at once. The entry's `queue_number` is its ticket (never reused);
+/// `position` is its place in the line now.
 pub async fn join(
     conn: &mut PgConnection,
     user_id: i64,
     patient_id: i64,
     schedule_id: i64,
-    today: NaiveDate,
+    max_waiting: i64,
+    now: NaiveDateTime,
 ) -> HospitalResult<WaitlistEntry> {
-    let schedule = open_schedule(conn, schedule_id, today).await?;
+    let schedule = open_schedule(conn, schedule_id, now).await?;
+    super::lock_user_cap(conn, super::CAP_WAITLIST, user_id).await?;
+    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM waitlist_entries WHERE user_id = $1 AND status = 'waiting'")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if waiting >= max_waiting {
+        return Err(HospitalError::TooManyWaiting);
+    }
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
@@ -48,19 +61,36 @@ pub async fn join(
     .bind(schedule_id)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query_as(&format!(
+    let entry: WaitlistEntry = sqlx::query_as(&format!(
         "INSERT INTO waitlist_entries (schedule_id, patient_id, user_id, queue_number) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
     ))
     .bind(schedule_id)
     .bind(patient_id)
     .bind(user_id)
     .bind(number)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| match e {
         sqlx::Error::Database(db) if db.constraint() == Some("waitlist_one_waiting_per_patient") => HospitalError::AlreadyWaiting,
         other => HospitalError::Db(other),
-    })
+    })?;
+    let position = position(conn, &entry).await?;
+    Ok(WaitlistEntry { position, ..entry })
+}
+
+/// A waiting entry's place in its schedule's line (1 = next), `None` once it is not waiting.
+pub async fn position(conn: &mut PgConnection, entry: &WaitlistEntry) -> sqlx::Result<Option<i64>> {
+    if entry.status != "waiting" {
+        return Ok(None);
+    }
+    sqlx::query_scalar(
+        "SELECT count(*) FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting' AND queue_number <= $2",
+    )
+    .bind(entry.schedule_id)
+    .bind(entry.queue_number)
+    .fetch_one(conn)
+    .await
+    .map(Some)
 }
 
 /// A waitlist entry that became an appointment.
@@ -71,14 +101,18 @@ pub struct Promotion {
     pub user_id: i64,
 }
 
-/// Fills the schedule's free places from its waitlist, first come first served.
-pub async fn promote(conn: &mut PgConnection, schedule_id: i64, today: NaiveDate) -> HospitalResult<Vec<Promotion>> {
+/// Fills the schedule's free places from its waitlist, strictly first come first served. The
+/// schedule row is locked first, so promotions, joins and bookings of the schedule take turns:
+/// a direct booking by a waiting patient is either seen here (the entry is dropped) or refused
+/// as `AlreadyBooked` to the booker, never an error to whoever freed the place.
+pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTime) -> HospitalResult<Vec<Promotion>> {
     let mut promoted = Vec::new();
-    let Ok(schedule) = open_schedule(conn, schedule_id, today).await else { return Ok(promoted) };
+    sqlx::query("SELECT id FROM schedules WHERE id = $1 FOR UPDATE").bind(schedule_id).execute(&mut *conn).await?;
+    let Ok(schedule) = open_schedule(conn, schedule_id, now).await else { return Ok(promoted) };
     loop {
         let next: Option<WaitlistEntry> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting'
-              ORDER BY queue_number LIMIT 1 FOR UPDATE SKIP LOCKED"
+              ORDER BY queue_number LIMIT 1 FOR UPDATE"
         ))
         .bind(schedule_id)
         .fetch_optional(&mut *conn)
@@ -115,16 +149,18 @@ async fn set_status(conn: &mut PgConnection, id: i64, status: &str, appointment_
     Ok(())
 }
 
-/// Schedules from `today` on with free places and someone waiting (for the periodic sweep).
-pub async fn schedules_to_promote(conn: &mut PgConnection, today: NaiveDate, limit: i64) -> sqlx::Result<Vec<i64>> {
+/// Schedules whose session has not ended at `now` with free places and someone waiting (for the
+/// periodic sweep).
+pub async fn schedules_to_promote(conn: &mut PgConnection, now: NaiveDateTime, limit: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT s.id FROM schedules s
-          WHERE s.date >= $1 AND s.booked < s.capacity
+          WHERE (s.date > $1 OR (s.date = $1 AND s.end_time > $3)) AND s.booked < s.capacity
             AND EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.schedule_id = s.id AND w.status = 'waiting')
           ORDER BY s.date, s.id LIMIT $2",
     )
-    .bind(today)
+    .bind(now.date())
     .bind(limit)
+    .bind(now.time())
     .fetch_all(conn)
     .await
 }

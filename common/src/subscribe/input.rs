@@ -34,20 +34,27 @@ impl SubscribeInput {
         plausible.then(|| code.to_owned())
     }
 
-    /// `(template id, decision)` pairs; unknown decisions and malformed entries are skipped.
+    /// `(template id, decision)` pairs; control characters in ids are dropped, unknown decisions
+    /// and malformed entries are skipped.
     pub fn decisions(&self) -> Vec<(String, Decision)> {
         let Some(Value::Object(map)) = &self.subscribe_auth_result else { return Vec::new() };
         map.iter()
+            .map(|(template, v)| (without_controls(template), v))
             .filter(|(template, _)| !template.is_empty() && template.chars().count() <= MAX_TEMPLATE_LEN)
-            .filter_map(|(template, v)| Some((template.clone(), v.as_str()?.parse().ok()?)))
+            .filter_map(|(template, v)| Some((template, v.as_str()?.parse().ok()?)))
             .take(MAX_DECISIONS)
             .collect()
     }
 
     pub fn scene(&self) -> Option<String> {
-        let scene = self.subscribe_scene.as_ref()?.as_str()?;
-        (!scene.is_empty() && scene.chars().count() <= 64).then(|| scene.to_owned())
+        let scene = without_controls(self.subscribe_scene.as_ref()?.as_str()?);
+        (!scene.is_empty() && scene.chars().count() <= 64).then_some(scene)
     }
+}
+
+/// The text with control characters (NUL among them, which PostgreSQL cannot store) dropped.
+fn without_controls(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[cfg(test)]
@@ -80,5 +87,12 @@ mod tests {
         assert_eq!(i.wx_code(), None);
         assert_eq!(i.decisions(), vec![("v".into(), Decision::Ban)]);
         assert_eq!(input(json!({})).wx_code(), None);
+    }
+
+    #[test]
+    fn control_characters_are_dropped() {
+        let i = input(json!({"subscribeAuthResult": {"模板\0ID1": "accept", "\0": "accept"}, "subscribeScene": "appoint\0ment\n"}));
+        assert_eq!(i.decisions(), vec![("模板ID1".into(), Decision::Accept)]);
+        assert_eq!(i.scene().as_deref(), Some("appointment"));
     }
 }

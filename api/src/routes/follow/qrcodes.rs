@@ -1,6 +1,6 @@
 //! `GET /api/admin/nurses/msg/wx/qrcode-list` (seed 000 §3) and the department's welcome settings.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -10,21 +10,25 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized, Pagination};
 use crate::state::AppState;
 
-/// The seed's shape, with `count`/`page`/`pageSize` beside it for long lists.
-pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, page: Pagination) -> ApiResult<Json<Value>> {
+/// The seed's shape: every department of the Official Account's flow (one a code was asked for),
+/// `qrcodeUrl` `null` until its code is ready, and `count`. Pages (`page`/`pageSize` echoed) only
+/// when the query asks for one.
+pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, RawQuery(query): RawQuery, page: Pagination) -> ApiResult<Json<Value>> {
+    let asked = query.as_deref().is_some_and(|q| {
+        q.split('&').any(|kv| matches!(kv.split('=').next(), Some("page" | "pageSize" | "page_size")))
+    });
     let mut conn = state.db.acquire().await?;
-    let (rows, total) = qrcodes::list(&mut conn, page.limit(), page.offset()).await?;
+    let (rows, total) = qrcodes::list(&mut conn, asked.then(|| (page.limit(), page.offset()))).await?;
     let departments: Vec<Value> = rows
         .into_iter()
         .map(|d| json!({"id": d.department_id, "name": d.name, "qrcodeUrl": d.image_url.filter(|_| d.status.as_deref() == Some("ready"))}))
         .collect();
-    Ok(Json(json!({
-        "result": {"success": true},
-        "department": departments,
-        "count": total,
-        "page": page.page,
-        "pageSize": page.page_size,
-    })))
+    let mut body = json!({"result": {"success": true}, "department": departments, "count": total});
+    if asked {
+        body["page"] = json!(page.page);
+        body["pageSize"] = json!(page.page_size);
+    }
+    Ok(Json(body))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! The seed's appointment routes (book, reschedule, cancel) and the patient's own views.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
@@ -11,10 +12,10 @@ use yizhan_common::hospital::{patients, yuan};
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
-use super::subscribe::Enqueued;
+use super::subscribe::{lenient_input, Enqueued};
 use super::{views, PatientRole};
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::extract::{ApiJson, ApiPath, Authorized, OptionalJson, Page, Pagination};
+use crate::extract::{ApiJson, ApiPath, Authorized, Page, Pagination};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -24,21 +25,23 @@ pub struct BookBody {
     patient_id: i64,
     hospital_id: Option<i64>,
     department_id: Option<i64>,
+    /// Optional; `null` is the same as absent.
     #[serde(default)]
-    symptoms: String,
+    symptoms: Option<String>,
     #[serde(flatten)]
     subscribe: SubscribeInput,
 }
 
 pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<BookBody>) -> ApiResult<Json<Value>> {
     let mut errors = FieldErrors::new();
-    errors.optional_text("symptoms", Some(&b.symptoms), 500);
+    let symptoms = b.symptoms.as_deref().unwrap_or_default();
+    errors.optional_text("symptoms", Some(symptoms), 500);
     errors.finish()?;
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
     let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, b.symptoms.trim(), time::today()).await?;
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), time::local_now()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
@@ -63,9 +66,8 @@ pub async fn reschedule(
     ApiJson(b): ApiJson<RescheduleBody>,
 ) -> ApiResult<Json<Value>> {
     let user_id = auth.user().id;
-    let today = time::today();
     let mut tx = state.db.begin().await?;
-    let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, today).await?;
+    let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, time::local_now()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
     let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
@@ -77,25 +79,21 @@ pub async fn reschedule(
     Ok(Json(views::rescheduled(&moved)))
 }
 
-/// `DELETE /patient/appointments/{id}` with an optional JSON body (and its POST `/cancel` alias).
-pub async fn cancel(
-    State(state): State<AppState>,
-    auth: Authorized<PatientRole>,
-    ApiPath(id): ApiPath<i64>,
-    OptionalJson(body): OptionalJson<SubscribeInput>,
-) -> ApiResult<Json<Value>> {
+/// `DELETE /patient/appointments/{id}` (and its POST `/cancel` alias). The body only carries the
+/// optional subscribe fields, so an empty, `null`, malformed or non-JSON body still cancels.
+pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>, body: Bytes) -> ApiResult<Json<Value>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
-    let cancelled = booking::cancel(&mut tx, user_id, id).await?;
+    let cancelled = booking::cancel(&mut tx, user_id, id, time::today()).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &body.unwrap_or_default()).await?;
+    jobs.0.extend(cancelled.refund_job);
+    jobs.subscribe_fields(&mut tx, user_id, &lenient_input(&body)).await?;
     jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
-    promote_freed(&mut tx, &state, &mut jobs, cancelled.schedule_id).await?;
+    promote_freed(&mut tx, &state, &mut jobs, cancelled.appointment.schedule_id).await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;
     tracing::info!(appointment.id = id, "appointment cancelled");
-    let refund = if cancelled.payment_status == "paid" { yuan(cancelled.pay_amount_cents) } else { 0.0 };
-    Ok(Json(json!({ "success": true, "refundAmount": refund })))
+    Ok(Json(json!({ "success": true, "refundAmount": yuan(cancelled.refund_cents()) })))
 }
 
 pub async fn show(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
@@ -112,7 +110,7 @@ pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, 
 
 /// Gives a freed place to the waitlist and plans the promoted messages.
 async fn promote_freed(conn: &mut PgConnection, state: &AppState, jobs: &mut Enqueued, schedule_id: i64) -> ApiResult<()> {
-    for p in waitlist::promote(conn, schedule_id, time::today()).await? {
+    for p in waitlist::promote(conn, schedule_id, time::local_now()).await? {
         tracing::info!(waitlist.id = p.entry_id, appointment.id = p.appointment_id, "waitlist entry promoted");
         jobs.message(conn, state, MessageKind::WaitlistPromoted, p.user_id, SendTarget::Appointment(p.appointment_id), "promoted")
             .await?;

@@ -17,6 +17,9 @@ impl From<HospitalError> for ApiError {
             HospitalError::AlreadyWaiting => ApiError::conflict("already_waiting", message),
             HospitalError::AlreadyCancelled => ApiError::conflict("already_cancelled", message),
             HospitalError::SameSchedule => ApiError::conflict("same_schedule", message),
+            HospitalError::AppointmentClosed => ApiError::conflict("appointment_closed", message),
+            HospitalError::FeeDiffers => ApiError::conflict("fee_differs", message),
+            HospitalError::TooManyWaiting => ApiError::conflict("too_many_waiting", message),
             HospitalError::Db(db) => db.into(),
         }
     }

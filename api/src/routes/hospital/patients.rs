@@ -25,10 +25,11 @@ pub async fn create(State(state): State<AppState>, auth: Authorized<PatientRole>
     let phone_ok = (5..=20).contains(&phone.len()) && phone.chars().all(|c| c.is_ascii_digit() || c == '+' || c == '-');
     errors.check(!phone_ok, "phone", "must be a phone number of 5 to 20 digits");
     errors.finish()?;
-    let mut conn = state.db.acquire().await?;
-    let id = patients::create(&mut conn, auth.user().id, b.name.trim(), phone)
+    let mut tx = state.db.begin().await?;
+    let id = patients::create(&mut tx, auth.user().id, b.name.trim(), phone)
         .await?
         .ok_or_else(|| ApiError::conflict("too_many_patients", format!("at most {MAX_PER_USER} patients per account")))?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 

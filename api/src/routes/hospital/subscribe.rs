@@ -12,6 +12,18 @@ use crate::state::AppState;
 /// The job kind that exchanges a `wxCode` for the user's openid.
 pub const EXCHANGE_JOB_KIND: &str = "exchange_wx_code";
 
+/// The subscribe fields of a body that carries nothing else (cancel): whatever cannot be read
+/// as a JSON object of them (empty, `null`, malformed, another content type) reads as none.
+pub fn lenient_input(body: &[u8]) -> SubscribeInput {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return SubscribeInput::default();
+    }
+    serde_json::from_slice::<Option<SubscribeInput>>(body).ok().flatten().unwrap_or_else(|| {
+        tracing::info!("ignoring an unreadable cancel body");
+        SubscribeInput::default()
+    })
+}
+
 /// Outbox rows written by one request, pushed after its commit.
 #[derive(Debug, Default)]
 pub struct Enqueued(pub Vec<i64>);

@@ -35,12 +35,14 @@ pub fn rescheduled(a: &Appointment) -> Value {
     })
 }
 
-/// `POST /patient/waitlist` (seed 001 §2).
+/// `POST /patient/waitlist` (seed 001 §2): the seed's fields, `queueNumber` being the entry's
+/// ticket (never reused), and `position`, its place in the line now (1 = next; `null` once not waiting).
 pub fn waiting(w: &WaitlistEntry) -> Value {
     json!({
         "id": w.id,
         "scheduleId": w.schedule_id,
         "queueNumber": w.queue_number,
+        "position": w.position,
         "status": w.status,
         "createdAt": time::format_local(w.created_at),
     })

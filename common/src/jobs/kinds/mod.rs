@@ -7,6 +7,7 @@ mod noop;
 mod plan_visit_reminders;
 mod probe;
 mod promote_waitlists;
+mod refund_payment;
 mod send_subscribe_message;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
@@ -16,4 +17,5 @@ pub use noop::Noop;
 pub use plan_visit_reminders::PlanVisitReminders;
 pub use probe::{Probe, ProbeStep};
 pub use promote_waitlists::PromoteWaitlists;
+pub use refund_payment::RefundPayment;
 pub use send_subscribe_message::{SendSubscribeMessage, OPENID_WAIT};

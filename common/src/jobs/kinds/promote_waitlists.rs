@@ -32,15 +32,15 @@ impl Job for PromoteWaitlists {
 }
 
 async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
-    let today = crate::time::today();
+    let now = crate::time::local_now();
     let mut conn = ctx.db.acquire().await?;
-    let schedules = waitlist::schedules_to_promote(&mut conn, today, PER_SWEEP).await?;
+    let schedules = waitlist::schedules_to_promote(&mut conn, now, PER_SWEEP).await?;
     drop(conn);
     let mut promoted = 0;
     for schedule in schedules {
         let mut tx = ctx.db.begin().await?;
         let mut outbox = Vec::new();
-        for p in waitlist::promote(&mut tx, schedule, today).await? {
+        for p in waitlist::promote(&mut tx, schedule, now).await? {
             let target = SendTarget::Appointment(p.appointment_id);
             if let Some(planned) = plan_send(&mut tx, &ctx.templates, MessageKind::WaitlistPromoted, p.user_id, target, "promoted").await? {
                 outbox.push(planned.outbox_id);

@@ -1,0 +1,352 @@
+//! Seed 001's booking rules: payment follows a reschedule, refunds tell the truth, only open
+//! appointments and sessions change, and the races between moves, cancels, promotions and the
+//! sweep neither deadlock nor fail the person acting.
+
+mod support;
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use support::clinic::{book, clinic, patient, schedule, schedule_with, Clinic};
+use support::{assert_error, TestApp};
+use yizhan_common::hospital::waitlist;
+use yizhan_common::time;
+
+async fn reschedule(app: &TestApp, token: &str, id: i64, schedule: i64) -> (StatusCode, Value) {
+    app.send(Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(token), Some(json!({"scheduleId": schedule}))).await
+}
+
+async fn cancel(app: &TestApp, token: &str, id: i64) -> (StatusCode, Value) {
+    app.send(Method::DELETE, &format!("/patient/appointments/{id}"), Some(token), None).await
+}
+
+async fn detail(app: &TestApp, token: &str, id: i64) -> Value {
+    let (status, v) = app.get(&format!("/patient/appointments/{id}"), Some(token)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    v
+}
+
+fn payment(v: &Value) -> (Value, Value, Value) {
+    (v["paymentStatus"].clone(), v["needPay"].clone(), v["payAmount"].clone())
+}
+
+/// Patients of `user` inserted directly (past the per-user cap), for crowds.
+async fn crowd(app: &TestApp, token: &str, n: i64) -> Vec<i64> {
+    let (_, me) = app.get("/current-user/", Some(token)).await;
+    sqlx::query_scalar("INSERT INTO patients (user_id, name, phone) SELECT $1, 'p' || g, '13800000000' FROM generate_series(1, $2) g RETURNING id")
+        .bind(me["id"].as_i64().expect("id"))
+        .bind(n)
+        .fetch_all(&app.pool)
+        .await
+        .expect("patients")
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn reschedule_recomputes_an_unpaid_fee_and_keeps_a_paid_one(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let free = schedule_with(&app, &c, json!({"period": "免费", "fee": 0})).await;
+    let paid = schedule_with(&app, &c, json!({"period": "收费", "fee": 25.5})).await;
+    let same_fee = schedule_with(&app, &c, json!({"period": "同价", "fee": 25.5})).await;
+    let user = app.user_token("pay", &["patient"]).await;
+    let p = patient(&app, &user, "付款").await;
+    let (_, v) = book(&app, &user, free, p, json!({})).await;
+    assert_eq!(payment(&v), (json!("free"), json!(false), json!(0.0)));
+    let id = v["id"].as_i64().expect("id");
+
+    let (status, v) = reschedule(&app, &user, id, paid).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(payment(&detail(&app, &user, id).await), (json!("pending"), json!(true), json!(25.5)));
+    let (status, _) = reschedule(&app, &user, id, free).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(payment(&detail(&app, &user, id).await), (json!("free"), json!(false), json!(0.0)));
+
+    // Paid: it may move to the same fee only.
+    reschedule(&app, &user, id, paid).await;
+    sqlx::query("UPDATE appointments SET payment_status = 'paid' WHERE id = $1").bind(id).execute(&pool).await.expect("paid");
+    let (status, err) = reschedule(&app, &user, id, free).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "fee_differs");
+    let (status, v) = reschedule(&app, &user, id, same_fee).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(payment(&detail(&app, &user, id).await), (json!("paid"), json!(false), json!(25.5)));
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_cancelled_paid_appointment_is_refunded_through_a_refund_job(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 5).await;
+    let user = app.user_token("refund", &["patient"]).await;
+    let (p1, p2) = (patient(&app, &user, "甲").await, patient(&app, &user, "乙").await);
+    let (_, paid) = book(&app, &user, s, p1, json!({})).await;
+    let (_, unpaid) = book(&app, &user, s, p2, json!({})).await;
+    let (paid, unpaid) = (paid["id"].as_i64().expect("id"), unpaid["id"].as_i64().expect("id"));
+    sqlx::query("UPDATE appointments SET payment_status = 'paid' WHERE id = $1").bind(paid).execute(&pool).await.expect("paid");
+
+    let (status, v) = cancel(&app, &user, paid).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"success": true, "refundAmount": 10.0}));
+    assert_eq!(payment(&detail(&app, &user, paid).await), (json!("refunded"), json!(false), json!(10.0)));
+    let (_, v) = cancel(&app, &user, unpaid).await;
+    assert_eq!(v, json!({"success": true, "refundAmount": 0.0}));
+    assert_eq!(detail(&app, &user, unpaid).await["paymentStatus"], "pending");
+
+    let refunds: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as("SELECT id, appointment_id, amount_cents, status FROM refunds").fetch_all(&pool).await.expect("refunds");
+    assert_eq!(refunds.len(), 1);
+    assert_eq!((refunds[0].1, refunds[0].2, refunds[0].3.as_str()), (paid, 1000, "requested"));
+    let jobs: Vec<Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'refund_payment'").fetch_all(&pool).await.expect("jobs");
+    assert_eq!(jobs, vec![json!({"refundId": refunds[0].0})]);
+}
+
+/// A schedule today that ended a minute ago, written directly (the admin route takes whole minutes).
+async fn ended_today(app: &TestApp, c: &Clinic, capacity: i32) -> Option<i64> {
+    let now = time::local_now();
+    let end = now.time() - chrono::Duration::seconds(60);
+    if end >= now.time() || end < chrono::NaiveTime::from_hms_opt(0, 0, 1).expect("time") {
+        return None; // the first minute of the day: no session can have ended yet
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO schedules (hospital_id, department_id, date, period, start_time, end_time, capacity, fee_cents)
+         VALUES ($1, $2, $3, '已结束', '00:00', $4, $5, 0) RETURNING id",
+    )
+    .bind(c.hospital)
+    .bind(c.department)
+    .bind(now.date())
+    .bind(end)
+    .bind(capacity)
+    .fetch_one(&app.pool)
+    .await
+    .expect("schedule");
+    Some(id)
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn an_ended_session_cannot_be_booked_waitlisted_or_promoted_into(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let Some(ended) = ended_today(&app, &c, 1).await else { return };
+    let user = app.user_token("late", &["patient"]).await;
+    let (p1, p2) = (patient(&app, &user, "迟").await, patient(&app, &user, "到").await);
+    let (status, err) = book(&app, &user, ended, p1, json!({})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");
+    sqlx::query("UPDATE schedules SET booked = 1 WHERE id = $1").bind(ended).execute(&pool).await.expect("full");
+    let (status, err) = app.post("/patient/waitlist", Some(&user), json!({"scheduleId": ended, "patientId": p2})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");
+
+    // Someone waiting from before the session ended, and a place freed: nobody is promoted into it.
+    let (_, me) = app.get("/current-user/", Some(&user)).await;
+    sqlx::query("INSERT INTO waitlist_entries (schedule_id, patient_id, user_id, queue_number) VALUES ($1, $2, $3, 1)")
+        .bind(ended)
+        .bind(p2)
+        .bind(me["id"].as_i64())
+        .execute(&pool)
+        .await
+        .expect("entry");
+    sqlx::query("UPDATE schedules SET booked = 0 WHERE id = $1").bind(ended).execute(&pool).await.expect("freed");
+    let mut conn = pool.acquire().await.expect("conn");
+    let now = time::local_now();
+    assert!(waitlist::schedules_to_promote(&mut conn, now, 10).await.expect("sweep").is_empty());
+    assert!(waitlist::promote(&mut conn, ended, now).await.expect("promote").is_empty());
+    let other = schedule(&app, &c, "下午", 1).await;
+    let (_, _) = book(&app, &user, other, p1, json!({})).await;
+    let moved: i64 = sqlx::query_scalar("SELECT id FROM appointments").fetch_one(&pool).await.expect("a");
+    let (status, err) = reschedule(&app, &user, moved, ended).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn only_open_appointments_of_today_or_later_change(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let (s, other) = (schedule(&app, &c, "上午", 5).await, schedule(&app, &c, "下午", 5).await);
+    let user = app.user_token("past", &["patient"]).await;
+    let (p1, p2) = (patient(&app, &user, "过去").await, patient(&app, &user, "完成").await);
+    let (_, past) = book(&app, &user, s, p1, json!({})).await;
+    let (_, done) = book(&app, &user, s, p2, json!({})).await;
+    let (past, done) = (past["id"].as_i64().expect("id"), done["id"].as_i64().expect("id"));
+    let yesterday = time::today() - chrono::Duration::days(1);
+    sqlx::query("UPDATE schedules SET date = $2 WHERE id = $1").bind(s).bind(yesterday).execute(&pool).await.expect("past");
+    let done_on = schedule(&app, &c, "晚上", 5).await;
+    sqlx::query("UPDATE appointments SET status = 'completed', schedule_id = $2 WHERE id = $1").bind(done).bind(done_on).execute(&pool).await.expect("done");
+
+    for id in [past, done] {
+        let (status, err) = cancel(&app, &user, id).await;
+        assert_error(status, &err, StatusCode::CONFLICT, "appointment_closed");
+        let (status, err) = reschedule(&app, &user, id, other).await;
+        assert_error(status, &err, StatusCode::CONFLICT, "appointment_closed");
+    }
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM appointments ORDER BY id").fetch_all(&pool).await.expect("s");
+    assert_eq!(statuses, vec!["pending", "completed"]);
+    let booked: i32 = sqlx::query_scalar("SELECT booked FROM schedules WHERE id = $1").bind(other).fetch_one(&pool).await.expect("b");
+    assert_eq!(booked, 0);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn opposite_reschedules_at_once_do_not_deadlock(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let (a, b) = (schedule(&app, &c, "上午", 40).await, schedule(&app, &c, "下午", 40).await);
+    let user = app.user_token("swap", &["patient"]).await;
+    let patients = crowd(&app, &user, 40).await;
+    let mut moves = Vec::new();
+    for (i, p) in patients.into_iter().enumerate() {
+        let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
+        let (status, v) = book(&app, &user, from, p, json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        moves.push((v["id"].as_i64().expect("id"), to));
+    }
+    let app = Arc::new(app);
+    let tasks: Vec<_> = moves
+        .into_iter()
+        .map(|(id, to)| {
+            let (app, user) = (app.clone(), user.clone());
+            tokio::spawn(async move { reschedule(&app, &user, id, to).await })
+        })
+        .collect();
+    for task in tasks {
+        let (status, v) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let counts: Vec<i32> = sqlx::query_scalar("SELECT booked FROM schedules ORDER BY id").fetch_all(&pool).await.expect("counts");
+    assert_eq!(counts, vec![20, 20]);
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_reschedule_promotes_the_old_schedules_waitlist(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let (full, other) = (schedule(&app, &c, "上午", 1).await, schedule(&app, &c, "下午", 5).await);
+    let mover = app.user_token("mover", &["patient"]).await;
+    let waiter = app.user_token("waiter", &["patient"]).await;
+    let (mp, wp) = (patient(&app, &mover, "M").await, patient(&app, &waiter, "W").await);
+    let (_, v) = book(&app, &mover, full, mp, json!({})).await;
+    let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": full, "patientId": wp})).await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    let (status, v) = reschedule(&app, &mover, v["id"].as_i64().expect("id"), other).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, appointment): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, appointment_id FROM waitlist_entries").fetch_one(&pool).await.expect("entry");
+    assert_eq!(status, "promoted");
+    let (_, mine) = app.get("/patient/appointments", Some(&waiter)).await;
+    assert_eq!((mine["count"].clone(), mine["results"][0]["id"].clone()), (json!(1), json!(appointment.expect("id"))));
+    assert_eq!(mine["results"][0]["scheduleId"], full);
+}
+
+/// An app whose users may wait on many schedules at once.
+fn roomy_app(pool: PgPool) -> Arc<TestApp> {
+    let mut config = support::config(&support::redis_url());
+    config.waitlist_max_per_user = 100;
+    Arc::new(TestApp::with_config(pool, config))
+}
+
+/// Runs `waitlist::promote` for `schedule` in its own transaction, as the sweep does.
+async fn sweep_once(pool: PgPool, schedule: i64) -> usize {
+    let mut tx = pool.begin().await.expect("tx");
+    let promoted = waitlist::promote(&mut tx, schedule, time::local_now()).await.expect("sweep promote");
+    tx.commit().await.expect("commit");
+    promoted.len()
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn cancels_racing_the_sweep_promote_once_and_never_fail(pool: PgPool) {
+    let app = roomy_app(pool.clone());
+    let c = clinic(&app).await;
+    let holder = app.user_token("holder", &["patient"]).await;
+    let waiter = app.user_token("waiter", &["patient"]).await;
+    let hp = patient(&app, &holder, "H").await;
+    let waiting = crowd(&app, &waiter, 20).await;
+    let mut races = Vec::new();
+    for (i, pair) in waiting.chunks(2).enumerate() {
+        let s = schedule(&app, &c, &format!("第{i}"), 1).await;
+        let (_, v) = book(&app, &holder, s, hp, json!({})).await;
+        for p in pair {
+            let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
+            assert_eq!(status, StatusCode::OK, "{w}");
+        }
+        races.push((s, v["id"].as_i64().expect("id")));
+    }
+    let tasks: Vec<_> = races
+        .iter()
+        .map(|&(s, id)| {
+            let (app, holder, pool) = (app.clone(), holder.clone(), pool.clone());
+            tokio::spawn(async move {
+                let sweep = tokio::spawn(sweep_once(pool, s));
+                let cancelled = cancel(&app, &holder, id).await;
+                (cancelled, sweep.await.expect("sweep"))
+            })
+        })
+        .collect();
+    for task in tasks {
+        let ((status, v), _) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    for (s, _) in races {
+        let (booked, active, promoted, first_promoted): (i32, i64, i64, bool) = sqlx::query_as(
+            "SELECT s.booked,
+                    (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id AND a.status <> 'cancelled'),
+                    (SELECT count(*) FROM waitlist_entries w WHERE w.schedule_id = s.id AND w.status = 'promoted'),
+                    (SELECT w.status = 'promoted' FROM waitlist_entries w WHERE w.schedule_id = s.id ORDER BY w.queue_number LIMIT 1)
+               FROM schedules s WHERE s.id = $1",
+        )
+        .bind(s)
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+        assert_eq!((booked, active, promoted, first_promoted), (1, 1, 1, true), "schedule {s}");
+    }
+}
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn a_promotion_racing_the_same_patients_booking_never_fails_the_canceller(pool: PgPool) {
+    let app = roomy_app(pool.clone());
+    let c = clinic(&app).await;
+    let holder = app.user_token("holder", &["patient"]).await;
+    let waiter = app.user_token("waiter", &["patient"]).await;
+    let hp = patient(&app, &holder, "H").await;
+    let waiting = crowd(&app, &waiter, 10).await;
+    let mut races = Vec::new();
+    for (i, &p) in waiting.iter().enumerate() {
+        let s = schedule(&app, &c, &format!("第{i}"), 1).await;
+        let (_, v) = book(&app, &holder, s, hp, json!({})).await;
+        let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
+        assert_eq!(status, StatusCode::OK, "{w}");
+        races.push((s, p, v["id"].as_i64().expect("id")));
+    }
+    let tasks: Vec<_> = races
+        .iter()
+        .map(|&(s, p, id)| {
+            let (app, holder, waiter) = (app.clone(), holder.clone(), waiter.clone());
+            tokio::spawn(async move {
+                let direct = {
+                    let (app, waiter) = (app.clone(), waiter.clone());
+                    tokio::spawn(async move { book(&app, &waiter, s, p, json!({})).await })
+                };
+                let cancelled = cancel(&app, &holder, id).await;
+                (cancelled, direct.await.expect("book"))
+            })
+        })
+        .collect();
+    for task in tasks {
+        let ((status, v), (booked, b)) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "cancel: {v}");
+        if booked != StatusCode::OK {
+            let code = b["error"]["code"].as_str().unwrap_or_default().to_owned();
+            assert!(["already_booked", "schedule_full"].contains(&code.as_str()), "book: {booked} {b}");
+        }
+    }
+    for (s, p, _) in races {
+        let (booked, mine): (i32, i64) = sqlx::query_as(
+            "SELECT s.booked, (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id AND a.patient_id = $2 AND a.status <> 'cancelled')
+               FROM schedules s WHERE s.id = $1",
+        )
+        .bind(s)
+        .bind(p)
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+        assert_eq!((booked, mine), (1, 1), "schedule {s}");
+    }
+}
