@@ -160,8 +160,8 @@ for i = 4, #ARGV, 5 do
   if not held(base, id, token) then
     stale[#stale + 1] = id
   else
-    redis.call('ZREM', base .. ':running', id)
-    redis.call('HDEL', job, 'owner')
+    -- Each branch writes its destination first: a script error (a key of the wrong type)
+    -- then leaves the job leased rather than in no set at all.
     local at = redis_time(tonumber(ARGV[i + 3]), caller_now, now)
     if op == 'done' then
       redis.call('ZADD', base .. ':done', now, id)
@@ -183,6 +183,8 @@ for i = 4, #ARGV, 5 do
     else
       bury(job, id, err)
     end
+    redis.call('ZREM', base .. ':running', id)
+    redis.call('HDEL', job, 'owner')
   end
 end
 return stale
