@@ -25,7 +25,7 @@ async fn a_stale_holder_cannot_renew_finish_or_bury_a_job_another_worker_fetched
     assert_ne!(mine.token, theirs.token);
 
     // The stalled worker wakes up: every move it makes on the job is refused.
-    assert_eq!(stalled.extend_leases(Q, &[mine.clone()]).await.expect("renew"), 1);
+    assert_eq!(stalled.extend_leases(Q, std::slice::from_ref(&mine)).await.expect("renew"), 1);
     let dead = Finish::Dead { error: "stale".into() };
     let retry = Finish::Retry { at: Utc::now(), error: "stale".into() };
     assert_eq!(stalled.finish(Q, &[(mine.clone(), dead), (mine.clone(), retry)]).await.expect("finish"), 2);
@@ -35,7 +35,7 @@ async fn a_stale_holder_cannot_renew_finish_or_bury_a_job_another_worker_fetched
     assert_eq!((stats.running, stats.pending, stats.done, stats.dead), (1, 0, 0, 0), "{stats:?}");
 
     // The holder's lease is intact, and its finish is the one that counts: one terminal state.
-    assert_eq!(other.extend_leases(Q, &[theirs.clone()]).await.expect("renew"), 0);
+    assert_eq!(other.extend_leases(Q, std::slice::from_ref(&theirs)).await.expect("renew"), 0);
     assert_eq!(other.finish(Q, &[(theirs, Finish::Done)]).await.expect("finish"), 0);
     let stats = other.stats(Q).await.expect("stats");
     assert_eq!((stats.running, stats.pending, stats.scheduled, stats.done, stats.dead), (0, 0, 0, 1, 0), "{stats:?}");
@@ -149,7 +149,7 @@ async fn a_push_wakes_a_blocked_worker_at_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         q.push(&[envelope("w", Utc::now())]).await.expect("push");
     };
-    let ((), ()) = tokio::join!(waker.wait(Duration::from_secs(5)), push);
+    tokio::join!(waker.wait(Duration::from_secs(5)), push);
     let took = pushed.elapsed();
     assert!(took < Duration::from_millis(500), "woken after {took:?}");
     let job = q.fetch_batch(Q, 1).await.expect("fetch");
