@@ -9,15 +9,18 @@ use chrono::Utc;
 use futures::FutureExt;
 use yizhan_common::jobs::{JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
 use yizhan_common::lease::Fence;
-use yizhan_common::queue::{Fetched, Finish};
+use yizhan_common::queue::{Fetched, Finish, QueueSettings};
 
 /// Runs `job` and says how to finish it.
 pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched, fence: Option<Fence>) -> Finish {
     let started = Instant::now();
     let Some(handler) = registry.get(&job.kind) else {
-        tracing::error!(job.id = %job.id, job.kind = %job.kind, "unknown job kind");
+        // A newer process pushed a kind this build does not know (a rolling deploy): park it
+        // for a worker that knows it; the queue buries it after QUEUE_UNKNOWN_KIND_PARK_SECS.
+        tracing::warn!(job.id = %job.id, job.kind = %job.kind, "unknown job kind; parked for a worker that knows it");
         record(queue, "unknown_kind", started);
-        return Finish::Dead { error: format!("unknown job kind `{}`", job.kind) };
+        let retry = chrono::TimeDelta::from_std(QueueSettings::PARK_RETRY).unwrap_or(chrono::TimeDelta::MAX);
+        return Finish::Park { at: Utc::now() + retry, error: format!("unknown job kind `{}`: no worker knew it", job.kind) };
     };
     let info = JobInfo { id: job.id.clone(), queue, attempt: job.attempts + 1, redeliveries: job.crashes, fence };
     let ctx = JobContext::new(services.clone(), info);
@@ -33,7 +36,7 @@ pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: Qu
     record(queue, label, started);
     let finish = decide(outcome, job.attempts, &handler.retry);
     match &finish {
-        Finish::Done | Finish::Later { .. } => {}
+        Finish::Done | Finish::Later { .. } | Finish::Park { .. } => {}
         Finish::Retry { error, .. } => {
             tracing::warn!(job.id = %job.id, job.kind = handler.kind, job.attempt = job.attempts + 1, error = %error, "job failed, will retry");
         }

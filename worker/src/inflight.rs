@@ -1,44 +1,54 @@
-//! The jobs this process is running for one queue, so their leases can be renewed and, on
-//! shutdown, the unfinished ones aborted and handed back.
+//! The jobs this process holds for one queue, with their lease tokens: their leases are renewed
+//! until the acknowledgement of their run has landed (not merely until the run ended, so a
+//! slow acknowledgement never lets the lease expire), and on shutdown the unfinished ones are
+//! aborted and handed back.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::task::AbortHandle;
+use yizhan_common::queue::Held;
 
 #[derive(Debug, Clone, Default)]
-pub struct InFlight(Arc<Mutex<HashMap<String, AbortHandle>>>);
+pub struct InFlight(Arc<Mutex<HashMap<String, (u64, AbortHandle)>>>);
 
 impl InFlight {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, AbortHandle>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (u64, AbortHandle)>> {
         // A panic while holding this lock cannot leave the map inconsistent: keep using it.
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Spawns `task` and records it under `id` before it can finish and remove itself.
-    pub fn spawn<F>(&self, id: String, task: F)
+    /// Spawns `task` and records the lease before it can finish.
+    pub fn spawn<F>(&self, held: Held, task: F)
     where
         F: std::future::Future<Output = ()> + Send + 'static,
     {
         let mut map = self.lock();
         let handle = tokio::spawn(task);
-        map.insert(id, handle.abort_handle());
+        map.insert(held.id, (held.token, handle.abort_handle()));
     }
 
-    pub fn remove(&self, id: &str) {
-        self.lock().remove(id);
+    /// Forgets leases whose acknowledgement landed (or was refused); a newer lease on the same
+    /// id is kept.
+    pub fn release(&self, held: &[Held]) {
+        let mut map = self.lock();
+        for h in held {
+            if map.get(&h.id).is_some_and(|(token, _)| *token == h.token) {
+                map.remove(&h.id);
+            }
+        }
     }
 
-    pub fn ids(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
+    pub fn held(&self) -> Vec<Held> {
+        self.lock().iter().map(|(id, (token, _))| Held { id: id.clone(), token: *token }).collect()
     }
 
-    /// Aborts every job still running; returns their ids.
-    pub fn abort_all(&self) -> Vec<String> {
+    /// Aborts every job still running; returns how many leases are held.
+    pub fn abort_all(&self) -> usize {
         let map = self.lock();
-        for handle in map.values() {
+        for (_, handle) in map.values() {
             handle.abort();
         }
-        map.keys().cloned().collect()
+        map.len()
     }
 }

@@ -1,8 +1,10 @@
 //! The Yizhan worker process: works the configured queues until SIGTERM/Ctrl-C.
 //!
 //! Per queue, a pool leases as many jobs as it has free slots (one script call), runs each in its
-//! own task (a panic or timeout fails that job only), acknowledges results in batches, renews the
-//! leases of running jobs, and sweeps for jobs of vanished workers and for due scheduled jobs.
+//! own task (a panic or timeout fails that job only), acknowledges results in batches, beats its
+//! heartbeat and renews the leases it holds until their acknowledgements land, and sweeps for jobs
+//! of workers whose heartbeat stopped and for due scheduled jobs. An idle pool blocks on its
+//! queue's wake list rather than polling.
 //! On stop it fetches nothing more, lets running jobs finish for the grace period, then aborts the
 //! rest and hands them back to the front of their queue. Redis errors are logged and retried with
 //! backoff; they never end the process. `main.rs` only parses the command line.
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
+use secrecy::ExposeSecret;
 use tokio::sync::watch;
 use yizhan_common::jobs::{registry, JobServices, QueueName, Registry};
 use yizhan_common::lease::{Lease, LeaseConfig};
@@ -70,8 +73,9 @@ impl Worker {
             .with_templates(config.templates.clone())
             .with_queue_settings(config.queue.clone())
             .with_rate_limiter(Some(limiter));
+        let wake_client = redis::Client::open(config.core.redis_url.expose_secret())?;
         Ok(Some(Self {
-            queue: RedisQueue::new(redis, prefix, config.queue.clone()),
+            queue: RedisQueue::new(redis, prefix, config.queue.clone()).with_wake_client(wake_client),
             services: Arc::new(services),
             registry: Arc::new(registry()),
             queues: config.queues.clone(),
@@ -82,15 +86,17 @@ impl Worker {
         }))
     }
 
-    /// Works every configured queue until `stop` resolves, then drains and returns.
+    /// Works every configured queue until `stop` resolves, then drains and returns. Leases and
+    /// heartbeats are taken under the worker's name.
     pub async fn run_until(self, stop: impl Future<Output = ()> + Send) {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let queue = self.queue.clone().with_worker(&self.name);
         let mut pools = Vec::new();
         for (name, concurrency) in self.queues.0.iter().copied() {
             let pool = Pool {
                 name,
                 concurrency,
-                queue: self.queue.clone(),
+                queue: queue.clone(),
                 registry: self.registry.clone(),
                 services: self.services.clone(),
                 idle_poll: self.idle_poll,

@@ -1,5 +1,7 @@
 //! One queue's pool: a fetch loop that leases as many jobs as there are free slots, one task per
-//! job, a batching acknowledger and the housekeeping task; and the drain on shutdown.
+//! job, a batching acknowledger and the housekeeping task; and the drain on shutdown. An idle
+//! pool blocks for a wake-up ([`Waker`]) until the next scheduled job falls due (at most a
+//! second); without a wake client it polls every `idle_poll`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use yizhan_common::jobs::{JobServices, QueueName, Registry};
 use yizhan_common::lease::Fence;
-use yizhan_common::queue::{Finish, RedisQueue, CHUNK};
+use yizhan_common::queue::{Finish, Held, RedisQueue, Waker, CHUNK};
 
 use crate::backoff::Backoff;
 use crate::execute::execute;
@@ -34,7 +36,7 @@ impl Pool {
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let inflight = InFlight::default();
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
-        let acker = tokio::spawn(acker::run(self.queue.clone(), self.name, ack_rx));
+        let acker = tokio::spawn(acker::run(self.queue.clone(), self.name, ack_rx, inflight.clone(), stop.clone()));
         let (housekeeping_stop, housekeeping_rx) = watch::channel(false);
         let housekeeping =
             tokio::spawn(maintenance::run(self.queue.clone(), self.name, inflight.clone(), housekeeping_rx));
@@ -45,7 +47,7 @@ impl Pool {
         if acker.await.is_err() {
             tracing::error!(queue.name = %self.name, "acknowledger panicked");
         }
-        let left = inflight.ids();
+        let left = inflight.held();
         if !left.is_empty() {
             self.hand_back(&left).await;
         }
@@ -59,9 +61,10 @@ impl Pool {
         mut stop: watch::Receiver<bool>,
         slots: &Arc<Semaphore>,
         inflight: &InFlight,
-        ack_tx: mpsc::UnboundedSender<(String, Finish)>,
+        ack_tx: mpsc::UnboundedSender<(Held, Finish)>,
     ) {
         let mut backoff = Backoff::default();
+        let waker = Waker::spawn(&self.queue, self.name);
         loop {
             let first = tokio::select! {
                 biased;
@@ -72,10 +75,10 @@ impl Pool {
                 },
             };
             let want = (1 + slots.available_permits()).min(CHUNK);
-            let jobs = match self.queue.fetch(self.name, want).await {
-                Ok(jobs) => {
+            let batch = match self.queue.fetch_batch(self.name, want).await {
+                Ok(batch) => {
                     backoff.reset();
-                    jobs
+                    batch
                 }
                 Err(err) => {
                     drop(first);
@@ -87,15 +90,24 @@ impl Pool {
                     continue;
                 }
             };
-            if jobs.is_empty() {
+            if batch.jobs.is_empty() {
                 drop(first);
-                if sleep_or_stop(&mut stop, self.idle_poll).await {
+                // Wake for the next scheduled job a millisecond after it falls due.
+                let next_due = batch.next_due_in.map_or(IDLE_RECHECK, |d| (d + Duration::from_millis(1)).min(IDLE_RECHECK));
+                let idle = match &waker {
+                    Some(waker) => tokio::select! {
+                        () = crate::backoff::stopped(&mut stop) => true,
+                        () = waker.wait(next_due) => false,
+                    },
+                    None => sleep_or_stop(&mut stop, self.idle_poll.min(next_due)).await,
+                };
+                if idle {
                     return;
                 }
                 continue;
             }
             let mut first = Some(first);
-            for job in jobs {
+            for job in batch.jobs {
                 let permit = match first.take() {
                     Some(p) => p,
                     None => match slots.clone().try_acquire_owned() {
@@ -106,15 +118,15 @@ impl Pool {
                         },
                     },
                 };
-                let id = job.id.clone();
-                let (registry, services, tx, set, name) =
-                    (self.registry.clone(), self.services.clone(), ack_tx.clone(), inflight.clone(), self.name);
+                let held = job.held();
+                let (registry, services, tx, name) =
+                    (self.registry.clone(), self.services.clone(), ack_tx.clone(), self.name);
                 let fence = self.fence.clone();
-                let task_id = id.clone();
-                inflight.spawn(id, async move {
+                let task_held = held.clone();
+                // The lease stays in `inflight` (renewed) until the acknowledger has landed it.
+                inflight.spawn(held, async move {
                     let finish = execute(&registry, &services, name, job, fence).await;
-                    let _ = tx.send((task_id.clone(), finish));
-                    set.remove(&task_id);
+                    let _ = tx.send((task_held, finish));
                     drop(permit);
                 });
             }
@@ -134,12 +146,12 @@ impl Pool {
             return;
         }
         let aborted = inflight.abort_all();
-        tracing::warn!(queue.name = %self.name, jobs.aborted = aborted.len(), "grace period over; handing unfinished jobs back");
+        tracing::warn!(queue.name = %self.name, jobs.aborted = aborted, "grace period over; handing unfinished jobs back");
         // Aborted tasks release their slots when dropped.
         let _ = tokio::time::timeout(Duration::from_secs(5), slots.acquire_many(all)).await;
     }
 
-    async fn hand_back(&self, ids: &[String]) {
+    async fn hand_back(&self, ids: &[Held]) {
         let mut backoff = Backoff::default();
         for _ in 0..5 {
             match self.queue.hand_back(self.name, ids).await {
@@ -156,6 +168,9 @@ impl Pool {
         tracing::error!(queue.name = %self.name, jobs = ids.len(), "could not hand jobs back; they run again when their leases expire");
     }
 }
+
+/// Longest an idle pool waits before asking its queue again, wake-up or not.
+const IDLE_RECHECK: Duration = Duration::from_secs(1);
 
 /// Sleeps for `delay`; true if `stop` turned true meanwhile.
 async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, delay: Duration) -> bool {

@@ -4,7 +4,13 @@
 //! |---|---|---|---|
 //! | `yizhan_jobs_total` | counter | `queue`, `kind`, `outcome` (done, transient, rate_limited, token_invalid, quota_exhausted, permanent, dead, panic) | worker |
 //! | `yizhan_job_duration_seconds` | histogram | `queue`, `kind` | worker |
-//! | `yizhan_job_pickup_seconds` | histogram | `queue` (due time → start) | worker |
+//! | `yizhan_job_pickup_seconds` | histogram | `queue` (due time → fetched, Redis time) | worker |
+//! | `yizhan_queue_depth` | gauge | `queue`, `state` (pending, scheduled, running, dead) | worker sweep (every second) |
+//! | `yizhan_queue_oldest_pending_seconds` | gauge | `queue` (how long the oldest pending job has been due) | worker sweep |
+//! | `yizhan_queue_stale_leases_total` | counter | `queue`, `op` (finish, renew, hand_back): refused because another fetch took the job over | worker |
+//! | `yizhan_queue_missing_job_data_total` | counter | `queue` (fetched ids without job data, dropped) | worker |
+//! | `yizhan_queue_duplicate_pushes_total` | counter | `queue` (pushed ids already known, skipped) | any pusher |
+//! | `yizhan_jobs_recovered_total` | counter | `queue`, `result` (requeued, dead: jobs of workers whose heartbeat stopped; late: expired leases of live workers, re-armed) | worker sweep |
 //! | `yizhan_ratelimit_acquire_total` | counter | `op`, `result` (granted, denied) | rate limiter |
 //! | `yizhan_ratelimit_wait_seconds` | histogram | `op` (time a waiting caller waited for its permit) | rate limiter |
 //! | `yizhan_ratelimit_deferred_total` | counter | `op` (waiting callers sent away with a retry time) | rate limiter |
@@ -26,6 +32,12 @@
 pub const JOBS: &str = "yizhan_jobs_total";
 pub const JOB_DURATION_SECONDS: &str = "yizhan_job_duration_seconds";
 pub const JOB_PICKUP_SECONDS: &str = "yizhan_job_pickup_seconds";
+pub const QUEUE_DEPTH: &str = "yizhan_queue_depth";
+pub const QUEUE_OLDEST_PENDING_SECONDS: &str = "yizhan_queue_oldest_pending_seconds";
+pub const QUEUE_STALE_LEASES: &str = "yizhan_queue_stale_leases_total";
+pub const QUEUE_MISSING_JOB_DATA: &str = "yizhan_queue_missing_job_data_total";
+pub const QUEUE_DUPLICATE_PUSHES: &str = "yizhan_queue_duplicate_pushes_total";
+pub const JOBS_RECOVERED: &str = "yizhan_jobs_recovered_total";
 pub const RATELIMIT_ACQUIRE: &str = "yizhan_ratelimit_acquire_total";
 pub const RATELIMIT_WAIT_SECONDS: &str = "yizhan_ratelimit_wait_seconds";
 pub const RATELIMIT_DEFERRED: &str = "yizhan_ratelimit_deferred_total";
@@ -50,6 +62,12 @@ pub(super) fn describe() {
     describe_counter!(JOBS, "Jobs finished, by queue, kind and outcome");
     describe_histogram!(JOB_DURATION_SECONDS, Unit::Seconds, "Time a job's handler ran");
     describe_histogram!(JOB_PICKUP_SECONDS, Unit::Seconds, "Delay from a job being due to its start");
+    describe_gauge!(QUEUE_DEPTH, "Jobs per queue and state");
+    describe_gauge!(QUEUE_OLDEST_PENDING_SECONDS, Unit::Seconds, "How long the oldest pending job has been due");
+    describe_counter!(QUEUE_STALE_LEASES, "Finishes, renewals and hand-backs refused because another fetch took the job over");
+    describe_counter!(QUEUE_MISSING_JOB_DATA, "Fetched ids without job data, dropped");
+    describe_counter!(QUEUE_DUPLICATE_PUSHES, "Pushed job ids already known, skipped");
+    describe_counter!(JOBS_RECOVERED, "Jobs taken back from workers whose heartbeat stopped");
     describe_counter!(RATELIMIT_ACQUIRE, "Rate limiter decisions taken in Redis, by operation and result");
     describe_histogram!(RATELIMIT_WAIT_SECONDS, Unit::Seconds, "Time callers waited for a rate limiter permit");
     describe_counter!(RATELIMIT_DEFERRED, "Callers sent away by the rate limiter with a retry time");

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::jobs::QueueName;
 
 use super::scripts::{LIST_DEAD, RETRY_DEAD};
-use super::{now_ms, QueueError, QueueResult, RedisQueue};
+use super::{QueueError, QueueResult, RedisQueue};
 
 /// One dead job as operators see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,7 +27,7 @@ impl RedisQueue {
     pub async fn list_dead(&self, queue: QueueName, offset: u64, limit: u64) -> QueueResult<(Vec<DeadJob>, u64)> {
         let mut conn = self.conn();
         let base = self.keys.base(queue);
-        let total: u64 = conn.zcard(format!("{base}:dead")).await?;
+        let total: u64 = conn.zcard(self.keys.dead(queue)).await?;
         if limit == 0 || offset >= total {
             return Ok((Vec::new(), total));
         }
@@ -51,7 +51,7 @@ impl RedisQueue {
 
     /// Moves a dead job back in line with fresh attempt counts. False if `id` is not dead.
     pub async fn retry_dead(&self, queue: QueueName, id: &str) -> QueueResult<bool> {
-        let n: i64 = RETRY_DEAD.arg(self.keys.base(queue)).arg(id).arg(now_ms()).invoke_async(&mut self.conn()).await?;
+        let n: i64 = RETRY_DEAD.arg(self.keys.base(queue)).arg(id).invoke_async(&mut self.conn()).await?;
         Ok(n == 1)
     }
 }

@@ -1,17 +1,21 @@
-//! Redis key layout of the queues. For a queue `q` under the deployment prefix `p`:
+//! Redis key layout of the queues. For a queue `q` under the deployment prefix `p` (the braces
+//! are literal: `{q}` is a Redis Cluster hash tag, so every key of one queue is in one slot):
 //!
 //! | key | type | holds |
 //! |---|---|---|
 //! | `p:q:{q}:ready` | list | ids due now; pushed on the left, taken from the right (FIFO) |
-//! | `p:q:{q}:scheduled` | zset | ids due later, scored by due time (ms) |
-//! | `p:q:{q}:running` | zset | ids handed to a worker, scored by lease deadline (ms) |
+//! | `p:q:{q}:scheduled` | zset | ids due later, scored by due time (ms, Redis time) |
+//! | `p:q:{q}:running` | zset | ids handed to a worker, scored by lease deadline (ms, Redis time) |
 //! | `p:q:{q}:done` | zset | finished ids, scored by finish time (kept until clean-up) |
 //! | `p:q:{q}:dead` | zset | ids that exhausted their attempts or failed permanently, by time of death |
-//! | `p:q:{q}:job:{id}` | hash | `kind`, `payload`, `attempts`, `crashes`, `enq`, `due`, `error`, `died` |
-//! | `p:q:{q}:seen:{id}` | string with TTL | idempotency marker: an id pushed again while it exists is skipped |
+//! | `p:q:{q}:job:<id>` | hash | `kind`, `payload`, `attempts`, `crashes`, `enq`, `due`, `error`, `died`, `lease` (token of the current fetch), `owner` (worker holding it), `parked` (first time its kind was unknown) |
+//! | `p:q:{q}:seen:<id>` | string with TTL | idempotency marker: an id pushed again while it exists is skipped |
+//! | `p:q:{q}:seq` | counter | lease tokens: one per fetch call |
+//! | `p:q:{q}:workers` | zset | worker names scored by their last heartbeat (ms, Redis time) |
+//! | `p:q:{q}:wake` | list | wake tokens (at most 16): pushed when jobs become ready, popped by blocked idle workers |
 //!
-//! The Lua scripts build job keys from the queue base, so the queues need one Redis instance (no
-//! Redis Cluster), which is how Yizhan is deployed.
+//! The Lua scripts build the job and marker keys from the queue base; they carry the same hash
+//! tag, so no script touches two slots.
 
 use crate::jobs::QueueName;
 
@@ -26,9 +30,10 @@ impl Keys {
         Self { prefix: prefix.into() }
     }
 
-    /// `p:q:{queue}`: the base the Lua scripts append suffixes to.
+    /// `p:q:{queue}` (braces literal: the queue's hash tag): the base the Lua scripts append
+    /// suffixes to.
     pub fn base(&self, queue: QueueName) -> String {
-        format!("{}:q:{}", self.prefix, queue.as_str())
+        format!("{}:q:{{{}}}", self.prefix, queue.as_str())
     }
 
     pub fn ready(&self, queue: QueueName) -> String {
@@ -57,5 +62,13 @@ impl Keys {
 
     pub fn seen(&self, queue: QueueName, id: &str) -> String {
         format!("{}:seen:{id}", self.base(queue))
+    }
+
+    pub fn workers(&self, queue: QueueName) -> String {
+        format!("{}:workers", self.base(queue))
+    }
+
+    pub fn wake(&self, queue: QueueName) -> String {
+        format!("{}:wake", self.base(queue))
     }
 }

@@ -6,6 +6,7 @@
 
 mod dead;
 mod fetch;
+mod heartbeat;
 pub mod keys;
 mod lazy;
 mod push;
@@ -14,11 +15,15 @@ mod scripts;
 mod settings;
 mod stats;
 mod status;
+mod wake;
+
+use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
 
 pub use dead::DeadJob;
-pub use fetch::{Fetched, Finish};
+pub use fetch::{Batch, Fetched, Finish, Held};
+pub use heartbeat::Heartbeat;
 pub use keys::Keys;
 pub use lazy::LazyQueue;
 pub use recovery::Recovered;
@@ -26,6 +31,7 @@ pub use scripts::CHUNK;
 pub use settings::QueueSettings;
 pub use stats::QueueStats;
 pub use status::JobState;
+pub use wake::Waker;
 
 /// A failure talking to Redis or encoding a job.
 #[derive(Debug, thiserror::Error)]
@@ -46,12 +52,57 @@ pub struct RedisQueue {
     conn: ConnectionManager,
     keys: Keys,
     settings: QueueSettings,
+    /// The worker name leases and heartbeats are recorded under.
+    worker: Arc<str>,
+    /// Added to this process's clock (tests inject a skewed clock with it).
+    skew_ms: i64,
+    /// Opens the dedicated connections idle workers block on (see [`Waker`]).
+    wake_client: Option<redis::Client>,
 }
 
 impl RedisQueue {
-    /// `prefix` is the deployment's `REDIS_PREFIX`; queue keys live under `{prefix}:q:`.
+    /// `prefix` is the deployment's `REDIS_PREFIX`; queue keys live under `{prefix}:q:`. Leases
+    /// are taken under a unique worker name until [`Self::with_worker`] sets one.
     pub fn new(conn: ConnectionManager, prefix: impl Into<String>, settings: QueueSettings) -> Self {
-        Self { conn, keys: Keys::new(prefix), settings }
+        let worker = format!("anon-{:016x}", rand::random::<u64>());
+        Self { conn, keys: Keys::new(prefix), settings, worker: worker.into(), skew_ms: 0, wake_client: None }
+    }
+
+    /// The same queues, leased and heartbeat under `worker` (unique per process).
+    #[must_use]
+    pub fn with_worker(mut self, worker: &str) -> Self {
+        self.worker = worker.into();
+        self
+    }
+
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// The same queues with this process's clock read `skew` milliseconds off (for tests: the
+    /// engine must not depend on it).
+    #[must_use]
+    pub fn with_clock_skew(mut self, skew_ms: i64) -> Self {
+        self.skew_ms = skew_ms;
+        self
+    }
+
+    /// Lets idle workers block for wake-ups on their own connections from `client` instead of
+    /// polling (see [`Waker`]).
+    #[must_use]
+    pub fn with_wake_client(mut self, client: redis::Client) -> Self {
+        self.wake_client = Some(client);
+        self
+    }
+
+    pub fn wake_client(&self) -> Option<&redis::Client> {
+        self.wake_client.as_ref()
+    }
+
+    /// This process's clock in ms (skewed in tests); only used to turn times the caller names
+    /// into offsets, which the scripts apply to Redis time.
+    fn caller_now(&self) -> i64 {
+        now_ms().saturating_add(self.skew_ms)
     }
 
     pub fn keys(&self) -> &Keys {
@@ -67,10 +118,12 @@ impl RedisQueue {
     }
 }
 
-/// Milliseconds since the epoch, the unit of every score and time field in the queues.
+/// Milliseconds since the epoch on this process's clock (scores in Redis use Redis `TIME`).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ownership;

@@ -30,11 +30,10 @@ pub struct QueueStats {
 impl RedisQueue {
     pub async fn stats(&self, queue: QueueName) -> QueueResult<QueueStats> {
         let v: Vec<i64> = STATS.arg(self.keys.base(queue)).invoke_async(&mut self.conn()).await?;
-        let [pending, scheduled, running, done, dead, oldest] = v[..] else {
+        let [pending, scheduled, running, done, dead, age] = v[..] else {
             return Err(QueueError::Reply("stats: expected six numbers"));
         };
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
-        let age = if pending > 0 && oldest >= 0 { count(now_ms() - oldest) } else { 0 };
         Ok(QueueStats {
             queue,
             pending: count(pending),
@@ -42,7 +41,7 @@ impl RedisQueue {
             running: count(running),
             done: count(done),
             dead: count(dead),
-            oldest_pending_age_ms: age,
+            oldest_pending_age_ms: count(age),
         })
     }
 

@@ -100,9 +100,10 @@ mod tests {
         q.push(&envs).await.expect("push");
         let fetched = q.fetch(Q, 3).await.expect("fetch");
         assert_eq!(fetched.len(), 3);
-        q.finish(Q, &[("cleaned".into(), Finish::Done)]).await.expect("finish");
+        let held = |id: &str| fetched.iter().find(|j| j.id == id).expect("fetched").held();
+        q.finish(Q, &[(held("cleaned"), Finish::Done)]).await.expect("finish");
         q.clean_finished(Q, now_ms() + 1, None).await.expect("clean");
-        q.finish(Q, &[("done".into(), Finish::Done), ("dead".into(), Finish::Dead { error: "no".into() })]).await.expect("finish");
+        q.finish(Q, &[(held("done"), Finish::Done), (held("dead"), Finish::Dead { error: "no".into() })]).await.expect("finish");
         let ask: Vec<_> = ["done", "dead", "cleaned", "waiting", "never-pushed"].iter().map(|id| (Q, (*id).to_owned())).collect();
         let states = q.job_states(&ask).await.expect("states");
         use JobState::*;

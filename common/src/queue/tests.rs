@@ -8,13 +8,31 @@ use super::*;
 use crate::jobs::{JobEnvelope, JobSink, QueueName};
 use crate::testing::RedisPrefix;
 
-const Q: QueueName = QueueName::Default;
+pub(super) const Q: QueueName = QueueName::Default;
 
-async fn queue(prefix: &RedisPrefix) -> RedisQueue {
+pub(super) async fn queue(prefix: &RedisPrefix) -> RedisQueue {
     RedisQueue::new(prefix.connect().await, prefix.name(), QueueSettings::default())
 }
 
-fn envelope(id: &str, run_at: chrono::DateTime<Utc>) -> JobEnvelope {
+/// Queues with a short lease (`ms`), so lease expiry happens within a test.
+pub(super) async fn short_lease(prefix: &RedisPrefix, ms: u64) -> RedisQueue {
+    let settings = QueueSettings { lease: Duration::from_millis(ms), ..QueueSettings::default() };
+    RedisQueue::new(prefix.connect().await, prefix.name(), settings)
+}
+
+/// Keeps `hb` (a live worker's heartbeat) beating every 50 ms for `wait`.
+pub(super) async fn beat_for(q: &RedisQueue, hb: &mut Heartbeat, wait: Duration) {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        hb.beat(q).await.expect("beat");
+        if std::time::Instant::now() >= until {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub(super) fn envelope(id: &str, run_at: chrono::DateTime<Utc>) -> JobEnvelope {
     JobEnvelope { id: id.into(), queue: Q, kind: "noop".into(), payload: serde_json::json!({}), run_at }
 }
 
@@ -30,7 +48,7 @@ async fn pushing_the_same_id_twice_creates_one_job() {
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].id.as_str(), jobs[0].kind.as_str(), jobs[0].payload.as_str()), ("a", "noop", "{}"));
     // Still skipped after the job finished and its data was cleaned up: the marker has its own TTL.
-    q.finish(Q, &[("a".into(), Finish::Done)]).await.expect("finish");
+    q.finish(Q, &[(jobs[0].held(), Finish::Done)]).await.expect("finish");
     q.clean_finished(Q, now_ms() + 1, None).await.expect("clean");
     assert_eq!(q.push(&[envelope("a", Utc::now())]).await.expect("push"), 0);
     let ttl: i64 = redis::cmd("TTL").arg(q.keys().seen(Q, "a")).query_async(&mut prefix.connect().await).await.expect("ttl");
@@ -41,10 +59,15 @@ async fn pushing_the_same_id_twice_creates_one_job() {
 async fn delayed_jobs_wait_until_due() {
     let prefix = RedisPrefix::new();
     let q = queue(&prefix).await;
-    q.push(&[envelope("later", Utc::now() + TimeDelta::hours(1))]).await.expect("push");
-    assert!(q.fetch(Q, 10).await.expect("fetch").is_empty());
+    q.push(&[envelope("later", Utc::now() + TimeDelta::milliseconds(600))]).await.expect("push");
+    let batch = q.fetch_batch(Q, 10).await.expect("fetch");
+    assert!(batch.jobs.is_empty());
+    let next = batch.next_due_in.expect("a scheduled job");
+    assert!(next > Duration::from_millis(300) && next <= Duration::from_millis(600), "{next:?}");
     assert_eq!(q.stats(Q).await.expect("stats").scheduled, 1);
-    assert_eq!(q.promote_due(Q, now_ms() + 2 * 3_600_000).await.expect("promote"), 1);
+    assert_eq!(q.promote_due(Q).await.expect("promote"), 0, "not due yet");
+    tokio::time::sleep(next + Duration::from_millis(20)).await;
+    assert_eq!(q.promote_due(Q).await.expect("promote"), 1);
     assert_eq!(q.fetch(Q, 10).await.expect("fetch")[0].id, "later");
 }
 
@@ -66,7 +89,7 @@ async fn a_due_backlog_of_10_000_jobs_drains_through_fetch() {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while seen.len() < 10_000 && std::time::Instant::now() < deadline {
         let jobs = q.fetch(Q, 500).await.expect("fetch");
-        let done: Vec<_> = jobs.iter().map(|j| (j.id.clone(), Finish::Done)).collect();
+        let done: Vec<_> = jobs.iter().map(|j| (j.held(), Finish::Done)).collect();
         q.finish(Q, &done).await.expect("finish");
         seen.extend(jobs.into_iter().map(|j| j.id));
     }
@@ -79,10 +102,14 @@ async fn a_due_backlog_of_10_000_jobs_drains_through_fetch() {
 async fn promote_moves_a_large_backlog_in_chunks() {
     let prefix = RedisPrefix::new();
     let q = queue(&prefix).await;
-    let later = Utc::now() + TimeDelta::hours(1);
+    // Far enough ahead that every chunk is still scheduled when pushed on a loaded machine.
+    let later = Utc::now() + TimeDelta::seconds(8);
     let envs: Vec<_> = (0..10_000).map(|i| envelope(&format!("p{i}"), later)).collect();
     q.push(&envs).await.expect("push");
-    assert_eq!(q.promote_due(Q, now_ms() + 2 * 3_600_000).await.expect("promote"), 10_000);
+    while Utc::now() <= later + TimeDelta::milliseconds(5) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(q.promote_due(Q).await.expect("promote"), 10_000);
     assert_eq!(q.stats(Q).await.expect("stats").pending, 10_000);
 }
 
@@ -92,14 +119,16 @@ async fn finishing_retries_reschedules_and_kills() {
     let q = queue(&prefix).await;
     let envs: Vec<_> = ["r", "l", "d"].iter().map(|id| envelope(id, Utc::now())).collect();
     q.push(&envs).await.expect("push");
-    assert_eq!(q.fetch(Q, 10).await.expect("fetch").len(), 3);
+    let fetched = q.fetch(Q, 10).await.expect("fetch");
+    assert_eq!(fetched.len(), 3);
+    let held = |id: &str| fetched.iter().find(|j| j.id == id).expect("fetched").held();
     let at = Utc::now() - TimeDelta::milliseconds(1);
     q.finish(
         Q,
         &[
-            ("r".into(), Finish::Retry { at, error: "boom".into() }),
-            ("l".into(), Finish::Later { at }),
-            ("d".into(), Finish::Dead { error: "refused".into() }),
+            (held("r"), Finish::Retry { at, error: "boom".into() }),
+            (held("l"), Finish::Later { at }),
+            (held("d"), Finish::Dead { error: "refused".into() }),
         ],
     )
     .await
@@ -116,20 +145,25 @@ async fn finishing_retries_reschedules_and_kills() {
 #[tokio::test]
 async fn expired_leases_come_back_and_poison_jobs_stop() {
     let prefix = RedisPrefix::new();
-    let q = queue(&prefix).await;
+    // The fetching worker never beats (it crashed); the sweeper is a live worker.
+    let q = short_lease(&prefix, 300).await;
+    let sweeper = short_lease(&prefix, 300).await;
+    let mut hb = Heartbeat::new(Q);
+    beat_for(&sweeper, &mut hb, Duration::from_millis(350)).await;
     q.push(&[envelope("x", Utc::now())]).await.expect("push");
     let cap = q.settings().max_redeliveries;
     for round in 1..=cap {
         assert_eq!(q.fetch(Q, 1).await.expect("fetch").len(), 1);
-        assert_eq!(q.recover_expired(Q, now_ms()).await.expect("recover"), Recovered::default(), "lease still valid");
-        let later = now_ms() + q.settings().lease_ms() + 1;
-        assert_eq!(q.recover_expired(Q, later).await.expect("recover"), Recovered { requeued: 1, dead: 0 });
-        assert_eq!(q.fetch(Q, 1).await.expect("fetch")[0].crashes, round);
-        q.hand_back(Q, &["x".into()]).await.expect("hand back");
+        assert_eq!(hb.recover(&sweeper).await.expect("recover"), Recovered::default(), "lease still valid");
+        beat_for(&sweeper, &mut hb, Duration::from_millis(350)).await;
+        assert_eq!(hb.recover(&sweeper).await.expect("recover"), Recovered { requeued: 1, dead: 0, late: 0 });
+        let again = q.fetch(Q, 1).await.expect("fetch");
+        assert_eq!(again[0].crashes, round);
+        q.hand_back(Q, &[again[0].held()]).await.expect("hand back");
     }
     q.fetch(Q, 1).await.expect("fetch");
-    let later = now_ms() + q.settings().lease_ms() + 1;
-    assert_eq!(q.recover_expired(Q, later).await.expect("recover"), Recovered { requeued: 0, dead: 1 });
+    beat_for(&sweeper, &mut hb, Duration::from_millis(350)).await;
+    assert_eq!(hb.recover(&sweeper).await.expect("recover"), Recovered { requeued: 0, dead: 1, late: 0 });
     let (dead, _) = q.list_dead(Q, 0, 10).await.expect("dead");
     assert!(dead[0].last_error.contains("lost"), "{}", dead[0].last_error);
     assert!(q.retry_dead(Q, "x").await.expect("retry"));
@@ -143,12 +177,13 @@ async fn leases_are_extended_and_handed_back() {
     let prefix = RedisPrefix::new();
     let q = queue(&prefix).await;
     q.push(&[envelope("h", Utc::now())]).await.expect("push");
-    q.fetch(Q, 1).await.expect("fetch");
+    let h = q.fetch(Q, 1).await.expect("fetch")[0].held();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    q.extend_leases(Q, &["h".into(), "unknown".into()]).await.expect("extend");
+    let unknown = Held { id: "unknown".into(), token: h.token };
+    assert_eq!(q.extend_leases(Q, &[h.clone(), unknown]).await.expect("extend"), 1, "the unknown id is refused");
     let stats = q.stats(Q).await.expect("stats");
     assert_eq!(stats.running, 1, "an unknown id is not added by a heartbeat");
-    assert_eq!(q.hand_back(Q, &["h".into()]).await.expect("hand back"), 1);
+    assert_eq!(q.hand_back(Q, &[h]).await.expect("hand back"), 1);
     let stats = q.stats(Q).await.expect("stats");
     assert_eq!((stats.pending, stats.running), (1, 0));
     assert_eq!(q.fetch(Q, 1).await.expect("fetch")[0].crashes, 0, "a hand-back is not a crash");
@@ -165,15 +200,18 @@ async fn stats_count_every_state_and_clean_up_removes_old_data() {
     let stats = q.stats(Q).await.expect("stats");
     assert_eq!((stats.pending, stats.scheduled), (5, 1));
     assert!(stats.oldest_pending_age_ms >= 5_000, "{stats:?}");
-    q.fetch(Q, 3).await.expect("fetch");
-    q.finish(Q, &[("s0".into(), Finish::Done), ("s1".into(), Finish::Dead { error: "e".into() })]).await.expect("finish");
+    let fetched = q.fetch(Q, 3).await.expect("fetch");
+    let held = |id: &str| fetched.iter().find(|j| j.id == id).expect("fetched").held();
+    q.finish(Q, &[(held("s0"), Finish::Done), (held("s1"), Finish::Dead { error: "e".into() })]).await.expect("finish");
     let stats = q.stats(Q).await.expect("stats");
     assert_eq!((stats.pending, stats.running, stats.done, stats.dead), (2, 1, 1, 1));
     assert_eq!(q.clean_finished(Q, now_ms() - 60_000, None).await.expect("clean"), 0, "too recent");
     assert_eq!(q.clean_finished(Q, now_ms() + 1, Some(now_ms() + 1)).await.expect("clean"), 2);
     let exists: bool = redis::cmd("EXISTS").arg(q.keys().job(Q, "s0")).query_async(&mut prefix.connect().await).await.expect("exists");
     assert!(!exists);
-    q.finish(Q, &[("s2".into(), Finish::Done)]).await.expect("finish");
+    q.finish(Q, &[(held("s2"), Finish::Done)]).await.expect("finish");
+    // Finish times are Redis time: let this process's clock pass the finish's millisecond.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(q.clean_all_finished(Duration::from_secs(3600), None).await.expect("clean"), 0);
     assert_eq!(q.clean_all_finished(Duration::ZERO, None).await.expect("clean"), 1);
     let all = q.stats_all().await.expect("all");

@@ -1,5 +1,6 @@
 //! `scripts/bench queue`: enqueue and drain rates of no-op jobs with one worker (in this
-//! process; the backlog falls due at one moment), idle pickup latency, and a minimal reliable-list loop as a baseline for this machine.
+//! process; the backlog falls due at one moment), idle pickup latency, the CPU an idle worker
+//! serving every queue uses, and a minimal reliable-list loop as a baseline for this machine.
 //! Reads `REDIS_URL` and `DATABASE_URL`; writes only keys under `bench:<pid>` and deletes them.
 #![allow(clippy::print_stdout)]
 
@@ -12,7 +13,7 @@ use clap::Parser;
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use yizhan_common::jobs::kinds::{Noop, Probe};
 use yizhan_common::jobs::{registry, Job, JobServices, QueueName};
 use yizhan_common::queue::{QueueSettings, RedisQueue};
@@ -39,8 +40,10 @@ async fn main() -> anyhow::Result<()> {
     let db_url = std::env::var("DATABASE_URL").context("DATABASE_URL")?;
     let conn = redis_conn::connect(&url, RedisTimeouts::default()).await?;
     let prefix = format!("bench:{}", std::process::id());
-    let queue = RedisQueue::new(conn.clone(), prefix.clone(), QueueSettings::default());
+    let wake_client = redis::Client::open(url.expose_secret())?;
+    let queue = RedisQueue::new(conn.clone(), prefix.clone(), QueueSettings::default()).with_wake_client(wake_client);
     let services = Arc::new(JobServices::new(sqlx::PgPool::connect_lazy(&db_url)?, conn.clone(), prefix.clone()));
+    let services_for_idle = services.clone();
 
     // The whole backlog falls due at one moment, a few seconds ahead, so the drain goes through
     // the scheduled set and its promotion (the apalis-redis failure mode at ~8,000 due jobs).
@@ -88,9 +91,48 @@ async fn main() -> anyhow::Result<()> {
     let _ = stop_tx.send(());
     running.await?;
 
+    let idle = idle_cpu(&queue, &services_for_idle).await?;
+    println!("idle_worker_cpu_pct={idle:.2}");
+
     let baseline = baseline_drain(conn.clone(), &prefix, args.jobs, args.concurrency.min(64)).await?;
     println!("baseline_reliable_list_drain_jobs_per_sec={baseline:.0}");
     clean(conn, &prefix).await
+}
+
+/// CPU used by this process (% of one core) over 10 s while a worker serves every queue, all
+/// of them empty. Nothing else runs in the process meanwhile.
+async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>) -> anyhow::Result<f64> {
+    let worker = Worker {
+        queue: queue.clone(),
+        services: services.clone(),
+        registry: Arc::new(registry()),
+        queues: QueueList::all(),
+        idle_poll: Duration::from_millis(20),
+        shutdown_grace: Duration::from_secs(5),
+        name: format!("bench-idle-{}", std::process::id()),
+        lease: yizhan_common::lease::LeaseConfig::default(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (cpu_before, wall) = (cpu_seconds()?, Instant::now());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let pct = (cpu_seconds()? - cpu_before) / wall.elapsed().as_secs_f64() * 100.0;
+    let _ = stop_tx.send(());
+    running.await?;
+    Ok(pct)
+}
+
+/// User + system CPU time of this process, from `/proc/self/stat` (clock ticks of 1/100 s).
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    let after_name = stat.rsplit_once(") ").map(|(_, rest)| rest).context("stat format")?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+    Ok(ticks / 100.0)
 }
 
 /// Pushes one probe at a time onto the idle queue and reads when its run started.

@@ -32,9 +32,15 @@ pub struct Env {
 
 impl Env {
     pub async fn new() -> Self {
+        Self::with_settings(QueueSettings::default()).await
+    }
+
+    /// An environment whose in-process workers block for wake-ups like the binary does.
+    pub async fn with_settings(settings: QueueSettings) -> Self {
         let prefix = RedisPrefix::new();
         let redis = prefix.connect().await;
-        let queue = RedisQueue::new(redis.clone(), prefix.name(), QueueSettings::default());
+        let client = redis::Client::open(redis_url()).expect("redis url");
+        let queue = RedisQueue::new(redis.clone(), prefix.name(), settings).with_wake_client(client);
         Self { prefix, queue, redis }
     }
 
