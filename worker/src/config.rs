@@ -93,7 +93,7 @@ pub fn default_concurrency(queue: QueueName) -> usize {
     match queue {
         QueueName::Wechat | QueueName::Default => 16,
         QueueName::Reservations => 1,
-        QueueName::Sms | QueueName::Email | QueueName::Storage | QueueName::Koala => 4,
+        QueueName::WechatLogin | QueueName::Sms | QueueName::Email | QueueName::Storage | QueueName::Koala => 4,
     }
 }
 

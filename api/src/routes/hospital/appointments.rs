@@ -40,8 +40,9 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
     let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, b.symptoms.trim(), time::today()).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
+    jobs.late_reminder(&mut tx, &state, user_id, appointment.id).await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
@@ -67,9 +68,10 @@ pub async fn reschedule(
     let mut tx = state.db.begin().await?;
     let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, today).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
     jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
+    jobs.late_reminder(&mut tx, &state, user_id, id).await?;
     promote_freed(&mut tx, &state, &mut jobs, freed).await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;
@@ -88,7 +90,7 @@ pub async fn cancel(
     let mut tx = state.db.begin().await?;
     let cancelled = booking::cancel(&mut tx, user_id, id).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &body.unwrap_or_default()).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &body.unwrap_or_default()).await?;
     jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
     promote_freed(&mut tx, &state, &mut jobs, cancelled.schedule_id).await?;
     tx.commit().await?;

@@ -16,4 +16,4 @@ pub use noop::Noop;
 pub use plan_visit_reminders::PlanVisitReminders;
 pub use probe::{Probe, ProbeStep};
 pub use promote_waitlists::PromoteWaitlists;
-pub use send_subscribe_message::{SendSubscribeMessage, OPENID_WAIT};
+pub use send_subscribe_message::{SendSubscribeMessage, EXCHANGE_POLL};
