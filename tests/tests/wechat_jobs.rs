@@ -73,6 +73,11 @@ async fn send_row(sys: &System, appointment: i64) -> Option<(String, Option<i32>
         .ok()?
 }
 
+/// The send row once it reached a final state (not `pending`, not claimed as `sending`).
+async fn final_row(sys: &System, appointment: i64) -> Option<(String, Option<i32>, i32)> {
+    send_row(sys, appointment).await.filter(|r| r.0 != "pending" && r.0 != "sending")
+}
+
 async fn fault(sys: &System, errcode: i64) {
     sys.sim_post("/_sim/faults", json!({"rules": [{"op": "subscribe_send", "errcode": errcode, "times": 1}]})).await;
 }
@@ -213,7 +218,7 @@ async fn a_send_waiting_in_the_queue_skips_a_cancelled_appointment() {
     assert_eq!(status, 200, "{v}");
     start_worker(&mut sys);
     let row = sys
-        .eventually("the skipped send", Duration::from_secs(20), || async { send_row(&sys, id).await.filter(|r| r.0 != "pending") })
+        .eventually("the skipped send", Duration::from_secs(20), || async { final_row(&sys, id).await })
         .await;
     assert_eq!(row.0, "skipped");
     let error: Option<String> = sqlx::query_scalar("SELECT error FROM subscribe_sends WHERE appointment_id = $1")
@@ -283,7 +288,7 @@ async fn a_send_planned_long_ago_still_waits_for_its_slow_code_exchange() {
     sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 1000}]})).await;
     start_worker(&mut sys);
     let row = sys
-        .eventually("the send's outcome", Duration::from_secs(20), || async { send_row(&sys, id).await.filter(|r| r.0 != "pending") })
+        .eventually("the send's outcome", Duration::from_secs(20), || async { final_row(&sys, id).await })
         .await;
     assert_eq!(row.0, "sent", "waited for the exchange instead of skipping");
     assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={openid}")).await["count"], 1);
@@ -315,7 +320,7 @@ async fn a_send_whose_code_exchange_failed_is_skipped_at_once() {
     let b = prepare(&sys).await;
     let id = first_time_booking(&sys, &b, "badcode", &json!("expired-or-fake-code")).await;
     let row = sys
-        .eventually("the skipped send", Duration::from_secs(15), || async { send_row(&sys, id).await.filter(|r| r.0 != "pending") })
+        .eventually("the skipped send", Duration::from_secs(15), || async { final_row(&sys, id).await })
         .await;
     assert_eq!(row.0, "skipped");
 }
