@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         System::start_with(&[
             ("RUST_LOG", "error"),
             ("DATABASE_POOL_MAX", "20"),
-            ("WORKER_QUEUES", "wechat=32,wechat_login=4,default=4"),
+            ("WORKER_QUEUES", "wechat=32,wechat_login=16,default=4"),
             ("RATE_LIMITS", "wechat.subscribe_send=off"),
         ])
         .await,
