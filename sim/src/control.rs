@@ -58,6 +58,33 @@ pub async fn create_user(State(sim): State<Arc<Sim>>, body: Option<Json<NewUser>
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewGrants {
+    openid: String,
+    template_id: String,
+    #[serde(default = "one")]
+    count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// Records what `wx.requestSubscribeMessage` records on the phone when the user taps accept:
+/// `count` more sends of `templateId` to `openid`. Answers `{"openid","templateId","grants"}`
+/// (what is left to spend).
+pub async fn add_grants(State(sim): State<Arc<Sim>>, Json(g): Json<NewGrants>) -> Response {
+    if g.openid.is_empty() || g.template_id.is_empty() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "openid and templateId are required"}))).into_response();
+    }
+    let mut inner = sim.lock();
+    let left = inner.grants.entry((g.openid.clone(), g.template_id.clone())).or_default();
+    *left = left.saturating_add(g.count);
+    let grants = *left;
+    (StatusCode::CREATED, Json(json!({"openid": g.openid, "templateId": g.template_id, "grants": grants}))).into_response()
+}
+
+#[derive(Deserialize)]
 pub struct MessageFilter {
     touser: Option<String>,
     api: Option<String>,

@@ -44,6 +44,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/cgi-bin/tags/members/batchtagging", post(mp::tags_batchtagging))
         .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
         .route("/_sim/users", post(control::create_user))
+        .route("/_sim/grants", post(control::add_grants))
         .route("/_sim/messages", get(control::messages))
         .route("/_sim/faults", post(control::add_faults).delete(control::clear_faults))
         .route("/_sim/stats", get(control::stats))

@@ -1,5 +1,6 @@
 //! Mini Program paths: `GET /sns/jscode2session` (single-use codes) and
-//! `POST /cgi-bin/message/subscribe/send` (known openid, known template, valid keywords).
+//! `POST /cgi-bin/message/subscribe/send` (known openid, known template, valid keywords, and one
+//! grant the user accepted per send, else 43101).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,6 +80,11 @@ pub async fn subscribe_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQu
     let mut inner = sim.lock();
     if inner.users.get(&touser).is_none_or(|u| u.appid != appid) {
         return refuse(40003, "invalid openid");
+    }
+    // One send per acceptance, as WeChat does (`POST /_sim/grants` records the acceptances).
+    match inner.grants.get_mut(&(touser.clone(), template.clone())) {
+        Some(left) if *left > 0 => *left -= 1,
+        _ => return refuse(43101, "user refuse to accept the msg"),
     }
     let seq = inner.next_seq();
     inner.messages.push(Delivered {

@@ -77,6 +77,9 @@ pub struct Inner {
     pub next_seq: u64,
     /// Every `POST /_sim/callbacks` delivery with the reply received.
     pub callbacks: Vec<Value>,
+    /// One-time subscribe grants the user accepted on the phone, by (openid, template id): each
+    /// `subscribe/send` spends one (WeChat answers 43101 without).
+    pub grants: HashMap<(String, String), u64>,
 }
 
 /// The simulator's shared state.

@@ -123,6 +123,7 @@ async fn js_codes_work_once() {
 async fn subscribe_values_are_truncated_before_the_simulator_checks_them() {
     let h = Harness::start().await;
     let openid = h.post("/_sim/users", json!({"appid": "wxsimmini"})).await["openid"].as_str().expect("openid").to_owned();
+    h.post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": 1})).await;
     let client = h.client().await;
     let mut data = BTreeMap::new();
     data.insert("thing1".to_owned(), "张".repeat(30));

@@ -101,8 +101,13 @@ async fn subscribe_send_checks_template_keywords_and_openid() {
     let token = sim.mini_token().await;
     let (openid, _) = sim.user("wxsimmini").await;
     let path = format!("/cgi-bin/message/subscribe/send?access_token={token}");
+    let granted = sim.post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": 1})).await;
+    assert_eq!(granted["grants"], 1, "{granted}");
     let ok = sim.post(&path, json!({"touser": openid, "template_id": "模板ID1", "page": "pages/x", "data": data()})).await;
     assert_eq!(ok["errcode"], 0, "{ok}");
+    // One send per acceptance: the grant is spent, and a template never granted has none.
+    let again = sim.post(&path, json!({"touser": openid, "template_id": "模板ID1", "page": "pages/x", "data": data()})).await;
+    assert_eq!(again["errcode"], 43101, "{again}");
     assert_eq!(sim.post(&path, json!({"touser": openid, "template_id": "nope", "data": data()})).await["errcode"], 40037);
     let mut bad = data();
     bad["time3"]["value"] = json!("2023-12-18 上午");
@@ -123,6 +128,7 @@ async fn faults_and_quotas_answer_their_errcodes() {
     let (openid, _) = sim.user("wxsimmini").await;
     let path = format!("/cgi-bin/message/subscribe/send?access_token={token}");
     let msg = json!({"touser": openid, "template_id": "模板ID1", "data": data()});
+    sim.post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": 3})).await;
     sim.post("/_sim/faults", json!({"rules": [{"op": "subscribe_send", "errcode": 45011, "times": 1}]})).await;
     assert_eq!(sim.post(&path, msg.clone()).await["errcode"], 45011);
     assert_eq!(sim.post(&path, msg.clone()).await["errcode"], 0);

@@ -101,6 +101,18 @@ impl System {
         res.json().await.expect("json")
     }
 
+    /// What the phone records when the user taps accept in `wx.requestSubscribeMessage`: one
+    /// grant at the simulator for each template `subscribe_auth_result` marks `accept` (call it
+    /// with the same map the request carries, so WeChat allows exactly what the front end asked).
+    pub async fn accept(&self, openid: &str, subscribe_auth_result: &Value) {
+        let Some(map) = subscribe_auth_result.as_object() else { return };
+        for (template, decision) in map {
+            if decision == "accept" {
+                self.sim_post("/_sim/grants", json!({"openid": openid, "templateId": template, "count": 1})).await;
+            }
+        }
+    }
+
     /// Polls `check` until it returns `Some`, or panics after `timeout`.
     pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
     where

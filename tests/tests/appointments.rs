@@ -57,13 +57,15 @@ async fn accepted_booking_delivers_one_subscribe_message() {
     let user = sys.user(&s.admin, "zhang", &["patient"]).await;
     let p = patient(&sys, &user, "张三").await;
     let (openid, code) = wechat_user(&sys).await;
+    let accepted = json!({"模板ID1": "accept", "模板ID2": "accept"});
+    sys.accept(&openid, &accepted).await;
     let started = std::time::Instant::now();
     let (status, v) = sys
         .post(
             "/patient/appointments",
             Some(&user),
             json!({"scheduleId": s.schedule, "patientId": p, "symptoms": "头痛", "wxCode": code,
-                   "subscribeAuthResult": {"模板ID1": "accept", "模板ID2": "accept"}, "subscribeScene": "appointment"}),
+                   "subscribeAuthResult": accepted, "subscribeScene": "appointment"}),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -98,9 +100,11 @@ async fn rejected_or_bad_codes_book_normally_and_send_nothing() {
               "subscribeAuthResult": {"模板ID1": "reject"}}))
         .await;
     assert_eq!(status, 200, "{v}");
+    let accepted = json!({"模板ID1": "accept"});
+    sys.accept(&openid, &accepted).await;
     let (status, v) = sys
         .post("/patient/appointments", Some(&user), json!({"scheduleId": s.schedule, "patientId": p2, "wxCode": "expired-or-fake-code",
-              "subscribeAuthResult": {"模板ID1": "accept"}}))
+              "subscribeAuthResult": accepted}))
         .await;
     assert_eq!(status, 200, "{v}");
     // The accepted grant of the second booking has an openid (from the first exchange) and is sent;
@@ -126,9 +130,11 @@ async fn a_cancel_promotes_the_waitlist_and_notifies_the_promoted_patient() {
     let (fp, wp) = (patient(&sys, &first, "先来").await, patient(&sys, &waiter, "候补").await);
     let (_, booked) = sys.post("/patient/appointments", Some(&first), json!({"scheduleId": s.schedule, "patientId": fp})).await;
     let (openid, code) = wechat_user(&sys).await;
+    let accepted = json!({"模板ID3": "accept", "模板ID4": "accept"});
+    sys.accept(&openid, &accepted).await;
     let (status, w) = sys
         .post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s.schedule, "patientId": wp, "wxCode": code,
-              "subscribeAuthResult": {"模板ID3": "accept", "模板ID4": "accept"}, "subscribeScene": "waitlist"}))
+              "subscribeAuthResult": accepted, "subscribeScene": "waitlist"}))
         .await;
     assert_eq!(status, 200, "{w}");
     let (status, c) = sys.call(Method::DELETE, &format!("/patient/appointments/{}", booked["id"]), Some(&first), None).await;
@@ -169,4 +175,24 @@ async fn the_sweep_promotes_a_place_freed_without_an_event() {
     .await;
     let status: String = sqlx::query_scalar("SELECT status FROM waitlist_entries").fetch_one(&pool).await.expect("entry");
     assert_eq!(status, "promoted");
+}
+
+#[tokio::test]
+async fn accepts_beyond_the_grant_cap_are_recorded_as_not_granted() {
+    let sys = System::start_with(&[("SUBSCRIBE_GRANT_CAP", "2")]).await;
+    let s = setup(&sys, 10).await;
+    let user = sys.user(&s.admin, "hoarder", &["patient"]).await;
+    // The reminder template is not spent at booking: each accept would pile up one more grant.
+    for name in ["甲", "乙", "丙"] {
+        let p = patient(&sys, &user, name).await;
+        let (status, v) = sys
+            .post("/patient/appointments", Some(&user), json!({"scheduleId": s.schedule, "patientId": p,
+                  "subscribeAuthResult": {"模板ID2": "accept"}}))
+            .await;
+        assert_eq!(status, 200, "the cap never fails a booking: {v}");
+    }
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
+    let decisions: Vec<String> =
+        sqlx::query_scalar("SELECT decision FROM subscribe_grants ORDER BY id").fetch_all(&pool).await.expect("grants");
+    assert_eq!(decisions, ["accept", "accept", "over_cap"]);
 }

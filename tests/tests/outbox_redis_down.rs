@@ -27,11 +27,13 @@ async fn jobs_committed_while_redis_is_down_run_once_it_is_back() {
     let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": "离线", "phone": "13600000000"})).await;
     let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
 
+    let accepted = json!({"模板ID1": "accept"});
+    sys.accept(wx["openid"].as_str().expect("openid"), &accepted).await;
     drop(redis);
     let started = std::time::Instant::now();
     let (status, v) = sys
         .post("/patient/appointments", Some(&user), json!({"scheduleId": s["id"], "patientId": p["id"], "wxCode": wx["code"],
-              "subscribeAuthResult": {"模板ID1": "accept"}}))
+              "subscribeAuthResult": accepted}))
         .await;
     assert_eq!(status, 200, "the booking succeeds with Redis down: {v}");
     assert!(started.elapsed() < Duration::from_secs(10), "and does not hang");

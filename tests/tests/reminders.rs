@@ -40,19 +40,27 @@ async fn schedule(sys: &System, admin: &str, h: &serde_json::Value, d: &serde_js
     s["id"].as_i64().expect("id")
 }
 
+/// The admin's token, a hospital and a department, and today in Shanghai.
+async fn clinic(sys: &System) -> (String, serde_json::Value, serde_json::Value, NaiveDate) {
+    let admin = sys.login("admin", "admin-password").await;
+    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "校医院"})).await;
+    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
+    (admin, h, d, Utc::now().with_timezone(&SHANGHAI).date_naive())
+}
+
 #[tokio::test]
 async fn reminders_at_20_00_reach_each_granted_appointment_once() {
     let sys = System::start().await;
-    let admin = sys.login("admin", "admin-password").await;
-    let today = Utc::now().with_timezone(&SHANGHAI).date_naive();
+    let (admin, h, d, today) = clinic(&sys).await;
     let tomorrow = today.succ_opt().expect("tomorrow");
-    let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "校医院"})).await;
-    let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
     let (tomorrow_s, later_s) = (schedule(&sys, &admin, &h, &d, tomorrow).await, schedule(&sys, &admin, &h, &d, tomorrow.succ_opt().expect("day")).await);
 
     let granted = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
     let later = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
     let grants = json!({"模板ID1": "reject", "模板ID2": "accept"});
+    for user in [&granted, &later] {
+        sys.accept(user["openid"].as_str().expect("openid"), &grants).await;
+    }
     book(&sys, &admin, "granted", tomorrow_s, json!({"wxCode": granted["code"], "subscribeAuthResult": grants})).await;
     book(&sys, &admin, "nogrant", tomorrow_s, json!({})).await;
     book(&sys, &admin, "later", later_s, json!({"wxCode": later["code"], "subscribeAuthResult": grants})).await;
@@ -109,4 +117,80 @@ async fn reminders_at_20_00_reach_each_granted_appointment_once() {
         .await
         .expect("sends");
     assert_eq!(sends, vec![("visit_reminder".to_owned(), "sent".to_owned())]);
+}
+
+/// Runs the planning for `day` as the 20:00 firing would (a job pushed straight to Redis).
+async fn plan_day(sys: &System, day: NaiveDate) {
+    let redis = connect(&SecretString::from(sys.env.get("REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
+    let queue = RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default());
+    let job = PlanVisitReminders { day }.envelope(format!("plan-{day}"), Utc::now()).expect("envelope");
+    queue.push_many(&[job]).await.expect("push");
+}
+
+/// The `time3` values of the reminders `openid` received.
+async fn reminder_times(sys: &System, openid: &str) -> Vec<String> {
+    let v = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+    let messages = v["messages"].as_array().cloned().unwrap_or_default();
+    messages.iter().filter(|m| m["templateId"] == "模板ID2").filter_map(|m| m["data"]["time3"]["value"].as_str().map(String::from)).collect()
+}
+
+#[tokio::test]
+async fn a_rescheduled_appointment_is_reminded_again_for_its_new_day() {
+    let sys = System::start().await;
+    let (admin, h, d, today) = clinic(&sys).await;
+    let (first_day, second_day) = (today + chrono::Days::new(3), today + chrono::Days::new(4));
+    let (first, second) = (schedule(&sys, &admin, &h, &d, first_day).await, schedule(&sys, &admin, &h, &d, second_day).await);
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    // Two acceptances of the reminder template: one with the booking, one with the reschedule.
+    let grants = json!({"模板ID2": "accept"});
+    sys.accept(&openid, &grants).await;
+    let user = book(&sys, &admin, "moving", first, json!({"wxCode": wx["code"], "subscribeAuthResult": grants})).await;
+    plan_day(&sys, first_day).await;
+    sys.eventually("the first reminder", Duration::from_secs(20), || async {
+        (reminder_times(&sys, &openid).await.len() == 1).then_some(())
+    })
+    .await;
+    let (_, mine) = sys.call(reqwest::Method::GET, "/patient/appointments", Some(&user), None).await;
+    let id = mine["results"][0]["id"].as_i64().expect("appointment id");
+    sys.accept(&openid, &grants).await;
+    let (status, v) = sys
+        .call(reqwest::Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(&user),
+              Some(json!({"scheduleId": second, "subscribeAuthResult": grants})))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    plan_day(&sys, second_day).await;
+    let times = sys
+        .eventually("the reminder for the new day", Duration::from_secs(20), || async {
+            let t = reminder_times(&sys, &openid).await;
+            (t.len() == 2).then_some(t)
+        })
+        .await;
+    assert!(times[0].starts_with(&first_day.to_string()) && times[1].starts_with(&second_day.to_string()), "{times:?}");
+}
+
+#[tokio::test]
+async fn a_booking_for_tomorrow_after_20_00_is_reminded_at_once() {
+    // Runs at any hour (scripts/test-clock moves it to 19:59, 20:01 and 23:59 in Shanghai): after
+    // 20:00 the reminder comes with the booking, before it nothing is planned yet.
+    let sys = System::start().await;
+    let (admin, h, d, today) = clinic(&sys).await;
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    let s = schedule(&sys, &admin, &h, &d, tomorrow).await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    let grants = json!({"模板ID2": "accept"});
+    sys.accept(&openid, &grants).await;
+    // Tonight's 20:00 planning for tomorrow has already run from 20:00 on.
+    let after_planning = chrono::Timelike::hour(&Utc::now().with_timezone(&SHANGHAI)) >= 20;
+    book(&sys, &admin, "late", s, json!({"wxCode": wx["code"], "subscribeAuthResult": grants})).await;
+    if after_planning {
+        sys.eventually("the reminder at once", Duration::from_secs(20), || async {
+            (reminder_times(&sys, &openid).await.len() == 1).then_some(())
+        })
+        .await;
+    } else {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(reminder_times(&sys, &openid).await.is_empty(), "before 20:00 the planning will remind");
+    }
 }

@@ -1,6 +1,8 @@
 //! WeChat failures as the job pipeline sees them, through the simulator's injected faults:
 //! -1 (busy) is retried with backoff and delivered; 45011 (minute quota) reschedules without
-//! spending an attempt; 43101 (no grant left at WeChat) is recorded and never retried.
+//! spending an attempt; 43101 (no grant left at WeChat) is recorded and never retried. And the
+//! send's exactly-once rules: a job delivered twice sends once; a send re-checks its appointment;
+//! a send without an openid waits on the code exchange's own outcome.
 
 use std::time::Duration;
 
@@ -13,6 +15,8 @@ struct Booking {
     user: String,
     schedule: i64,
     openid: String,
+    /// The schedule's hospital and department ids.
+    place: (Value, Value),
 }
 
 /// A bookable schedule and a patient user whose openid is already bound.
@@ -44,15 +48,17 @@ async fn prepare(sys: &System) -> Booking {
         }
     })
     .await;
-    Booking { admin, user, schedule: s["id"].as_i64().expect("id"), openid }
+    Booking { admin, user, schedule: s["id"].as_i64().expect("id"), openid, place: (h["id"].clone(), d["id"].clone()) }
 }
 
 /// Books for a new patient with an accepted grant; returns the appointment id.
 async fn book(sys: &System, b: &Booking, name: &str) -> i64 {
     let (_, p) = sys.post("/patient/patients", Some(&b.user), json!({"name": name, "phone": "13900000001"})).await;
+    let accepted = json!({"模板ID1": "accept"});
+    sys.accept(&b.openid, &accepted).await;
     let (status, v) = sys
         .post("/patient/appointments", Some(&b.user), json!({"scheduleId": b.schedule, "patientId": p["id"],
-              "subscribeAuthResult": {"模板ID1": "accept"}}))
+              "subscribeAuthResult": accepted}))
         .await;
     assert_eq!(status, 200, "{v}");
     v["id"].as_i64().expect("id")
@@ -65,6 +71,11 @@ async fn send_row(sys: &System, appointment: i64) -> Option<(String, Option<i32>
         .fetch_optional(&mut conn)
         .await
         .ok()?
+}
+
+/// The send row once it reached a final state (not `pending`, not claimed as `sending`).
+async fn final_row(sys: &System, appointment: i64) -> Option<(String, Option<i32>, i32)> {
+    send_row(sys, appointment).await.filter(|r| r.0 != "pending" && r.0 != "sending")
 }
 
 async fn fault(sys: &System, errcode: i64) {
@@ -116,7 +127,7 @@ async fn minute_quota_reschedules_without_spending_an_attempt() {
             send_row(&sys, id).await.filter(|r| r.1 == Some(45011))
         })
         .await;
-    assert_eq!(row.0, "pending");
+    assert_eq!((row.0.as_str(), row.2), ("pending", 1), "one WeChat call recorded, the row released for the retry");
     let queues = sys
         .eventually("the job waiting for the next minute", Duration::from_secs(10), || async {
             let (_, v) = sys.call(reqwest::Method::GET, "/admin/queues", Some(&b.admin), None).await;
@@ -125,4 +136,191 @@ async fn minute_quota_reschedules_without_spending_an_attempt() {
         })
         .await;
     assert_eq!(queues["dead"], 0, "{queues}");
+    let jobs = queued_jobs(&sys, "wechat").await;
+    let attempts: Vec<(String, String)> =
+        jobs.iter().filter(|j| j.0 == "send_subscribe_message").map(|j| (j.0.clone(), j.1.clone())).collect();
+    assert_eq!(attempts, vec![("send_subscribe_message".to_owned(), "0".to_owned())], "no attempt spent: {jobs:?}");
+}
+
+/// `(kind, attempts)` of every job hash of `queue` in Redis.
+async fn queued_jobs(sys: &System, queue: &str) -> Vec<(String, String)> {
+    let client = redis::Client::open(sys.env.get("REDIS_URL")).expect("redis");
+    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let pattern = format!("{}:q:{queue}:job:*", sys.env.get("REDIS_PREFIX"));
+    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.expect("keys");
+    let mut jobs = Vec::new();
+    for key in keys {
+        let (kind, attempts): (Option<String>, Option<String>) =
+            redis::cmd("HMGET").arg(&key).arg("kind").arg("attempts").query_async(&mut conn).await.expect("hmget");
+        jobs.push((kind.unwrap_or_default(), attempts.unwrap_or_default()));
+    }
+    jobs
+}
+
+async fn pool(sys: &System) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&sys.env.get("DATABASE_URL")).await.expect("db")
+}
+
+/// Pushes envelopes straight to the system's Redis queues (a duplicate delivery, a redelivery).
+async fn push(sys: &System, envelopes: &[yizhan_common::jobs::JobEnvelope]) {
+    use yizhan_common::jobs::JobSink;
+    let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(sys.env.get("REDIS_URL")), Default::default())
+        .await
+        .expect("redis");
+    let queue = yizhan_common::queue::RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), Default::default());
+    queue.push_many(envelopes).await.expect("push");
+}
+
+#[tokio::test]
+async fn a_send_job_delivered_several_times_at_once_sends_once() {
+    use yizhan_common::jobs::{kinds::SendSubscribeMessage, Job};
+    let sys = System::start().await;
+    let b = prepare(&sys).await;
+    // WeChat holds more grants than the booking accepted, so only our claim can stop a second send;
+    // each call is slow, so the duplicates run while the first is still in flight.
+    sys.sim_post("/_sim/grants", json!({"openid": b.openid, "templateId": "模板ID1", "count": 4})).await;
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "subscribe_send", "latencyMs": 1500}]})).await;
+    let id = book(&sys, &b, "重复").await;
+    let send_id: i64 = sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE appointment_id = $1")
+        .bind(id)
+        .fetch_one(&pool(&sys).await)
+        .await
+        .expect("send");
+    let dupes: Vec<_> = (0..4)
+        .map(|n| SendSubscribeMessage { send_id }.envelope(format!("duplicate-{n}"), chrono::Utc::now()).expect("envelope"))
+        .collect();
+    push(&sys, &dupes).await;
+    sys.eventually("the sent row", Duration::from_secs(20), || async { send_row(&sys, id).await.filter(|r| r.0 == "sent") }).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sys.sim_get("/_sim/stats").await["calls"]["subscribe_send"], 1, "one call for five deliveries of the job");
+    let delivered: Value = sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await;
+    assert_eq!(delivered["count"], 1);
+}
+
+/// Stops the worker: pushed jobs wait in Redis until [`start_worker`].
+fn stop_worker(sys: &mut System) {
+    let mut worker = sys.procs().remove(2);
+    assert!(worker.terminate(Duration::from_secs(10)).is_some(), "worker stopped");
+}
+
+fn start_worker(sys: &mut System) {
+    let worker = sys.env.spawn("yizhan-worker", &[]);
+    sys.procs().push(worker);
+}
+
+#[tokio::test]
+async fn a_send_waiting_in_the_queue_skips_a_cancelled_appointment() {
+    let mut sys = System::start().await;
+    let b = prepare(&sys).await;
+    stop_worker(&mut sys);
+    let id = book(&sys, &b, "取消").await;
+    let (status, v) = sys.call(reqwest::Method::DELETE, &format!("/patient/appointments/{id}"), Some(&b.user), None).await;
+    assert_eq!(status, 200, "{v}");
+    start_worker(&mut sys);
+    let row = sys
+        .eventually("the skipped send", Duration::from_secs(20), || async { final_row(&sys, id).await })
+        .await;
+    assert_eq!(row.0, "skipped");
+    let error: Option<String> = sqlx::query_scalar("SELECT error FROM subscribe_sends WHERE appointment_id = $1")
+        .bind(id)
+        .fetch_one(&pool(&sys).await)
+        .await
+        .expect("row");
+    assert_eq!(error.as_deref(), Some("the appointment was cancelled"));
+    assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"], 0);
+}
+
+#[tokio::test]
+async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
+    let mut sys = System::start().await;
+    let b = prepare(&sys).await;
+    let out = std::process::Command::new("date").args(["-d", "+12 days", "+%Y-%m-%d"]).output().expect("date");
+    let later = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let (status, moved) = sys
+        .post("/admin/schedules", Some(&b.admin), json!({"hospitalId": b.place.0, "departmentId": b.place.1,
+              "date": later, "period": "上午", "startTime": "08:00", "endTime": "12:00", "capacity": 20, "fee": 0}))
+        .await;
+    assert_eq!(status, 201, "{moved}");
+    stop_worker(&mut sys);
+    let id = book(&sys, &b, "改约").await;
+    let (status, v) = sys
+        .call(reqwest::Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(&b.user), Some(json!({"scheduleId": moved["id"]})))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    start_worker(&mut sys);
+    let delivered = sys
+        .eventually("the message", Duration::from_secs(20), || async {
+            let m: Value = sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await;
+            (m["count"] == 1).then_some(m)
+        })
+        .await;
+    let time = delivered["messages"][0]["data"]["time3"]["value"].as_str().expect("time3").to_owned();
+    assert_eq!(time, format!("{later} 08:00~12:00"));
+}
+
+/// A first-time user (no openid yet) books with a fresh code and an accepted grant.
+async fn first_time_booking(sys: &System, b: &Booking, username: &str, code: &Value) -> i64 {
+    let user = sys.user(&b.admin, username, &["patient"]).await;
+    let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": "初诊", "phone": "13900000002"})).await;
+    let (status, v) = sys
+        .post("/patient/appointments", Some(&user), json!({"scheduleId": b.schedule, "patientId": p["id"], "wxCode": code,
+              "subscribeAuthResult": {"模板ID1": "accept"}}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_send_planned_long_ago_still_waits_for_its_slow_code_exchange() {
+    let mut sys = System::start().await;
+    let b = prepare(&sys).await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
+    stop_worker(&mut sys);
+    let id = first_time_booking(&sys, &b, "firsttime", &wx["code"]).await;
+    // Planned two minutes ago (the exchange stuck behind a burst), and the exchange itself is slow.
+    sqlx::query("UPDATE subscribe_sends SET created_at = now() - interval '2 minutes' WHERE appointment_id = $1")
+        .bind(id)
+        .execute(&pool(&sys).await)
+        .await
+        .expect("backdate");
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 1000}]})).await;
+    start_worker(&mut sys);
+    let row = sys
+        .eventually("the send's outcome", Duration::from_secs(20), || async { final_row(&sys, id).await })
+        .await;
+    assert_eq!(row.0, "sent", "waited for the exchange instead of skipping");
+    assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={openid}")).await["count"], 1);
+}
+
+#[tokio::test]
+async fn a_first_time_send_follows_the_exchange_not_a_timer() {
+    let sys = System::start().await;
+    let b = prepare(&sys).await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
+    // The exchange takes 300 ms: the send runs first, finds no openid, and must be woken by it.
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 300}]})).await;
+    let started = std::time::Instant::now();
+    first_time_booking(&sys, &b, "firstfast", &wx["code"]).await;
+    sys.eventually("the first-time message", Duration::from_secs(20), || async {
+        let m: Value = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+        (m["count"] == 1).then_some(())
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(1800), "the send waited out a timer: {took:?}");
+}
+
+#[tokio::test]
+async fn a_send_whose_code_exchange_failed_is_skipped_at_once() {
+    let sys = System::start().await;
+    let b = prepare(&sys).await;
+    let id = first_time_booking(&sys, &b, "badcode", &json!("expired-or-fake-code")).await;
+    let row = sys
+        .eventually("the skipped send", Duration::from_secs(15), || async { final_row(&sys, id).await })
+        .await;
+    assert_eq!(row.0, "skipped");
 }

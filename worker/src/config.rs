@@ -91,7 +91,7 @@ impl QueueList {
 /// `reservations` runs one at a time.
 pub fn default_concurrency(queue: QueueName) -> usize {
     match queue {
-        QueueName::Wechat | QueueName::Default => 16,
+        QueueName::Wechat | QueueName::WechatLogin | QueueName::Default => 16,
         QueueName::Reservations => 1,
         QueueName::Sms | QueueName::Email | QueueName::Storage | QueueName::Koala => 4,
     }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum QueueName {
     Wechat,
+    /// `wxCode` exchanges: their own queue, so a burst of sends on `wechat` cannot starve them.
+    #[serde(rename = "wechat_login")]
+    WechatLogin,
     Sms,
     Email,
     Storage,
@@ -21,8 +24,9 @@ pub enum QueueName {
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 7] = [
+    pub const ALL: [QueueName; 8] = [
         QueueName::Wechat,
+        QueueName::WechatLogin,
         QueueName::Sms,
         QueueName::Email,
         QueueName::Storage,
@@ -34,6 +38,7 @@ impl QueueName {
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::Wechat => "wechat",
+            QueueName::WechatLogin => "wechat_login",
             QueueName::Sms => "sms",
             QueueName::Email => "email",
             QueueName::Storage => "storage",

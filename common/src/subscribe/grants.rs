@@ -10,6 +10,8 @@ pub enum Decision {
     Accept,
     Reject,
     Ban,
+    /// An accept beyond the cap of unspent grants: recorded, not granted.
+    OverCap,
 }
 
 impl Decision {
@@ -18,6 +20,7 @@ impl Decision {
             Decision::Accept => "accept",
             Decision::Reject => "reject",
             Decision::Ban => "ban",
+            Decision::OverCap => "over_cap",
         }
     }
 }
@@ -35,26 +38,36 @@ impl FromStr for Decision {
     }
 }
 
-/// Records every decision of one request (in the business transaction).
+/// Records every decision of one request (in the business transaction). An accept that would
+/// give the user more than `cap` unspent grants of a template is recorded as `over_cap`. The count
+/// is per request (no lock, so a user's bookings never queue behind each other): requests of one
+/// user running at the same moment can each add one past it, a bound still.
 pub async fn record_decisions(
     conn: &mut PgConnection,
     user_id: i64,
     decisions: &[(String, Decision)],
     scene: Option<&str>,
+    cap: i64,
 ) -> sqlx::Result<()> {
     if decisions.is_empty() {
         return Ok(());
     }
+
     let templates: Vec<&str> = decisions.iter().map(|(t, _)| t.as_str()).collect();
     let answers: Vec<&str> = decisions.iter().map(|(_, d)| d.as_str()).collect();
     sqlx::query(
         "INSERT INTO subscribe_grants (user_id, template_id, decision, scene)
-         SELECT $1, t, d, $4 FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(t, d)",
+         SELECT $1, t, CASE WHEN d = 'accept' AND (SELECT count(*) FROM subscribe_grants g
+                                                    WHERE g.user_id = $1 AND g.template_id = t AND g.decision = 'accept'
+                                                      AND g.spent_at IS NULL) >= $5
+                            THEN 'over_cap' ELSE d END, $4
+           FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(t, d)",
     )
     .bind(user_id)
     .bind(&templates)
     .bind(&answers)
     .bind(scene)
+    .bind(cap)
     .execute(conn)
     .await?;
     Ok(())

@@ -81,7 +81,13 @@ pub struct TemplateConfig {
     templates: BTreeMap<MessageKind, String>,
     fields: BTreeMap<MessageKind, Vec<(String, String)>>,
     pub page: String,
+    /// `SUBSCRIBE_GRANT_CAP`: most unspent grants one user holds per template; accepts beyond it
+    /// are recorded as `over_cap` (never granted, never failing the request).
+    pub grant_cap: i64,
 }
+
+/// Unspent grants per user and template when `SUBSCRIBE_GRANT_CAP` is not set.
+pub const DEFAULT_GRANT_CAP: i64 = 10;
 
 impl TemplateConfig {
     pub fn read(env: &mut EnvReader) -> Self {
@@ -101,7 +107,11 @@ impl TemplateConfig {
             }
         }
         let page = env.optional("SUBSCRIBE_PAGE", "pages/profile/appointments?id={id}".to_owned());
-        Self { templates, fields, page }
+        let grant_cap = env.optional("SUBSCRIBE_GRANT_CAP", DEFAULT_GRANT_CAP);
+        if !(1..=1000).contains(&grant_cap) {
+            env.invalid("SUBSCRIBE_GRANT_CAP", format!("must be from 1 to 1000, got {grant_cap}"));
+        }
+        Self { templates, fields, page, grant_cap }
     }
 
     /// The defaults (the seed's template names and keyword mapping).

@@ -2,15 +2,19 @@
 //! `subscribeScene` fields a business request carries, the grant ledger they feed, and the send
 //! log row planned with the business change. A send spends one grant; no grant, no send.
 
+mod exchanges;
 mod grants;
 mod input;
 mod kind;
 mod plan;
 pub mod render;
+mod reminders;
 mod sends;
 
+pub use exchanges::{exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_JOB_KIND, EXCHANGE_QUEUE};
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;
 pub use kind::{MessageKind, TemplateConfig};
 pub use plan::{plan_send, PlannedSend, SendTarget, SEND_JOB_KIND};
-pub use sends::{PendingSend, SendLog};
+pub use reminders::{plan_reminder, planning_ran, remind_if_planning_ran, reminder_occasion, REMINDER_PLANNING_HOUR};
+pub use sends::{Claimed, PendingSend, SendLog};

@@ -18,6 +18,11 @@ pub enum SendTarget {
     Waitlist(i64),
 }
 
+/// The outbox row of a job that delivers send `send_id` (due now; the caller adds its key).
+pub(super) fn send_job(send_id: i64) -> NewOutboxJob {
+    NewOutboxJob::now(QueueName::Wechat, SEND_JOB_KIND, serde_json::json!({ "sendId": send_id }))
+}
+
 /// A send that was planned: its log row and its outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedSend {
@@ -40,6 +45,8 @@ pub async fn plan_send(
         SendTarget::Waitlist(id) => (None, Some(id), format!("waitlist:{id}")),
     };
     let key = format!("{}:{target_key}:{occasion}", kind.as_str());
+    // Two transactions planning one key (the 20:00 planning and a late booking) take turns.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(&key).execute(&mut *conn).await?;
     let already: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1)")
         .bind(&key)
         .fetch_one(&mut *conn)
@@ -63,8 +70,7 @@ pub async fn plan_send(
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1").bind(grant_id).bind(send_id).execute(&mut *conn).await?;
-    let job = NewOutboxJob::now(QueueName::Wechat, SEND_JOB_KIND, serde_json::json!({ "sendId": send_id }))
-        .with_key(format!("subscribe_send:{send_id}"));
+    let job = send_job(send_id).with_key(format!("subscribe_send:{send_id}"));
     let outbox_id = outbox::insert(conn, job).await?.unwrap_or_default();
     Ok(Some(PlannedSend { send_id, outbox_id }))
 }

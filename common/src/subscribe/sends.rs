@@ -1,53 +1,84 @@
-//! The send log: one row per planned message, updated as its job runs.
+//! The send log: one row per planned message. A job claims its row (`pending → sending`, with the
+//! claim's time and attempt) before calling WeChat, so a job delivered twice sends once; every
+//! later update is guarded by that claim.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-/// A send row as its job sees it.
+/// A send row claimed by one job run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingSend {
     pub id: i64,
     pub kind: String,
     pub user_id: i64,
     pub template_id: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
+    pub appointment_id: Option<i64>,
+    pub waitlist_entry_id: Option<i64>,
+    /// The claim this run holds; updates that do not match it change nothing.
+    pub claimed_at: DateTime<Utc>,
+}
+
+/// What claiming found.
+#[derive(Debug)]
+pub enum Claimed {
+    /// This run holds the row.
+    Mine(PendingSend),
+    /// Another live run holds it until `until` (then its claim counts as dead).
+    Busy { until: DateTime<Utc> },
+    /// Gone or already final: nothing to do.
+    Finished,
 }
 
 /// Reading and updating send rows.
 #[derive(Debug)]
 pub struct SendLog;
 
+const COLUMNS: &str = "id, kind, user_id, template_id, appointment_id, waitlist_entry_id, claimed_at";
+
 impl SendLog {
-    /// The row, locked for this job's update.
-    pub async fn lock(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<PendingSend>> {
-        sqlx::query_as("SELECT id, kind, user_id, template_id, status, created_at FROM subscribe_sends WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(conn)
-            .await
-    }
-
-    pub async fn sent(conn: &mut PgConnection, id: i64, openid: &str, data: &serde_json::Value) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE subscribe_sends SET status = 'sent', openid = $2, data = $3, attempts = attempts + 1,
-                    errcode = NULL, error = NULL, sent_at = now(), updated_at = now() WHERE id = $1",
-        )
+    /// Claims a pending row, or one whose claim is older than `timeout` (its run died).
+    pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration) -> sqlx::Result<Claimed> {
+        let secs = timeout.as_secs_f64();
+        let claimed: Option<PendingSend> = sqlx::query_as(&format!(
+            "UPDATE subscribe_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
+              WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
+             RETURNING {COLUMNS}"
+        ))
         .bind(id)
-        .bind(openid)
-        .bind(data)
-        .execute(conn)
+        .bind(i32::try_from(attempt).unwrap_or(i32::MAX))
+        .bind(secs)
+        .fetch_optional(&mut *conn)
         .await?;
-        Ok(())
+        if let Some(send) = claimed {
+            return Ok(Claimed::Mine(send));
+        }
+        let held: Option<(String, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT status, claimed_at FROM subscribe_sends WHERE id = $1").bind(id).fetch_optional(conn).await?;
+        Ok(match held {
+            Some((status, Some(at))) if status == "sending" => {
+                Claimed::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
+            }
+            _ => Claimed::Finished,
+        })
     }
 
-    /// A final state other than sent: `failed` (WeChat refused) or `skipped` (nothing to send to).
-    pub async fn finish(conn: &mut PgConnection, id: i64, status: &str, errcode: Option<i64>, error: &str) -> sqlx::Result<()> {
+    /// Gives the row back (`pending`) for a later run; `failure` records a WeChat call that failed.
+    pub async fn release(conn: &mut PgConnection, send: &PendingSend, failure: Option<(Option<i64>, &str)>) -> sqlx::Result<()> {
+        let (called, errcode, error) = match failure {
+            Some((code, text)) => (true, code, Some(text)),
+            None => (false, None, None),
+        };
         sqlx::query(
-            "UPDATE subscribe_sends SET status = $2, errcode = $3, error = left($4, 500), attempts = attempts + 1, updated_at = now()
-              WHERE id = $1",
+            "UPDATE subscribe_sends SET status = 'pending', claimed_at = NULL, claim_attempt = NULL, updated_at = now(),
+                    attempts = attempts + ($3::BOOL)::INT, errcode = CASE WHEN $3 THEN $4 ELSE errcode END,
+                    error = CASE WHEN $3 THEN left($5, 500) ELSE error END
+              WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
         )
-        .bind(id)
-        .bind(status)
+        .bind(send.id)
+        .bind(send.claimed_at)
+        .bind(called)
         .bind(errcode.and_then(|c| i32::try_from(c).ok()))
         .bind(error)
         .execute(conn)
@@ -55,14 +86,64 @@ impl SendLog {
         Ok(())
     }
 
-    /// A failed attempt that will be retried.
-    pub async fn attempt_failed(conn: &mut PgConnection, id: i64, errcode: Option<i64>, error: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE subscribe_sends SET attempts = attempts + 1, errcode = $2, error = left($3, 500), updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(errcode.and_then(|c| i32::try_from(c).ok()))
-            .bind(error)
-            .execute(conn)
-            .await?;
+    pub async fn sent(conn: &mut PgConnection, send: &PendingSend, openid: &str, data: &serde_json::Value) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE subscribe_sends SET status = 'sent', openid = $3, data = $4, attempts = attempts + 1,
+                    errcode = NULL, error = NULL, sent_at = now(), updated_at = now()
+              WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+        )
+        .bind(send.id)
+        .bind(send.claimed_at)
+        .bind(openid)
+        .bind(data)
+        .execute(conn)
+        .await?;
         Ok(())
+    }
+
+    /// A final state other than sent: `failed` (WeChat refused) or `skipped` (nothing to send, with
+    /// the reason). `called` counts a WeChat call in `attempts`.
+    pub async fn finish(
+        conn: &mut PgConnection,
+        send: &PendingSend,
+        status: &str,
+        errcode: Option<i64>,
+        error: &str,
+        called: bool,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE subscribe_sends SET status = $3, errcode = $4, error = left($5, 500), attempts = attempts + ($6::BOOL)::INT,
+                    updated_at = now()
+              WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+        )
+        .bind(send.id)
+        .bind(send.claimed_at)
+        .bind(status)
+        .bind(errcode.and_then(|c| i32::try_from(c).ok()))
+        .bind(error)
+        .bind(called)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Why the message no longer applies (its appointment or waitlist entry was cancelled), if so.
+    /// A `cancelled` message is about the cancel itself and always applies.
+    pub async fn no_longer_applies(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<Option<&'static str>> {
+        if send.kind == super::MessageKind::Cancelled.as_str() {
+            return Ok(None);
+        }
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT COALESCE((SELECT status FROM appointments WHERE id = $1), (SELECT status FROM waitlist_entries WHERE id = $2))",
+        )
+        .bind(send.appointment_id)
+        .bind(send.waitlist_entry_id)
+        .fetch_one(conn)
+        .await?;
+        Ok(match status.as_deref() {
+            Some("cancelled") if send.appointment_id.is_some() => Some("the appointment was cancelled"),
+            Some("cancelled") => Some("the waitlist entry was cancelled"),
+            _ => None,
+        })
     }
 }

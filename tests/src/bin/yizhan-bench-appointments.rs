@@ -1,7 +1,10 @@
 //! `scripts/bench appointments`: drives `POST /patient/appointments` at a fixed concurrency against
 //! the running system (api, worker and the simulator, release builds) and prints
 //! `requests_per_sec=`, `p50_ms=`, `p99_ms=`, `send_latency_p99_ms=` (commit → the simulator
-//! receiving the subscribe message), with `baseline_healthz_requests_per_sec=` from the same run.
+//! receiving the subscribe message), `first_send_latency_p99_ms=` (the same for first-time users
+//! whose booking carries a fresh `wxCode`: the send follows the code exchange), with
+//! `baseline_healthz_requests_per_sec=` from the same run. The simulator is granted exactly what
+//! each booking's `subscribeAuthResult` accepted.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -103,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
         System::start_with(&[
             ("RUST_LOG", "error"),
             ("DATABASE_POOL_MAX", "20"),
-            ("WORKER_QUEUES", "wechat=32,default=4"),
+            ("WORKER_QUEUES", "wechat=32,wechat_login=16,default=4"),
             ("RATE_LIMITS", "wechat.subscribe_send=off"),
         ])
         .await,
@@ -139,9 +142,12 @@ async fn main() -> anyhow::Result<()> {
     // Bind the user's openid with one warm-up booking carrying a wxCode.
     let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
     let openid = wx["openid"].as_str().expect("openid").to_owned();
+    let accepted = json!({"模板ID1": "accept"});
+    // One acceptance per booking: the warm-up and every measured one.
+    sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": a.requests + 1})).await;
     let (status, v) = sys
         .post("/patient/appointments", Some(&user), json!({"scheduleId": schedule, "patientId": patients[a.requests],
-              "wxCode": wx["code"], "subscribeAuthResult": {"模板ID1": "accept"}}))
+              "wxCode": wx["code"], "subscribeAuthResult": accepted}))
         .await;
     anyhow::ensure!(status == 200, "warm-up booking failed: {v}");
     let messages = |sys: Arc<System>, openid: String| async move { sys.sim_get(&format!("/_sim/messages?touser={openid}")).await };
@@ -202,14 +208,66 @@ async fn main() -> anyhow::Result<()> {
     send_latencies.sort_by(f64::total_cmp);
     anyhow::ensure!(send_latencies.len() == a.requests, "only {} of {} messages arrived", send_latencies.len(), a.requests);
 
+    let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
+
     println!("requests={} concurrency={} schedules={} subscribe_send_rate_limit=off", a.requests, a.concurrency, a.schedules);
     println!("requests_per_sec={:.0}", a.requests as f64 / elapsed.as_secs_f64());
     println!("p50_ms={:.1}", percentile(&latencies, 0.50));
     println!("p99_ms={:.1}", percentile(&latencies, 0.99));
     println!("send_latency_p50_ms={:.0}", percentile(&send_latencies, 0.50));
     println!("send_latency_p99_ms={:.0}", percentile(&send_latencies, 0.99));
+    println!("first_sends={} first_send_latency_p50_ms={:.0}", first_latencies.len(), percentile(&first_latencies, 0.50));
+    println!("first_send_latency_p99_ms={:.0}", percentile(&first_latencies, 0.99));
     println!("baseline_healthz_requests_per_sec={baseline:.0}");
     Ok(())
+}
+
+/// `n` first-time users book at once, each with a fresh `wxCode` and one accepted grant: the
+/// latency from each booking's answer to the simulator receiving its message, sorted.
+async fn first_time_sends(sys: &Arc<System>, admin: &str, schedule: i64, n: usize) -> anyhow::Result<Vec<f64>> {
+    let accepted = json!({"模板ID1": "accept"});
+    let mut people = Vec::with_capacity(n);
+    for k in 0..n {
+        let token = sys.user(admin, &format!("first{k}"), &["patient"]).await;
+        let (_, p) = sys.post("/patient/patients", Some(&token), json!({"name": format!("初诊{k}"), "phone": "13800000000"})).await;
+        let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+        let openid = wx["openid"].as_str().expect("openid").to_owned();
+        sys.accept(&openid, &accepted).await;
+        people.push((token, p["id"].clone(), wx["code"].clone(), openid));
+    }
+    let mut bookings = Vec::with_capacity(n);
+    for (token, patient, code, openid) in people {
+        let (sys, accepted) = (sys.clone(), accepted.clone());
+        bookings.push(tokio::spawn(async move {
+            let body = json!({"scheduleId": schedule, "patientId": patient, "wxCode": code, "subscribeAuthResult": accepted});
+            let (status, v) = sys.post("/patient/appointments", Some(&token), body).await;
+            (status, v, now_ms(), openid)
+        }));
+    }
+    let mut booked = HashMap::with_capacity(n);
+    for b in bookings {
+        let (status, v, at, openid) = b.await?;
+        anyhow::ensure!(status == 200, "first-time booking failed: {v}");
+        booked.insert(openid, at);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let m = sys.sim_get("/_sim/messages?api=subscribe").await;
+        let mut latencies: Vec<f64> = m["messages"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .filter_map(|m| Some((m["atMs"].as_i64()? - booked.get(m["touser"].as_str()?)?).max(0) as f64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if latencies.len() >= n {
+            latencies.sort_by(f64::total_cmp);
+            return Ok(latencies);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "only {} of {n} first-time messages arrived", latencies.len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// A date `days` ahead as `YYYY-MM-DD`.

@@ -43,8 +43,9 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
     let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), time::local_now()).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
+    jobs.late_reminder(&mut tx, &state, user_id, appointment.id).await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
@@ -69,9 +70,10 @@ pub async fn reschedule(
     let mut tx = state.db.begin().await?;
     let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, time::local_now()).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
     jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
+    jobs.late_reminder(&mut tx, &state, user_id, id).await?;
     promote_freed(&mut tx, &state, &mut jobs, freed).await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;
@@ -87,7 +89,7 @@ pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>
     let cancelled = booking::cancel(&mut tx, user_id, id, time::today()).await?;
     let mut jobs = Enqueued::default();
     jobs.0.extend(cancelled.refund_job);
-    jobs.subscribe_fields(&mut tx, user_id, &lenient_input(&body)).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &lenient_input(&body)).await?;
     jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
     promote_freed(&mut tx, &state, &mut jobs, cancelled.appointment.schedule_id).await?;
     tx.commit().await?;

@@ -1,16 +1,10 @@
 //! The optional subscribe fields every seed-001 route accepts, recorded in the business
 //! transaction. Nothing here can fail the business action on bad input (容错要求).
 
-use serde_json::json;
 use sqlx::PgConnection;
-use yizhan_common::jobs::QueueName;
-use yizhan_common::outbox::{self, NewOutboxJob};
-use yizhan_common::subscribe::{plan_send, record_decisions, MessageKind, SendTarget, SubscribeInput};
+use yizhan_common::subscribe::{plan_exchange, plan_send, record_decisions, remind_if_planning_ran, MessageKind, SendTarget, SubscribeInput};
 
 use crate::state::AppState;
-
-/// The job kind that exchanges a `wxCode` for the user's openid.
-pub const EXCHANGE_JOB_KIND: &str = "exchange_wx_code";
 
 /// The subscribe fields of a body that carries nothing else (cancel): whatever cannot be read
 /// as a JSON object of them (empty, `null`, malformed, another content type) reads as none.
@@ -29,12 +23,18 @@ pub fn lenient_input(body: &[u8]) -> SubscribeInput {
 pub struct Enqueued(pub Vec<i64>);
 
 impl Enqueued {
-    /// Records decisions and schedules the code exchange.
-    pub async fn subscribe_fields(&mut self, conn: &mut PgConnection, user_id: i64, input: &SubscribeInput) -> sqlx::Result<()> {
-        record_decisions(conn, user_id, &input.decisions(), input.scene().as_deref()).await?;
+    /// Records decisions (accepts beyond the grant cap as `over_cap`) and schedules the code exchange.
+    pub async fn subscribe_fields(
+        &mut self,
+        conn: &mut PgConnection,
+        state: &AppState,
+        user_id: i64,
+        input: &SubscribeInput,
+    ) -> sqlx::Result<()> {
+        let cap = state.config.templates.grant_cap;
+        record_decisions(conn, user_id, &input.decisions(), input.scene().as_deref(), cap).await?;
         if let Some(code) = input.wx_code() {
-            let job = NewOutboxJob::now(QueueName::Wechat, EXCHANGE_JOB_KIND, json!({ "userId": user_id, "code": code }));
-            self.0.extend(outbox::insert(conn, job).await?);
+            self.0.extend(plan_exchange(conn, user_id, &code).await?);
         }
         Ok(())
     }
@@ -50,6 +50,16 @@ impl Enqueued {
         occasion: &str,
     ) -> sqlx::Result<()> {
         if let Some(planned) = plan_send(conn, &state.config.templates, kind, user_id, target, occasion).await? {
+            self.0.push(planned.outbox_id);
+        }
+        Ok(())
+    }
+
+    /// Plans the visit reminder at once when the appointment (just booked or moved) is for
+    /// tomorrow and tonight's 20:00 planning already ran.
+    pub async fn late_reminder(&mut self, conn: &mut PgConnection, state: &AppState, user_id: i64, appointment_id: i64) -> sqlx::Result<()> {
+        let now = chrono::Utc::now();
+        if let Some(planned) = remind_if_planning_ran(conn, &state.config.templates, user_id, appointment_id, now).await? {
             self.0.push(planned.outbox_id);
         }
         Ok(())

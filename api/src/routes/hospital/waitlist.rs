@@ -30,7 +30,7 @@ pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     check_patient(&mut tx, user_id, b.patient_id).await?;
     let entry = waitlist::join(&mut tx, user_id, b.patient_id, b.schedule_id, state.config.waitlist_max_per_user, time::local_now()).await?;
     let mut jobs = Enqueued::default();
-    jobs.subscribe_fields(&mut tx, user_id, &b.subscribe).await?;
+    jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::WaitlistSuccess, user_id, SendTarget::Waitlist(entry.id), "joined").await?;
     tx.commit().await?;
     state.push_jobs(&jobs.0).await;

@@ -1,11 +1,14 @@
 //! `exchange_wx_code`: trades the `wxCode` a business request carried for the user's openid and
 //! stores the binding. A code is single-use, so an exchange that may have reached WeChat is never
-//! retried; only one that certainly did not (no connection) is.
+//! retried; only one that certainly did not (no connection) is. Runs on its own queue
+//! (`wechat_login`) so a burst of sends cannot hold it back, and when it finishes it makes the
+//! user's waiting sends due at once.
 
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 use crate::mask;
+use crate::subscribe::{finish_exchange, EXCHANGE_JOB_KIND, EXCHANGE_QUEUE};
 use crate::wechat::client::App;
 use crate::wechat::errcode::ErrClass;
 use crate::wechat::identities::{self, Bind};
@@ -15,12 +18,15 @@ use crate::wechat::identities::{self, Bind};
 pub struct ExchangeWxCode {
     pub user_id: i64,
     pub code: String,
+    /// The `wx_code_exchanges` row sends wait on (absent in jobs written before it existed).
+    #[serde(default)]
+    pub exchange_id: Option<i64>,
 }
 
 #[async_trait::async_trait]
 impl Job for ExchangeWxCode {
-    const KIND: &'static str = "exchange_wx_code";
-    const QUEUE: QueueName = QueueName::Wechat;
+    const KIND: &'static str = EXCHANGE_JOB_KIND;
+    const QUEUE: QueueName = EXCHANGE_QUEUE;
     /// Codes live five minutes: retrying longer than that is pointless.
     const RETRY: RetryPolicy = RetryPolicy {
         max_attempts: 4,
@@ -29,6 +35,24 @@ impl Job for ExchangeWxCode {
     };
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
+        let outcome = self.exchange(ctx).await;
+        let finished = match &outcome {
+            Outcome::Done => Some(true),
+            Outcome::Permanent { .. } => Some(false),
+            Outcome::Transient { .. } | Outcome::TokenInvalid if Self::RETRY.exhausted(ctx.job.attempt) => Some(false),
+            _ => None,
+        };
+        if let (Some(ok), Some(exchange_id)) = (finished, self.exchange_id) {
+            if let Err(err) = self.release_sends(ctx, exchange_id, ok).await {
+                return Outcome::transient(err);
+            }
+        }
+        outcome
+    }
+}
+
+impl ExchangeWxCode {
+    async fn exchange(&self, ctx: &JobContext) -> Outcome {
         let Some(client) = &ctx.wechat else { return Outcome::permanent("WeChat is not configured") };
         let Some(appid) = client.appid(App::Mini).map(str::to_owned) else {
             return Outcome::permanent("the Mini Program is not configured");
@@ -63,5 +87,15 @@ impl Job for ExchangeWxCode {
             }
             Err(err) => Outcome::transient(err),
         }
+    }
+
+    /// Records the exchange's end and makes the user's waiting sends due now (they send if an
+    /// openid is bound, and skip otherwise).
+    async fn release_sends(&self, ctx: &JobContext, exchange_id: i64, ok: bool) -> anyhow::Result<()> {
+        let mut tx = ctx.db.begin().await?;
+        let woken = finish_exchange(&mut tx, exchange_id, self.user_id, ok).await?;
+        tx.commit().await?;
+        ctx.push_outbox(&woken).await;
+        Ok(())
     }
 }

@@ -1,13 +1,14 @@
 //! `plan_visit_reminders`: fired at 20:00 (service time zone) for the next day. Plans one visit
 //! reminder per active appointment of `day` whose user holds a reminder grant. Each reminder has
-//! the idempotency key `visit_reminder:appointment:<id>:reminder`, so a second run (two
-//! schedulers, a retry, a restart around 20:00) plans nothing more.
+//! the idempotency key `visit_reminder:appointment:<id>:reminder:<visit date>`, so a second run
+//! (two schedulers, a retry, a restart around 20:00) plans nothing more, while an appointment
+//! moved to another day is reminded again for that day.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
-use crate::subscribe::{plan_send, MessageKind, SendTarget};
+use crate::subscribe::plan_reminder;
 
 /// Appointments planned per transaction.
 const BATCH: usize = 200;
@@ -48,8 +49,7 @@ impl PlanVisitReminders {
             let mut tx = ctx.db.begin().await?;
             let mut outbox = Vec::new();
             for &(appointment, user) in batch {
-                let target = SendTarget::Appointment(appointment);
-                if let Some(p) = plan_send(&mut tx, &ctx.templates, MessageKind::VisitReminder, user, target, "reminder").await? {
+                if let Some(p) = plan_reminder(&mut tx, &ctx.templates, user, appointment, self.day).await? {
                     outbox.push(p.outbox_id);
                 }
             }

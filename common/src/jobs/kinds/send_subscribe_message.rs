@@ -1,6 +1,9 @@
 //! `send_subscribe_message`: delivers one planned subscribe message (its grant was spent when it
-//! was planned). Idempotent by the send row's status; waits (bounded) for an openid still being
-//! exchanged; records every outcome in the send log.
+//! was planned). Exactly once: the run claims the send row (`pending → sending`) before calling
+//! WeChat, so a duplicate delivery finds it claimed or final and sends nothing; a failed call
+//! releases the claim unless the failure is final. Re-checks the appointment when sending (a
+//! cancelled one is skipped; the text comes from the current row). Without an openid it waits on
+//! the user's code exchange, which makes it due again when it finishes.
 
 use std::time::Duration;
 
@@ -10,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
 use crate::mask;
 use crate::subscribe::render::{self, Facts};
-use crate::subscribe::{MessageKind, PendingSend, SendLog};
+use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog};
 use crate::wechat::client::{App, SubscribeMessage, WechatClient};
 use crate::wechat::identities;
 use crate::wechat::outcome::outcome_of;
 
-/// How long a send waits for the user's openid (a `wxCode` exchange still queued) before skipping.
-pub const OPENID_WAIT: Duration = Duration::from_secs(60);
+/// How long a send waiting on a pending code exchange sleeps at most; the exchange normally
+/// makes it due at once when it finishes, so this only bounds a lost exchange job.
+pub const EXCHANGE_POLL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,32 +44,41 @@ impl Job for SendSubscribeMessage {
 impl SendSubscribeMessage {
     async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Outcome> {
         let mut conn = ctx.db.acquire().await?;
-        let Some(send) = SendLog::lock(&mut conn, self.send_id).await? else {
-            tracing::warn!(send.id = self.send_id, "send row is gone");
-            return Ok(Outcome::Done);
+        let send = match SendLog::claim(&mut conn, self.send_id, ctx.job.attempt, Self::TIMEOUT).await? {
+            Claimed::Mine(send) => send,
+            Claimed::Finished => return Ok(Outcome::Done),
+            // A live run holds it: look again once its claim would count as dead.
+            Claimed::Busy { until } => return Ok(Outcome::RateLimited { until }),
         };
-        if send.status != "pending" {
-            return Ok(Outcome::Done);
-        }
         let Some(client) = ctx.wechat.as_ref() else {
-            SendLog::finish(&mut conn, send.id, "failed", None, "WeChat is not configured").await?;
+            SendLog::finish(&mut conn, &send, "failed", None, "WeChat is not configured", false).await?;
             return Ok(Outcome::permanent("WeChat is not configured"));
         };
         let Some(appid) = client.appid(App::Mini) else {
-            SendLog::finish(&mut conn, send.id, "failed", None, "the Mini Program is not configured").await?;
+            SendLog::finish(&mut conn, &send, "failed", None, "the Mini Program is not configured", false).await?;
             return Ok(Outcome::permanent("the Mini Program is not configured"));
         };
-        let Some(openid) = identities::openid_of(&mut conn, send.user_id, appid).await? else {
-            return self.wait_for_openid(&mut conn, &send).await;
+        if let Some(reason) = SendLog::no_longer_applies(&mut conn, &send).await? {
+            SendLog::finish(&mut conn, &send, "skipped", None, reason, false).await?;
+            tracing::info!(send.id = send.id, reason, "subscribe message skipped");
+            return Ok(Outcome::Done);
+        }
+        let openid = match identities::openid_of(&mut conn, send.user_id, appid).await? {
+            Some(openid) => openid,
+            None => match self.wait_for_openid(&mut conn, &send, appid).await? {
+                Ok(openid) => openid,
+                Err(outcome) => return Ok(outcome),
+            },
         };
         let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
-            SendLog::finish(&mut conn, send.id, "skipped", None, "nothing left to tell").await?;
+            SendLog::finish(&mut conn, &send, "skipped", None, "nothing left to tell", false).await?;
             return Ok(Outcome::Done);
         };
-        drop(conn);
         if let Some(until) = ctx.rate_limit("wechat.subscribe_send").await? {
+            SendLog::release(&mut conn, &send, None).await?;
             return Ok(Outcome::RateLimited { until });
         }
+        drop(conn);
         self.call(ctx, client, &send, kind, &facts, &openid).await
     }
 
@@ -90,21 +103,23 @@ impl SendSubscribeMessage {
         let mut conn = ctx.db.acquire().await?;
         match result {
             Ok(()) => {
-                SendLog::sent(&mut conn, send.id, openid, &serde_json::to_value(&data)?).await?;
+                SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?;
                 tracing::info!(send.id = send.id, send.kind = %send.kind, wechat.openid = %mask::openid(openid), "subscribe message sent");
                 Ok(Outcome::Done)
             }
             Err(err) => {
                 let outcome = outcome_of(&err);
                 let text = err.to_string();
+                // 43101: the user has no grant left at WeChat. Final; nothing to retry or alert.
+                let no_grant = err.errcode() == Some(43101);
                 match &outcome {
-                    Outcome::Done => SendLog::sent(&mut conn, send.id, openid, &serde_json::to_value(&data)?).await?,
-                    Outcome::Permanent { .. } => SendLog::finish(&mut conn, send.id, "failed", err.errcode(), &text).await?,
-                    _ => SendLog::attempt_failed(&mut conn, send.id, err.errcode(), &text).await?,
+                    Outcome::Done => SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?,
+                    Outcome::Permanent { .. } => SendLog::finish(&mut conn, send, "failed", err.errcode(), &text, true).await?,
+                    _ if no_grant => SendLog::finish(&mut conn, send, "failed", err.errcode(), &text, true).await?,
+                    _ => SendLog::release(&mut conn, send, Some((err.errcode(), &text))).await?,
                 }
                 tracing::warn!(send.id = send.id, errcode = ?err.errcode(), outcome = outcome.label(), "subscribe send failed");
-                // 43101: the user has no grant left at WeChat. Recorded; nothing to retry or alert.
-                if err.errcode() == Some(43101) {
+                if no_grant {
                     return Ok(Outcome::Done);
                 }
                 Ok(outcome)
@@ -112,13 +127,27 @@ impl SendSubscribeMessage {
         }
     }
 
-    async fn wait_for_openid(&self, conn: &mut sqlx::PgConnection, send: &PendingSend) -> anyhow::Result<Outcome> {
-        let waited = (Utc::now() - send.created_at).to_std().unwrap_or_default();
-        if waited < OPENID_WAIT {
-            return Ok(Outcome::RateLimited { until: Utc::now() + chrono::Duration::seconds(2) });
+    /// The openid once the user's code exchange has bound it; `Err(outcome)` to stop this run:
+    /// parked (released) while an exchange is pending, `skipped` when none can bring one.
+    async fn wait_for_openid(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        send: &PendingSend,
+        appid: &str,
+    ) -> anyhow::Result<Result<String, Outcome>> {
+        if !exchange_pending(conn, send.user_id).await? {
+            // The exchange may have bound the openid after the first look.
+            if let Some(openid) = identities::openid_of(conn, send.user_id, appid).await? {
+                return Ok(Ok(openid));
+            }
+            SendLog::finish(conn, send, "skipped", None, "the user has no openid", false).await?;
+            tracing::info!(send.id = send.id, user.id = send.user_id, "subscribe message skipped: no openid");
+            return Ok(Err(Outcome::Done));
         }
-        SendLog::finish(conn, send.id, "skipped", None, "the user has no openid").await?;
-        tracing::info!(send.id = send.id, user.id = send.user_id, "subscribe message skipped: no openid");
-        Ok(Outcome::Done)
+        SendLog::release(conn, send, None).await?;
+        // An exchange finishing while this run held the claim did not see the row pending: look
+        // again now that it is released; the exchange's wake-up covers the rest.
+        let until = if exchange_pending(conn, send.user_id).await? { Utc::now() + EXCHANGE_POLL } else { Utc::now() };
+        Ok(Err(Outcome::RateLimited { until }))
     }
 }

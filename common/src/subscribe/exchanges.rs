@@ -1,0 +1,64 @@
+//! `wxCode` exchanges as sends see them: a send without an openid waits while its user's exchange
+//! is pending, and the exchange, once finished, makes those sends due at once (no timer).
+
+use std::time::Duration;
+
+use sqlx::PgConnection;
+
+use super::plan::{send_job, SEND_JOB_KIND};
+use crate::jobs::QueueName;
+use crate::outbox::{self, NewOutboxJob};
+
+/// The job kind that exchanges a `wxCode` for the user's openid.
+pub const EXCHANGE_JOB_KIND: &str = "exchange_wx_code";
+
+/// The queue of code exchanges: their own, so a burst of sends on `wechat` cannot starve them.
+pub const EXCHANGE_QUEUE: QueueName = QueueName::WechatLogin;
+
+/// A pending exchange older than this is treated as failed (a code lives five minutes).
+pub const EXCHANGE_BOUND: Duration = Duration::from_secs(600);
+
+/// Records an exchange and writes its job (in the business transaction); returns the outbox id.
+pub async fn plan_exchange(conn: &mut PgConnection, user_id: i64, code: &str) -> sqlx::Result<Option<i64>> {
+    let exchange_id: i64 = sqlx::query_scalar("INSERT INTO wx_code_exchanges (user_id) VALUES ($1) RETURNING id")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let payload = serde_json::json!({ "userId": user_id, "code": code, "exchangeId": exchange_id });
+    outbox::insert(conn, NewOutboxJob::now(EXCHANGE_QUEUE, EXCHANGE_JOB_KIND, payload)).await
+}
+
+/// True while an exchange of the user's may still bring an openid. Waits for an exchange that is
+/// finishing right now (its row lock), so a caller never misses a wake-up.
+pub async fn exchange_pending(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<bool> {
+    let pending: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM wx_code_exchanges
+          WHERE user_id = $1 AND status = 'pending' AND created_at > now() - make_interval(secs => $2) FOR SHARE",
+    )
+    .bind(user_id)
+    .bind(EXCHANGE_BOUND.as_secs_f64())
+    .fetch_all(conn)
+    .await?;
+    Ok(!pending.is_empty())
+}
+
+/// Marks the exchange finished (`done` or `failed`) and writes a job for each of the user's
+/// pending sends, due now; returns the outbox ids to push after commit. A send that already ran
+/// finds its row final (or claimed) and does nothing.
+pub async fn finish_exchange(conn: &mut PgConnection, exchange_id: i64, user_id: i64, ok: bool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query("UPDATE wx_code_exchanges SET status = $2, finished_at = now() WHERE id = $1 AND status = 'pending'")
+        .bind(exchange_id)
+        .bind(if ok { "done" } else { "failed" })
+        .execute(&mut *conn)
+        .await?;
+    let waiting: Vec<i64> = sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE user_id = $1 AND status = 'pending' ORDER BY id")
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut ids = Vec::with_capacity(waiting.len());
+    for send_id in waiting {
+        let job = send_job(send_id).with_key(format!("{SEND_JOB_KIND}:{send_id}:exchange:{exchange_id}"));
+        ids.extend(outbox::insert(conn, job).await?);
+    }
+    Ok(ids)
+}

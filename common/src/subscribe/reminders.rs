@@ -1,0 +1,72 @@
+//! Visit reminders: keyed by the visit date (a moved appointment is reminded for its new day),
+//! planned for the next day at 20:00 (service time zone), or at once for an appointment booked or
+//! moved onto the next day after that planning ran.
+
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use sqlx::PgConnection;
+
+use super::kind::{MessageKind, TemplateConfig};
+use super::plan::{plan_send, PlannedSend, SendTarget};
+
+/// The local hour at which the next day's reminders are planned (the scheduler's 20:00 firing).
+pub const REMINDER_PLANNING_HOUR: u32 = 20;
+
+/// The occasion part of a reminder's idempotency key.
+pub fn reminder_occasion(visit_date: NaiveDate) -> String {
+    format!("reminder:{visit_date}")
+}
+
+/// Plans the reminder of one appointment for its visit date (`None`: no grant, or already planned).
+pub async fn plan_reminder(
+    conn: &mut PgConnection,
+    templates: &TemplateConfig,
+    user_id: i64,
+    appointment_id: i64,
+    visit_date: NaiveDate,
+) -> sqlx::Result<Option<PlannedSend>> {
+    let occasion = reminder_occasion(visit_date);
+    plan_send(conn, templates, MessageKind::VisitReminder, user_id, SendTarget::Appointment(appointment_id), &occasion).await
+}
+
+/// True when the planning for `visit_date` already ran by `now`: it is tomorrow (service time
+/// zone) and the local hour has reached the planning hour.
+pub fn planning_ran(visit_date: NaiveDate, now: DateTime<Utc>) -> bool {
+    let local = crate::time::local(now);
+    local.hour() >= REMINDER_PLANNING_HOUR && local.date_naive().succ_opt() == Some(visit_date)
+}
+
+/// For an appointment just booked or moved: plans its reminder now when its day's planning has
+/// already run (the 20:00 job will not see it).
+pub async fn remind_if_planning_ran(
+    conn: &mut PgConnection,
+    templates: &TemplateConfig,
+    user_id: i64,
+    appointment_id: i64,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<PlannedSend>> {
+    let date: Option<NaiveDate> =
+        sqlx::query_scalar("SELECT s.date FROM appointments a JOIN schedules s ON s.id = a.schedule_id WHERE a.id = $1")
+            .bind(appointment_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match date {
+        Some(date) if planning_ran(date, now) => plan_reminder(conn, templates, user_id, appointment_id, date).await,
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planning_has_run_for_tomorrow_from_20_00_shanghai() {
+        let tomorrow: NaiveDate = "2026-12-02".parse().expect("date");
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+        assert!(!planning_ran(tomorrow, at("2026-12-01T11:59:59Z")), "19:59:59 in Shanghai");
+        assert!(planning_ran(tomorrow, at("2026-12-01T12:00:00Z")), "20:00 in Shanghai");
+        assert!(planning_ran(tomorrow, at("2026-12-01T15:59:00Z")), "23:59 in Shanghai");
+        assert!(!planning_ran(tomorrow, at("2026-12-01T16:30:00Z")), "00:30 the next day: today's visit");
+        assert!(!planning_ran("2026-12-03".parse().expect("date"), at("2026-12-01T13:00:00Z")), "two days ahead");
+    }
+}
