@@ -46,9 +46,11 @@ async fn bookings_survive_redis_restarting_empty() {
         let user = sys.user(&admin, &format!("lost{i}"), &["patient"]).await;
         let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": format!("病人{i}"), "phone": "13600000000"})).await;
         let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+        let grants = json!({"模板ID1": "accept"});
+        sys.accept(wx["openid"].as_str().expect("openid"), &grants).await;
         let (status, v) = sys
             .post("/patient/appointments", Some(&user), json!({"scheduleId": s["id"], "patientId": p["id"], "wxCode": wx["code"],
-                  "subscribeAuthResult": {"模板ID1": "accept"}}))
+                  "subscribeAuthResult": grants}))
             .await;
         assert_eq!(status, 200, "{v}");
         openids.push(wx["openid"].as_str().expect("openid").to_owned());

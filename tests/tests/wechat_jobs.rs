@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Connection;
+use yizhan_common::jobs::QueueName;
+use yizhan_common::queue::Keys;
 use yizhan_system_tests::system::System;
 
 struct Booking {
@@ -136,17 +138,17 @@ async fn minute_quota_reschedules_without_spending_an_attempt() {
         })
         .await;
     assert_eq!(queues["dead"], 0, "{queues}");
-    let jobs = queued_jobs(&sys, "wechat").await;
+    let jobs = queued_jobs(&sys, QueueName::Wechat).await;
     let attempts: Vec<(String, String)> =
         jobs.iter().filter(|j| j.0 == "send_subscribe_message").map(|j| (j.0.clone(), j.1.clone())).collect();
     assert_eq!(attempts, vec![("send_subscribe_message".to_owned(), "0".to_owned())], "no attempt spent: {jobs:?}");
 }
 
 /// `(kind, attempts)` of every job hash of `queue` in Redis.
-async fn queued_jobs(sys: &System, queue: &str) -> Vec<(String, String)> {
+async fn queued_jobs(sys: &System, queue: QueueName) -> Vec<(String, String)> {
     let client = redis::Client::open(sys.env.get("REDIS_URL")).expect("redis");
     let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
-    let pattern = format!("{}:q:{queue}:job:*", sys.env.get("REDIS_PREFIX"));
+    let pattern = Keys::new(sys.env.get("REDIS_PREFIX")).job(queue, "*");
     let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.expect("keys");
     let mut jobs = Vec::new();
     for key in keys {
