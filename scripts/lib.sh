@@ -105,3 +105,70 @@ stop_stores() {
   stop_redis
   stop_postgres
 }
+
+# start_redis_cluster DIR: a throwaway Redis Cluster of three masters (no replicas) on free
+# loopback ports under DIR; exports REDIS_URL as `redis+cluster://` listing the three nodes.
+# Each node's cluster bus gets its own free port (`--cluster-port`), not port + 10000.
+start_redis_cluster() {
+  local dir=$1 i port nodes=()
+  export REDIS_PERSISTENCE_ACK="throwaway test server"
+  REDIS_CLUSTER_PIDFILES=()
+  for i in 1 2 3; do
+    port=$(free_port)
+    mkdir -p "$dir/$i"
+    redis-server --port "$port" --cluster-port "$(free_port)" --bind 127.0.0.1 --dir "$dir/$i" \
+      --save "" --appendonly no --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 5000 --daemonize yes --pidfile "$dir/$i/redis.pid" --logfile "$dir/$i/redis.log"
+    REDIS_CLUSTER_PIDFILES+=("$dir/$i/redis.pid")
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in "${nodes[@]}"; do
+    for i in $(seq 1 50); do
+      redis-cli -p "${port##*:}" ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 ||
+    { cat "$dir/create.log" >&2; return 1; }
+  # Every node must agree the cluster is up (all 16384 slots served) before anyone connects.
+  for port in "${nodes[@]}"; do
+    for i in $(seq 1 100); do
+      redis-cli -p "${port##*:}" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      [ "$i" -lt 100 ] || { echo "Redis Cluster node $port never reached cluster_state:ok" >&2; return 1; }
+      sleep 0.1
+    done
+  done
+  export REDIS_URL="redis+cluster://$(IFS=,; echo "${nodes[*]}")/"
+}
+
+stop_redis_cluster() {
+  local pidfile
+  for pidfile in "${REDIS_CLUSTER_PIDFILES[@]}"; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  REDIS_CLUSTER_PIDFILES=()
+}
+
+# test_binaries "package target" …: the path of each named test binary of the workspace's
+# `cargo test` build (the lib's unit tests are target `lib`), one per line, in order.
+test_binaries() {
+  local artifacts t pkg name exe
+  artifacts=$(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
+    python3 -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") != "compiler-artifact" or not m.get("executable") or not m["profile"]["test"]:
+        continue
+    kind = m["target"]["kind"]
+    name = m["target"]["name"] if kind == ["test"] else "lib" if kind == ["lib"] else None
+    if name:
+        url, _, frag = m["package_id"].partition("#")
+        pkg = frag.split("@")[0] if "@" in frag else url.rstrip("/").rsplit("/", 1)[-1]
+        print(pkg, name, m["executable"])')
+  for t in "$@"; do
+    read -r pkg name _ <<<"$t"
+    exe=$(awk -v p="$pkg" -v n="$name" '$1 == p && $2 == n { print $3 }' <<<"$artifacts")
+    [ -n "$exe" ] || { echo "no test binary for $pkg --test $name" >&2; return 1; }
+    echo "$exe"
+  done
+}

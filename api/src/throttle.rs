@@ -40,12 +40,18 @@ pub struct Attempt {
     keys: [String; 3],
 }
 
+/// The three buckets share the hash tag `{login_failures}` (braces literal): the reserve script
+/// and the give-back pipeline touch all three, so on a Redis Cluster they must be in one slot.
 fn keys(state: &AppState, username: &str, ip: IpAddr) -> [String; 3] {
+    bucket_keys(&state.config.core.redis_prefix, username, ip)
+}
+
+fn bucket_keys(prefix: &str, username: &str, ip: IpAddr) -> [String; 3] {
     let user = username.trim().to_lowercase();
     [
-        state.redis_key(&format!("login_failures:user_ip:{user}:{ip}")),
-        state.redis_key(&format!("login_failures:ip:{ip}")),
-        state.redis_key(&format!("login_failures:user:{user}")),
+        format!("{prefix}:{{login_failures}}:user_ip:{user}:{ip}"),
+        format!("{prefix}:{{login_failures}}:ip:{ip}"),
+        format!("{prefix}:{{login_failures}}:user:{user}"),
     ]
 }
 
@@ -88,5 +94,18 @@ pub async fn succeeded(state: &AppState, attempt: Option<Attempt>) {
     let result: redis::RedisResult<()> = redis::pipe().del(&user_ip).decr(&ip, 1).decr(&user, 1).query_async(&mut conn).await;
     if let Err(err) = result {
         tracing::warn!(error = %err, "could not clear a login throttle");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use redis::cluster_routing::Slot;
+
+    #[test]
+    fn the_three_buckets_share_one_cluster_slot() {
+        let [user_ip, ip, user] = super::bucket_keys("yz", "Admin", "10.1.2.3".parse().expect("ip"));
+        assert_eq!(user_ip, "yz:{login_failures}:user_ip:admin:10.1.2.3");
+        assert_eq!(Slot::for_key(&user_ip), Slot::for_key(&ip));
+        assert_eq!(Slot::for_key(&user_ip), Slot::for_key(&user));
     }
 }

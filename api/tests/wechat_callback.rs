@@ -58,16 +58,13 @@ impl App {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    async fn redis(&self) -> redis::aio::ConnectionManager {
+    async fn redis(&self) -> yizhan_common::redis_conn::RedisConn {
         self.state.redis.get().await.expect("redis")
     }
 
     async fn cleanup(&self) {
         let mut conn = self.redis().await;
-        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut conn).await.expect("keys");
-        for key in keys {
-            let _: () = redis::cmd("DEL").arg(key).query_async(&mut conn).await.expect("del");
-        }
+        yizhan_common::redis_scan::delete_matching(&mut conn, &format!("{}:*", self.prefix)).await.expect("clean up");
     }
 }
 

@@ -6,6 +6,8 @@ pub mod db;
 pub mod mask;
 pub mod redis_conn;
 pub mod redis_durability;
+pub mod redis_scan;
+pub mod redis_target;
 pub mod shutdown;
 pub mod telemetry;
 pub mod time;

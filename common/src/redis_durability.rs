@@ -7,7 +7,7 @@
 //! first connects: outside production it logs a loud warning and goes on; in production
 //! (`YIZHAN_ENV=production`) it refuses to use that Redis.
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 
 use crate::config::EnvReader;
 
@@ -71,15 +71,31 @@ impl RedisDurability {
     }
 }
 
-/// Checks the server behind `conn`: `Ok` when safe, or when unsafe outside production (after a
-/// warning per problem); an error in production.
-pub async fn check(conn: &mut ConnectionManager, policy: &DurabilityPolicy) -> anyhow::Result<()> {
-    let info: String = redis::cmd("INFO").arg("persistence").arg("memory").query_async(conn).await?;
-    let found = RedisDurability::parse(&info);
-    let problems = found.problems(policy);
-    if problems.is_empty() {
-        tracing::info!(redis.appendonly = found.appendonly, redis.maxmemory_policy = %found.maxmemory_policy,
+/// `INFO persistence memory` of the server behind `conn`, or of every master of a cluster (the
+/// cluster client sends `INFO` to each and answers with a map of node address to text).
+pub async fn info(conn: &mut RedisConn) -> redis::RedisResult<Vec<(String, String)>> {
+    let value: redis::Value = redis::cmd("INFO").arg("persistence").arg("memory").query_async(conn).await?;
+    match value {
+        redis::Value::Map(nodes) => nodes
+            .into_iter()
+            .map(|(node, text)| Ok((redis::from_redis_value(node)?, redis::from_redis_value(text)?)))
+            .collect(),
+        other => Ok(vec![(String::new(), redis::from_redis_value(other)?)]),
+    }
+}
+
+/// Checks the server behind `conn` (every master of a cluster): `Ok` when safe, or when unsafe
+/// outside production (after a warning per problem); an error in production.
+pub async fn check(conn: &mut RedisConn, policy: &DurabilityPolicy) -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (node, info) in info(conn).await? {
+        let found = RedisDurability::parse(&info);
+        let on = if node.is_empty() { String::new() } else { format!(" (node {node})") };
+        problems.extend(found.problems(policy).into_iter().map(|p| format!("{p}{on}")));
+        tracing::info!(redis.node = %node, redis.appendonly = found.appendonly, redis.maxmemory_policy = %found.maxmemory_policy,
             redis.persistence_ack = policy.persistence_ack.as_deref().unwrap_or(""), "Redis durability checked");
+    }
+    if problems.is_empty() {
         return Ok(());
     }
     for problem in &problems {
@@ -119,11 +135,11 @@ mod tests {
     #[tokio::test]
     async fn production_refuses_and_development_warns() {
         let mut conn = crate::testing::RedisPrefix::new().connect().await;
-        let info: String = redis::cmd("INFO").arg("persistence").arg("memory").query_async(&mut conn).await.expect("info");
-        let found = RedisDurability::parse(&info);
+        let nodes = info(&mut conn).await.expect("info");
+        assert_eq!(nodes.len() > 1, conn.is_cluster(), "one answer per master of a cluster: {}", nodes.len());
         let strict = DurabilityPolicy { production: true, persistence_ack: None };
-        let unsafe_here = !found.problems(&strict).is_empty();
-        assert_eq!(check(&mut conn, &strict).await.is_err(), unsafe_here, "{found:?}");
+        let unsafe_here = nodes.iter().any(|(_, info)| !RedisDurability::parse(info).problems(&strict).is_empty());
+        assert_eq!(check(&mut conn, &strict).await.is_err(), unsafe_here);
         assert!(check(&mut conn, &DurabilityPolicy::default()).await.is_ok(), "development only warns");
     }
 }

@@ -1,7 +1,6 @@
 //! Test helpers shared by the crates' tests (enabled by the `testing` feature).
 
-use redis::aio::ConnectionManager;
-use redis::Commands;
+use crate::redis_conn::RedisConn;
 use secrecy::SecretString;
 
 use crate::redis_conn::{self, RedisTimeouts};
@@ -33,23 +32,25 @@ impl RedisPrefix {
         format!("{}:{suffix}", self.name)
     }
 
-    pub async fn connect(&self) -> ConnectionManager {
+    pub async fn connect(&self) -> RedisConn {
         let url = SecretString::from(redis_url());
         redis_conn::connect(&url, RedisTimeouts::default()).await.expect("redis reachable at REDIS_URL")
     }
 }
 
 impl Drop for RedisPrefix {
+    /// Deletes the prefix's keys (on every master of a cluster). Drop may run inside a runtime,
+    /// so the clean-up gets a thread and a runtime of its own.
     fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(redis_url()) else { return };
-        let Ok(mut conn) = client.get_connection() else { return };
         let pattern = format!("{}:*", self.name);
-        let keys: Vec<String> = match conn.scan_match::<_, String>(&pattern) {
-            Ok(iter) => iter.filter_map(Result::ok).collect(),
-            Err(_) => return,
-        };
-        for chunk in keys.chunks(1000) {
-            let _: redis::RedisResult<i64> = redis::cmd("UNLINK").arg(chunk).query(&mut conn);
-        }
+        let clean = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async {
+                let url = SecretString::from(redis_url());
+                let Ok(mut conn) = redis_conn::connect(&url, RedisTimeouts::default()).await else { return };
+                let _ = crate::redis_scan::delete_matching(&mut conn, &pattern).await;
+            });
+        });
+        let _ = clean.join();
     }
 }

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use yizhan_common::redis_conn::RedisConn;
 use secrecy::SecretString;
 use tokio::sync::watch;
 use yizhan_common::redis_conn::{connect, RedisTimeouts};
 
 /// Retries with a growing delay (200 ms to 5 s) until connected, or `None` once `stop` is true.
-pub async fn redis_until_stopped(url: &SecretString, stop: &mut watch::Receiver<bool>) -> Option<ConnectionManager> {
+pub async fn redis_until_stopped(url: &SecretString, stop: &mut watch::Receiver<bool>) -> Option<RedisConn> {
     let mut delay = Duration::from_millis(200);
     loop {
         tokio::select! {

@@ -20,7 +20,7 @@ struct Harness {
     _sim: yizhan_sim::RunningSim,
 }
 
-async fn redis() -> redis::aio::ConnectionManager {
+async fn redis() -> yizhan_common::redis_conn::RedisConn {
     let url = std::env::var("REDIS_URL").expect("REDIS_URL must point at a test Redis");
     connect(&SecretString::from(url), RedisTimeouts::default()).await.expect("test Redis reachable")
 }
@@ -67,11 +67,7 @@ impl Harness {
 
     async fn cleanup(self) {
         let mut conn = redis().await;
-        let keys: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut conn).await.expect("keys");
-        for key in keys {
-            let _: () = redis::cmd("DEL").arg(key).query_async(&mut conn).await.expect("del");
-        }
+        yizhan_common::redis_scan::delete_matching(&mut conn, &format!("{}:*", self.prefix)).await.expect("clean up");
     }
 }
 

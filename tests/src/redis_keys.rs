@@ -8,10 +8,7 @@ pub fn delete_prefix_blocking(prefix: &str) {
 
 /// Deletes every key under `prefix:`.
 pub async fn delete_prefix(prefix: &str) {
-    let client = redis::Client::open(crate::env("REDIS_URL")).expect("REDIS_URL");
-    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
-    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.expect("keys");
-    if !keys.is_empty() {
-        let _: i64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.expect("del");
-    }
+    let url = secrecy::SecretString::from(crate::env("REDIS_URL"));
+    let mut conn = yizhan_common::redis_conn::connect(&url, Default::default()).await.expect("redis");
+    yizhan_common::redis_scan::delete_matching(&mut conn, &format!("{prefix}:*")).await.expect("clean up");
 }

@@ -29,7 +29,7 @@ async fn push_holding(queue: &RedisQueue, tag: &str, from: usize, to: usize, hol
 }
 
 /// Runs recorded so far: (pid, token, token was current).
-async fn runs(redis: &mut redis::aio::ConnectionManager, key: &str) -> Vec<(u32, u64, bool)> {
+async fn runs(redis: &mut yizhan_common::redis_conn::RedisConn, key: &str) -> Vec<(u32, u64, bool)> {
     let raw: Vec<String> = redis.lrange(key, 0, -1).await.expect("lrange");
     raw.iter()
         .filter_map(|r| {

@@ -111,8 +111,8 @@ async fn one_leader_ticks_and_a_standby_takes_over_after_kill_9() {
     let status = procs[second].terminate(Duration::from_secs(10)).expect("stops on SIGTERM");
     assert!(status.success(), "{status}");
     let prefix = env.get("REDIS_PREFIX");
-    let client = redis::Client::open(yizhan_system_tests::env("REDIS_URL")).expect("url");
-    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let url = secrecy::SecretString::from(yizhan_system_tests::env("REDIS_URL"));
+    let mut conn = yizhan_common::redis_conn::connect(&url, Default::default()).await.expect("redis");
     let holder: Option<String> = redis::cmd("GET").arg(format!("{prefix}:lease:scheduler")).query_async(&mut conn).await.expect("get");
     assert_eq!(holder, None, "the lease is released on SIGTERM");
     yizhan_system_tests::redis_keys::delete_prefix(&prefix).await;

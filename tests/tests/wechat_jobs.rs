@@ -146,10 +146,10 @@ async fn minute_quota_reschedules_without_spending_an_attempt() {
 
 /// `(kind, attempts)` of every job hash of `queue` in Redis.
 async fn queued_jobs(sys: &System, queue: QueueName) -> Vec<(String, String)> {
-    let client = redis::Client::open(sys.env.get("REDIS_URL")).expect("redis");
-    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let url = secrecy::SecretString::from(sys.env.get("REDIS_URL"));
+    let mut conn = yizhan_common::redis_conn::connect(&url, Default::default()).await.expect("redis");
     let pattern = Keys::new(sys.env.get("REDIS_PREFIX")).job(queue, "*");
-    let keys: Vec<String> = redis::cmd("KEYS").arg(pattern).query_async(&mut conn).await.expect("keys");
+    let keys = yizhan_common::redis_scan::keys_matching(&mut conn, &pattern).await.expect("keys");
     let mut jobs = Vec::new();
     for key in keys {
         let (kind, attempts): (Option<String>, Option<String>) =

@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use yizhan_common::redis_conn::RedisConn;
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
 use yizhan_common::jobs::{registry, JobServices, QueueName, Registry};
@@ -73,7 +73,7 @@ impl Worker {
             .with_templates(config.templates.clone())
             .with_queue_settings(config.queue.clone())
             .with_rate_limiter(Some(limiter));
-        let wake_client = redis::Client::open(config.core.redis_url.expose_secret())?;
+        let wake_client = redis_conn::RedisClient::open(config.core.redis_url.expose_secret())?;
         Ok(Some(Self {
             queue: RedisQueue::new(redis, prefix, config.queue.clone()).with_wake_client(wake_client),
             services: Arc::new(services),
@@ -134,7 +134,7 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn connect_redis(config: &WorkerConfig, stop: &mut (impl Future<Output = ()> + Unpin)) -> Option<ConnectionManager> {
+async fn connect_redis(config: &WorkerConfig, stop: &mut (impl Future<Output = ()> + Unpin)) -> Option<RedisConn> {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
         match redis_conn::connect(&config.core.redis_url, RedisTimeouts::default()).await {

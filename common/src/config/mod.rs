@@ -23,7 +23,10 @@ pub struct CoreConfig {
     pub database_pool_max: u32,
     /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a request waits for a connection (default 5000).
     pub database_acquire_timeout: Duration,
-    /// `REDIS_URL`: Redis connection string (required; may hold a password).
+    /// `REDIS_URL`: Redis connection string (required; may hold a password): `redis://…` for
+    /// one server, `redis+cluster://host1:port1,host2:port2` for a Redis Cluster. With
+    /// `REDIS_CLUSTER_NODES` (`host:port,…`) set, it holds the folded `redis+cluster://` form
+    /// (see [`crate::redis_target`]).
     pub redis_url: SecretString,
     /// `REDIS_PREFIX`: prefix of every Redis key this deployment writes (default `yz`).
     pub redis_prefix: String,
@@ -44,7 +47,12 @@ impl CoreConfig {
         let database_pool_max = env.optional("DATABASE_POOL_MAX", 10u32);
         let acquire_ms = env.optional("DATABASE_ACQUIRE_TIMEOUT_MS", 5_000u64);
         let redis_url = env.secret("REDIS_URL");
+        let redis_url = redis_url.and_then(|url| Self::redis_target(env, url));
         let redis_prefix = env.optional("REDIS_PREFIX", String::from("yz"));
+        if redis_prefix.contains(['{', '}']) {
+            // Braces would become the hash tag of every key (see docs/redis-keys.md).
+            env.invalid("REDIS_PREFIX", "must not contain `{` or `}`");
+        }
         let log_format = env.optional("LOG_FORMAT", LogFormat::Json);
         let rust_log = env.optional("RUST_LOG", String::from("info"));
         let service_tz = env.optional("SERVICE_TZ", chrono_tz::Asia::Shanghai);
@@ -63,6 +71,26 @@ impl CoreConfig {
             service_tz,
             redis_durability,
         })
+    }
+
+    /// `REDIS_URL` with `REDIS_CLUSTER_NODES` folded in, checked for form (errors never show it).
+    fn redis_target(env: &mut EnvReader, url: SecretString) -> Option<SecretString> {
+        use secrecy::ExposeSecret;
+        let url = match env.maybe::<String>("REDIS_CLUSTER_NODES") {
+            Some(nodes) => match crate::redis_target::with_cluster_nodes(url.expose_secret(), &nodes) {
+                Ok(folded) => SecretString::from(folded),
+                Err(why) => {
+                    env.invalid("REDIS_CLUSTER_NODES", why);
+                    return None;
+                }
+            },
+            None => url,
+        };
+        if let Err(why) = crate::redis_target::RedisTarget::parse(url.expose_secret()) {
+            env.invalid("REDIS_URL", why);
+            return None;
+        }
+        Some(url)
     }
 
     /// Reads only the shared settings (for commands such as `migrate`).

@@ -3,7 +3,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use sqlx::PgPool;
 
 use super::QueueName;
@@ -18,7 +18,7 @@ use crate::wechat::client::WechatClient;
 #[non_exhaustive]
 pub struct JobServices {
     pub db: PgPool,
-    pub redis: ConnectionManager,
+    pub redis: RedisConn,
     /// Prefix of every Redis key this deployment writes (`REDIS_PREFIX`).
     pub redis_prefix: String,
     /// The WeChat client, when an app is configured (jobs that need it fail permanently otherwise).
@@ -32,7 +32,7 @@ pub struct JobServices {
 }
 
 impl JobServices {
-    pub fn new(db: PgPool, redis: ConnectionManager, redis_prefix: impl Into<String>) -> Self {
+    pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
                queue_settings: QueueSettings::default(), rate_limiter: None }
     }

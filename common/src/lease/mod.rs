@@ -22,7 +22,7 @@ mod scripts;
 use std::fmt;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 
 use crate::config::EnvReader;
 use crate::metrics::names;
@@ -80,7 +80,7 @@ impl LeaseConfig {
 /// One named lease. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Lease {
-    conn: ConnectionManager,
+    conn: RedisConn,
     name: String,
     key: String,
     fence_key: String,
@@ -89,18 +89,28 @@ pub struct Lease {
 
 impl Lease {
     /// The lease `name` under the deployment's Redis key prefix.
-    pub fn new(conn: ConnectionManager, prefix: &str, name: &str, config: LeaseConfig) -> Self {
+    pub fn new(conn: RedisConn, prefix: &str, name: &str, config: LeaseConfig) -> Self {
         Self {
             conn,
             name: name.to_owned(),
-            key: format!("{prefix}:lease:{name}"),
-            fence_key: format!("{prefix}:lease:{name}:fence"),
+            key: lease_key(prefix, name),
+            fence_key: fence_key(prefix, name),
             config,
         }
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The lease key, `p:lease:<name>` (holds the current token, with the TTL).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The fencing-token counter, `{p:lease:<name>}:fence`: never expires; same slot as [`Self::key`].
+    pub fn fence_key(&self) -> &str {
+        &self.fence_key
     }
 
     pub fn config(&self) -> LeaseConfig {
@@ -163,6 +173,18 @@ impl Lease {
     pub fn keep(&self, token: FencingToken) -> LeaseKeeper {
         LeaseKeeper::start(self.clone(), token)
     }
+}
+
+/// `p:lease:<name>`: the current holder's token, with the TTL.
+fn lease_key(prefix: &str, name: &str) -> String {
+    format!("{prefix}:lease:{name}")
+}
+
+/// `{p:lease:<name>}:fence`: braces literal, so the counter's hash tag is the lease key's whole
+/// name and both keys are in one Redis Cluster slot (the acquire script touches both), while the
+/// lease key keeps the name it always had.
+fn fence_key(prefix: &str, name: &str) -> String {
+    format!("{{{}}}:fence", lease_key(prefix, name))
 }
 
 fn ttl_ms(ttl: Duration) -> u64 {

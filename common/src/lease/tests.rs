@@ -63,7 +63,7 @@ async fn keeper_signals_loss_when_another_holder_takes_over() {
     let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let token = lease.try_acquire().await.expect("redis").expect("free");
     let keeper = lease.keep(token);
-    let _: () = redis::cmd("DEL").arg(format!("{}:lease:r", prefix.name())).query_async(&mut conn.clone()).await.expect("del");
+    let _: () = redis::cmd("DEL").arg(lease.key()).query_async(&mut conn.clone()).await.expect("del");
     let thief = lease.try_acquire().await.expect("redis").expect("free after delete");
     tokio::time::timeout(Duration::from_secs(2), keeper.lost()).await.expect("loss signalled within a renewal");
     assert!(!keeper.is_held());
@@ -117,7 +117,7 @@ async fn tokens_stay_above_the_floor_after_redis_lost_the_counter() {
     let lease = Lease::new(conn.clone(), prefix.name(), "r", quick());
     let first = lease.try_acquire().await.expect("redis").expect("free");
     // Redis restarted empty: the lease and its counter are gone.
-    let _: () = redis::cmd("DEL").arg(prefix.key("lease:r")).arg(prefix.key("lease:r:fence")).query_async(&mut conn.clone()).await.expect("del");
+    let _: () = redis::cmd("DEL").arg(lease.key()).arg(lease.fence_key()).query_async(&mut conn.clone()).await.expect("del");
     let second = lease.try_acquire_above(first.0).await.expect("redis").expect("free after the loss");
     assert!(second > first, "seeded from the floor: {first} -> {second}");
     assert!(lease.release(second).await.expect("redis"));
@@ -174,4 +174,12 @@ async fn a_fence_reads_lost_as_soon_as_the_keeper_does() {
     tokio::time::timeout(Duration::from_secs(2), keeper.lost()).await.expect("loss signalled within a renewal");
     assert!(fence.is_lost());
     assert!(!fence.is_current().await);
+}
+
+#[test]
+fn the_lease_and_its_fence_counter_share_one_cluster_slot() {
+    use redis::cluster_routing::Slot;
+    let (lease, fence) = (super::lease_key("yz", "queue:reservations"), super::fence_key("yz", "queue:reservations"));
+    assert_eq!((lease.as_str(), fence.as_str()), ("yz:lease:queue:reservations", "{yz:lease:queue:reservations}:fence"));
+    assert_eq!(Slot::for_key(&lease), Slot::for_key(&fence));
 }

@@ -26,13 +26,12 @@ impl RedisQueue {
     /// Dead jobs of `queue`, newest first, and the size of the dead set.
     pub async fn list_dead(&self, queue: QueueName, offset: u64, limit: u64) -> QueueResult<(Vec<DeadJob>, u64)> {
         let mut conn = self.conn();
-        let base = self.keys.base(queue);
         let total: u64 = conn.zcard(self.keys.dead(queue)).await?;
         if limit == 0 || offset >= total {
             return Ok((Vec::new(), total));
         }
         let stop = offset.saturating_add(limit) - 1;
-        let flat: Vec<String> = LIST_DEAD.arg(&base).arg(offset).arg(stop).invoke_async(&mut conn).await?;
+        let flat: Vec<String> = self.invocation(&LIST_DEAD, queue).arg(offset).arg(stop).invoke_async(&mut conn).await?;
         let mut jobs = Vec::with_capacity(flat.len() / 7);
         for f in flat.chunks_exact(7) {
             let died_ms = f[1].parse::<f64>().map_err(|_| QueueError::Reply("dead: bad score"))?;
@@ -51,7 +50,7 @@ impl RedisQueue {
 
     /// Moves a dead job back in line with fresh attempt counts. False if `id` is not dead.
     pub async fn retry_dead(&self, queue: QueueName, id: &str) -> QueueResult<bool> {
-        let n: i64 = RETRY_DEAD.arg(self.keys.base(queue)).arg(id).invoke_async(&mut self.conn()).await?;
+        let n: i64 = self.invocation(&RETRY_DEAD, queue).arg(id).invoke_async(&mut self.conn()).await?;
         Ok(n == 1)
     }
 }

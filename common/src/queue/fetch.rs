@@ -85,8 +85,8 @@ impl RedisQueue {
     /// job data are logged at warn and counted in `yizhan_queue_missing_job_data_total`.
     pub async fn fetch_batch(&self, queue: QueueName, max: usize) -> QueueResult<Batch> {
         let max = max.clamp(1, CHUNK);
-        let flat: Vec<Option<String>> = FETCH
-            .arg(self.keys.base(queue))
+        let flat: Vec<Option<String>> = self
+            .invocation(&FETCH, queue)
             .arg(&*self.worker)
             .arg(self.settings.lease_ms())
             .arg(max)
@@ -130,14 +130,13 @@ impl RedisQueue {
     /// longer held under their token are left alone, logged and counted
     /// (`yizhan_queue_stale_leases_total{op="finish"}`); returns how many.
     pub async fn finish(&self, queue: QueueName, results: &[(Held, Finish)]) -> QueueResult<u64> {
-        let base = self.keys.base(queue);
         let park_ms = millis(self.settings.unknown_kind_park);
         let mut conn = self.conn();
         let mut stale = Vec::new();
         for chunk in results.chunks(CHUNK) {
             let caller_now = self.caller_now();
-            let mut call = FINISH.prepare_invoke();
-            call.arg(&base).arg(caller_now).arg(park_ms);
+            let mut call = self.invocation(&FINISH, queue);
+            call.arg(caller_now).arg(park_ms);
             for (held, finish) in chunk {
                 let (op, at, error) = match finish {
                     Finish::Done => ("done", 0, ""),
@@ -157,12 +156,11 @@ impl RedisQueue {
     /// Renews the leases of jobs this worker still holds; jobs no longer held under their token
     /// are left alone and counted (`op="renew"`). Returns how many were refused.
     pub async fn extend_leases(&self, queue: QueueName, held: &[Held]) -> QueueResult<u64> {
-        let base = self.keys.base(queue);
         let mut conn = self.conn();
         let mut stale = Vec::new();
         for chunk in held.chunks(CHUNK) {
-            let mut call = RENEW.prepare_invoke();
-            call.arg(&base).arg(self.settings.lease_ms());
+            let mut call = self.invocation(&RENEW, queue);
+            call.arg(self.settings.lease_ms());
             for h in chunk {
                 call.arg(&h.id).arg(h.token);
             }

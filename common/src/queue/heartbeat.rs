@@ -28,7 +28,7 @@ impl Heartbeat {
     /// Beats once. A gap of more than two thirds of the lease since the previous successful
     /// beat (Redis was unreachable, or this process stalled) restarts the continuity.
     pub async fn beat(&mut self, q: &RedisQueue) -> QueueResult<()> {
-        let now: i64 = BEAT.arg(q.keys.base(self.queue)).arg(q.worker()).invoke_async(&mut q.conn()).await?;
+        let now: i64 = q.invocation(&BEAT, self.queue).arg(q.worker()).invoke_async(&mut q.conn()).await?;
         let max_gap = q.settings.lease_ms() * 2 / 3;
         match (self.last_ok, self.since) {
             (Some(last), Some(_)) if now - last <= max_gap => {}

@@ -14,8 +14,9 @@
 //! | `p:q:{q}:workers` | zset | worker names scored by their last heartbeat (ms, Redis time) |
 //! | `p:q:{q}:wake` | list | wake tokens (at most 16): pushed when jobs become ready, popped by blocked idle workers |
 //!
-//! The Lua scripts build the job and marker keys from the queue base; they carry the same hash
-//! tag, so no script touches two slots.
+//! Every script gets the queue's key set in `KEYS` ([`Keys::script_keys`]); the job and marker
+//! keys are the declared prefixes `p:q:{q}:job:` and `p:q:{q}:seen:` plus an id, so they carry
+//! the same hash tag and no script touches two slots (see `super::scripts`).
 
 use crate::jobs::QueueName;
 
@@ -70,5 +71,44 @@ impl Keys {
 
     pub fn wake(&self, queue: QueueName) -> String {
         format!("{}:wake", self.base(queue))
+    }
+
+    /// The `KEYS` of every queue script, in the order the scripts' `K` table reads them: the
+    /// eight fixed keys, then the job-hash and marker prefixes (an id completes them).
+    pub fn script_keys(&self, queue: QueueName) -> [String; 10] {
+        let base = self.base(queue);
+        [
+            self.ready(queue),
+            self.scheduled(queue),
+            self.running(queue),
+            self.done(queue),
+            self.dead(queue),
+            format!("{base}:seq"),
+            self.workers(queue),
+            self.wake(queue),
+            format!("{base}:job:"),
+            format!("{base}:seen:"),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use redis::cluster_routing::Slot;
+
+    use super::*;
+
+    #[test]
+    fn every_key_of_a_queue_is_in_the_queue_slot() {
+        let keys = Keys::new("yz");
+        for queue in [QueueName::Default, QueueName::Wechat, QueueName::Reservations] {
+            let slot = Slot::for_key(keys.ready(queue));
+            let mut all = keys.script_keys(queue).to_vec();
+            all.extend([keys.job(queue, "a:b"), keys.seen(queue, "x"), keys.base(queue)]);
+            for key in all {
+                assert_eq!(Slot::for_key(&key), slot, "{key} leaves the slot of {queue}");
+            }
+        }
+        assert_eq!(keys.ready(QueueName::Wechat), "yz:q:{wechat}:ready");
     }
 }

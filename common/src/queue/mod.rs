@@ -19,7 +19,9 @@ mod wake;
 
 use std::sync::Arc;
 
-use redis::aio::ConnectionManager;
+use crate::jobs::QueueName;
+
+use crate::redis_conn::{RedisClient, RedisConn};
 
 pub use dead::DeadJob;
 pub use fetch::{Batch, Fetched, Finish, Held};
@@ -49,7 +51,7 @@ pub type QueueResult<T> = Result<T, QueueError>;
 /// A handle to the queues of one deployment; cheap to clone (the connection is multiplexed).
 #[derive(Debug, Clone)]
 pub struct RedisQueue {
-    conn: ConnectionManager,
+    conn: RedisConn,
     keys: Keys,
     settings: QueueSettings,
     /// The worker name leases and heartbeats are recorded under.
@@ -57,13 +59,13 @@ pub struct RedisQueue {
     /// Added to this process's clock (tests inject a skewed clock with it).
     skew_ms: i64,
     /// Opens the dedicated connections idle workers block on (see [`Waker`]).
-    wake_client: Option<redis::Client>,
+    wake_client: Option<RedisClient>,
 }
 
 impl RedisQueue {
     /// `prefix` is the deployment's `REDIS_PREFIX`; queue keys live under `{prefix}:q:`. Leases
     /// are taken under a unique worker name until [`Self::with_worker`] sets one.
-    pub fn new(conn: ConnectionManager, prefix: impl Into<String>, settings: QueueSettings) -> Self {
+    pub fn new(conn: RedisConn, prefix: impl Into<String>, settings: QueueSettings) -> Self {
         let worker = format!("anon-{:016x}", rand::random::<u64>());
         Self { conn, keys: Keys::new(prefix), settings, worker: worker.into(), skew_ms: 0, wake_client: None }
     }
@@ -90,12 +92,12 @@ impl RedisQueue {
     /// Lets idle workers block for wake-ups on their own connections from `client` instead of
     /// polling (see [`Waker`]).
     #[must_use]
-    pub fn with_wake_client(mut self, client: redis::Client) -> Self {
+    pub fn with_wake_client(mut self, client: RedisClient) -> Self {
         self.wake_client = Some(client);
         self
     }
 
-    pub fn wake_client(&self) -> Option<&redis::Client> {
+    pub fn wake_client(&self) -> Option<&RedisClient> {
         self.wake_client.as_ref()
     }
 
@@ -113,8 +115,17 @@ impl RedisQueue {
         &self.settings
     }
 
-    fn conn(&self) -> ConnectionManager {
+    fn conn(&self) -> RedisConn {
         self.conn.clone()
+    }
+
+    /// A call of a queue script on `queue`, with the queue's key set as its `KEYS`.
+    fn invocation<'a>(&self, script: &'a redis::Script, queue: QueueName) -> redis::ScriptInvocation<'a> {
+        let mut call = script.prepare_invoke();
+        for key in self.keys.script_keys(queue) {
+            call.key(key);
+        }
+        call
     }
 }
 

@@ -26,10 +26,9 @@ impl RedisQueue {
         let mut conn = self.conn();
         let mut created = 0usize;
         for (queue, envs) in by_queue {
-            let base = self.keys.base(queue);
             for chunk in envs.chunks(CHUNK) {
-                let mut call = PUSH.prepare_invoke();
-                call.arg(&base).arg(self.caller_now()).arg(ttl);
+                let mut call = self.invocation(&PUSH, queue);
+                call.arg(self.caller_now()).arg(ttl);
                 for env in chunk {
                     let payload = serde_json::to_string(&env.payload)?;
                     call.arg(&env.id).arg(&env.kind).arg(payload).arg(self.caller_ms(env.run_at));

@@ -22,11 +22,10 @@ pub struct Recovered {
 impl RedisQueue {
     /// Moves every job due now (Redis time) from `scheduled` to `ready`, [`CHUNK`] per call.
     pub async fn promote_due(&self, queue: QueueName) -> QueueResult<u64> {
-        let base = self.keys.base(queue);
         let mut conn = self.conn();
         let mut total = 0u64;
         loop {
-            let n: u64 = PROMOTE.arg(&base).arg(CHUNK).invoke_async(&mut conn).await?;
+            let n: u64 = self.invocation(&PROMOTE, queue).arg(CHUNK).invoke_async(&mut conn).await?;
             total += n;
             if n < CHUNK as u64 {
                 return Ok(total);
@@ -40,12 +39,11 @@ impl RedisQueue {
     /// nothing is recovered until that is a lease ago, so after a Redis outage the owners get
     /// to beat again before anyone judges them.
     pub async fn recover_expired(&self, queue: QueueName, sweeper_since: i64) -> QueueResult<Recovered> {
-        let base = self.keys.base(queue);
         let mut conn = self.conn();
         let mut total = Recovered::default();
         loop {
-            let (requeued, dead, late): (u64, u64, u64) = RECOVER
-                .arg(&base)
+            let (requeued, dead, late): (u64, u64, u64) = self
+                .invocation(&RECOVER, queue)
                 .arg(self.settings.max_redeliveries)
                 .arg(CHUNK)
                 .arg(sweeper_since)
@@ -76,12 +74,10 @@ impl RedisQueue {
     /// shutting down after its grace period). Jobs no longer held under their token are left
     /// alone and counted (`op="hand_back"`). Returns how many were handed back.
     pub async fn hand_back(&self, queue: QueueName, held: &[Held]) -> QueueResult<u64> {
-        let base = self.keys.base(queue);
         let mut conn = self.conn();
         let (mut total, mut stale) = (0u64, 0u64);
         for chunk in held.chunks(CHUNK) {
-            let mut call = HAND_BACK.prepare_invoke();
-            call.arg(&base);
+            let mut call = self.invocation(&HAND_BACK, queue);
             for h in chunk {
                 call.arg(&h.id).arg(h.token);
             }

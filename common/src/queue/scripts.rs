@@ -9,8 +9,16 @@
 //! A worker whose clock is off by minutes therefore neither leases jobs into the past, nor
 //! delays or hurries the jobs it pushes, nor recovers other workers' jobs early.
 //!
-//! Every key a script touches is built from the queue base `p:q:{queue}`, whose braces are a
-//! Redis Cluster hash tag: a queue's keys all live in one slot.
+//! Keys: every script is called with the queue's key set in `KEYS` ([`super::Keys::script_keys`]:
+//! `ready`, `scheduled`, `running`, `done`, `dead`, `seq`, `workers`, `wake`, then the job-hash
+//! prefix `p:q:{q}:job:` and the marker prefix `p:q:{q}:seen:`) and names its keys only through
+//! the `K` table built from them; no script builds a key from an argument. Every one of them
+//! carries the queue's hash tag `{q}`, so a call lives in one Redis Cluster slot and is routed to
+//! the master owning it. The per-job keys are the declared prefix plus an id: their ids are often
+//! only known inside the script (`FETCH` pops them), so they cannot all be listed in advance; they
+//! share the tag, and Redis Cluster refuses any key a script touches outside the slot of its
+//! `KEYS` ("Script attempted to access keys that do not hash to the same slot"), which the
+//! cluster test (`scripts/test-cluster`) runs into if a key ever leaves the tag.
 
 use std::sync::LazyLock;
 
@@ -25,6 +33,8 @@ const WAKE_CAP: usize = 16;
 /// Shared helpers: Redis time in ms, caller time to Redis time, waking a blocked worker, and
 /// moving due ids from `scheduled` to `ready`, earliest first.
 const LIB: &str = r"
+local K = {ready = KEYS[1], scheduled = KEYS[2], running = KEYS[3], done = KEYS[4], dead = KEYS[5],
+  seq = KEYS[6], workers = KEYS[7], wake_list = KEYS[8], job = KEYS[9], seen = KEYS[10]}
 local function clock()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -32,21 +42,21 @@ end
 local function redis_time(at, caller_now, now)
   return now + (at - caller_now)
 end
-local function wake(base)
-  redis.call('LPUSH', base .. ':wake', '1')
-  redis.call('LTRIM', base .. ':wake', 0, WAKE_CAP - 1)
+local function wake()
+  redis.call('LPUSH', K.wake_list, '1')
+  redis.call('LTRIM', K.wake_list, 0, WAKE_CAP - 1)
 end
-local function promote(base, now, limit)
-  local ids = redis.call('ZRANGEBYSCORE', base .. ':scheduled', '-inf', now, 'LIMIT', 0, limit)
+local function promote(now, limit)
+  local ids = redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', now, 'LIMIT', 0, limit)
   if #ids > 0 then
-    redis.call('ZREM', base .. ':scheduled', unpack(ids))
-    redis.call('LPUSH', base .. ':ready', unpack(ids))
-    wake(base)
+    redis.call('ZREM', K.scheduled, unpack(ids))
+    redis.call('LPUSH', K.ready, unpack(ids))
+    wake()
   end
   return #ids
 end
-local function held(base, id, token)
-  return redis.call('ZSCORE', base .. ':running', id) and redis.call('HGET', base .. ':job:' .. id, 'lease') == token
+local function held(id, token)
+  return redis.call('ZSCORE', K.running, id) and redis.call('HGET', K.job .. id, 'lease') == token
 end
 ";
 
@@ -54,39 +64,39 @@ fn with_lib(body: &str) -> Script {
     Script::new(&format!("{}\n{body}", LIB.replace("WAKE_CAP", &WAKE_CAP.to_string())))
 }
 
-/// ARGV: base, caller_now_ms, dedup_ttl_secs, then per job: id, kind, payload, run_at_ms.
+/// ARGV: caller_now_ms, dedup_ttl_secs, then per job: id, kind, payload, run_at_ms.
 /// Returns {created, ids skipped as duplicates...}.
 pub static PUSH: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base, caller_now, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local caller_now, ttl = tonumber(ARGV[1]), ARGV[2]
 local now = clock()
 local out, ready, created = {''}, 0, 0
-for i = 4, #ARGV, 4 do
+for i = 3, #ARGV, 4 do
   local id = ARGV[i]
-  if redis.call('SET', base .. ':seen:' .. id, '1', 'NX', 'EX', ttl) then
+  if redis.call('SET', K.seen .. id, '1', 'NX', 'EX', ttl) then
     local due = redis_time(tonumber(ARGV[i + 3]), caller_now, now)
-    redis.call('HSET', base .. ':job:' .. id, 'kind', ARGV[i + 1], 'payload', ARGV[i + 2],
+    redis.call('HSET', K.job .. id, 'kind', ARGV[i + 1], 'payload', ARGV[i + 2],
       'attempts', 0, 'crashes', 0, 'enq', now, 'due', due)
     if due <= now then
-      redis.call('LPUSH', base .. ':ready', id)
+      redis.call('LPUSH', K.ready, id)
       ready = ready + 1
     else
-      redis.call('ZADD', base .. ':scheduled', due, id)
+      redis.call('ZADD', K.scheduled, due, id)
     end
     created = created + 1
   else
     out[#out + 1] = id
   end
 end
-if ready > 0 then wake(base) end
+if ready > 0 then wake() end
 out[1] = tostring(created)
 return out
 ",
     )
 });
 
-/// ARGV: base, worker, lease_ms, max. Promotes a chunk of due jobs when `ready` runs short, then
+/// ARGV: worker, lease_ms, max. Promotes a chunk of due jobs when `ready` runs short, then
 /// takes up to `max` ids and leases them to `worker` until Redis now + lease under one fresh
 /// lease token. Returns {now, token, ms until the next scheduled job is due (-1: none),
 /// missing count, missing ids..., then per job id, kind, payload, attempts, crashes, due}.
@@ -94,20 +104,20 @@ return out
 pub static FETCH: LazyLock<Script> = LazyLock::new(|| {
     with_lib(&format!(
         r"
-local base, worker, lease, max = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local worker, lease, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = clock()
-if redis.call('LLEN', base .. ':ready') < max then promote(base, now, {CHUNK}) end
-local ids = redis.call('RPOP', base .. ':ready', max)
+if redis.call('LLEN', K.ready) < max then promote(now, {CHUNK}) end
+local ids = redis.call('RPOP', K.ready, max)
 local token = 0
 local jobs, missing = {{}}, {{}}
 if ids then
-  token = redis.call('INCR', base .. ':seq')
+  token = redis.call('INCR', K.seq)
   for _, id in ipairs(ids) do
-    local job = base .. ':job:' .. id
+    local job = K.job .. id
     local f = redis.call('HMGET', job, 'kind', 'payload', 'attempts', 'crashes', 'due')
     if f[1] then
       redis.call('HSET', job, 'lease', token, 'owner', worker)
-      redis.call('ZADD', base .. ':running', now + lease, id)
+      redis.call('ZADD', K.running, now + lease, id)
       jobs[#jobs + 1] = id
       for j = 1, 4 do jobs[#jobs + 1] = f[j] or '0' end
       jobs[#jobs + 1] = f[5] or tostring(now)
@@ -115,10 +125,10 @@ if ids then
       missing[#missing + 1] = id
     end
   end
-  if redis.call('LLEN', base .. ':ready') > 0 then wake(base) end
+  if redis.call('LLEN', K.ready) > 0 then wake() end
 end
 local next_due = -1
-local first = redis.call('ZRANGE', base .. ':scheduled', 0, 0, 'WITHSCORES')
+local first = redis.call('ZRANGE', K.scheduled, 0, 0, 'WITHSCORES')
 if first[2] then next_due = math.max(0, tonumber(first[2]) - now) end
 local out = {{tostring(now), tostring(token), tostring(next_due), tostring(#missing)}}
 for _, id in ipairs(missing) do out[#out + 1] = id end
@@ -128,16 +138,16 @@ return out
     ))
 });
 
-/// ARGV: base, limit. Returns how many due jobs were promoted.
+/// ARGV: limit. Returns how many due jobs were promoted.
 pub static PROMOTE: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-return promote(ARGV[1], clock(), tonumber(ARGV[2]))
+return promote(clock(), tonumber(ARGV[1]))
 ",
     )
 });
 
-/// ARGV: base, caller_now_ms, park_limit_ms, then per job: id, lease token, op, at_ms, error.
+/// ARGV: caller_now_ms, park_limit_ms, then per job: id, lease token, op, at_ms, error.
 /// Ops: `done`; `retry` (spends an attempt, due at `at`); `later` (due at `at`, no attempt
 /// spent); `dead` (records `error`); `park` (kind unknown here: due at `at` until the job has
 /// been parked for park_limit_ms, then dead with `error`). A job not held under that token
@@ -146,44 +156,44 @@ return promote(ARGV[1], clock(), tonumber(ARGV[2]))
 pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base, caller_now, park_limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local caller_now, park_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local now = clock()
 local stale = {}
 local function bury(job, id, err)
   redis.call('HINCRBY', job, 'attempts', 1)
   redis.call('HSET', job, 'error', err, 'died', now)
-  redis.call('ZADD', base .. ':dead', now, id)
+  redis.call('ZADD', K.dead, now, id)
 end
-for i = 4, #ARGV, 5 do
+for i = 3, #ARGV, 5 do
   local id, token, op, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
-  local job = base .. ':job:' .. id
-  if not held(base, id, token) then
+  local job = K.job .. id
+  if not held(id, token) then
     stale[#stale + 1] = id
   else
     -- Each branch writes its destination first: a script error (a key of the wrong type)
     -- then leaves the job leased rather than in no set at all.
     local at = redis_time(tonumber(ARGV[i + 3]), caller_now, now)
     if op == 'done' then
-      redis.call('ZADD', base .. ':done', now, id)
+      redis.call('ZADD', K.done, now, id)
     elseif op == 'retry' then
       redis.call('HINCRBY', job, 'attempts', 1)
       redis.call('HSET', job, 'error', err, 'due', at)
-      redis.call('ZADD', base .. ':scheduled', at, id)
+      redis.call('ZADD', K.scheduled, at, id)
     elseif op == 'later' then
       redis.call('HSET', job, 'due', at)
-      redis.call('ZADD', base .. ':scheduled', at, id)
+      redis.call('ZADD', K.scheduled, at, id)
     elseif op == 'park' then
       redis.call('HSETNX', job, 'parked', now)
       if now - tonumber(redis.call('HGET', job, 'parked')) >= park_limit then
         bury(job, id, err)
       else
         redis.call('HSET', job, 'due', at)
-        redis.call('ZADD', base .. ':scheduled', at, id)
+        redis.call('ZADD', K.scheduled, at, id)
       end
     else
       bury(job, id, err)
     end
-    redis.call('ZREM', base .. ':running', id)
+    redis.call('ZREM', K.running, id)
     redis.call('HDEL', job, 'owner')
   end
 end
@@ -192,17 +202,17 @@ return stale
     )
 });
 
-/// ARGV: base, lease_ms, then per job: id, lease token. Renews the leases still held under
+/// ARGV: lease_ms, then per job: id, lease token. Renews the leases still held under
 /// those tokens to Redis now + lease; returns the ids refused as stale.
 pub static RENEW: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base, lease = ARGV[1], tonumber(ARGV[2])
+local lease = tonumber(ARGV[1])
 local now = clock()
 local stale = {}
-for i = 3, #ARGV, 2 do
-  if held(base, ARGV[i], ARGV[i + 1]) then
-    redis.call('ZADD', base .. ':running', now + lease, ARGV[i])
+for i = 2, #ARGV, 2 do
+  if held(ARGV[i], ARGV[i + 1]) then
+    redis.call('ZADD', K.running, now + lease, ARGV[i])
   else
     stale[#stale + 1] = ARGV[i]
   end
@@ -212,20 +222,20 @@ return stale
     )
 });
 
-/// ARGV: base, worker. Records the worker's heartbeat for this queue (Redis time) and forgets
+/// ARGV: worker. Records the worker's heartbeat for this queue (Redis time) and forgets
 /// workers silent for a day. Returns Redis now.
 pub static BEAT: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
 local now = clock()
-redis.call('ZADD', ARGV[1] .. ':workers', now, ARGV[2])
-redis.call('ZREMRANGEBYSCORE', ARGV[1] .. ':workers', '-inf', now - 86400000)
+redis.call('ZADD', K.workers, now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', K.workers, '-inf', now - 86400000)
 return now
 ",
     )
 });
 
-/// ARGV: base, max_redeliveries, limit, sweeper_since_ms, dead_after_ms. Looks at leases that
+/// ARGV: max_redeliveries, limit, sweeper_since_ms, dead_after_ms. Looks at leases that
 /// expired in Redis time. A job whose owner's heartbeat is younger than dead_after is late, not
 /// lost: its lease is re-armed for dead_after. A job whose owner is silent goes back to the
 /// front of `ready`, counting a crash; past the cap it goes to `dead`. Nothing is recovered
@@ -235,74 +245,72 @@ return now
 pub static RECOVER: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base, cap, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local since, dead_after = tonumber(ARGV[4]), tonumber(ARGV[5])
+local cap, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local since, dead_after = tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = clock()
 if now - since < dead_after then return {0, 0, 0} end
-local ids = redis.call('ZRANGEBYSCORE', base .. ':running', '-inf', now, 'LIMIT', 0, limit)
+local ids = redis.call('ZRANGEBYSCORE', K.running, '-inf', now, 'LIMIT', 0, limit)
 local back, dead, late = 0, 0, 0
 for _, id in ipairs(ids) do
-  local job = base .. ':job:' .. id
+  local job = K.job .. id
   local owner = redis.call('HGET', job, 'owner')
-  local beat = owner and redis.call('ZSCORE', base .. ':workers', owner)
+  local beat = owner and redis.call('ZSCORE', K.workers, owner)
   if beat and now - tonumber(beat) < dead_after then
-    redis.call('ZADD', base .. ':running', now + dead_after, id)
+    redis.call('ZADD', K.running, now + dead_after, id)
     late = late + 1
   else
-    redis.call('ZREM', base .. ':running', id)
+    redis.call('ZREM', K.running, id)
     if redis.call('EXISTS', job) == 1 then
       redis.call('HDEL', job, 'owner')
       local crashes = redis.call('HINCRBY', job, 'crashes', 1)
       if crashes > cap then
         redis.call('HSET', job, 'error', 'lost ' .. crashes .. ' times by workers that stopped mid-run', 'died', now)
-        redis.call('ZADD', base .. ':dead', now, id)
+        redis.call('ZADD', K.dead, now, id)
         dead = dead + 1
       else
-        redis.call('RPUSH', base .. ':ready', id)
+        redis.call('RPUSH', K.ready, id)
         back = back + 1
       end
     end
   end
 end
-if back > 0 then wake(base) end
+if back > 0 then wake() end
 return {back, dead, late}
 ",
     )
 });
 
-/// ARGV: base, then per job: id, lease token. Hands leased jobs back (shutdown): next in line,
+/// ARGV: per job: id, lease token. Hands leased jobs back (shutdown): next in line,
 /// no redelivery counted. Returns {handed back, refused as stale}.
 pub static HAND_BACK: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base = ARGV[1]
 local n, stale = 0, 0
-for i = 2, #ARGV, 2 do
-  if held(base, ARGV[i], ARGV[i + 1]) then
-    redis.call('ZREM', base .. ':running', ARGV[i])
-    redis.call('HDEL', base .. ':job:' .. ARGV[i], 'owner')
-    redis.call('RPUSH', base .. ':ready', ARGV[i])
+for i = 1, #ARGV, 2 do
+  if held(ARGV[i], ARGV[i + 1]) then
+    redis.call('ZREM', K.running, ARGV[i])
+    redis.call('HDEL', K.job .. ARGV[i], 'owner')
+    redis.call('RPUSH', K.ready, ARGV[i])
     n = n + 1
   else
     stale = stale + 1
   end
 end
-if n > 0 then wake(base) end
+if n > 0 then wake() end
 return {n, stale}
 ",
     )
 });
 
-/// ARGV: base, start, stop. Dead jobs, newest first: per job id, died_ms, kind, payload,
+/// ARGV: start, stop. Dead jobs, newest first: per job id, died_ms, kind, payload,
 /// attempts, crashes, error.
 pub static LIST_DEAD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    with_lib(
         r"
-local base = ARGV[1]
-local ids = redis.call('ZREVRANGE', base .. ':dead', ARGV[2], ARGV[3], 'WITHSCORES')
+local ids = redis.call('ZREVRANGE', K.dead, ARGV[1], ARGV[2], 'WITHSCORES')
 local out = {}
 for i = 1, #ids, 2 do
-  local f = redis.call('HMGET', base .. ':job:' .. ids[i], 'kind', 'payload', 'attempts', 'crashes', 'error')
+  local f = redis.call('HMGET', K.job .. ids[i], 'kind', 'payload', 'attempts', 'crashes', 'error')
   out[#out + 1] = ids[i]
   out[#out + 1] = ids[i + 1]
   for j = 1, 5 do out[#out + 1] = f[j] or '' end
@@ -312,50 +320,50 @@ return out
     )
 });
 
-/// ARGV: base, id. Moves a dead job to the back of `ready` with fresh attempt counts.
+/// ARGV: id. Moves a dead job to the back of `ready` with fresh attempt counts.
 /// Returns 1, or 0 when the id is not in the dead set.
 pub static RETRY_DEAD: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base, id = ARGV[1], ARGV[2]
-if redis.call('ZREM', base .. ':dead', id) == 0 then return 0 end
-redis.call('HSET', base .. ':job:' .. id, 'attempts', 0, 'crashes', 0, 'due', clock())
-redis.call('HDEL', base .. ':job:' .. id, 'died', 'parked')
-redis.call('LPUSH', base .. ':ready', id)
-wake(base)
+local id = ARGV[1]
+if redis.call('ZREM', K.dead, id) == 0 then return 0 end
+redis.call('HSET', K.job .. id, 'attempts', 0, 'crashes', 0, 'due', clock())
+redis.call('HDEL', K.job .. id, 'died', 'parked')
+redis.call('LPUSH', K.ready, id)
+wake()
 return 1
 ",
     )
 });
 
-/// ARGV: base. Returns {ready, scheduled, running, done, dead, ms the oldest ready job has been
+/// No ARGV. Returns {ready, scheduled, running, done, dead, ms the oldest ready job has been
 /// due (Redis time) or -1}.
 pub static STATS: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
-local base = ARGV[1]
 local age = -1
-local id = redis.call('LINDEX', base .. ':ready', -1)
+local id = redis.call('LINDEX', K.ready, -1)
 if id then
-  local due = tonumber(redis.call('HGET', base .. ':job:' .. id, 'due'))
+  local due = tonumber(redis.call('HGET', K.job .. id, 'due'))
   if due then age = math.max(0, clock() - due) end
 end
-return {redis.call('LLEN', base .. ':ready'), redis.call('ZCARD', base .. ':scheduled'),
-  redis.call('ZCARD', base .. ':running'), redis.call('ZCARD', base .. ':done'),
-  redis.call('ZCARD', base .. ':dead'), age}
+return {redis.call('LLEN', K.ready), redis.call('ZCARD', K.scheduled),
+  redis.call('ZCARD', K.running), redis.call('ZCARD', K.done),
+  redis.call('ZCARD', K.dead), age}
 ",
     )
 });
 
-/// ARGV: base, set (`done` or `dead`), before_ms, limit. Deletes the data of up to `limit` jobs
+/// ARGV: set (`done` or `dead`), before_ms, limit. Deletes the data of up to `limit` jobs
 /// that entered the set before `before_ms`; returns how many.
 pub static CLEAN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    with_lib(
         r"
-local base, set = ARGV[1], ARGV[1] .. ':' .. ARGV[2]
-local ids = redis.call('ZRANGEBYSCORE', set, '-inf', '(' .. ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
+if ARGV[1] ~= 'done' and ARGV[1] ~= 'dead' then return redis.error_reply('CLEAN: set must be done or dead') end
+local set = K[ARGV[1]]
+local ids = redis.call('ZRANGEBYSCORE', set, '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 for _, id in ipairs(ids) do
-  redis.call('DEL', base .. ':job:' .. id)
+  redis.call('DEL', K.job .. id)
 end
 if #ids > 0 then redis.call('ZREM', set, unpack(ids)) end
 return #ids

@@ -29,7 +29,7 @@ pub struct QueueStats {
 
 impl RedisQueue {
     pub async fn stats(&self, queue: QueueName) -> QueueResult<QueueStats> {
-        let v: Vec<i64> = STATS.arg(self.keys.base(queue)).invoke_async(&mut self.conn()).await?;
+        let v: Vec<i64> = self.invocation(&STATS, queue).invoke_async(&mut self.conn()).await?;
         let [pending, scheduled, running, done, dead, age] = v[..] else {
             return Err(QueueError::Reply("stats: expected six numbers"));
         };
@@ -77,11 +77,10 @@ impl RedisQueue {
     }
 
     async fn clean_set(&self, queue: QueueName, set: &str, before_ms: i64) -> QueueResult<u64> {
-        let base = self.keys.base(queue);
         let mut conn = self.conn();
         let mut total = 0u64;
         loop {
-            let n: u64 = CLEAN.arg(&base).arg(set).arg(before_ms).arg(CHUNK).invoke_async(&mut conn).await?;
+            let n: u64 = self.invocation(&CLEAN, queue).arg(set).arg(before_ms).arg(CHUNK).invoke_async(&mut conn).await?;
             total += n;
             if n < CHUNK as u64 {
                 return Ok(total);

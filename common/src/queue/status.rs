@@ -1,6 +1,8 @@
 //! Read-only questions about jobs by id, for the outbox's reconciliation sweep: is the job's
 //! effect recorded (done or dead), is it still in the queue, or did Redis lose it?
 
+use std::collections::HashMap;
+
 use crate::jobs::QueueName;
 use crate::outbox::JobLedger;
 
@@ -35,32 +37,40 @@ impl JobState {
 }
 
 impl RedisQueue {
-    /// The state of each `(queue, id)`, in order: four pipelined reads, whatever the number of ids.
+    /// The state of each `(queue, id)`, in order: four pipelined reads per queue asked about,
+    /// whatever the number of ids. Each pipeline reads one queue's keys only, so it stays in the
+    /// queue's hash slot on a Redis Cluster.
     pub async fn job_states(&self, jobs: &[(QueueName, String)]) -> QueueResult<Vec<JobState>> {
-        if jobs.is_empty() {
-            return Ok(Vec::new());
+        let mut by_queue: HashMap<QueueName, Vec<usize>> = HashMap::new();
+        for (i, (queue, _)) in jobs.iter().enumerate() {
+            by_queue.entry(*queue).or_default().push(i);
         }
+        let mut states = vec![JobState::Unknown; jobs.len()];
         let mut conn = self.conn();
-        let (mut done, mut dead, mut data, mut seen) = (redis::pipe(), redis::pipe(), redis::pipe(), redis::pipe());
-        for (queue, id) in jobs {
-            done.zscore(self.keys.done(*queue), id);
-            dead.zscore(self.keys.dead(*queue), id);
-            data.exists(self.keys.job(*queue, id));
-            seen.exists(self.keys.seen(*queue, id));
+        for (queue, rows) in by_queue {
+            let (mut done, mut dead, mut data, mut seen) = (redis::pipe(), redis::pipe(), redis::pipe(), redis::pipe());
+            for &i in &rows {
+                let id = &jobs[i].1;
+                done.zscore(self.keys.done(queue), id);
+                dead.zscore(self.keys.dead(queue), id);
+                data.exists(self.keys.job(queue, id));
+                seen.exists(self.keys.seen(queue, id));
+            }
+            let done: Vec<Option<f64>> = done.query_async(&mut conn).await?;
+            let dead: Vec<Option<f64>> = dead.query_async(&mut conn).await?;
+            let data: Vec<bool> = data.query_async(&mut conn).await?;
+            let seen: Vec<bool> = seen.query_async(&mut conn).await?;
+            for (n, &i) in rows.iter().enumerate() {
+                states[i] = match (done[n].is_some(), dead[n].is_some(), data[n], seen[n]) {
+                    (true, _, _, _) => JobState::Done,
+                    (_, true, _, _) => JobState::Dead,
+                    (_, _, true, _) => JobState::Pending,
+                    (_, _, false, true) => JobState::Cleaned,
+                    _ => JobState::Unknown,
+                };
+            }
         }
-        let done: Vec<Option<f64>> = done.query_async(&mut conn).await?;
-        let dead: Vec<Option<f64>> = dead.query_async(&mut conn).await?;
-        let data: Vec<bool> = data.query_async(&mut conn).await?;
-        let seen: Vec<bool> = seen.query_async(&mut conn).await?;
-        Ok((0..jobs.len())
-            .map(|i| match (done[i].is_some(), dead[i].is_some(), data[i], seen[i]) {
-                (true, _, _, _) => JobState::Done,
-                (_, true, _, _) => JobState::Dead,
-                (_, _, true, _) => JobState::Pending,
-                (_, _, false, true) => JobState::Cleaned,
-                _ => JobState::Unknown,
-            })
-            .collect())
+        Ok(states)
     }
 }
 
@@ -109,7 +119,9 @@ mod tests {
         use JobState::*;
         assert_eq!(states, vec![Done, Dead, Cleaned, Pending, Unknown]);
         let other = (QueueName::Wechat, "done".to_owned());
-        assert_eq!(q.job_states(&[other]).await.expect("states"), vec![Unknown], "ids are per queue");
+        assert_eq!(q.job_states(&[other.clone()]).await.expect("states"), vec![Unknown], "ids are per queue");
+        let mixed = [(Q, "done".to_owned()), other, (Q, "dead".to_owned())];
+        assert_eq!(q.job_states(&mixed).await.expect("states"), vec![Done, Unknown, Dead], "queues asked together");
         assert!(q.job_states(&[]).await.expect("states").is_empty());
     }
 }

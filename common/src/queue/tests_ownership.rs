@@ -140,7 +140,7 @@ async fn ids_without_data_are_reported_and_unknown_kinds_park_before_they_die() 
 #[tokio::test]
 async fn a_push_wakes_a_blocked_worker_at_once() {
     let prefix = RedisPrefix::new();
-    let q = queue(&prefix).await.with_wake_client(redis::Client::open(crate::testing::redis_url()).expect("url"));
+    let q = queue(&prefix).await.with_wake_client(crate::redis_conn::RedisClient::open(&crate::testing::redis_url()).expect("url"));
     let waker = Waker::spawn(&q, Q).expect("wake client set");
     // Let the waker block in Redis first.
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -7,11 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::jobs::QueueName;
+use crate::redis_conn::{RedisClient, RedisTimeouts};
 
 use super::RedisQueue;
 
@@ -48,13 +48,11 @@ impl Drop for Waker {
     }
 }
 
-async fn listen(client: redis::Client, key: String, queue: QueueName, notify: Arc<Notify>) {
-    let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(BLOCK + Duration::from_secs(5)));
+async fn listen(client: RedisClient, key: String, queue: QueueName, notify: Arc<Notify>) {
+    let timeouts = RedisTimeouts { connect: Duration::from_secs(2), response: BLOCK + Duration::from_secs(5) };
     let mut delay = Duration::from_millis(100);
     loop {
-        let mut conn = match client.get_multiplexed_async_connection_with_config(&config).await {
+        let mut conn = match client.connect(timeouts).await {
             Ok(conn) => conn,
             Err(err) => {
                 tracing::warn!(queue.name = %queue, error = %err, "wake-up connection failed");

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 
 pub use config::{Overrides, Rate, RateLimitConfig, RateTable, Unit, DEFAULT_RATES};
 use local::LocalStage;
@@ -77,7 +77,7 @@ impl From<RateLimitError> for Outcome {
 /// One per process; cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct RateLimiter {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: String,
     config: RateLimitConfig,
     local: LocalStage,
@@ -88,7 +88,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `prefix` is the deployment's Redis key prefix (`REDIS_PREFIX`).
-    pub fn new(conn: ConnectionManager, prefix: &str, config: RateLimitConfig) -> Self {
+    pub fn new(conn: RedisConn, prefix: &str, config: RateLimitConfig) -> Self {
         Self {
             conn,
             prefix: prefix.to_owned(),

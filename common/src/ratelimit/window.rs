@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use redis::Script;
 
 use super::config::Rate;
@@ -67,7 +67,7 @@ impl SharedWindow {
     /// Takes a slot in `key`'s window if one is free; `member` must be unique per call.
     pub async fn try_take(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut RedisConn,
         key: &str,
         rate: Rate,
         window_extra: Duration,
@@ -78,7 +78,7 @@ impl SharedWindow {
         let (granted, wait_us): (i64, i64) = self
             .script
             .key(key)
-            .key(format!("{key}:tat"))
+            .key(tat_key(key))
             .arg(rate.count)
             .arg(window_us)
             .arg(member)
@@ -95,6 +95,12 @@ impl SharedWindow {
 }
 
 /// Grants that may go out back to back after a quiet spell: a tenth of the rate, at least one.
+/// The companion of the log key `key`: `{key}:tat`, whose hash tag is the log key's whole name,
+/// so the script's two keys share the log key's Redis Cluster slot.
+pub fn tat_key(key: &str) -> String {
+    format!("{{{key}}}:tat")
+}
+
 pub fn burst(count: u32) -> u32 {
     (count / 10).max(1)
 }
@@ -102,5 +108,17 @@ pub fn burst(count: u32) -> u32 {
 impl Default for SharedWindow {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod slot_tests {
+    use redis::cluster_routing::Slot;
+
+    #[test]
+    fn the_cell_shares_the_log_key_slot() {
+        let log = "yz:ratelimit:wechat.subscribe_send";
+        assert_eq!(super::tat_key(log), "{yz:ratelimit:wechat.subscribe_send}:tat");
+        assert_eq!(Slot::for_key(super::tat_key(log)), Slot::for_key(log));
     }
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::Parser;
 use futures::StreamExt;
-use redis::aio::ConnectionManager;
+use yizhan_common::redis_conn::RedisConn;
 use redis::AsyncCommands;
 use secrecy::{ExposeSecret, SecretString};
 use yizhan_common::jobs::kinds::{Noop, Probe};
@@ -40,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
     let db_url = std::env::var("DATABASE_URL").context("DATABASE_URL")?;
     let conn = redis_conn::connect(&url, RedisTimeouts::default()).await?;
     let prefix = format!("bench:{}", std::process::id());
-    let wake_client = redis::Client::open(url.expose_secret())?;
+    let wake_client = yizhan_common::redis_conn::RedisClient::open(url.expose_secret())?;
     let queue = RedisQueue::new(conn.clone(), prefix.clone(), QueueSettings::default()).with_wake_client(wake_client);
     let services = Arc::new(JobServices::new(sqlx::PgPool::connect_lazy(&db_url)?, conn.clone(), prefix.clone()));
     let services_for_idle = services.clone();
@@ -136,7 +136,7 @@ fn cpu_seconds() -> anyhow::Result<f64> {
 }
 
 /// Pushes one probe at a time onto the idle queue and reads when its run started.
-async fn pickup(queue: &RedisQueue, mut conn: ConnectionManager, prefix: &str, samples: usize) -> anyhow::Result<Vec<f64>> {
+async fn pickup(queue: &RedisQueue, mut conn: RedisConn, prefix: &str, samples: usize) -> anyhow::Result<Vec<f64>> {
     let started_key = format!("{prefix}:{}", Probe::started_key("pickup"));
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples {
@@ -160,8 +160,9 @@ async fn pickup(queue: &RedisQueue, mut conn: ConnectionManager, prefix: &str, s
 }
 
 /// The reference point: LMOVE each id to a per-consumer list, acknowledge with LREM.
-async fn baseline_drain(conn: ConnectionManager, prefix: &str, jobs: usize, consumers: usize) -> anyhow::Result<f64> {
-    let source = format!("{prefix}:baseline:ready");
+async fn baseline_drain(conn: RedisConn, prefix: &str, jobs: usize, consumers: usize) -> anyhow::Result<f64> {
+    // One hash tag, so LMOVE stays in one slot on a Redis Cluster.
+    let source = format!("{prefix}:{{baseline}}:ready");
     let mut c = conn.clone();
     for chunk in (0..jobs).collect::<Vec<_>>().chunks(1000) {
         let _: usize = c.lpush(&source, chunk).await?;
@@ -169,7 +170,7 @@ async fn baseline_drain(conn: ConnectionManager, prefix: &str, jobs: usize, cons
     let started = Instant::now();
     let tasks: Vec<_> = (0..consumers)
         .map(|n| {
-            let (mut c, source, processing) = (conn.clone(), source.clone(), format!("{prefix}:baseline:processing:{n}"));
+            let (mut c, source, processing) = (conn.clone(), source.clone(), format!("{prefix}:{{baseline}}:processing:{n}"));
             tokio::spawn(async move {
                 loop {
                     let id: Option<String> = redis::cmd("LMOVE")
@@ -191,18 +192,8 @@ async fn baseline_drain(conn: ConnectionManager, prefix: &str, jobs: usize, cons
     Ok(rate(jobs, started.elapsed()))
 }
 
-async fn clean(mut conn: ConnectionManager, prefix: &str) -> anyhow::Result<()> {
-    let keys: Vec<String> = {
-        let mut iter = conn.scan_match::<_, String>(format!("{prefix}:*")).await?;
-        let mut keys = Vec::new();
-        while let Some(key) = iter.next_item().await {
-            keys.push(key?);
-        }
-        keys
-    };
-    for chunk in keys.chunks(1000) {
-        let _: i64 = redis::cmd("UNLINK").arg(chunk).query_async(&mut conn).await?;
-    }
+async fn clean(mut conn: RedisConn, prefix: &str) -> anyhow::Result<()> {
+    yizhan_common::redis_scan::delete_matching(&mut conn, &format!("{prefix}:*")).await?;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ pub fn database_url() -> String {
 pub struct Env {
     pub prefix: RedisPrefix,
     pub queue: RedisQueue,
-    pub redis: redis::aio::ConnectionManager,
+    pub redis: yizhan_common::redis_conn::RedisConn,
 }
 
 impl Env {
@@ -39,7 +39,7 @@ impl Env {
     pub async fn with_settings(settings: QueueSettings) -> Self {
         let prefix = RedisPrefix::new();
         let redis = prefix.connect().await;
-        let client = redis::Client::open(redis_url()).expect("redis url");
+        let client = yizhan_common::redis_conn::RedisClient::open(&redis_url()).expect("redis url");
         let queue = RedisQueue::new(redis.clone(), prefix.name(), settings).with_wake_client(client);
         Self { prefix, queue, redis }
     }

@@ -35,19 +35,20 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Redis key (without the deployment prefix) where runs are counted.
+    /// Redis key (without the deployment prefix) where runs are counted. A probe's keys share the
+    /// hash tag `{tag}` (braces literal): a run updates two of them in one pipeline.
     pub fn runs_key(tag: &str) -> String {
-        format!("probe:{tag}:runs")
+        format!("probe:{{{tag}}}:runs")
     }
 
     /// Key of the counter of finished runs.
     pub fn done_key(tag: &str) -> String {
-        format!("probe:{tag}:done")
+        format!("probe:{{{tag}}}:done")
     }
 
     /// Key of the list of run start times (microseconds since the epoch).
     pub fn started_key(tag: &str) -> String {
-        format!("probe:{tag}:started")
+        format!("probe:{{{tag}}}:started")
     }
 
     async fn record_start(&self, ctx: &JobContext) -> redis::RedisResult<u64> {

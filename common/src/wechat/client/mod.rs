@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
@@ -75,7 +75,7 @@ struct TokenAnswer {
 
 impl WechatClient {
     /// `redis_prefix` is the deployment's key prefix (`REDIS_PREFIX`).
-    pub fn new(config: &WechatConfig, redis: ConnectionManager, redis_prefix: &str) -> Result<Self, WechatError> {
+    pub fn new(config: &WechatConfig, redis: RedisConn, redis_prefix: &str) -> Result<Self, WechatError> {
         let http = Http::new(&config.api_base, config.http_timeout)?;
         let tokens = TokenCache::new(redis, redis_prefix, config.http_timeout + Duration::from_secs(2));
         Ok(Self { inner: Arc::new(Inner { http, mp: config.mp.clone(), mini: config.mini.clone(), tokens }) })

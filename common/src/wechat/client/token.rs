@@ -11,7 +11,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use redis::Script;
 
 use super::WechatError;
@@ -36,7 +36,7 @@ pub struct FetchedToken {
 /// The shared cache (cheap to clone).
 #[derive(Clone)]
 pub struct TokenCache {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
     /// How long the fetch lock lives (longer than one fetch can take).
     lock_ttl: Duration,
@@ -55,7 +55,7 @@ pub fn cache_ttl(expires_in: u64) -> Duration {
 }
 
 impl TokenCache {
-    pub fn new(redis: ConnectionManager, prefix: &str, lock_ttl: Duration) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str, lock_ttl: Duration) -> Self {
         Self { redis, prefix: prefix.to_owned(), lock_ttl }
     }
 

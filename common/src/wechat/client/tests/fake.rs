@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use serde_json::{json, Value};
 
 /// What a call received.
@@ -34,7 +34,7 @@ pub struct FakeState {
     seen: Mutex<HashMap<String, Vec<Seen>>>,
     /// When a call carries an invalid token: write this token into this Redis key first
     /// (another process refreshed meanwhile).
-    pub refresh_elsewhere: Mutex<Option<(ConnectionManager, String, String)>>,
+    pub refresh_elsewhere: Mutex<Option<(RedisConn, String, String)>>,
 }
 
 pub type Fake = Arc<FakeState>;

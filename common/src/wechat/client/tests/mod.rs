@@ -8,7 +8,7 @@ mod token;
 use std::time::Duration;
 
 use rand::RngCore;
-use redis::aio::ConnectionManager;
+use crate::redis_conn::RedisConn;
 use secrecy::SecretString;
 
 use super::{AppCredentials, WechatClient, WechatConfig};
@@ -23,7 +23,7 @@ pub struct Env {
     pub prefix: String,
 }
 
-pub async fn redis() -> ConnectionManager {
+pub async fn redis() -> RedisConn {
     let url = std::env::var("REDIS_URL").expect("REDIS_URL must point at a test Redis");
     connect(&SecretString::from(url), RedisTimeouts::default()).await.expect("test Redis reachable")
 }
@@ -61,10 +61,6 @@ impl Env {
     /// Removes every key this test wrote.
     pub async fn cleanup(self) {
         let mut conn = redis().await;
-        let keys: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{}:*", self.prefix)).query_async(&mut conn).await.expect("keys");
-        for key in keys {
-            let _: () = redis::cmd("DEL").arg(key).query_async(&mut conn).await.expect("del");
-        }
+        crate::redis_scan::delete_matching(&mut conn, &format!("{}:*", self.prefix)).await.expect("clean up");
     }
 }
