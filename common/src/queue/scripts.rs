@@ -17,8 +17,9 @@
 //! the master owning it. The per-job keys are the declared prefix plus an id: their ids are often
 //! only known inside the script (`FETCH` pops them), so they cannot all be listed in advance; they
 //! share the tag, and Redis Cluster refuses any key a script touches outside the slot of its
-//! `KEYS` ("Script attempted to access keys that do not hash to the same slot"), which the
-//! cluster test (`scripts/test-cluster`) runs into if a key ever leaves the tag.
+//! `KEYS` ("Script attempted to access a non local key in a cluster node", or "… keys that do
+//! not hash to the same slot" on the same node), which the cluster test (`scripts/test-cluster`)
+//! runs into if a key ever leaves the tag.
 
 use std::sync::LazyLock;
 
