@@ -65,3 +65,20 @@ async fn a_missing_variable_is_named_at_start_up() {
     assert!(stderr.contains("DATABASE_URL is required"), "{stderr}");
     assert!(stderr.contains("REDIS_URL is required"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_bad_cluster_node_list_is_named_at_start_up_without_the_password() {
+    let out = std::process::Command::new(yizhan_system_tests::binary("yizhan-api"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/yizhan")
+        .env("REDIS_URL", "redis://:hunter2-secret@127.0.0.1:1/")
+        .env("REDIS_CLUSTER_NODES", "127.0.0.1:2,redis://:other-secret@127.0.0.1:3")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run api");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("REDIS_CLUSTER_NODES"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !stderr.contains("other-secret"), "a password was printed: {stderr}");
+}

@@ -119,7 +119,7 @@ mod tests {
         use JobState::*;
         assert_eq!(states, vec![Done, Dead, Cleaned, Pending, Unknown]);
         let other = (QueueName::Wechat, "done".to_owned());
-        assert_eq!(q.job_states(&[other.clone()]).await.expect("states"), vec![Unknown], "ids are per queue");
+        assert_eq!(q.job_states(std::slice::from_ref(&other)).await.expect("states"), vec![Unknown], "ids are per queue");
         let mixed = [(Q, "done".to_owned()), other, (Q, "dead".to_owned())];
         assert_eq!(q.job_states(&mixed).await.expect("states"), vec![Done, Unknown, Dead], "queues asked together");
         assert!(q.job_states(&[]).await.expect("states").is_empty());
