@@ -26,9 +26,13 @@ async fn a_burst_gets_a_tenth_of_the_rate_and_a_time_to_retry() {
     let prefix = RedisPrefix::new();
     let conn = prefix.connect().await;
     let limiter = RateLimiter::new(conn.clone(), prefix.name(), config("t.op", 50));
+    let started = std::time::Instant::now();
     let (granted, refused) = grants(&limiter, "t.op", 25).await;
-    assert_eq!(granted, 5, "burst allowance of 50/s is 5");
-    assert_eq!(refused.len(), 20);
+    // The burst allowance of 50/s is 5; every 20.4 ms (1.02 s / 50) the burst takes adds one more
+    // (a loaded machine, or a cluster's extra hop, can make 25 calls outlast an interval).
+    let earned = usize::try_from(started.elapsed().as_micros() / 20_400).unwrap_or(usize::MAX);
+    assert!((5..=5 + earned).contains(&granted), "burst allowance of 50/s is 5, plus {earned} earned: {granted}");
+    assert_eq!(refused.len(), 25 - granted);
     for retry in &refused {
         assert!(retry.wait <= Duration::from_millis(21), "spaced 1.02 s / 50 apart: {retry:?}");
         assert!(retry.at > chrono::Utc::now() - chrono::Duration::milliseconds(50));
