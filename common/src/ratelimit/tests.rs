@@ -45,9 +45,12 @@ async fn limiters_in_different_processes_share_one_window() {
     let conn = prefix.connect().await;
     let a = RateLimiter::new(conn.clone(), prefix.name(), config("t.op", 100));
     let b = RateLimiter::new(conn.clone(), prefix.name(), config("t.op", 100));
+    let started = std::time::Instant::now();
     let (from_a, _) = grants(&a, "t.op", 6).await;
     let (from_b, _) = grants(&b, "t.op", 10).await;
-    assert_eq!(from_a + from_b, 10, "one burst allowance of 10 between them: {from_a} + {from_b}");
+    // One every 10.2 ms is earned while the 16 calls run (a loaded machine makes that a few).
+    let earned = usize::try_from(started.elapsed().as_micros() / 10_200).unwrap_or(usize::MAX);
+    assert!((10..=10 + earned).contains(&(from_a + from_b)), "one burst allowance of 10 between them, plus {earned} earned: {from_a} + {from_b}");
 }
 
 #[tokio::test]
