@@ -13,7 +13,7 @@ mod write;
 
 pub use reconcile::{reconcile_once, unsettled, JobLedger, Reconciled};
 pub use relay::{oldest_unpushed_age, prune, push_now, relay_once};
-pub use write::{insert, NewOutboxJob};
+pub use write::{insert, Enqueue, NewOutboxJob};
 
 /// The queue-side id of an outbox row.
 pub fn envelope_id(outbox_id: i64) -> String {

@@ -37,7 +37,7 @@ async fn write(pool: &PgPool, job: NewOutboxJob) -> Option<i64> {
 }
 
 fn job(n: i64) -> NewOutboxJob {
-    NewOutboxJob::now(QueueName::Default, "noop", serde_json::json!({ "n": n }))
+    NewOutboxJob::now(QueueName::Default, "test.opaque", serde_json::json!({ "n": n }))
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]

@@ -95,7 +95,7 @@ mod tests {
         let q = RedisQueue::new(prefix.connect().await, prefix.name(), QueueSettings::default());
         let envs: Vec<_> = ["done", "dead", "cleaned", "waiting"]
             .iter()
-            .map(|id| JobEnvelope { id: (*id).into(), queue: Q, kind: "noop".into(), payload: serde_json::json!({}), run_at: Utc::now() })
+            .map(|id| JobEnvelope { id: (*id).into(), queue: Q, kind: "test.opaque".into(), payload: serde_json::json!({}), run_at: Utc::now() })
             .collect();
         q.push(&envs).await.expect("push");
         let fetched = q.fetch(Q, 3).await.expect("fetch");

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use yizhan_common::follow::qrcodes::{self, DepartmentCode};
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
-use yizhan_common::outbox::{self, NewOutboxJob};
+use yizhan_common::outbox::Enqueue;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
@@ -37,8 +37,7 @@ pub async fn create(
     }
     let mut jobs = Vec::new();
     if qrcodes::claim(&mut tx, b.department_id, state.config.qrcode_reclaim_after).await? {
-        let job = NewOutboxJob::of(&CreateDepartmentQrCode { department_id: b.department_id }).map_err(ApiError::internal)?;
-        jobs.extend(outbox::insert(&mut tx, job).await?);
+        jobs.extend(CreateDepartmentQrCode { department_id: b.department_id }.enqueue(&mut tx).await?);
     }
     tx.commit().await?;
     state.push_jobs(&jobs).await;

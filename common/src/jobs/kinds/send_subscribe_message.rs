@@ -30,7 +30,7 @@ pub struct SendSubscribeMessage {
 
 #[async_trait::async_trait]
 impl Job for SendSubscribeMessage {
-    const KIND: &'static str = crate::subscribe::SEND_JOB_KIND;
+    const KIND: &'static str = "send_subscribe_message";
     const QUEUE: QueueName = QueueName::Wechat;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
