@@ -12,8 +12,9 @@ use yizhan_common::hospital::{patients, yuan};
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
-use super::subscribe::{lenient_input, Enqueued};
+use super::subscribe::lenient_input;
 use super::{views, PatientRole};
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, Authorized, Page, Pagination};
 use crate::state::AppState;
@@ -46,8 +47,7 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
     jobs.late_reminder(&mut tx, &state, user_id, appointment.id).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
     Ok(Json(views::booked(&appointment)))
 }
@@ -75,8 +75,7 @@ pub async fn reschedule(
     jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
     jobs.late_reminder(&mut tx, &state, user_id, id).await?;
     promote_freed(&mut tx, &state, &mut jobs, freed).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = id, schedule.id = b.schedule_id, "appointment rescheduled");
     Ok(Json(views::rescheduled(&moved)))
 }
@@ -88,12 +87,11 @@ pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>
     let mut tx = state.db.begin().await?;
     let cancelled = booking::cancel(&mut tx, user_id, id, time::today()).await?;
     let mut jobs = Enqueued::default();
-    jobs.0.extend(cancelled.refund_job);
+    jobs.add(cancelled.refund_job);
     jobs.subscribe_fields(&mut tx, &state, user_id, &lenient_input(&body)).await?;
     jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
     promote_freed(&mut tx, &state, &mut jobs, cancelled.appointment.schedule_id).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = id, "appointment cancelled");
     Ok(Json(json!({ "success": true, "refundAmount": yuan(cancelled.refund_cents()) })))
 }

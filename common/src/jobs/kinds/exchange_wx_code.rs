@@ -95,8 +95,7 @@ impl ExchangeWxCode {
     async fn release_sends(&self, ctx: &JobContext, exchange_id: i64, ok: bool) -> anyhow::Result<()> {
         let mut tx = ctx.db.begin().await?;
         let woken = finish_exchange(&mut tx, exchange_id, self.user_id, ok).await?;
-        tx.commit().await?;
-        ctx.push_outbox(&woken).await;
+        ctx.commit_and_push(tx, &woken).await?;
         Ok(())
     }
 }

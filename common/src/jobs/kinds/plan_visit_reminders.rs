@@ -53,9 +53,8 @@ impl PlanVisitReminders {
                     outbox.push(p.outbox_id);
                 }
             }
-            tx.commit().await?;
+            ctx.commit_and_push(tx, &outbox).await?;
             planned += outbox.len();
-            ctx.push_outbox(&outbox).await;
         }
         Ok(planned)
     }

@@ -47,8 +47,7 @@ async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
             }
             promoted += 1;
         }
-        tx.commit().await?;
-        ctx.push_outbox(&outbox).await;
+        ctx.commit_and_push(tx, &outbox).await?;
     }
     Ok(promoted)
 }
