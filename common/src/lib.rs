@@ -11,6 +11,7 @@ pub mod telemetry;
 pub mod time;
 pub mod users;
 pub mod wechat;
+pub mod job_contract;
 pub mod jobs;
 pub mod lease;
 pub mod metrics;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::envelope_id;
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 use crate::metrics::names;
 
 #[derive(sqlx::FromRow)]

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use sqlx::PgPool;
 
 use super::*;
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 use crate::queue::JobState;
 
 /// Records what it is given; fails while `down` is set, like Redis being unreachable.

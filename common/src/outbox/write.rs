@@ -5,7 +5,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::jobs::{Job, QueueName};
+use crate::job_contract::{Job, QueueName};
 
 /// How every job is enqueued: `SendSubscribeMessage { send_id }.enqueue(&mut tx)` writes the
 /// job's outbox row in the caller's transaction, under the kind's own `KIND` and `QUEUE` (as
@@ -31,7 +31,7 @@ impl<J: Job> Enqueue for J {
 }
 
 /// An outbox row to write: the first of a job's three in-transit shapes (then
-/// [`crate::jobs::JobEnvelope`] on its way to Redis, then [`crate::queue::Fetched`] in a worker).
+/// [`crate::job_contract::JobEnvelope`] on its way to Redis, then [`crate::queue::Fetched`] in a worker).
 #[derive(Debug, Clone)]
 pub struct NewOutboxJob {
     pub queue: QueueName,

@@ -17,7 +17,7 @@
 //! The Lua scripts build the job and marker keys from the queue base; they carry the same hash
 //! tag, so no script touches two slots.
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 /// Builds key names under one deployment prefix.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Read-only questions about jobs by id, for the outbox's reconciliation sweep: is the job's
 //! effect recorded (done or dead), is it still in the queue, or did Redis lose it?
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 use crate::outbox::JobLedger;
 
 use super::{LazyQueue, QueueResult, RedisQueue};
@@ -83,7 +83,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::jobs::JobEnvelope;
+    use crate::job_contract::JobEnvelope;
     use crate::queue::{now_ms, Finish, QueueSettings};
     use crate::testing::RedisPrefix;
 

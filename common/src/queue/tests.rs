@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 
 use super::*;
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 use crate::testing::RedisPrefix;
 
 pub(super) const Q: QueueName = QueueName::Default;

@@ -11,7 +11,7 @@ use redis::AsyncConnectionConfig;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 use super::RedisQueue;
 

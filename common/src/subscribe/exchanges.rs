@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::PgConnection;
 
 use crate::jobs::kinds::{ExchangeWxCode, SendSubscribeMessage};
-use crate::jobs::Job;
+use crate::job_contract::Job;
 use crate::outbox::Enqueue;
 
 /// A pending exchange older than this is treated as failed (a code lives five minutes).

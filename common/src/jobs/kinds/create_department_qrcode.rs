@@ -18,6 +18,7 @@ pub struct CreateDepartmentQrCode {
 impl Job for CreateDepartmentQrCode {
     const KIND: &'static str = "create_department_qrcode";
     const QUEUE: QueueName = QueueName::Wechat;
+    type Context = JobContext;
     const RETRY: RetryPolicy = RetryPolicy {
         max_attempts: 5,
         base_delay: std::time::Duration::from_secs(1),

@@ -28,6 +28,7 @@ impl Job for ExchangeWxCode {
     const KIND: &'static str = "exchange_wx_code";
     /// Its own queue, so a burst of sends on `wechat` cannot starve code exchanges.
     const QUEUE: QueueName = QueueName::WechatLogin;
+    type Context = JobContext;
     /// Codes live five minutes: retrying longer than that is pointless.
     const RETRY: RetryPolicy = RetryPolicy {
         max_attempts: 4,

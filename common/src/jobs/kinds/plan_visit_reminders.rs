@@ -22,6 +22,7 @@ pub struct PlanVisitReminders {
 impl Job for PlanVisitReminders {
     const KIND: &'static str = "plan_visit_reminders";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
     const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
     async fn run(&self, ctx: &JobContext) -> Outcome {

@@ -18,6 +18,7 @@ pub struct PromoteWaitlists {}
 impl Job for PromoteWaitlists {
     const KIND: &'static str = "promote_waitlists";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         match sweep(ctx).await {

@@ -32,6 +32,7 @@ pub struct SendSubscribeMessage {
 impl Job for SendSubscribeMessage {
     const KIND: &'static str = "send_subscribe_message";
     const QUEUE: QueueName = QueueName::Wechat;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         match self.deliver(ctx).await {
