@@ -69,7 +69,10 @@ impl CreateDepartmentQrCode {
                 if matches!(outcome, Outcome::Permanent { .. }) || (last_try && matches!(outcome, Outcome::Transient { .. })) {
                     qrcodes::mark_failed(&mut conn, self.department_id, &err.to_string()).await?;
                 }
-                tracing::warn!(department.id = self.department_id, error = %err, "QR code creation failed");
+                // Failures are logged once, by the worker (in this job's span); a deferral is not one.
+                if matches!(outcome, Outcome::RateLimited { .. } | Outcome::QuotaExhausted { .. }) {
+                    tracing::info!(department.id = self.department_id, error = %err, outcome = outcome.label(), "QR code creation deferred");
+                }
                 Ok(outcome)
             }
         }
