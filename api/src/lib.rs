@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod enqueued;
 pub mod error;
 pub mod extract;
 mod ip_limiter;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 use yizhan_common::jobs::JobSink;
-use yizhan_common::outbox;
 use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
@@ -24,7 +23,8 @@ pub struct App {
     pub config: ApiConfig,
     pub db: PgPool,
     pub redis: Arc<LazyRedis>,
-    /// Where committed outbox rows are pushed at once (the relay pushes what this could not).
+    /// Where committed outbox rows are pushed at once (`Enqueued::commit`; the relay pushes what
+    /// this could not).
     pub sink: Arc<dyn JobSink>,
     wechat: tokio::sync::OnceCell<WechatClient>,
     limiter: tokio::sync::OnceCell<RateLimiter>,
@@ -54,11 +54,6 @@ impl AppState {
             limiter: tokio::sync::OnceCell::new(),
             code_logins,
         }))
-    }
-
-    /// After a commit: pushes the request's outbox rows now (failures are left to the relay).
-    pub async fn push_jobs(&self, outbox_ids: &[i64]) {
-        outbox::push_now(&self.db, self.sink.as_ref(), outbox_ids).await;
     }
 
     /// The WeChat client (built on first use over the shared Redis connection).

@@ -122,7 +122,7 @@ async fn a_dead_job_is_listed_and_a_retry_from_the_api_runs_it_again(pool: PgPoo
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["count"], 1);
     let job = &body["results"][0];
-    assert_eq!((job["id"].as_str(), job["kind"].as_str(), job["attempts"].as_u64()), (Some("job-1"), Some("test.probe"), Some(3)));
+    assert_eq!((job["id"].as_str(), job["kind"].as_str(), job["attempts"].as_u64()), (Some("job-1"), Some(Probe::KIND), Some(3)));
     assert!(job["lastError"].as_str().is_some_and(|e| e.contains("failed on run 3")), "{job}");
 
     let (status, body) = call(&app, "POST", "/admin/queues/default/dead/job-1/retry", &admin).await;

@@ -12,6 +12,8 @@ use sqlx::PgPool;
 use support::clinic::{book, clinic, patient, schedule, schedule_with, Clinic};
 use support::{assert_error, TestApp};
 use yizhan_common::hospital::waitlist;
+use yizhan_common::jobs::kinds::RefundPayment;
+use yizhan_common::jobs::Job;
 use yizhan_common::time;
 
 async fn reschedule(app: &TestApp, token: &str, id: i64, schedule: i64) -> (StatusCode, Value) {
@@ -97,7 +99,7 @@ async fn a_cancelled_paid_appointment_is_refunded_through_a_refund_job(pool: PgP
         sqlx::query_as("SELECT id, appointment_id, amount_cents, status FROM refunds").fetch_all(&pool).await.expect("refunds");
     assert_eq!(refunds.len(), 1);
     assert_eq!((refunds[0].1, refunds[0].2, refunds[0].3.as_str()), (paid, 1000, "requested"));
-    let jobs: Vec<Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'refund_payment'").fetch_all(&pool).await.expect("jobs");
+    let jobs: Vec<Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = $1").bind(RefundPayment::KIND).fetch_all(&pool).await.expect("jobs");
     assert_eq!(jobs, vec![json!({"refundId": refunds[0].0})]);
 }
 

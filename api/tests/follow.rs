@@ -8,6 +8,8 @@ use sqlx::PgPool;
 use support::{assert_error, TestApp};
 use yizhan_common::follow::followers::{self, Source};
 use yizhan_common::follow::keywords;
+use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
+use yizhan_common::jobs::Job;
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
 async fn qrcode_list_keeps_the_seed_shape(pool: PgPool) {
@@ -100,8 +102,9 @@ async fn a_code_left_pending_by_a_dead_job_is_claimed_again(pool: PgPool) {
     let jobs = |id: i64| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE kind = 'create_department_qrcode' AND (payload->>'departmentId')::BIGINT = $1")
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE kind = $2 AND (payload->>'departmentId')::BIGINT = $1")
                 .bind(id)
+                .bind(CreateDepartmentQrCode::KIND)
                 .fetch_one(&pool)
                 .await
                 .expect("count")

@@ -8,6 +8,8 @@ use std::collections::BTreeSet;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use sqlx::PgPool;
+use yizhan_common::jobs::kinds::{ExchangeWxCode, SendSubscribeMessage};
+use yizhan_common::jobs::Job;
 use support::clinic::{book, clinic, future_date, keys, patient, schedule};
 use support::{assert_error, TestApp};
 
@@ -201,7 +203,7 @@ async fn subscribe_fields_record_grants_and_plan_one_send(pool: PgPool) {
         sqlx::query_as("SELECT kind, template_id, appointment_id FROM subscribe_sends").fetch_all(&pool).await.expect("sends");
     assert_eq!(sends, vec![("appointment_success".into(), "模板ID1".into(), Some(v["id"].as_i64().expect("id")))]);
     let jobs: Vec<(String, String)> = sqlx::query_as("SELECT queue, kind FROM outbox ORDER BY id").fetch_all(&pool).await.expect("outbox");
-    assert_eq!(jobs, vec![("wechat_login".into(), "exchange_wx_code".into()), ("wechat".into(), "send_subscribe_message".into())]);
+    assert_eq!(jobs, vec![("wechat_login".into(), ExchangeWxCode::KIND.into()), ("wechat".into(), SendSubscribeMessage::KIND.into())]);
     let unspent: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_grants WHERE spent_at IS NULL AND decision = 'accept'")
         .fetch_one(&pool)
         .await

@@ -101,7 +101,7 @@ mod tests {
         let reminders = schedules.iter().find(|s| s.name == "visit_reminders").expect("registered");
         let fire: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().expect("time"); // 20:00 in Shanghai
         let jobs = (reminders.jobs)(fire);
-        assert_eq!(jobs, vec![ScheduledJob::new(QueueName::Default, "plan_visit_reminders", serde_json::json!({"day": "2026-12-02"}))]);
+        assert_eq!(jobs, vec![ScheduledJob::new(QueueName::Default, PlanVisitReminders::KIND, serde_json::json!({"day": "2026-12-02"}))]);
         let next = reminders.cron.after(&fire.with_timezone(&chrono_tz::Asia::Shanghai)).next().expect("next");
         assert_eq!(next.with_timezone(&Utc).to_rfc3339(), "2026-12-02T12:00:00+00:00");
     }

@@ -98,9 +98,10 @@ impl Scheduler {
             None => (Outcome::Skipped, Vec::new()),
         };
         store::advance(&mut tx, schedule.name, handled_up_to).await?;
-        tx.commit().await?;
-        if let Some(sink) = &self.sink {
-            outbox::push_now(&self.pool, sink.as_ref(), &outbox_ids).await;
+        match &self.sink {
+            Some(sink) => outbox::commit_and_push(tx, &self.pool, sink.as_ref(), &outbox_ids).await?,
+            // No sink (tests of the ticker alone): the relay sweep pushes the rows.
+            None => tx.commit().await?,
         }
         self.log_outcome(schedule.name, outcome, plan.coalesced);
         Ok(outcome)

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Connection;
-use yizhan_common::jobs::QueueName;
+use yizhan_common::jobs::kinds::SendSubscribeMessage;
+use yizhan_common::jobs::{Job, QueueName};
 use yizhan_common::queue::Keys;
 use yizhan_system_tests::system::System;
 
@@ -140,8 +141,8 @@ async fn minute_quota_reschedules_without_spending_an_attempt() {
     assert_eq!(queues["dead"], 0, "{queues}");
     let jobs = queued_jobs(&sys, QueueName::Wechat).await;
     let attempts: Vec<(String, String)> =
-        jobs.iter().filter(|j| j.0 == "send_subscribe_message").map(|j| (j.0.clone(), j.1.clone())).collect();
-    assert_eq!(attempts, vec![("send_subscribe_message".to_owned(), "0".to_owned())], "no attempt spent: {jobs:?}");
+        jobs.iter().filter(|j| j.0 == SendSubscribeMessage::KIND).map(|j| (j.0.clone(), j.1.clone())).collect();
+    assert_eq!(attempts, vec![(SendSubscribeMessage::KIND.to_owned(), "0".to_owned())], "no attempt spent: {jobs:?}");
 }
 
 /// `(kind, attempts)` of every job hash of `queue` in Redis.

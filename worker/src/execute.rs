@@ -1,5 +1,9 @@
 //! Running one fetched job: handler lookup, timeout, panic capture, and the decision what the
 //! queue does next. Records `yizhan_jobs_total` and `yizhan_job_duration_seconds`.
+//!
+//! Each run is inside a `job` span (`job.id`, `job.kind`, `job.attempt`, `queue`), so every line
+//! the handler logs names its job. A failure is logged once, here (retry or dead): handlers do
+//! not log the failures they return.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -7,17 +11,25 @@ use std::time::Instant;
 
 use chrono::Utc;
 use futures::FutureExt;
+use tracing::Instrument;
 use yizhan_common::jobs::{JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
 use yizhan_common::lease::Fence;
 use yizhan_common::queue::{Fetched, Finish, QueueSettings};
 
-/// Runs `job` and says how to finish it.
+/// Runs `job` in its span and says how to finish it.
 pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched, fence: Option<Fence>) -> Finish {
+    // At error level, so the span (and its fields) is there whenever any line inside it is
+    // logged: a filter such as `RUST_LOG=warn` would drop an info span from the warnings in it.
+    let span = tracing::error_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts + 1, queue = %queue);
+    run(registry, services, queue, job, fence).instrument(span).await
+}
+
+async fn run(registry: &Registry, services: &Arc<JobServices>, queue: QueueName, job: Fetched, fence: Option<Fence>) -> Finish {
     let started = Instant::now();
     let Some(handler) = registry.get(&job.kind) else {
         // A newer process pushed a kind this build does not know (a rolling deploy): park it
         // for a worker that knows it; the queue buries it after QUEUE_UNKNOWN_KIND_PARK_SECS.
-        tracing::warn!(job.id = %job.id, job.kind = %job.kind, "unknown job kind; parked for a worker that knows it");
+        tracing::warn!("unknown job kind; parked for a worker that knows it");
         record(queue, "unknown_kind", started);
         let retry = chrono::TimeDelta::from_std(QueueSettings::PARK_RETRY).unwrap_or(chrono::TimeDelta::MAX);
         return Finish::Park { at: Utc::now() + retry, error: format!("unknown job kind `{}`: no worker knew it", job.kind) };
@@ -38,10 +50,10 @@ pub async fn execute(registry: &Registry, services: &Arc<JobServices>, queue: Qu
     match &finish {
         Finish::Done | Finish::Later { .. } | Finish::Park { .. } => {}
         Finish::Retry { error, .. } => {
-            tracing::warn!(job.id = %job.id, job.kind = handler.kind, job.attempt = job.attempts + 1, error = %error, "job failed, will retry");
+            tracing::warn!(error = %error, "job failed, will retry");
         }
         Finish::Dead { error } => {
-            tracing::error!(job.id = %job.id, job.kind = handler.kind, job.attempt = job.attempts + 1, error = %error, "job dead");
+            tracing::error!(error = %error, "job dead");
         }
     }
     finish

@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 
 use super::catalog::{Schedule, SCHEDULE_COLUMNS};
 use crate::jobs::kinds::RefundPayment;
-use crate::outbox::{self, NewOutboxJob};
+use crate::outbox::Enqueue;
 use super::error::{HospitalError, HospitalResult};
 
 /// An appointment with what its responses show of its schedule.
@@ -236,9 +236,7 @@ async fn request_refund(conn: &mut PgConnection, a: &Appointment) -> sqlx::Resul
         .bind(a.pay_amount_cents)
         .fetch_one(&mut *conn)
         .await?;
-    let job = RefundPayment { refund_id };
-    let job = NewOutboxJob::of(&job).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-    outbox::insert(conn, job.with_key(format!("refund:{refund_id}"))).await
+    RefundPayment { refund_id }.enqueue_keyed(conn, format!("refund:{refund_id}")).await
 }
 
 /// Moves the user's appointment to another schedule, giving the old place back. Payment follows

@@ -4,7 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::redis_conn::RedisConn;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use super::QueueName;
 use crate::queue::{QueueSettings, RedisQueue};
@@ -57,10 +57,11 @@ impl JobServices {
         self
     }
 
-    /// Pushes outbox rows a job committed (failures are left to the relay sweep).
-    pub async fn push_outbox(&self, outbox_ids: &[i64]) {
+    /// Commits a job's transaction and pushes the outbox rows it wrote (failures to push are left
+    /// to the relay sweep).
+    pub async fn commit_and_push(&self, tx: Transaction<'_, Postgres>, outbox_ids: &[i64]) -> sqlx::Result<()> {
         let queue = RedisQueue::new(self.redis.clone(), self.redis_prefix.clone(), self.queue_settings.clone());
-        crate::outbox::push_now(&self.db, &queue, outbox_ids).await;
+        crate::outbox::commit_and_push(tx, &self.db, &queue, outbox_ids).await
     }
 
     /// Waits for the global rate limit of `op`: `Ok(None)` to go ahead, `Ok(Some(at))` when the job

@@ -1,19 +1,14 @@
-//! The typed job contract shared by the API (which enqueues) and the workers (which run).
+//! The job kinds, their registry and their run context: the top of the job pipeline, above the
+//! queue, the outbox, the clients and the domains they use. The contract they implement lives
+//! below everything, in [`crate::job_contract`]; it is re-exported here for the processes.
 //!
 //! Each job kind is a serde struct implementing [`Job`] (one per file under `kinds/`); every kind
 //! is registered in [`registry()`], where a worker looks handlers up by [`Job::KIND`].
 
 mod context;
-mod envelope;
-mod job;
 pub mod kinds;
-mod outcome;
 mod registry;
-mod retry;
 
+pub use crate::job_contract::{Job, JobEnvelope, JobSink, Outcome, QueueName, RetryPolicy};
 pub use context::{JobContext, JobInfo, JobServices};
-pub use envelope::{JobEnvelope, JobSink, QueueName};
-pub use job::Job;
-pub use outcome::Outcome;
 pub use registry::{registry, Handler, Registry};
-pub use retry::RetryPolicy;

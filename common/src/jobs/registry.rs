@@ -42,7 +42,7 @@ impl Handler {
     }
 }
 
-fn run_erased<J: Job>(payload: String, ctx: JobContext) -> Pin<Box<dyn Future<Output = Outcome> + Send>> {
+fn run_erased<J: Job<Context = JobContext>>(payload: String, ctx: JobContext) -> Pin<Box<dyn Future<Output = Outcome> + Send>> {
     Box::pin(async move {
         match serde_json::from_str::<J>(&payload) {
             Ok(job) => job.run(&ctx).await,
@@ -59,7 +59,7 @@ pub struct Registry {
 
 impl Registry {
     /// Adds a kind. Registering two kinds under one name is a programming error caught by tests.
-    pub fn register<J: Job>(&mut self) {
+    pub fn register<J: Job<Context = JobContext>>(&mut self) {
         let handler =
             Handler { kind: J::KIND, queue: J::QUEUE, timeout: J::TIMEOUT, retry: J::RETRY, run: run_erased::<J> };
         let previous = self.handlers.insert(J::KIND, handler);

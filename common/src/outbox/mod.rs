@@ -1,5 +1,6 @@
 //! The transactional outbox. Nothing committed is ever lost: a job is a row written in the same
-//! transaction as the domain rows; after commit it is pushed to Redis at once (`push_now`), and
+//! transaction as the domain rows (`job.enqueue(&mut tx)`, [`Enqueue`]); `commit_and_push`
+//! commits and pushes it to Redis at once (`push_now`), and
 //! the relay (`relay_once`) pushes whatever was left (Redis down, process killed in between).
 //! Pushing twice is harmless: the queue de-duplicates by envelope id, which is the outbox id.
 //!
@@ -12,8 +13,8 @@ mod relay;
 mod write;
 
 pub use reconcile::{reconcile_once, unsettled, JobLedger, Reconciled};
-pub use relay::{oldest_unpushed_age, prune, push_now, relay_once};
-pub use write::{insert, NewOutboxJob};
+pub use relay::{commit_and_push, oldest_unpushed_age, prune, push_now, relay_once};
+pub use write::{insert, Enqueue, NewOutboxJob};
 
 /// The queue-side id of an outbox row.
 pub fn envelope_id(outbox_id: i64) -> String {

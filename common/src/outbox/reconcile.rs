@@ -7,7 +7,7 @@
 use sqlx::PgPool;
 
 use super::relay::Row;
-use crate::jobs::{JobSink, QueueName};
+use crate::job_contract::{JobSink, QueueName};
 use crate::metrics::names;
 use crate::queue::JobState;
 

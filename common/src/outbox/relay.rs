@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::envelope_id;
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 use crate::metrics::names;
 
 #[derive(sqlx::FromRow)]
@@ -16,6 +16,15 @@ pub(super) struct Row {
     kind: String,
     payload: serde_json::Value,
     run_at: DateTime<Utc>,
+}
+
+/// Commits the transaction that wrote outbox rows `ids`, then pushes them at once. One call that
+/// consumes the transaction, so no caller can commit and forget the push (the rows would wait for
+/// the relay sweep). A failed push is logged and left to the relay: the commit stands.
+pub async fn commit_and_push(tx: Transaction<'_, Postgres>, pool: &PgPool, sink: &dyn JobSink, ids: &[i64]) -> sqlx::Result<()> {
+    tx.commit().await?;
+    push_now(pool, sink, ids).await;
+    Ok(())
 }
 
 /// The fast path after a commit: pushes these rows if still unpushed. Failures are logged, not

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use sqlx::PgPool;
 
 use super::*;
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 use crate::queue::JobState;
 
 /// Records what it is given; fails while `down` is set, like Redis being unreachable.
@@ -37,7 +37,7 @@ async fn write(pool: &PgPool, job: NewOutboxJob) -> Option<i64> {
 }
 
 fn job(n: i64) -> NewOutboxJob {
-    NewOutboxJob::now(QueueName::Default, "noop", serde_json::json!({ "n": n }))
+    NewOutboxJob::now(QueueName::Default, "test.opaque", serde_json::json!({ "n": n }))
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]

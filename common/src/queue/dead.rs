@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use redis::AsyncCommands;
 use serde::Serialize;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 use super::scripts::{LIST_DEAD, RETRY_DEAD};
 use super::{QueueError, QueueResult, RedisQueue};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 use crate::metrics::names;
 
 use super::scripts::{CHUNK, FETCH, FINISH, RENEW};

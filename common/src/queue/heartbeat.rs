@@ -5,7 +5,7 @@
 //! does it judge other workers, so a Redis outage longer than the lease (every heartbeat stale
 //! at once) re-runs nothing.
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 use super::scripts::BEAT;
 use super::{QueueResult, RedisQueue};

@@ -18,7 +18,7 @@
 //! keys are the declared prefixes `p:q:{q}:job:` and `p:q:{q}:seen:` plus an id, so they carry
 //! the same hash tag and no script touches two slots (see `super::scripts`).
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 /// Builds key names under one deployment prefix.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{QueueSettings, RedisQueue};
-use crate::jobs::{JobEnvelope, JobSink};
+use crate::job_contract::{JobEnvelope, JobSink};
 use crate::redis_conn::LazyRedis;
 
 #[derive(Debug, Clone)]

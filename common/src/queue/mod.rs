@@ -3,6 +3,23 @@
 //! `docs/queue-architecture.md` for why this is our own engine rather than apalis-redis.
 //!
 //! Delivery is at least once: a job whose worker vanished runs again, so handlers are idempotent.
+//!
+//! # States and moves
+//!
+//! A job is in exactly one state at a time: the set of [`keys`] its id is in. Every move is one
+//! Lua script in `scripts.rs`, so it is atomic; a move that names a lease token no longer held
+//! (the job was recovered and fetched again meanwhile) changes nothing.
+//!
+//! | state | where (queue `q`) | comes in by | goes out by |
+//! |---|---|---|---|
+//! | ready | `ready` list | `PUSH` (due now); `FETCH`/`PROMOTE` from scheduled; `RECOVER` of a lost lease; `HAND_BACK` at shutdown; `RETRY_DEAD` | `FETCH` → running |
+//! | running | `running` zset, by lease deadline | `FETCH` (one lease token per call) | `FINISH` → done, scheduled, parked or dead; `HAND_BACK` → ready; `RECOVER` → ready, or dead past the redelivery cap (a late owner that still beats is re-armed: stays running); `RENEW` keeps it |
+//! | scheduled | `scheduled` zset, by due time | `PUSH` (due later); `FINISH` `retry` (spends an attempt) or `later` (does not) | `FETCH`/`PROMOTE` → ready, once due in Redis time |
+//! | parked | `scheduled` zset, with `parked` set in the job hash | `FINISH` `park` (no worker here knows the kind) | `FETCH`/`PROMOTE` → ready when due; `FINISH` `park` past the park limit → dead |
+//! | done | `done` zset, by finish time | `FINISH` `done` | `CLEAN` (data deleted after the retention) |
+//! | dead | `dead` zset, by time of death | `FINISH` `dead`, or `park` past its limit; `RECOVER` past `QUEUE_MAX_REDELIVERIES` | `RETRY_DEAD` → ready (operator, `/admin/queues…`); `CLEAN` |
+//!
+//! `docs/queue-architecture.md` ("States and moves") says who runs each script and when.
 
 mod dead;
 mod fetch;
@@ -19,7 +36,7 @@ mod wake;
 
 use std::sync::Arc;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 use crate::redis_conn::{RedisClient, RedisConn};
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::jobs::{JobEnvelope, JobSink, QueueName};
+use crate::job_contract::{JobEnvelope, JobSink, QueueName};
 
 use super::scripts::{CHUNK, PUSH};
 use crate::metrics::names;

@@ -2,7 +2,7 @@
 //! heartbeat stopped back to `ready` (or `dead` past the redelivery cap), and leases handed back
 //! on shutdown.
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 use crate::metrics::names;
 
 use super::scripts::{CHUNK, HAND_BACK, PROMOTE, RECOVER};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 
 use super::scripts::{CHUNK, CLEAN, STATS};
 use super::{now_ms, QueueError, QueueResult, RedisQueue};

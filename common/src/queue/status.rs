@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 use crate::outbox::JobLedger;
 
 use super::{LazyQueue, QueueResult, RedisQueue};
@@ -93,7 +93,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::jobs::JobEnvelope;
+    use crate::job_contract::JobEnvelope;
     use crate::queue::{now_ms, Finish, QueueSettings};
     use crate::testing::RedisPrefix;
 
@@ -105,7 +105,7 @@ mod tests {
         let q = RedisQueue::new(prefix.connect().await, prefix.name(), QueueSettings::default());
         let envs: Vec<_> = ["done", "dead", "cleaned", "waiting"]
             .iter()
-            .map(|id| JobEnvelope { id: (*id).into(), queue: Q, kind: "noop".into(), payload: serde_json::json!({}), run_at: Utc::now() })
+            .map(|id| JobEnvelope { id: (*id).into(), queue: Q, kind: "test.opaque".into(), payload: serde_json::json!({}), run_at: Utc::now() })
             .collect();
         q.push(&envs).await.expect("push");
         let fetched = q.fetch(Q, 3).await.expect("fetch");

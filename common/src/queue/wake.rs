@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::jobs::QueueName;
+use crate::job_contract::QueueName;
 use crate::redis_conn::{RedisClient, RedisTimeouts};
 
 use super::RedisQueue;

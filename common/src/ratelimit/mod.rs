@@ -23,7 +23,7 @@ pub use config::{Overrides, Rate, RateLimitConfig, RateTable, Unit, DEFAULT_RATE
 use local::LocalStage;
 use window::{SharedWindow, Verdict};
 
-use crate::jobs::Outcome;
+use crate::job_contract::Outcome;
 use crate::metrics::names;
 
 /// Permission to start one call of an operation now. Rates limit starts, so nothing is released.

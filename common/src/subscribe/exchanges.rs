@@ -5,15 +5,9 @@ use std::time::Duration;
 
 use sqlx::PgConnection;
 
-use super::plan::{send_job, SEND_JOB_KIND};
-use crate::jobs::QueueName;
-use crate::outbox::{self, NewOutboxJob};
-
-/// The job kind that exchanges a `wxCode` for the user's openid.
-pub const EXCHANGE_JOB_KIND: &str = "exchange_wx_code";
-
-/// The queue of code exchanges: their own, so a burst of sends on `wechat` cannot starve them.
-pub const EXCHANGE_QUEUE: QueueName = QueueName::WechatLogin;
+use crate::jobs::kinds::{ExchangeWxCode, SendSubscribeMessage};
+use crate::job_contract::Job;
+use crate::outbox::Enqueue;
 
 /// A pending exchange older than this is treated as failed (a code lives five minutes).
 pub const EXCHANGE_BOUND: Duration = Duration::from_secs(600);
@@ -24,8 +18,7 @@ pub async fn plan_exchange(conn: &mut PgConnection, user_id: i64, code: &str) ->
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let payload = serde_json::json!({ "userId": user_id, "code": code, "exchangeId": exchange_id });
-    outbox::insert(conn, NewOutboxJob::now(EXCHANGE_QUEUE, EXCHANGE_JOB_KIND, payload)).await
+    ExchangeWxCode { user_id, code: code.to_owned(), exchange_id: Some(exchange_id) }.enqueue(conn).await
 }
 
 /// True while an exchange of the user's may still bring an openid. Waits for an exchange that is
@@ -57,8 +50,8 @@ pub async fn finish_exchange(conn: &mut PgConnection, exchange_id: i64, user_id:
         .await?;
     let mut ids = Vec::with_capacity(waiting.len());
     for send_id in waiting {
-        let job = send_job(send_id).with_key(format!("{SEND_JOB_KIND}:{send_id}:exchange:{exchange_id}"));
-        ids.extend(outbox::insert(conn, job).await?);
+        let key = format!("{}:{send_id}:exchange:{exchange_id}", SendSubscribeMessage::KIND);
+        ids.extend(SendSubscribeMessage { send_id }.enqueue_keyed(conn, key).await?);
     }
     Ok(ids)
 }

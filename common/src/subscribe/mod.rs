@@ -11,10 +11,10 @@ pub mod render;
 mod reminders;
 mod sends;
 
-pub use exchanges::{exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_JOB_KIND, EXCHANGE_QUEUE};
+pub use exchanges::{exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND};
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;
 pub use kind::{MessageKind, TemplateConfig};
-pub use plan::{plan_send, PlannedSend, SendTarget, SEND_JOB_KIND};
+pub use plan::{plan_send, PlannedSend, SendTarget};
 pub use reminders::{plan_reminder, planning_ran, remind_if_planning_ran, reminder_occasion, REMINDER_PLANNING_HOUR};
 pub use sends::{Claimed, PendingSend, SendLog};

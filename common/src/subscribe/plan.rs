@@ -5,22 +5,14 @@ use sqlx::PgConnection;
 
 use super::grants::spend;
 use super::kind::{MessageKind, TemplateConfig};
-use crate::jobs::QueueName;
-use crate::outbox::{self, NewOutboxJob};
-
-/// The job kind that delivers a planned send (see the worker's job registry).
-pub const SEND_JOB_KIND: &str = "send_subscribe_message";
+use crate::jobs::kinds::SendSubscribeMessage;
+use crate::outbox::Enqueue;
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendTarget {
     Appointment(i64),
     Waitlist(i64),
-}
-
-/// The outbox row of a job that delivers send `send_id` (due now; the caller adds its key).
-pub(super) fn send_job(send_id: i64) -> NewOutboxJob {
-    NewOutboxJob::now(QueueName::Wechat, SEND_JOB_KIND, serde_json::json!({ "sendId": send_id }))
 }
 
 /// A send that was planned: its log row and its outbox row.
@@ -70,7 +62,6 @@ pub async fn plan_send(
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1").bind(grant_id).bind(send_id).execute(&mut *conn).await?;
-    let job = send_job(send_id).with_key(format!("subscribe_send:{send_id}"));
-    let outbox_id = outbox::insert(conn, job).await?.unwrap_or_default();
+    let outbox_id = SendSubscribeMessage { send_id }.enqueue_keyed(conn, format!("subscribe_send:{send_id}")).await?.unwrap_or_default();
     Ok(Some(PlannedSend { send_id, outbox_id }))
 }

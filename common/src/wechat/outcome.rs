@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::client::WechatError;
 use super::errcode::ErrClass;
-use crate::jobs::Outcome;
+use crate::job_contract::Outcome;
 
 /// WeChat's daily quotas reset at midnight Beijing time, whatever the service zone.
 const QUOTA_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;

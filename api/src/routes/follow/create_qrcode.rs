@@ -13,8 +13,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use yizhan_common::follow::qrcodes::{self, DepartmentCode};
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
-use yizhan_common::outbox::{self, NewOutboxJob};
+use yizhan_common::outbox::Enqueue;
 
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
 use crate::state::AppState;
@@ -35,13 +36,11 @@ pub async fn create(
     if code.status.as_deref() == Some("ready") {
         return answer(code);
     }
-    let mut jobs = Vec::new();
+    let mut jobs = Enqueued::default();
     if qrcodes::claim(&mut tx, b.department_id, state.config.qrcode_reclaim_after).await? {
-        let job = NewOutboxJob::of(&CreateDepartmentQrCode { department_id: b.department_id }).map_err(ApiError::internal)?;
-        jobs.extend(outbox::insert(&mut tx, job).await?);
+        jobs.add(CreateDepartmentQrCode { department_id: b.department_id }.enqueue(&mut tx).await?);
     }
-    tx.commit().await?;
-    state.push_jobs(&jobs).await;
+    jobs.commit(tx, &state).await?;
     let deadline = Instant::now() + state.config.qrcode_wait;
     loop {
         let mut conn = state.db.acquire().await?;

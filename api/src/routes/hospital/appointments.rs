@@ -4,7 +4,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use sqlx::PgConnection;
 use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::hospital::waitlist;
@@ -12,8 +11,10 @@ use yizhan_common::hospital::{patients, yuan};
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
-use super::subscribe::{lenient_input, Enqueued};
-use super::{views, PatientRole};
+use super::subscribe::lenient_input;
+use super::views::{BookedView, CancelledView, DetailView, RescheduledView};
+use super::PatientRole;
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, Authorized, Page, Pagination};
 use crate::state::AppState;
@@ -32,7 +33,7 @@ pub struct BookBody {
     subscribe: SubscribeInput,
 }
 
-pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<BookBody>) -> ApiResult<Json<Value>> {
+pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<BookBody>) -> ApiResult<Json<BookedView>> {
     let mut errors = FieldErrors::new();
     let symptoms = b.symptoms.as_deref().unwrap_or_default();
     errors.optional_text("symptoms", Some(symptoms), 500);
@@ -46,10 +47,9 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
     jobs.late_reminder(&mut tx, &state, user_id, appointment.id).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
-    Ok(Json(views::booked(&appointment)))
+    Ok(Json(BookedView::from(&appointment)))
 }
 
 #[derive(Deserialize)]
@@ -65,7 +65,7 @@ pub async fn reschedule(
     auth: Authorized<PatientRole>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<RescheduleBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RescheduledView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, time::local_now()).await?;
@@ -75,39 +75,37 @@ pub async fn reschedule(
     jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
     jobs.late_reminder(&mut tx, &state, user_id, id).await?;
     promote_freed(&mut tx, &state, &mut jobs, freed).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = id, schedule.id = b.schedule_id, "appointment rescheduled");
-    Ok(Json(views::rescheduled(&moved)))
+    Ok(Json(RescheduledView::from(&moved)))
 }
 
 /// `DELETE /patient/appointments/{id}` (and its POST `/cancel` alias). The body only carries the
 /// optional subscribe fields, so an empty, `null`, malformed or non-JSON body still cancels.
-pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>, body: Bytes) -> ApiResult<Json<CancelledView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     let cancelled = booking::cancel(&mut tx, user_id, id, time::today()).await?;
     let mut jobs = Enqueued::default();
-    jobs.0.extend(cancelled.refund_job);
+    jobs.add(cancelled.refund_job);
     jobs.subscribe_fields(&mut tx, &state, user_id, &lenient_input(&body)).await?;
     jobs.message(&mut tx, &state, MessageKind::Cancelled, user_id, SendTarget::Appointment(id), "cancelled").await?;
     promote_freed(&mut tx, &state, &mut jobs, cancelled.appointment.schedule_id).await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = id, "appointment cancelled");
-    Ok(Json(json!({ "success": true, "refundAmount": yuan(cancelled.refund_cents()) })))
+    Ok(Json(CancelledView { refund_amount: yuan(cancelled.refund_cents()), success: true }))
 }
 
-pub async fn show(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Value>> {
+pub async fn show(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DetailView>> {
     let mut conn = state.db.acquire().await?;
     let appointment = booking::find_owned(&mut conn, auth.user().id, id).await?.ok_or_else(|| ApiError::not_found("appointment"))?;
-    Ok(Json(views::detail(&appointment)))
+    Ok(Json(DetailView::from(&appointment)))
 }
 
-pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, page: Pagination) -> ApiResult<Json<Page<Value>>> {
+pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, page: Pagination) -> ApiResult<Json<Page<DetailView>>> {
     let mut conn = state.db.acquire().await?;
     let (rows, total) = booking::list_owned(&mut conn, auth.user().id, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(rows.iter().map(views::detail).collect(), total, page)))
+    Ok(Json(Page::new(rows.iter().map(DetailView::from).collect(), total, page)))
 }
 
 /// Gives a freed place to the waitlist and plans the promoted messages.

@@ -4,6 +4,7 @@
 use sqlx::PgConnection;
 use yizhan_common::subscribe::{plan_exchange, plan_send, record_decisions, remind_if_planning_ran, MessageKind, SendTarget, SubscribeInput};
 
+use crate::enqueued::Enqueued;
 use crate::state::AppState;
 
 /// The subscribe fields of a body that carries nothing else (cancel): whatever cannot be read
@@ -18,10 +19,7 @@ pub fn lenient_input(body: &[u8]) -> SubscribeInput {
     })
 }
 
-/// Outbox rows written by one request, pushed after its commit.
-#[derive(Debug, Default)]
-pub struct Enqueued(pub Vec<i64>);
-
+/// The subscribe side of a request's jobs (see [`Enqueued`] for the commit).
 impl Enqueued {
     /// Records decisions (accepts beyond the grant cap as `over_cap`) and schedules the code exchange.
     pub async fn subscribe_fields(
@@ -34,7 +32,7 @@ impl Enqueued {
         let cap = state.config.templates.grant_cap;
         record_decisions(conn, user_id, &input.decisions(), input.scene().as_deref(), cap).await?;
         if let Some(code) = input.wx_code() {
-            self.0.extend(plan_exchange(conn, user_id, &code).await?);
+            self.add(plan_exchange(conn, user_id, &code).await?);
         }
         Ok(())
     }
@@ -50,7 +48,7 @@ impl Enqueued {
         occasion: &str,
     ) -> sqlx::Result<()> {
         if let Some(planned) = plan_send(conn, &state.config.templates, kind, user_id, target, occasion).await? {
-            self.0.push(planned.outbox_id);
+            self.add([planned.outbox_id]);
         }
         Ok(())
     }
@@ -60,7 +58,7 @@ impl Enqueued {
     pub async fn late_reminder(&mut self, conn: &mut PgConnection, state: &AppState, user_id: i64, appointment_id: i64) -> sqlx::Result<()> {
         let now = chrono::Utc::now();
         if let Some(planned) = remind_if_planning_ran(conn, &state.config.templates, user_id, appointment_id, now).await? {
-            self.0.push(planned.outbox_id);
+            self.add([planned.outbox_id]);
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
-//! Response shapes; the seed's four routes answer exactly the seed's fields.
+//! Response shapes; the seed's four routes answer exactly the seed's fields. Each is a
+//! `Serialize` struct whose fields are in the order of their JSON names (the order the responses
+//! had when they were built as `json!` maps), so the bytes on the wire are unchanged.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 use yizhan_common::hospital::booking::Appointment;
 use yizhan_common::hospital::catalog::Schedule;
 use yizhan_common::hospital::waitlist::WaitlistEntry;
@@ -9,62 +10,137 @@ use yizhan_common::hospital::yuan;
 use yizhan_common::time;
 
 /// `POST /patient/appointments` (seed 001 §1).
-pub fn booked(a: &Appointment) -> Value {
-    json!({
-        "id": a.id,
-        "orderNo": a.order_no,
-        "appointmentDate": a.date.to_string(),
-        "appointmentTime": a.time_label(),
-        "queueNumber": a.queue_number,
-        "payAmount": yuan(a.pay_amount_cents),
-        "needPay": a.need_pay(),
-        "status": a.status,
-        "paymentStatus": a.payment_status,
-    })
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookedView {
+    appointment_date: String,
+    appointment_time: String,
+    id: i64,
+    need_pay: bool,
+    order_no: String,
+    pay_amount: f64,
+    payment_status: String,
+    queue_number: i32,
+    status: String,
+}
+
+impl From<&Appointment> for BookedView {
+    fn from(a: &Appointment) -> Self {
+        Self {
+            appointment_date: a.date.to_string(),
+            appointment_time: a.time_label(),
+            id: a.id,
+            need_pay: a.need_pay(),
+            order_no: a.order_no.clone(),
+            pay_amount: yuan(a.pay_amount_cents),
+            payment_status: a.payment_status.clone(),
+            queue_number: a.queue_number,
+            status: a.status.clone(),
+        }
+    }
 }
 
 /// `PUT /patient/appointments/{id}/reschedule` (seed 001 §3).
-pub fn rescheduled(a: &Appointment) -> Value {
-    json!({
-        "id": a.id,
-        "orderNo": a.order_no,
-        "appointmentDate": a.date.to_string(),
-        "appointmentTime": a.time_label(),
-        "queueNumber": a.queue_number,
-        "status": a.status,
-    })
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RescheduledView {
+    appointment_date: String,
+    appointment_time: String,
+    id: i64,
+    order_no: String,
+    queue_number: i32,
+    status: String,
+}
+
+impl From<&Appointment> for RescheduledView {
+    fn from(a: &Appointment) -> Self {
+        Self {
+            appointment_date: a.date.to_string(),
+            appointment_time: a.time_label(),
+            id: a.id,
+            order_no: a.order_no.clone(),
+            queue_number: a.queue_number,
+            status: a.status.clone(),
+        }
+    }
+}
+
+/// `DELETE /patient/appointments/{id}` (seed 001 §4).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelledView {
+    pub refund_amount: f64,
+    pub success: bool,
 }
 
 /// `POST /patient/waitlist` (seed 001 §2): the seed's fields, `queueNumber` being the entry's
 /// ticket (never reused), and `position`, its place in the line now (1 = next; `null` once not waiting).
-pub fn waiting(w: &WaitlistEntry) -> Value {
-    json!({
-        "id": w.id,
-        "scheduleId": w.schedule_id,
-        "queueNumber": w.queue_number,
-        "position": w.position,
-        "status": w.status,
-        "createdAt": time::format_local(w.created_at),
-    })
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingView {
+    created_at: String,
+    id: i64,
+    position: Option<i64>,
+    queue_number: i32,
+    schedule_id: i64,
+    status: String,
 }
 
-/// One appointment in the patient's own views: the seed's fields and the ids behind them.
-pub fn detail(a: &Appointment) -> Value {
-    let mut v = booked(a);
-    let extra = json!({
-        "scheduleId": a.schedule_id,
-        "patientId": a.patient_id,
-        "hospitalId": a.hospital_id,
-        "departmentId": a.department_id,
-        "symptoms": a.symptoms,
-        "createdAt": time::format_local(a.created_at),
-    });
-    if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
-        v.extend(extra);
+impl From<&WaitlistEntry> for WaitingView {
+    fn from(w: &WaitlistEntry) -> Self {
+        Self {
+            created_at: time::format_local(w.created_at),
+            id: w.id,
+            position: w.position,
+            queue_number: w.queue_number,
+            schedule_id: w.schedule_id,
+            status: w.status.clone(),
+        }
     }
-    v
 }
 
+/// One appointment in the patient's own views: the booking's fields and the ids behind them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DetailView {
+    appointment_date: String,
+    appointment_time: String,
+    created_at: String,
+    department_id: i64,
+    hospital_id: i64,
+    id: i64,
+    need_pay: bool,
+    order_no: String,
+    patient_id: i64,
+    pay_amount: f64,
+    payment_status: String,
+    queue_number: i32,
+    schedule_id: i64,
+    status: String,
+    symptoms: String,
+}
+
+impl From<&Appointment> for DetailView {
+    fn from(a: &Appointment) -> Self {
+        Self {
+            appointment_date: a.date.to_string(),
+            appointment_time: a.time_label(),
+            created_at: time::format_local(a.created_at),
+            department_id: a.department_id,
+            hospital_id: a.hospital_id,
+            id: a.id,
+            need_pay: a.need_pay(),
+            order_no: a.order_no.clone(),
+            patient_id: a.patient_id,
+            pay_amount: yuan(a.pay_amount_cents),
+            payment_status: a.payment_status.clone(),
+            queue_number: a.queue_number,
+            schedule_id: a.schedule_id,
+            status: a.status.clone(),
+            symptoms: a.symptoms.clone(),
+        }
+    }
+}
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleView {

@@ -3,14 +3,14 @@
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::Value;
 use yizhan_common::hospital::waitlist;
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
 use super::appointments::check_patient;
-use super::subscribe::Enqueued;
-use super::{views, PatientRole};
+use super::views::WaitingView;
+use super::PatientRole;
+use crate::enqueued::Enqueued;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Authorized};
 use crate::state::AppState;
@@ -24,7 +24,7 @@ pub struct JoinBody {
     subscribe: SubscribeInput,
 }
 
-pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<JoinBody>) -> ApiResult<Json<Value>> {
+pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<JoinBody>) -> ApiResult<Json<WaitingView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
@@ -32,8 +32,7 @@ pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::WaitlistSuccess, user_id, SendTarget::Waitlist(entry.id), "joined").await?;
-    tx.commit().await?;
-    state.push_jobs(&jobs.0).await;
+    jobs.commit(tx, &state).await?;
     tracing::info!(waitlist.id = entry.id, schedule.id = b.schedule_id, "waitlist joined");
-    Ok(Json(views::waiting(&entry)))
+    Ok(Json(WaitingView::from(&entry)))
 }

@@ -18,6 +18,7 @@ pub struct CreateDepartmentQrCode {
 impl Job for CreateDepartmentQrCode {
     const KIND: &'static str = "create_department_qrcode";
     const QUEUE: QueueName = QueueName::Wechat;
+    type Context = JobContext;
     const RETRY: RetryPolicy = RetryPolicy {
         max_attempts: 5,
         base_delay: std::time::Duration::from_secs(1),
@@ -68,7 +69,10 @@ impl CreateDepartmentQrCode {
                 if matches!(outcome, Outcome::Permanent { .. }) || (last_try && matches!(outcome, Outcome::Transient { .. })) {
                     qrcodes::mark_failed(&mut conn, self.department_id, &err.to_string()).await?;
                 }
-                tracing::warn!(department.id = self.department_id, error = %err, "QR code creation failed");
+                // Failures are logged once, by the worker (in this job's span); a deferral is not one.
+                if matches!(outcome, Outcome::RateLimited { .. } | Outcome::QuotaExhausted { .. }) {
+                    tracing::info!(department.id = self.department_id, error = %err, outcome = outcome.label(), "QR code creation deferred");
+                }
                 Ok(outcome)
             }
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 use crate::mask;
-use crate::subscribe::{finish_exchange, EXCHANGE_JOB_KIND, EXCHANGE_QUEUE};
+use crate::subscribe::finish_exchange;
 use crate::wechat::client::App;
 use crate::wechat::errcode::ErrClass;
 use crate::wechat::identities::{self, Bind};
@@ -25,8 +25,10 @@ pub struct ExchangeWxCode {
 
 #[async_trait::async_trait]
 impl Job for ExchangeWxCode {
-    const KIND: &'static str = EXCHANGE_JOB_KIND;
-    const QUEUE: QueueName = EXCHANGE_QUEUE;
+    const KIND: &'static str = "exchange_wx_code";
+    /// Its own queue, so a burst of sends on `wechat` cannot starve code exchanges.
+    const QUEUE: QueueName = QueueName::WechatLogin;
+    type Context = JobContext;
     /// Codes live five minutes: retrying longer than that is pointless.
     const RETRY: RetryPolicy = RetryPolicy {
         max_attempts: 4,
@@ -94,8 +96,7 @@ impl ExchangeWxCode {
     async fn release_sends(&self, ctx: &JobContext, exchange_id: i64, ok: bool) -> anyhow::Result<()> {
         let mut tx = ctx.db.begin().await?;
         let woken = finish_exchange(&mut tx, exchange_id, self.user_id, ok).await?;
-        tx.commit().await?;
-        ctx.push_outbox(&woken).await;
+        ctx.commit_and_push(tx, &woken).await?;
         Ok(())
     }
 }

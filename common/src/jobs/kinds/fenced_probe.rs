@@ -29,6 +29,7 @@ impl FencedProbe {
 impl Job for FencedProbe {
     const KIND: &'static str = "test.fenced_probe";
     const QUEUE: QueueName = QueueName::Reservations;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         let Some(fence) = &ctx.job.fence else { return Outcome::permanent("run outside the single-consumer lease") };

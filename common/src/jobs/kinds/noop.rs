@@ -11,6 +11,7 @@ pub struct Noop {}
 impl Job for Noop {
     const KIND: &'static str = "noop";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
 
     async fn run(&self, _ctx: &JobContext) -> Outcome {
         Outcome::Done

@@ -22,6 +22,7 @@ pub struct PlanVisitReminders {
 impl Job for PlanVisitReminders {
     const KIND: &'static str = "plan_visit_reminders";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
     const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
@@ -53,9 +54,8 @@ impl PlanVisitReminders {
                     outbox.push(p.outbox_id);
                 }
             }
-            tx.commit().await?;
+            ctx.commit_and_push(tx, &outbox).await?;
             planned += outbox.len();
-            ctx.push_outbox(&outbox).await;
         }
         Ok(planned)
     }

@@ -67,6 +67,7 @@ impl Probe {
 impl Job for Probe {
     const KIND: &'static str = "test.probe";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
     const RETRY: RetryPolicy =
         RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(50), max_delay: Duration::from_millis(200) };
 

@@ -18,6 +18,7 @@ pub struct PromoteWaitlists {}
 impl Job for PromoteWaitlists {
     const KIND: &'static str = "promote_waitlists";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         match sweep(ctx).await {
@@ -47,8 +48,7 @@ async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
             }
             promoted += 1;
         }
-        tx.commit().await?;
-        ctx.push_outbox(&outbox).await;
+        ctx.commit_and_push(tx, &outbox).await?;
     }
     Ok(promoted)
 }

@@ -16,6 +16,7 @@ pub struct RefundPayment {
 impl Job for RefundPayment {
     const KIND: &'static str = "refund_payment";
     const QUEUE: QueueName = QueueName::Default;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         let recorded = sqlx::query_scalar::<_, i64>(

@@ -30,8 +30,9 @@ pub struct SendSubscribeMessage {
 
 #[async_trait::async_trait]
 impl Job for SendSubscribeMessage {
-    const KIND: &'static str = crate::subscribe::SEND_JOB_KIND;
+    const KIND: &'static str = "send_subscribe_message";
     const QUEUE: QueueName = QueueName::Wechat;
+    type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
         match self.deliver(ctx).await {
@@ -118,7 +119,12 @@ impl SendSubscribeMessage {
                     _ if no_grant => SendLog::finish(&mut conn, send, "failed", err.errcode(), &text, true).await?,
                     _ => SendLog::release(&mut conn, send, Some((err.errcode(), &text))).await?,
                 }
-                tracing::warn!(send.id = send.id, errcode = ?err.errcode(), outcome = outcome.label(), "subscribe send failed");
+                // A failure the worker logs (retry or dead, in this job's span) is not logged twice;
+                // a deferral or a final "no grant" is logged here, since it is not a failure there.
+                let deferred = matches!(outcome, Outcome::RateLimited { .. } | Outcome::QuotaExhausted { .. } | Outcome::Done);
+                if no_grant || deferred {
+                    tracing::info!(send.id = send.id, errcode = ?err.errcode(), outcome = outcome.label(), error = %text, "subscribe message not sent");
+                }
                 if no_grant {
                     return Ok(Outcome::Done);
                 }

@@ -1,7 +1,7 @@
 //! Events: follow/unfollow (with QR scenes), SCAN, menu clicks and views, location reports, the
 //! template and mass-send results and the subscribe-message popup; others kept raw.
 
-use super::inbound::Fields;
+use super::fields::Fields;
 use super::CallbackError;
 
 /// The prefix of `EventKey` on a `subscribe` that came from a parametric QR code.

@@ -1,9 +1,9 @@
 //! A parsed callback: the common header and a typed message or event.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use super::event::Event;
+use super::fields::Fields;
 use super::message::Message;
 use super::xml::{parse_xml, Limits, XmlElement};
 use super::CallbackError;
@@ -58,34 +58,5 @@ impl Inbound {
     /// `MsgType` as received.
     pub fn msg_type(&self) -> &str {
         self.fields.get("MsgType").map_or("", String::as_str)
-    }
-}
-
-/// Typed access to the fields of one document.
-pub(super) struct Fields<'a> {
-    pub map: &'a BTreeMap<String, String>,
-    pub root: &'a XmlElement,
-}
-
-impl Fields<'_> {
-    pub fn opt(&self, name: &str) -> Option<&str> {
-        self.map.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-    }
-
-    /// Free text, kept as received (an empty value is allowed).
-    pub fn text(&self, name: &str) -> String {
-        self.map.get(name).cloned().unwrap_or_default()
-    }
-
-    pub fn req(&self, name: &'static str) -> Result<&str, CallbackError> {
-        self.opt(name).ok_or(CallbackError::Field(name))
-    }
-
-    pub fn parse<T: FromStr>(&self, name: &'static str) -> Result<T, CallbackError> {
-        self.req(name)?.parse().map_err(|_| CallbackError::Field(name))
-    }
-
-    pub fn parse_opt<T: FromStr>(&self, name: &'static str) -> Result<Option<T>, CallbackError> {
-        self.opt(name).map(|v| v.parse().map_err(|_| CallbackError::Field(name))).transpose()
     }
 }

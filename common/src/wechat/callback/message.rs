@@ -1,6 +1,6 @@
 //! User messages: text, image, voice, video, short video, location, link; others kept raw.
 
-use super::inbound::Fields;
+use super::fields::Fields;
 use super::CallbackError;
 
 /// A message a user sent to the Official Account.

@@ -9,6 +9,7 @@ mod dedup;
 mod envelope;
 mod error;
 mod event;
+mod fields;
 mod inbound;
 mod message;
 mod mode;
