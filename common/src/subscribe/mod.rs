@@ -12,7 +12,9 @@ pub mod render;
 mod reminders;
 mod sends;
 
-pub use exchanges::{exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_JOB_KIND, EXCHANGE_QUEUE};
+pub use exchanges::{
+    awaits_exchange, exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_JOB_KIND, EXCHANGE_POLL, EXCHANGE_QUEUE,
+};
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;
 pub use kind::{MessageKind, TemplateConfig};
