@@ -9,6 +9,7 @@ use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
 use yizhan_common::ratelimit::{Acquired, RateLimiter};
+use yizhan_common::time::{Clock, SystemClock};
 use yizhan_common::wechat::client::WechatClient;
 
 use crate::config::ApiConfig;
@@ -30,6 +31,9 @@ pub struct App {
     limiter: tokio::sync::OnceCell<RateLimiter>,
     /// `CODE2TOKEN_PER_IP_PER_MIN`: code logins per client address, checked before anything else.
     pub code_logins: IpLimiter,
+    /// Now, for the booking rules (sessions that ended, the 20:00 reminder planning); the wall
+    /// clock unless a test injects another.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for App {
@@ -40,6 +44,11 @@ impl std::fmt::Debug for App {
 
 impl AppState {
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
+        Self::with_clock(config, db, Arc::new(SystemClock))
+    }
+
+    /// The state with another notion of now (tests stand at 20:00 whatever the hour).
+    pub fn with_clock(config: ApiConfig, db: PgPool, clock: Arc<dyn Clock>) -> Self {
         let redis = Arc::new(
             LazyRedis::new(config.core.redis_url.clone(), RedisTimeouts::default()).with_durability(config.core.redis_durability.clone()),
         );
@@ -53,7 +62,18 @@ impl AppState {
             wechat: tokio::sync::OnceCell::new(),
             limiter: tokio::sync::OnceCell::new(),
             code_logins,
+            clock,
         }))
+    }
+
+    /// Now, by the state's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The service time zone's wall-clock date and time now, by the state's clock.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        self.clock.local_now()
     }
 
     /// The WeChat client (built on first use over the shared Redis connection).

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use support::clinic::{book, clinic, patient, schedule, schedule_with, Clinic};
 use support::{assert_error, TestApp};
+use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::hospital::waitlist;
 use yizhan_common::jobs::kinds::RefundPayment;
 use yizhan_common::jobs::Job;
@@ -244,12 +245,40 @@ fn roomy_app(pool: PgPool) -> Arc<TestApp> {
     Arc::new(TestApp::with_config(pool, config))
 }
 
-/// Runs `waitlist::promote` for `schedule` in its own transaction, as the sweep does.
-async fn sweep_once(pool: PgPool, schedule: i64) -> usize {
+/// Runs `waitlist::promote` for `schedule` in its own transaction, as the sweep does; how many
+/// it promoted, or the error the promotion failed with.
+async fn sweep_once(pool: PgPool, schedule: i64) -> Result<usize, String> {
     let mut tx = pool.begin().await.expect("tx");
-    let promoted = waitlist::promote(&mut tx, schedule, time::local_now()).await.expect("sweep promote");
+    let promoted = waitlist::promote(&mut tx, schedule, time::local_now()).await.map_err(|e| format!("{e:?}"))?;
     tx.commit().await.expect("commit");
-    promoted.len()
+    Ok(promoted.len())
+}
+
+/// Waits until `n` sessions of this test's database are blocked on a lock (an interleaving the
+/// test set up has reached its pause).
+async fn blocked_on_locks(pool: &PgPool, n: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("activity");
+        if waiting >= n {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} of {n} sessions reached their lock wait");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Holds a transaction-scoped advisory lock on `key` (as `plan_send` takes one per message key)
+/// until the returned transaction ends.
+async fn hold_message_key(pool: &PgPool, key: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = pool.begin().await.expect("tx");
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut *tx).await.expect("lock");
+    tx
 }
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
@@ -259,96 +288,106 @@ async fn cancels_racing_the_sweep_promote_once_and_never_fail(pool: PgPool) {
     let holder = app.user_token("holder", &["patient"]).await;
     let waiter = app.user_token("waiter", &["patient"]).await;
     let hp = patient(&app, &holder, "H").await;
-    let waiting = crowd(&app, &waiter, 20).await;
-    let mut races = Vec::new();
-    for (i, pair) in waiting.chunks(2).enumerate() {
-        let s = schedule(&app, &c, &format!("第{i}"), 1).await;
-        let (_, v) = book(&app, &holder, s, hp, json!({})).await;
-        for p in pair {
-            let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
-            assert_eq!(status, StatusCode::OK, "{w}");
-        }
-        races.push((s, v["id"].as_i64().expect("id")));
+    let waiting = crowd(&app, &waiter, 2).await;
+    let s = schedule(&app, &c, "上午", 1).await;
+    let (_, v) = book(&app, &holder, s, hp, json!({})).await;
+    let id = v["id"].as_i64().expect("id");
+    for p in &waiting {
+        let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
+        assert_eq!(status, StatusCode::OK, "{w}");
     }
-    let tasks: Vec<_> = races
-        .iter()
-        .map(|&(s, id)| {
-            let (app, holder, pool) = (app.clone(), holder.clone(), pool.clone());
-            tokio::spawn(async move {
-                let sweep = tokio::spawn(sweep_once(pool, s));
-                let cancelled = cancel(&app, &holder, id).await;
-                (cancelled, sweep.await.expect("sweep"))
-            })
-        })
-        .collect();
-    for task in tasks {
-        let ((status, v), _) = task.await.expect("task");
-        assert_eq!(status, StatusCode::OK, "{v}");
-    }
-    for (s, _) in races {
-        let (booked, active, promoted, first_promoted): (i32, i64, i64, bool) = sqlx::query_as(
-            "SELECT s.booked,
-                    (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id AND a.status <> 'cancelled'),
-                    (SELECT count(*) FROM waitlist_entries w WHERE w.schedule_id = s.id AND w.status = 'promoted'),
-                    (SELECT w.status = 'promoted' FROM waitlist_entries w WHERE w.schedule_id = s.id ORDER BY w.queue_number LIMIT 1)
-               FROM schedules s WHERE s.id = $1",
-        )
-        .bind(s)
-        .fetch_one(&pool)
-        .await
-        .expect("counts");
-        assert_eq!((booked, active, promoted, first_promoted), (1, 1, 1, true), "schedule {s}");
-    }
+    // One interleaving, made certain: the cancel has given its place back (it holds the schedule
+    // row) and pauses before promoting, where it plans its own message under that message's key.
+    let pause = hold_message_key(&pool, &format!("cancelled:appointment:{id}:cancelled")).await;
+    let cancelling = {
+        let (app, holder) = (app.clone(), holder.clone());
+        tokio::spawn(async move { cancel(&app, &holder, id).await })
+    };
+    blocked_on_locks(&pool, 1).await;
+    // The sweep arrives meanwhile and waits for the schedule row. Without the schedule lock
+    // first, it would already hold the first waiting entry, and the cancel, skipping a locked
+    // entry, would promote the second: first come, first served broken.
+    let sweep = tokio::spawn(sweep_once(pool.clone(), s));
+    blocked_on_locks(&pool, 2).await;
+    pause.commit().await.expect("release the cancel");
+    let (status, v) = cancelling.await.expect("cancel");
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(sweep.await.expect("sweep"), Ok(0), "the cancel promoted into the one place");
+    let entries: Vec<(i32, String)> =
+        sqlx::query_as("SELECT queue_number, status FROM waitlist_entries ORDER BY queue_number").fetch_all(&pool).await.expect("entries");
+    assert_eq!(entries, vec![(1, "promoted".to_owned()), (2, "waiting".to_owned())], "the first in line is promoted, once");
+    let (booked, active): (i32, i64) = sqlx::query_as(
+        "SELECT booked, (SELECT count(*) FROM appointments WHERE schedule_id = $1 AND status <> 'cancelled') FROM schedules WHERE id = $1",
+    )
+    .bind(s)
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!((booked, active), (1, 1));
 }
 
 #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_promotion_racing_the_same_patients_booking_never_fails_the_canceller(pool: PgPool) {
+async fn a_promotion_racing_the_same_patients_booking_fails_neither_the_sweep_nor_the_canceller(pool: PgPool) {
     let app = roomy_app(pool.clone());
     let c = clinic(&app).await;
     let holder = app.user_token("holder", &["patient"]).await;
     let waiter = app.user_token("waiter", &["patient"]).await;
+    let (_, me) = app.get("/current-user/", Some(&waiter)).await;
+    let waiter_id = me["id"].as_i64().expect("id");
     let hp = patient(&app, &holder, "H").await;
-    let waiting = crowd(&app, &waiter, 10).await;
-    let mut races = Vec::new();
-    for (i, &p) in waiting.iter().enumerate() {
-        let s = schedule(&app, &c, &format!("第{i}"), 1).await;
+    let waiting = crowd(&app, &waiter, 2).await;
+    let (swept, cancelled) = (schedule(&app, &c, "上午", 1).await, schedule(&app, &c, "下午", 1).await);
+    let mut holds = Vec::new();
+    for (s, p) in [(swept, waiting[0]), (cancelled, waiting[1])] {
         let (_, v) = book(&app, &holder, s, hp, json!({})).await;
+        holds.push(v["id"].as_i64().expect("id"));
         let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
         assert_eq!(status, StatusCode::OK, "{w}");
-        races.push((s, p, v["id"].as_i64().expect("id")));
     }
-    let tasks: Vec<_> = races
-        .iter()
-        .map(|&(s, p, id)| {
-            let (app, holder, waiter) = (app.clone(), holder.clone(), waiter.clone());
-            tokio::spawn(async move {
-                let direct = {
-                    let (app, waiter) = (app.clone(), waiter.clone());
-                    tokio::spawn(async move { book(&app, &waiter, s, p, json!({})).await })
-                };
-                let cancelled = cancel(&app, &holder, id).await;
-                (cancelled, direct.await.expect("book"))
-            })
-        })
-        .collect();
-    for task in tasks {
-        let ((status, v), (booked, b)) = task.await.expect("task");
-        assert_eq!(status, StatusCode::OK, "cancel: {v}");
-        if booked != StatusCode::OK {
-            let code = b["error"]["code"].as_str().unwrap_or_default().to_owned();
-            assert!(["already_booked", "schedule_full"].contains(&code.as_str()), "book: {booked} {b}");
+    // The waiting patient books the same schedule directly in a transaction left open: it holds
+    // the schedule row and a place, its appointment not yet visible to anyone.
+    let direct = |s: i64, p: i64| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await.expect("tx");
+            booking::book(&mut tx, waiter_id, p, s, Expected::default(), "", time::local_now()).await.expect("direct booking");
+            tx
         }
-    }
-    for (s, p, _) in races {
-        let (booked, mine): (i32, i64) = sqlx::query_as(
-            "SELECT s.booked, (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id AND a.patient_id = $2 AND a.status <> 'cancelled')
-               FROM schedules s WHERE s.id = $1",
+    };
+
+    // 1. The sweep (a place freed without an event: capacity raised) promotes the same patient.
+    sqlx::query("UPDATE schedules SET capacity = 3 WHERE id = $1").bind(swept).execute(&pool).await.expect("capacity");
+    let booking = direct(swept, waiting[0]).await;
+    let sweep = tokio::spawn(sweep_once(pool.clone(), swept));
+    blocked_on_locks(&pool, 1).await;
+    booking.commit().await.expect("booked");
+    // Without the schedule lock first the sweep had already read the entry as still waiting, and
+    // its insert would hit the patient's new appointment (AlreadyBooked: the sweep fails).
+    assert_eq!(sweep.await.expect("sweep"), Ok(0), "the entry is dropped, not promoted twice");
+
+    // 2. The holder's cancel promotes while the same patient's booking (of a place added
+    // meanwhile) is in flight.
+    sqlx::query("UPDATE schedules SET capacity = 2 WHERE id = $1").bind(cancelled).execute(&pool).await.expect("capacity");
+    let booking = direct(cancelled, waiting[1]).await;
+    let cancelling = {
+        let (app, holder, id) = (app.clone(), holder.clone(), holds[1]);
+        tokio::spawn(async move { cancel(&app, &holder, id).await })
+    };
+    blocked_on_locks(&pool, 1).await;
+    booking.commit().await.expect("booked");
+    let (status, v) = cancelling.await.expect("cancel");
+    assert_eq!(status, StatusCode::OK, "cancel: {v}");
+
+    for (s, p) in [(swept, waiting[0]), (cancelled, waiting[1])] {
+        let (mine, entry): (i64, String) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM appointments a WHERE a.schedule_id = $1 AND a.patient_id = $2 AND a.status <> 'cancelled'),
+                    (SELECT status FROM waitlist_entries WHERE schedule_id = $1 AND patient_id = $2)",
         )
         .bind(s)
         .bind(p)
         .fetch_one(&pool)
         .await
         .expect("counts");
-        assert_eq!((booked, mine), (1, 1), "schedule {s}");
+        assert_eq!((mine, entry.as_str()), (1, "cancelled"), "schedule {s}: one appointment, the entry dropped");
     }
 }

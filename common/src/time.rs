@@ -1,9 +1,55 @@
 //! Timestamps: stored in UTC, shown as ISO 8601 with the service time zone's offset.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
+
+/// Now, injectable: the wall clock in production, a set moment in tests (so a test stands at
+/// 20:00 whatever the hour it runs at).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// The wall-clock date and time at [`Clock::now`] in the service time zone.
+    fn local_now(&self) -> chrono::NaiveDateTime {
+        local(self.now()).naive_local()
+    }
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to (tests, drills).
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(at)))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 static SERVICE_TZ: OnceLock<Tz> = OnceLock::new();
 

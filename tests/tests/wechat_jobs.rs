@@ -233,6 +233,14 @@ async fn a_send_waiting_in_the_queue_skips_a_cancelled_appointment() {
     assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"], 0);
 }
 
+/// Sessions of the system's database blocked on a lock.
+async fn lock_waiters(db: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        .fetch_one(db)
+        .await
+        .expect("activity")
+}
+
 #[tokio::test]
 async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
     let mut sys = System::start().await;
@@ -246,11 +254,35 @@ async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
     assert_eq!(status, 201, "{moved}");
     stop_worker(&mut sys);
     let id = book(&sys, &b, "改约").await;
-    let (status, v) = sys
-        .call(reqwest::Method::PUT, &format!("/patient/appointments/{id}/reschedule"), Some(&b.user), Some(json!({"scheduleId": moved["id"]})))
-        .await;
-    assert_eq!(status, 200, "{v}");
+    // The reschedule is in flight when the send's turn comes (past the queue and the rate limit):
+    // it holds the appointment and waits for the new schedule's row, held here.
+    let db = pool(&sys).await;
+    let mut hold = db.begin().await.expect("tx");
+    sqlx::query("SELECT id FROM schedules WHERE id = $1 FOR UPDATE").bind(moved["id"].as_i64()).execute(&mut *hold).await.expect("hold");
+    let rescheduling = {
+        let (api, http, user) = (sys.api.clone(), sys.http.clone(), b.user.clone());
+        tokio::spawn(async move {
+            let res = http
+                .put(format!("{api}/patient/appointments/{id}/reschedule"))
+                .bearer_auth(user)
+                .json(&json!({"scheduleId": moved["id"]}))
+                .send()
+                .await
+                .expect("reschedule");
+            res.status().as_u16()
+        })
+    };
+    sys.eventually("the reschedule in flight", Duration::from_secs(10), || async { (lock_waiters(&db).await >= 1).then_some(()) }).await;
     start_worker(&mut sys);
+    // The send reads the appointment settled: it waits for the reschedule in flight (a second
+    // waiter). Sending from what it read before (the old schedule) fails below instead.
+    sys.eventually("the send waiting for the reschedule, or a message", Duration::from_secs(20), || async {
+        let sent = sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"] == 1;
+        (sent || lock_waiters(&db).await >= 2).then_some(())
+    })
+    .await;
+    hold.commit().await.expect("release");
+    assert_eq!(rescheduling.await.expect("reschedule"), 200);
     let delivered = sys
         .eventually("the message", Duration::from_secs(20), || async {
             let m: Value = sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await;
@@ -258,7 +290,7 @@ async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
         })
         .await;
     let time = delivered["messages"][0]["data"]["time3"]["value"].as_str().expect("time3").to_owned();
-    assert_eq!(time, format!("{later} 08:00~12:00"));
+    assert_eq!(time, format!("{later} 08:00~12:00"), "the message shows the schedule the appointment moved to");
 }
 
 /// A first-time user (no openid yet) books with a fresh code and an accepted grant.
@@ -326,4 +358,38 @@ async fn a_send_whose_code_exchange_failed_is_skipped_at_once() {
         .eventually("the skipped send", Duration::from_secs(15), || async { final_row(&sys, id).await })
         .await;
     assert_eq!(row.0, "skipped");
+}
+
+#[tokio::test]
+async fn a_first_time_send_is_started_by_its_exchange_and_not_run_before_it() {
+    let sys = System::start().await;
+    let b = prepare(&sys).await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
+    // A slow exchange: a send run at booking time would surely find no openid yet.
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 300}]})).await;
+    let id = first_time_booking(&sys, &b, "firstwake", &wx["code"]).await;
+    sys.eventually("the first-time message", Duration::from_secs(20), || async {
+        let m: Value = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+        (m["count"] == 1).then_some(())
+    })
+    .await;
+    let db = pool(&sys).await;
+    // The send planned with the booking, and the one the exchange's completion wrote.
+    let jobs: Vec<(i64, f64)> = sqlx::query_as(
+        "SELECT o.id, extract(epoch FROM o.run_at - o.created_at)::FLOAT8 FROM outbox o JOIN subscribe_sends s ON (o.payload->>'sendId')::BIGINT = s.id
+          WHERE o.kind = 'send_subscribe_message' AND s.appointment_id = $1 ORDER BY o.id",
+    )
+    .bind(id)
+    .fetch_all(&db)
+    .await
+    .expect("jobs");
+    assert_eq!(jobs.len(), 2, "the planned job and the exchange's wake-up: {jobs:?}");
+    assert!(jobs[0].1 >= 25.0, "the planned job is only the fallback, due later: {jobs:?}");
+    let client = redis::Client::open(sys.env.get("REDIS_URL")).expect("redis");
+    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let key = Keys::new(sys.env.get("REDIS_PREFIX")).job(QueueName::Wechat, &yizhan_common::outbox::envelope_id(jobs[0].0));
+    let lease: Option<String> = redis::cmd("HGET").arg(&key).arg("lease").query_async(&mut conn).await.expect("hget");
+    assert_eq!(lease, None, "the planned job never ran: the exchange's completion started the send");
 }

@@ -70,6 +70,12 @@ impl TestApp {
         Self { router: router(state.clone()), pool, state }
     }
 
+    /// An app whose booking rules read `clock` (a test stands at 20:00 whatever the hour).
+    pub fn with_clock(pool: PgPool, clock: std::sync::Arc<dyn yizhan_common::time::Clock>) -> Self {
+        let state = AppState::with_clock(config(&redis_url()), pool.clone(), clock);
+        Self { router: router(state.clone()), pool, state }
+    }
+
     /// Sends a request; `body` is JSON unless `None`.
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(path);

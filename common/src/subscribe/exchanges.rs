@@ -1,5 +1,8 @@
 //! `wxCode` exchanges as sends see them: a send without an openid waits while its user's exchange
-//! is pending, and the exchange, once finished, makes those sends due at once (no timer).
+//! is pending, and the exchange, once finished, makes those sends due at once (no timer). A send
+//! planned for a user who has no openid yet while an exchange is pending is not run at once (it
+//! could only wait): its job is a fallback due after [`EXCHANGE_POLL`], and the exchange's
+//! completion is what starts it.
 
 use std::time::Duration;
 
@@ -11,6 +14,10 @@ use crate::outbox::Enqueue;
 
 /// A pending exchange older than this is treated as failed (a code lives five minutes).
 pub const EXCHANGE_BOUND: Duration = Duration::from_secs(600);
+
+/// How long a send waiting on a pending code exchange sleeps at most; the exchange makes it due
+/// at once when it finishes, so this only bounds a lost exchange job.
+pub const EXCHANGE_POLL: Duration = Duration::from_secs(30);
 
 /// Records an exchange and writes its job (in the business transaction); returns the outbox id.
 pub async fn plan_exchange(conn: &mut PgConnection, user_id: i64, code: &str) -> sqlx::Result<Option<i64>> {
@@ -33,6 +40,20 @@ pub async fn exchange_pending(conn: &mut PgConnection, user_id: i64) -> sqlx::Re
     .fetch_all(conn)
     .await?;
     Ok(!pending.is_empty())
+}
+
+/// True when a send for the user planned now could only wait: no openid is bound yet and an
+/// exchange that may bring one is pending (locked as in [`exchange_pending`], so an exchange
+/// finishing meanwhile waits for the caller's commit and then sees, and wakes, its send).
+pub async fn awaits_exchange(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<bool> {
+    let bound: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM wechat_identities WHERE user_id = $1)")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if bound {
+        return Ok(false);
+    }
+    exchange_pending(conn, user_id).await
 }
 
 /// Marks the exchange finished (`done` or `failed`) and writes a job for each of the user's

@@ -127,23 +127,31 @@ impl SendLog {
         Ok(())
     }
 
-    /// Why the message no longer applies (its appointment or waitlist entry was cancelled), if so.
-    /// A `cancelled` message is about the cancel itself and always applies.
-    pub async fn no_longer_applies(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<Option<&'static str>> {
+    /// Finishes the row as `skipped`, with the reason, when its message no longer applies (its
+    /// appointment or waitlist entry was cancelled); true if so. With `settled` the row is read
+    /// `FOR SHARE`: a cancel or reschedule in flight commits first, and what follows (the text)
+    /// is read after it. A `cancelled` message is about the cancel itself and always applies.
+    pub async fn skip_if_no_longer_applies(conn: &mut PgConnection, send: &PendingSend, settled: bool) -> sqlx::Result<bool> {
         if send.kind == super::MessageKind::Cancelled.as_str() {
-            return Ok(None);
+            return Ok(false);
         }
-        let status: Option<String> = sqlx::query_scalar(
-            "SELECT COALESCE((SELECT status FROM appointments WHERE id = $1), (SELECT status FROM waitlist_entries WHERE id = $2))",
-        )
-        .bind(send.appointment_id)
-        .bind(send.waitlist_entry_id)
-        .fetch_one(conn)
-        .await?;
-        Ok(match status.as_deref() {
-            Some("cancelled") if send.appointment_id.is_some() => Some("the appointment was cancelled"),
-            Some("cancelled") => Some("the waitlist entry was cancelled"),
-            _ => None,
-        })
+        let lock = if settled { " FOR SHARE" } else { "" };
+        let (status, reason) = match (send.appointment_id, send.waitlist_entry_id) {
+            (Some(id), _) => {
+                let sql = format!("SELECT status FROM appointments WHERE id = $1{lock}");
+                (sqlx::query_scalar::<_, String>(&sql).bind(id).fetch_optional(&mut *conn).await?, "the appointment was cancelled")
+            }
+            (None, Some(id)) => {
+                let sql = format!("SELECT status FROM waitlist_entries WHERE id = $1{lock}");
+                (sqlx::query_scalar::<_, String>(&sql).bind(id).fetch_optional(&mut *conn).await?, "the waitlist entry was cancelled")
+            }
+            (None, None) => return Ok(false),
+        };
+        if status.as_deref() != Some("cancelled") {
+            return Ok(false);
+        }
+        Self::finish(conn, send, "skipped", None, reason, false).await?;
+        tracing::info!(send.id = send.id, reason, "subscribe message skipped");
+        Ok(true)
     }
 }

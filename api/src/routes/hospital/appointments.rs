@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::hospital::waitlist;
 use yizhan_common::hospital::{patients, yuan};
-use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
+use yizhan_common::subscribe::{plan_promoted, MessageKind, SendTarget, SubscribeInput};
 use yizhan_common::time;
 
 use super::subscribe::lenient_input;
@@ -42,7 +42,7 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
     let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), time::local_now()).await?;
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
@@ -68,7 +68,7 @@ pub async fn reschedule(
 ) -> ApiResult<Json<RescheduledView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
-    let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, time::local_now()).await?;
+    let (moved, freed) = booking::reschedule(&mut tx, user_id, id, b.schedule_id, state.local_now()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
@@ -85,7 +85,7 @@ pub async fn reschedule(
 pub async fn cancel(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiPath(id): ApiPath<i64>, body: Bytes) -> ApiResult<Json<CancelledView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
-    let cancelled = booking::cancel(&mut tx, user_id, id, time::today()).await?;
+    let cancelled = booking::cancel(&mut tx, user_id, id, state.local_now().date()).await?;
     let mut jobs = Enqueued::default();
     jobs.add(cancelled.refund_job);
     jobs.subscribe_fields(&mut tx, &state, user_id, &lenient_input(&body)).await?;
@@ -108,12 +108,13 @@ pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     Ok(Json(Page::new(rows.iter().map(DetailView::from).collect(), total, page)))
 }
 
-/// Gives a freed place to the waitlist and plans the promoted messages.
+/// Gives a freed place to the waitlist and plans the promoted messages (with the visit reminder
+/// at once when tonight's planning for the promoted day already ran).
 async fn promote_freed(conn: &mut PgConnection, state: &AppState, jobs: &mut Enqueued, schedule_id: i64) -> ApiResult<()> {
-    for p in waitlist::promote(conn, schedule_id, time::local_now()).await? {
+    let now = state.now();
+    for p in waitlist::promote(conn, schedule_id, time::local(now).naive_local()).await? {
         tracing::info!(waitlist.id = p.entry_id, appointment.id = p.appointment_id, "waitlist entry promoted");
-        jobs.message(conn, state, MessageKind::WaitlistPromoted, p.user_id, SendTarget::Appointment(p.appointment_id), "promoted")
-            .await?;
+        jobs.add(plan_promoted(conn, &state.config.templates, p.user_id, p.appointment_id, now).await?);
     }
     Ok(())
 }

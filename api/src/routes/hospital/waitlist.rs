@@ -5,7 +5,6 @@ use axum::Json;
 use serde::Deserialize;
 use yizhan_common::hospital::waitlist;
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
-use yizhan_common::time;
 
 use super::appointments::check_patient;
 use super::views::WaitingView;
@@ -28,7 +27,7 @@ pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
-    let entry = waitlist::join(&mut tx, user_id, b.patient_id, b.schedule_id, state.config.waitlist_max_per_user, time::local_now()).await?;
+    let entry = waitlist::join(&mut tx, user_id, b.patient_id, b.schedule_id, state.config.waitlist_max_per_user, state.local_now()).await?;
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     jobs.message(&mut tx, &state, MessageKind::WaitlistSuccess, user_id, SendTarget::Waitlist(entry.id), "joined").await?;

@@ -18,4 +18,4 @@ pub use plan_visit_reminders::PlanVisitReminders;
 pub use probe::{Probe, ProbeStep};
 pub use promote_waitlists::PromoteWaitlists;
 pub use refund_payment::RefundPayment;
-pub use send_subscribe_message::{SendSubscribeMessage, EXCHANGE_POLL};
+pub use send_subscribe_message::SendSubscribeMessage;

@@ -1,12 +1,13 @@
 //! `promote_waitlists`: the periodic sweep behind waitlist promotion. Cancels and reschedules
 //! promote at once; this catches any place freed without that (an admin raising capacity, a
-//! failed promotion) and promotes the first waiting entries, planning their messages.
+//! failed promotion) and promotes the first waiting entries, planning their messages (and the
+//! visit reminder at once for a promotion into tomorrow after the 20:00 planning ran).
 
 use serde::{Deserialize, Serialize};
 
 use crate::hospital::waitlist;
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
-use crate::subscribe::{plan_send, MessageKind, SendTarget};
+use crate::subscribe::plan_promoted;
 
 /// Schedules looked at per sweep.
 const PER_SWEEP: i64 = 100;
@@ -33,7 +34,8 @@ impl Job for PromoteWaitlists {
 }
 
 async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
-    let now = crate::time::local_now();
+    let at = chrono::Utc::now();
+    let now = crate::time::local(at).naive_local();
     let mut conn = ctx.db.acquire().await?;
     let schedules = waitlist::schedules_to_promote(&mut conn, now, PER_SWEEP).await?;
     drop(conn);
@@ -42,10 +44,7 @@ async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
         let mut tx = ctx.db.begin().await?;
         let mut outbox = Vec::new();
         for p in waitlist::promote(&mut tx, schedule, now).await? {
-            let target = SendTarget::Appointment(p.appointment_id);
-            if let Some(planned) = plan_send(&mut tx, &ctx.templates, MessageKind::WaitlistPromoted, p.user_id, target, "promoted").await? {
-                outbox.push(planned.outbox_id);
-            }
+            outbox.extend(plan_promoted(&mut tx, &ctx.templates, p.user_id, p.appointment_id, at).await?);
             promoted += 1;
         }
         ctx.commit_and_push(tx, &outbox).await?;

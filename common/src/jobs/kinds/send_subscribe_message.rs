@@ -1,11 +1,10 @@
 //! `send_subscribe_message`: delivers one planned subscribe message (its grant was spent when it
 //! was planned). Exactly once: the run claims the send row (`pending → sending`) before calling
 //! WeChat, so a duplicate delivery finds it claimed or final and sends nothing; a failed call
-//! releases the claim unless the failure is final. Re-checks the appointment when sending (a
-//! cancelled one is skipped; the text comes from the current row). Without an openid it waits on
-//! the user's code exchange, which makes it due again when it finishes.
-
-use std::time::Duration;
+//! releases the claim unless the failure is final. Re-checks the appointment after waiting at the
+//! rate limiter, right before the call (a cancelled one is skipped; the text comes from the row as
+//! it is then, after any change in flight has committed). Without an openid it waits on the user's
+//! code exchange, which makes it due again when it finishes.
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -13,14 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
 use crate::mask;
 use crate::subscribe::render::{self, Facts};
-use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog};
+use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog, EXCHANGE_POLL};
 use crate::wechat::client::{App, SubscribeMessage, WechatClient};
 use crate::wechat::identities;
 use crate::wechat::outcome::outcome_of;
-
-/// How long a send waiting on a pending code exchange sleeps at most; the exchange normally
-/// makes it due at once when it finishes, so this only bounds a lost exchange job.
-pub const EXCHANGE_POLL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,52 +30,83 @@ impl Job for SendSubscribeMessage {
     type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
-        match self.deliver(ctx).await {
-            Ok(outcome) => outcome,
-            Err(err) => Outcome::transient(err),
+        // A code exchange that finished while this run held the claim found no pending row to
+        // wake: one more pass at once instead of a reschedule the worker only sees a second later.
+        for _ in 0..2 {
+            match self.deliver(ctx).await {
+                Ok(Pass::Finished(outcome)) => return outcome,
+                Ok(Pass::Again) => continue,
+                Err(err) => return Outcome::transient(err),
+            }
         }
+        Outcome::RateLimited { until: Utc::now() }
     }
 }
 
+/// How one pass over the send ended.
+enum Pass {
+    Finished(Outcome),
+    /// The openid may have just been bound: claim and look again now.
+    Again,
+}
+
+/// Where waiting for an openid got to.
+enum Openid {
+    Bound(String),
+    /// This run stops (parked until the exchange wakes the send, or final).
+    Stop(Outcome),
+    Again,
+}
+
 impl SendSubscribeMessage {
-    async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Outcome> {
+    async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Pass> {
         let mut conn = ctx.db.acquire().await?;
         let send = match SendLog::claim(&mut conn, self.send_id, ctx.job.attempt, Self::TIMEOUT).await? {
             Claimed::Mine(send) => send,
-            Claimed::Finished => return Ok(Outcome::Done),
+            Claimed::Finished => return Ok(Pass::Finished(Outcome::Done)),
             // A live run holds it: look again once its claim would count as dead.
-            Claimed::Busy { until } => return Ok(Outcome::RateLimited { until }),
+            Claimed::Busy { until } => return Ok(Pass::Finished(Outcome::RateLimited { until })),
         };
+        self.deliver_claimed(ctx, conn, send).await
+    }
+
+    async fn deliver_claimed(&self, ctx: &JobContext, mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>, send: PendingSend) -> anyhow::Result<Pass> {
+        let done = |outcome| Ok(Pass::Finished(outcome));
         let Some(client) = ctx.wechat.as_ref() else {
             SendLog::finish(&mut conn, &send, "failed", None, "WeChat is not configured", false).await?;
-            return Ok(Outcome::permanent("WeChat is not configured"));
+            return done(Outcome::permanent("WeChat is not configured"));
         };
         let Some(appid) = client.appid(App::Mini) else {
             SendLog::finish(&mut conn, &send, "failed", None, "the Mini Program is not configured", false).await?;
-            return Ok(Outcome::permanent("the Mini Program is not configured"));
+            return done(Outcome::permanent("the Mini Program is not configured"));
         };
-        if let Some(reason) = SendLog::no_longer_applies(&mut conn, &send).await? {
-            SendLog::finish(&mut conn, &send, "skipped", None, reason, false).await?;
-            tracing::info!(send.id = send.id, reason, "subscribe message skipped");
-            return Ok(Outcome::Done);
+        // Checked before waiting too, so a cancelled send spends no rate-limit slot.
+        if SendLog::skip_if_no_longer_applies(&mut conn, &send, false).await? {
+            return done(Outcome::Done);
         }
         let openid = match identities::openid_of(&mut conn, send.user_id, appid).await? {
             Some(openid) => openid,
             None => match self.wait_for_openid(&mut conn, &send, appid).await? {
-                Ok(openid) => openid,
-                Err(outcome) => return Ok(outcome),
+                Openid::Bound(openid) => openid,
+                Openid::Stop(outcome) => return done(outcome),
+                Openid::Again => return Ok(Pass::Again),
             },
-        };
-        let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
-            SendLog::finish(&mut conn, &send, "skipped", None, "nothing left to tell", false).await?;
-            return Ok(Outcome::Done);
         };
         if let Some(until) = ctx.rate_limit("wechat.subscribe_send").await? {
             SendLog::release(&mut conn, &send, None).await?;
-            return Ok(Outcome::RateLimited { until });
+            return done(Outcome::RateLimited { until });
         }
+        // The wait above may have been long: the appointment as it is now, after any cancel or
+        // reschedule in flight has committed.
+        if SendLog::skip_if_no_longer_applies(&mut conn, &send, true).await? {
+            return done(Outcome::Done);
+        }
+        let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
+            SendLog::finish(&mut conn, &send, "skipped", None, "nothing left to tell", false).await?;
+            return done(Outcome::Done);
+        };
         drop(conn);
-        self.call(ctx, client, &send, kind, &facts, &openid).await
+        self.call(ctx, client, &send, kind, &facts, &openid).await.map(Pass::Finished)
     }
 
     async fn call(
@@ -133,27 +159,24 @@ impl SendSubscribeMessage {
         }
     }
 
-    /// The openid once the user's code exchange has bound it; `Err(outcome)` to stop this run:
-    /// parked (released) while an exchange is pending, `skipped` when none can bring one.
-    async fn wait_for_openid(
-        &self,
-        conn: &mut sqlx::PgConnection,
-        send: &PendingSend,
-        appid: &str,
-    ) -> anyhow::Result<Result<String, Outcome>> {
+    /// The openid once the user's code exchange has bound it; otherwise this run stops: parked
+    /// (released) while an exchange is pending, `skipped` when none can bring one.
+    async fn wait_for_openid(&self, conn: &mut sqlx::PgConnection, send: &PendingSend, appid: &str) -> anyhow::Result<Openid> {
         if !exchange_pending(conn, send.user_id).await? {
             // The exchange may have bound the openid after the first look.
             if let Some(openid) = identities::openid_of(conn, send.user_id, appid).await? {
-                return Ok(Ok(openid));
+                return Ok(Openid::Bound(openid));
             }
             SendLog::finish(conn, send, "skipped", None, "the user has no openid", false).await?;
             tracing::info!(send.id = send.id, user.id = send.user_id, "subscribe message skipped: no openid");
-            return Ok(Err(Outcome::Done));
+            return Ok(Openid::Stop(Outcome::Done));
         }
         SendLog::release(conn, send, None).await?;
         // An exchange finishing while this run held the claim did not see the row pending: look
-        // again now that it is released; the exchange's wake-up covers the rest.
-        let until = if exchange_pending(conn, send.user_id).await? { Utc::now() + EXCHANGE_POLL } else { Utc::now() };
-        Ok(Err(Outcome::RateLimited { until }))
+        // again now that it is released; otherwise the exchange's wake-up covers the rest.
+        if exchange_pending(conn, send.user_id).await? {
+            return Ok(Openid::Stop(Outcome::RateLimited { until: Utc::now() + EXCHANGE_POLL }));
+        }
+        Ok(Openid::Again)
     }
 }
