@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::Utc;
 use futures::FutureExt;
 use tracing::Instrument;
-use yizhan_common::jobs::{JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
+use yizhan_common::jobs::{Handler, JobContext, JobInfo, JobServices, Outcome, QueueName, Registry, RetryPolicy};
 use yizhan_common::lease::Fence;
 use yizhan_common::queue::{Fetched, Finish, QueueSettings};
 
@@ -29,10 +29,8 @@ async fn run(registry: &Registry, services: &Arc<JobServices>, queue: QueueName,
     let Some(handler) = registry.get(&job.kind) else {
         // A newer process pushed a kind this build does not know (a rolling deploy): park it
         // for a worker that knows it; the queue buries it after QUEUE_UNKNOWN_KIND_PARK_SECS.
-        tracing::warn!("unknown job kind; parked for a worker that knows it");
         record(queue, "unknown_kind", started);
-        let retry = chrono::TimeDelta::from_std(QueueSettings::PARK_RETRY).unwrap_or(chrono::TimeDelta::MAX);
-        return Finish::Park { at: Utc::now() + retry, error: format!("unknown job kind `{}`: no worker knew it", job.kind) };
+        return park_unknown(&job.id, &job.kind);
     };
     let info = JobInfo { id: job.id.clone(), queue, attempt: job.attempts + 1, redeliveries: job.crashes, fence };
     let ctx = JobContext::new(services.clone(), info);
@@ -46,14 +44,27 @@ async fn run(registry: &Registry, services: &Arc<JobServices>, queue: QueueName,
         Err(_) => (Outcome::transient(format!("timed out after {:?}", handler.timeout)), "timeout"),
     };
     record(queue, label, started);
-    let finish = decide(outcome, job.attempts, &handler.retry);
+    conclude(&job.id, handler, job.attempts, outcome)
+}
+
+/// A job of a kind this build does not know (a rolling deploy): parked for a worker that knows
+/// it; the queue buries it after `QUEUE_UNKNOWN_KIND_PARK_SECS`.
+pub fn park_unknown(id: &str, kind: &str) -> Finish {
+    tracing::warn!(job.id = %id, job.kind = %kind, "unknown job kind; parked for a worker that knows it");
+    let retry = chrono::TimeDelta::from_std(QueueSettings::PARK_RETRY).unwrap_or(chrono::TimeDelta::MAX);
+    Finish::Park { at: Utc::now() + retry, error: format!("unknown job kind `{kind}`: no worker knew it") }
+}
+
+/// [`decide`] for a run of `handler`'s kind, logging retries and deaths.
+pub fn conclude(id: &str, handler: &Handler, attempts: u32, outcome: Outcome) -> Finish {
+    let finish = decide(outcome, attempts, &handler.retry);
     match &finish {
         Finish::Done | Finish::Later { .. } | Finish::Park { .. } => {}
         Finish::Retry { error, .. } => {
-            tracing::warn!(error = %error, "job failed, will retry");
+            tracing::warn!(job.id = %id, job.kind = handler.kind, job.attempt = attempts + 1, error = %error, "job failed, will retry");
         }
         Finish::Dead { error } => {
-            tracing::error!(error = %error, "job dead");
+            tracing::error!(job.id = %id, job.kind = handler.kind, job.attempt = attempts + 1, error = %error, "job dead");
         }
     }
     finish
@@ -79,12 +90,13 @@ pub fn decide(outcome: Outcome, attempts: u32, policy: &RetryPolicy) -> Finish {
     }
 }
 
-fn record(queue: QueueName, outcome: &'static str, started: Instant) {
+/// Records `yizhan_jobs_total` and `yizhan_job_duration_seconds` for one run.
+pub fn record(queue: QueueName, outcome: &'static str, started: Instant) {
     metrics::counter!("yizhan_jobs_total", "queue" => queue.as_str(), "outcome" => outcome).increment(1);
     metrics::histogram!("yizhan_job_duration_seconds", "queue" => queue.as_str()).record(started.elapsed().as_secs_f64());
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

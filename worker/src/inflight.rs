@@ -6,16 +6,20 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 use yizhan_common::queue::Held;
 
+/// Lease token and, for a job running in its own task, the handle that aborts it.
+type Leases = HashMap<String, (u64, Option<AbortHandle>)>;
+
 #[derive(Debug, Clone, Default)]
-pub struct InFlight(Arc<Mutex<HashMap<String, (u64, AbortHandle)>>>);
+pub struct InFlight(Arc<(Mutex<Leases>, Notify)>);
 
 impl InFlight {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (u64, AbortHandle)>> {
+    fn lock(&self) -> MutexGuard<'_, Leases> {
         // A panic while holding this lock cannot leave the map inconsistent: keep using it.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0 .0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Spawns `task` and records the lease before it can finish.
@@ -25,7 +29,26 @@ impl InFlight {
     {
         let mut map = self.lock();
         let handle = tokio::spawn(task);
-        map.insert(held.id, (held.token, handle.abort_handle()));
+        map.insert(held.id, (held.token, Some(handle.abort_handle())));
+    }
+
+    /// Records leases whose runs are driven elsewhere (the apalis runtime's worker future).
+    pub fn hold(&self, held: impl IntoIterator<Item = Held>) {
+        let mut map = self.lock();
+        for h in held {
+            map.insert(h.id, (h.token, None));
+        }
+    }
+
+    /// Returns once no lease is held (every acknowledgement landed or was handed back).
+    pub async fn drained(&self) {
+        loop {
+            let notified = self.0 .1.notified();
+            if self.lock().is_empty() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Forgets leases whose acknowledgement landed (or was refused); a newer lease on the same
@@ -37,6 +60,9 @@ impl InFlight {
                 map.remove(&h.id);
             }
         }
+        if map.is_empty() {
+            self.0 .1.notify_waiters();
+        }
     }
 
     pub fn held(&self) -> Vec<Held> {
@@ -46,7 +72,7 @@ impl InFlight {
     /// Aborts every job still running; returns how many leases are held.
     pub fn abort_all(&self) -> usize {
         let map = self.lock();
-        for (_, handle) in map.values() {
+        for handle in map.values().filter_map(|(_, handle)| handle.as_ref()) {
             handle.abort();
         }
         map.len()

@@ -10,25 +10,38 @@
 //! - Each job carries the token ([`yizhan_common::lease::Fence`]); its exclusive write claims the
 //!   fence in PostgreSQL in the same transaction, so a paused, stale holder is refused there.
 
+use std::future::Future;
+
 use sqlx::PgPool;
 use tokio::sync::watch;
+use yizhan_common::jobs::QueueName;
 use yizhan_common::lease::{fences, Fence, FencingToken, Lease};
 
 use crate::pool::Pool;
 
 /// Works `pool` whenever this process holds `lease`, until `stop` turns true.
-pub async fn run(pool: Pool, lease: Lease, mut stop: watch::Receiver<bool>) {
-    let db = pool.services.db.clone();
+pub async fn run(pool: Pool, lease: Lease, stop: watch::Receiver<bool>) {
+    let (name, db) = (pool.name, pool.services.db.clone());
+    run_with(name, db, lease, stop, move |fence, stop| Pool { fence: Some(fence), ..pool.clone() }.run(stop)).await;
+}
+
+/// Runs `work(fence, stop)` for each term this process holds `lease`, until `stop` turns true.
+/// `work` must stop once its `stop` turns true; with the fence lost it must not drain.
+pub async fn run_with<W, F>(name: QueueName, db: PgPool, lease: Lease, mut stop: watch::Receiver<bool>, work: W)
+where
+    W: Fn(Fence, watch::Receiver<bool>) -> F,
+    F: Future<Output = ()>,
+{
     loop {
         let token = tokio::select! {
             () = stopped(&mut stop) => return,
             token = acquire(&lease, &db) => token,
         };
-        tracing::info!(queue.name = %pool.name, lease.token = %token, "took the single-consumer lease");
+        tracing::info!(queue.name = %name, lease.token = %token, "took the single-consumer lease");
         let keeper = lease.keep(token);
         let fence = Fence::new(lease.clone(), token).watching(keeper.watch());
         let (pool_stop, pool_stop_rx) = watch::channel(false);
-        let work = Pool { fence: Some(fence), ..pool.clone() }.run(pool_stop_rx);
+        let work = work(fence, pool_stop_rx);
         tokio::pin!(work);
         tokio::select! {
             () = &mut work => {}
@@ -40,7 +53,7 @@ pub async fn run(pool: Pool, lease: Lease, mut stop: watch::Receiver<bool>) {
             }
             () = keeper.lost() => {
                 // The fence now reads lost: the pool aborts its running jobs instead of draining.
-                tracing::warn!(queue.name = %pool.name, lease.token = %token, "single-consumer lease lost; stopping at once");
+                tracing::warn!(queue.name = %name, lease.token = %token, "single-consumer lease lost; stopping at once");
                 let _ = pool_stop.send(true);
                 work.await;
             }
@@ -85,6 +98,6 @@ async fn try_acquire(lease: &Lease, db: &PgPool) -> Option<FencingToken> {
     }
 }
 
-async fn stopped(stop: &mut watch::Receiver<bool>) {
+pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
