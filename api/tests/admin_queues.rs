@@ -104,6 +104,7 @@ async fn a_dead_job_is_listed_and_a_retry_from_the_api_runs_it_again(pool: PgPoo
         shutdown_grace: Duration::from_secs(5),
         name: "api-test".into(),
         lease: yizhan_common::lease::LeaseConfig::default(),
+        runtime: yizhan_worker::Runtime::Direct,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run_until(async move {

@@ -38,6 +38,29 @@ pub struct WorkerConfig {
     pub rate_limits: RateLimitConfig,
     /// `LEASE_*`: the lease that makes one worker in the deployment the consumer of `reservations`.
     pub lease: LeaseConfig,
+    pub runtime: Runtime,
+}
+
+/// Which loop drives the queues (`WORKER_RUNTIME`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// The engine's own fetch loop (`worker/src/pool.rs`); the default.
+    #[default]
+    Direct,
+    /// apalis 1.0's `Monitor` and workers over the engine's backend (`worker/src/apalis/`).
+    Apalis,
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "direct" => Ok(Self::Direct),
+            "apalis" => Ok(Self::Apalis),
+            other => Err(format!("must be `direct` or `apalis`, got `{other}`")),
+        }
+    }
 }
 
 impl WorkerConfig {
@@ -54,6 +77,7 @@ impl WorkerConfig {
         let lease = LeaseConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
+        let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
         if !(1..=1000).contains(&idle_ms) {
             env.invalid("WORKER_IDLE_POLL_MS", "must be from 1 to 1000");
@@ -71,6 +95,7 @@ impl WorkerConfig {
                 templates,
                 rate_limits,
                 lease,
+                runtime,
             })
         })
     }

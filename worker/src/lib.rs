@@ -10,6 +10,7 @@
 //! backoff; they never end the process. `main.rs` only parses the command line.
 
 mod acker;
+pub mod apalis;
 mod backoff;
 pub mod config;
 pub mod execute;
@@ -33,7 +34,7 @@ use yizhan_common::ratelimit::RateLimiter;
 use yizhan_common::wechat::client::WechatClient;
 use yizhan_common::{db, shutdown};
 
-pub use config::{QueueList, WorkerConfig};
+pub use config::{QueueList, Runtime, WorkerConfig};
 
 use crate::backoff::Backoff;
 use crate::pool::Pool;
@@ -50,6 +51,8 @@ pub struct Worker {
     pub name: String,
     /// Timings of the `reservations` queue's single-consumer lease.
     pub lease: LeaseConfig,
+    /// The engine's own loop, or apalis' `Monitor` over the engine (`WORKER_RUNTIME`).
+    pub runtime: Runtime,
 }
 
 impl Worker {
@@ -83,12 +86,20 @@ impl Worker {
             shutdown_grace: config.shutdown_grace,
             name: config.name.clone(),
             lease: config.lease,
+            runtime: config.runtime,
         }))
     }
 
     /// Works every configured queue until `stop` resolves, then drains and returns. Leases and
     /// heartbeats are taken under the worker's name.
-    pub async fn run_until(self, stop: impl Future<Output = ()> + Send) {
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) {
+        match self.runtime {
+            Runtime::Direct => self.run_direct(stop).await,
+            Runtime::Apalis => self.run_apalis(stop).await,
+        }
+    }
+
+    async fn run_direct(self, stop: impl Future<Output = ()> + Send) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let queue = self.queue.clone().with_worker(&self.name);
         let mut pools = Vec::new();
@@ -104,13 +115,12 @@ impl Worker {
                 fence: None,
             };
             if name == QueueName::Reservations {
-                let lease = Lease::new(self.services.redis.clone(), &self.services.redis_prefix, "queue:reservations", self.lease);
-                pools.push(tokio::spawn(single::run(pool, lease, stop_rx.clone())));
+                pools.push(tokio::spawn(single::run(pool, self.reservations_lease(), stop_rx.clone())));
             } else {
                 pools.push(tokio::spawn(pool.run(stop_rx.clone())));
             }
         }
-        tracing::info!(worker.name = %self.name, worker.queues = %self.queues, "worker started");
+        tracing::info!(worker.name = %self.name, worker.queues = %self.queues, worker.runtime = "direct", "worker started");
         stop.await;
         tracing::info!(worker.name = %self.name, grace_secs = self.shutdown_grace.as_secs(), "worker stopping");
         let _ = stop_tx.send(true);
@@ -120,6 +130,63 @@ impl Worker {
             }
         }
         tracing::info!(worker.name = %self.name, "worker stopped");
+    }
+
+    /// Every queue but `reservations` under one apalis `Monitor`; `reservations` under a monitor
+    /// of its own for each term this process holds its lease.
+    async fn run_apalis(self, stop: impl Future<Output = ()> + Send + 'static) {
+        let queue = self.queue.clone().with_worker(&self.name);
+        let lane = |name, concurrency| apalis::runtime::Lane {
+            name,
+            concurrency,
+            queue: queue.clone(),
+            registry: self.registry.clone(),
+            services: self.services.clone(),
+            idle_poll: self.idle_poll,
+            fence: None,
+        };
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut lanes = Vec::new();
+        let mut single = None;
+        for (name, concurrency) in self.queues.0.iter().copied() {
+            if name == QueueName::Reservations {
+                let (lane, lease, grace, worker) = (lane(name, concurrency), self.reservations_lease(), self.shutdown_grace, self.name.clone());
+                let (db, stop_rx) = (self.services.db.clone(), stop_rx.clone());
+                single = Some(tokio::spawn(async move {
+                    single::run_with(name, db, lease, stop_rx, |fence, mut stop| {
+                        let lane = apalis::runtime::Lane { fence: Some(fence), ..lane.clone() };
+                        let worker = worker.clone();
+                        async move {
+                            let stopped = async move { single::stopped(&mut stop).await };
+                            apalis::runtime::run_until(vec![lane], &worker, grace, stopped).await;
+                        }
+                    })
+                    .await;
+                }));
+            } else {
+                lanes.push(lane(name, concurrency));
+            }
+        }
+        tracing::info!(worker.name = %self.name, worker.queues = %self.queues, worker.runtime = "apalis", "worker started");
+        let stop = async move {
+            stop.await;
+            let _ = stop_tx.send(true);
+        };
+        if lanes.is_empty() {
+            stop.await;
+        } else {
+            apalis::runtime::run_until(lanes, &self.name, self.shutdown_grace, stop).await;
+        }
+        if let Some(single) = single {
+            if single.await.is_err() {
+                tracing::error!(worker.name = %self.name, "the reservations worker panicked");
+            }
+        }
+        tracing::info!(worker.name = %self.name, "worker stopped");
+    }
+
+    fn reservations_lease(&self) -> Lease {
+        Lease::new(self.services.redis.clone(), &self.services.redis_prefix, "queue:reservations", self.lease)
     }
 }
 

@@ -15,7 +15,7 @@ use yizhan_common::jobs::kinds::{Probe, ProbeStep};
 use yizhan_common::jobs::{registry, Job, JobServices, QueueName};
 use yizhan_common::queue::{QueueSettings, QueueStats, RedisQueue};
 use yizhan_common::testing::{redis_url, RedisPrefix};
-use yizhan_worker::{QueueList, Worker};
+use yizhan_worker::{QueueList, Runtime, Worker};
 
 pub const Q: QueueName = QueueName::Default;
 
@@ -68,6 +68,11 @@ impl Env {
 
     /// A worker in this process on the `default` queue; stop it with the returned sender.
     pub fn start_worker(&self, grace: Duration) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        self.start_worker_with(grace, Runtime::Direct)
+    }
+
+    /// [`Self::start_worker`] on the given runtime (the engine's loop or apalis).
+    pub fn start_worker_with(&self, grace: Duration, runtime: Runtime) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let db = sqlx::PgPool::connect_lazy(&database_url()).expect("database url");
         let worker = Worker {
             queue: self.queue.clone(),
@@ -78,6 +83,7 @@ impl Env {
             shutdown_grace: grace,
             name: "in-process-test".into(),
             lease: yizhan_common::lease::LeaseConfig::default(),
+            runtime,
         };
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(worker.run_until(async move {
