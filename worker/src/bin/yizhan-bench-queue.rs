@@ -1,5 +1,6 @@
 //! `scripts/bench queue`: enqueue and drain rates of no-op jobs with one worker (in this
-//! process; the backlog falls due at one moment), idle pickup latency, the CPU an idle worker
+//! process; the backlog falls due at one moment), the same drain through apalis' `Monitor` over
+//! the engine (`WORKER_RUNTIME=apalis`), idle pickup latency, the CPU an idle worker
 //! serving every queue uses, and a minimal reliable-list loop as a baseline for this machine.
 //! Reads `REDIS_URL` and `DATABASE_URL`; writes only keys under `bench:<pid>` and deletes them.
 #![allow(clippy::print_stdout)]
@@ -15,10 +16,10 @@ use yizhan_common::redis_conn::RedisConn;
 use redis::AsyncCommands;
 use secrecy::{ExposeSecret, SecretString};
 use yizhan_common::jobs::kinds::{Noop, Probe};
-use yizhan_common::jobs::{registry, Job, JobServices, QueueName};
+use yizhan_common::jobs::{registry, Job, JobEnvelope, JobServices, QueueName};
 use yizhan_common::queue::{QueueSettings, RedisQueue};
 use yizhan_common::redis_conn::{self, RedisTimeouts};
-use yizhan_worker::{QueueList, Worker};
+use yizhan_worker::{QueueList, Runtime, Worker};
 
 #[derive(Parser)]
 struct Args {
@@ -47,43 +48,33 @@ async fn main() -> anyhow::Result<()> {
 
     // The whole backlog falls due at one moment, a few seconds ahead, so the drain goes through
     // the scheduled set and its promotion (the apalis-redis failure mode at ~8,000 due jobs).
-    let due = Utc::now() + chrono::TimeDelta::seconds(5);
-    let envelopes = (0..args.jobs).map(|i| Noop {}.envelope(format!("n{i}"), due)).collect::<Result<Vec<_>, _>>()?;
-    let started = Instant::now();
-    let pushes = envelopes.chunks(1000).map(|chunk| queue.push(chunk));
-    let created: Vec<_> = futures::stream::iter(pushes).buffer_unordered(4).collect().await;
-    let created: usize = created.into_iter().sum::<Result<usize, _>>()?;
-    anyhow::ensure!(created == args.jobs, "pushed {created} of {} jobs", args.jobs);
-    println!("enqueue_jobs_per_sec={:.0}", rate(args.jobs, started.elapsed()));
-
-    while Utc::now() <= due {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let worker = Worker {
+    let (due, enqueue) = backlog(&queue, QueueName::Default, args.jobs).await?;
+    println!("enqueue_jobs_per_sec={enqueue:.0}");
+    let bench_worker = |queue_name, runtime, name: &str| Worker {
         queue: queue.clone(),
-        services,
+        services: services.clone(),
         registry: Arc::new(registry()),
-        queues: QueueList(vec![(QueueName::Default, args.concurrency)]),
+        queues: QueueList(vec![(queue_name, args.concurrency)]),
         idle_poll: Duration::from_millis(20),
         shutdown_grace: Duration::from_secs(5),
-        name: format!("bench-{}", std::process::id()),
+        name: format!("{name}-{}", std::process::id()),
         lease: yizhan_common::lease::LeaseConfig::default(),
+        runtime,
     };
+    let direct = drain(&queue, QueueName::Default, due, args.jobs, bench_worker(QueueName::Default, Runtime::Direct, "bench")).await?;
+    println!("drain_jobs_per_sec={direct:.0}");
+
+    // The same backlog through apalis' Monitor over the same engine, on a queue of its own.
+    let (due, _) = backlog(&queue, QueueName::Storage, args.jobs).await?;
+    let drained = drain(&queue, QueueName::Storage, due, args.jobs, bench_worker(QueueName::Storage, Runtime::Apalis, "bench-apalis")).await?;
+    println!("apalis_drain_jobs_per_sec={drained:.0}");
+    println!("apalis_vs_direct_pct={:.0}", drained / direct * 100.0);
+
+    let worker = bench_worker(QueueName::Default, Runtime::Direct, "bench");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let started = Instant::now();
     let running = tokio::spawn(worker.run_until(async move {
         let _ = stop_rx.await;
     }));
-    let total = u64::try_from(args.jobs)?;
-    loop {
-        if queue.stats(QueueName::Default).await?.done >= total {
-            break;
-        }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "drain did not finish in 10 minutes");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    println!("drain_jobs_per_sec={:.0}", rate(args.jobs, started.elapsed()));
-
     let mut pickups = pickup(&queue, conn.clone(), &prefix, args.pickup_samples).await?;
     pickups.sort_by(f64::total_cmp);
     println!("pickup_p50_ms={:.1}", percentile(&pickups, 0.50));
@@ -99,6 +90,45 @@ async fn main() -> anyhow::Result<()> {
     clean(conn, &prefix).await
 }
 
+/// Pushes `jobs` no-op jobs onto `name`, all due at one moment a few seconds ahead; returns that
+/// moment and the enqueue rate.
+async fn backlog(queue: &RedisQueue, name: QueueName, jobs: usize) -> anyhow::Result<(chrono::DateTime<Utc>, f64)> {
+    let due = Utc::now() + chrono::TimeDelta::seconds(5);
+    let envelopes = (0..jobs)
+        .map(|i| Noop {}.envelope(format!("n{i}"), due).map(|e| JobEnvelope { queue: name, ..e }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let started = Instant::now();
+    let pushes = envelopes.chunks(1000).map(|chunk| queue.push(chunk));
+    let created: Vec<_> = futures::stream::iter(pushes).buffer_unordered(4).collect().await;
+    let created: usize = created.into_iter().sum::<Result<usize, _>>()?;
+    anyhow::ensure!(created == jobs, "pushed {created} of {jobs} jobs");
+    Ok((due, rate(jobs, started.elapsed())))
+}
+
+/// Waits until `due`, runs `worker` until `name` has `jobs` done, stops it; returns the rate.
+async fn drain(queue: &RedisQueue, name: QueueName, due: chrono::DateTime<Utc>, jobs: usize, worker: Worker) -> anyhow::Result<f64> {
+    while Utc::now() <= due {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let started = Instant::now();
+    let running = tokio::spawn(worker.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    let total = u64::try_from(jobs)?;
+    loop {
+        if queue.stats(name).await?.done >= total {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "drain did not finish in 10 minutes");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let took = started.elapsed();
+    let _ = stop_tx.send(());
+    running.await?;
+    Ok(rate(jobs, took))
+}
+
 /// CPU used by this process (% of one core) over 10 s while a worker serves every queue, all
 /// of them empty. Nothing else runs in the process meanwhile.
 async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>) -> anyhow::Result<f64> {
@@ -111,6 +141,7 @@ async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>) -> anyhow::Re
         shutdown_grace: Duration::from_secs(5),
         name: format!("bench-idle-{}", std::process::id()),
         lease: yizhan_common::lease::LeaseConfig::default(),
+        runtime: yizhan_worker::Runtime::Direct,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run_until(async move {
