@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod hospital;
 pub mod subscribe;
 pub mod follow;
+pub mod sms;
 pub mod queue;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -38,6 +38,8 @@ pub struct WorkerConfig {
     pub rate_limits: RateLimitConfig,
     /// `LEASE_*`: the lease that makes one worker in the deployment the consumer of `reservations`.
     pub lease: LeaseConfig,
+    /// `SMS_*`: Aliyun SMS (unset: `send_sms` jobs fail permanently).
+    pub sms: Option<yizhan_common::sms::SmsConfig>,
 }
 
 impl WorkerConfig {
@@ -52,6 +54,7 @@ impl WorkerConfig {
         let templates = TemplateConfig::read(&mut env);
         let rate_limits = RateLimitConfig::read(&mut env);
         let lease = LeaseConfig::read(&mut env);
+        let sms = yizhan_common::sms::SmsConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
@@ -71,6 +74,7 @@ impl WorkerConfig {
                 templates,
                 rate_limits,
                 lease,
+                sms,
             })
         })
     }
