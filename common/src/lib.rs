@@ -29,6 +29,7 @@ pub mod queue;
 
 // Clients of external services, and the global rate limits they share.
 pub mod ratelimit;
+pub mod sms;
 pub mod wechat;
 
 // Domains: accounts, then each seed's business rules.

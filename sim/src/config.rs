@@ -21,6 +21,9 @@ pub struct SimConfig {
     pub templates: BTreeMap<String, Vec<String>>,
     /// Where `POST /_sim/callbacks` delivers when the request names no URL.
     pub callbacks: CallbackTarget,
+    /// `SIM_SMTP_ADDR`: where the capturing SMTP server listens (unset: no SMTP server; port 0
+    /// picks one; `scripts/dev` uses `127.0.0.1:9925`).
+    pub smtp_addr: Option<SocketAddr>,
 }
 
 /// The Official Account side of callbacks: where they go and how they are signed and encrypted.
@@ -69,7 +72,8 @@ impl SimConfig {
             aes_key: env.optional("SIM_CALLBACK_AES_KEY", defaults.aes_key),
             appid: env.optional("SIM_CALLBACK_APPID", defaults.appid),
         };
-        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates, callbacks }))
+        let smtp_addr = env.maybe::<SocketAddr>("SIM_SMTP_ADDR");
+        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates, callbacks, smtp_addr }))
     }
 
     /// Defaults on an ephemeral port (for tests).
@@ -80,6 +84,7 @@ impl SimConfig {
             token_ttl: Duration::from_secs(7200),
             templates: default_templates(),
             callbacks: CallbackTarget::default(),
+            smtp_addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }
 }

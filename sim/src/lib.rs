@@ -11,8 +11,10 @@ mod control;
 mod faults;
 mod gate;
 mod keywords;
+pub mod mail;
 mod mini;
 mod mp;
+pub mod sms;
 mod state;
 mod token;
 
@@ -49,25 +51,43 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/faults", post(control::add_faults).delete(control::clear_faults))
         .route("/_sim/stats", get(control::stats))
         .route("/_sim/callbacks", post(callbacks::deliver).get(callbacks::list))
+        .route("/", post(sms::send_sms))
+        .route("/_sim/sms", get(sms::list).delete(sms::reset))
+        .route("/_sim/sms/faults", post(sms::add_faults))
+        .route("/_sim/mail", get(mail::list).delete(mail::reset))
         .with_state(sim)
 }
 
 /// A bound simulator.
 pub struct SimServer {
     pub addr: SocketAddr,
+    /// The capturing SMTP server, when configured.
+    pub smtp_addr: Option<SocketAddr>,
     pub sim: Arc<Sim>,
     listener: TcpListener,
+    smtp: Option<TcpListener>,
 }
 
 impl SimServer {
     pub async fn bind(config: SimConfig) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
-        Ok(Self { addr, sim: Arc::new(Sim::new(config)), listener })
+        let smtp = match config.smtp_addr {
+            Some(at) => Some(TcpListener::bind(at).await?),
+            None => None,
+        };
+        let smtp_addr = smtp.as_ref().map(TcpListener::local_addr).transpose()?;
+        Ok(Self { addr, smtp_addr, sim: Arc::new(Sim::new(config)), listener, smtp })
     }
 
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, router(self.sim)).with_graceful_shutdown(stop).await?;
+        // The SMTP server lives as long as the HTTP one.
+        let smtp = self.smtp.map(|l| tokio::spawn(mail::serve(l, self.sim.clone())));
+        let served = axum::serve(self.listener, router(self.sim)).with_graceful_shutdown(stop).await;
+        if let Some(task) = smtp {
+            task.abort();
+        }
+        served?;
         Ok(())
     }
 }
@@ -77,6 +97,8 @@ impl SimServer {
 pub struct RunningSim {
     /// `http://127.0.0.1:<port>`
     pub base: String,
+    /// The capturing SMTP server, when configured.
+    pub smtp_addr: Option<SocketAddr>,
     pub sim: Arc<Sim>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -85,11 +107,11 @@ impl SimServer {
     /// Binds and serves in a background task; the server stops when the handle is dropped.
     pub async fn spawn(config: SimConfig) -> anyhow::Result<RunningSim> {
         let server = Self::bind(config).await?;
-        let (base, sim) = (format!("http://{}", server.addr), server.sim.clone());
+        let (base, sim, smtp_addr) = (format!("http://{}", server.addr), server.sim.clone(), server.smtp_addr);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.run_until(async move {
             let _ = stopped.await;
         }));
-        Ok(RunningSim { base, sim, _stop: stop })
+        Ok(RunningSim { base, smtp_addr, sim, _stop: stop })
     }
 }

@@ -87,11 +87,15 @@ pub struct Inner {
 pub struct Sim {
     pub config: SimConfig,
     inner: Mutex<Inner>,
+    /// Aliyun SMS (its own lock).
+    pub sms: crate::sms::SmsSim,
+    /// Mail captured by the SMTP server.
+    pub mail: crate::mail::MailSim,
 }
 
 impl Sim {
     pub fn new(config: SimConfig) -> Self {
-        Self { config, inner: Mutex::new(Inner::default()) }
+        Self { config, inner: Mutex::new(Inner::default()), sms: Default::default(), mail: Default::default() }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -32,7 +32,12 @@ impl System {
             .with("WECHAT_MINI_SECRET", "sim-mini-secret")
             .with("WECHAT_MP_APPID", "wxsimmp")
             .with("WECHAT_MP_SECRET", "sim-mp-secret")
-            .with("SIM_CALLBACK_URL", &format!("http://127.0.0.1:{api_port}/api/nurses/msg/wx/callback"));
+            .with("SIM_CALLBACK_URL", &format!("http://127.0.0.1:{api_port}/api/nurses/msg/wx/callback"))
+            // Aliyun SMS is the simulator too (its fixed test key).
+            .with("SMS_ENDPOINT", &format!("http://127.0.0.1:{sim_port}/"))
+            .with("SMS_ACCESS_KEY_ID", "sim-sms-key")
+            .with("SMS_ACCESS_KEY_SECRET", "sim-sms-secret")
+            .with("SMS_SIGN_NAME", "驿站");
         for (k, v) in extra {
             env = env.with(k, v);
         }

@@ -39,6 +39,8 @@ pub struct WorkerConfig {
     /// `LEASE_*`: the lease that makes one worker in the deployment the consumer of `reservations`.
     pub lease: LeaseConfig,
     pub runtime: Runtime,
+    /// `SMS_*`: Aliyun SMS (unset: `send_sms` jobs fail permanently).
+    pub sms: Option<yizhan_common::sms::SmsConfig>,
 }
 
 /// Which loop drives the queues (`WORKER_RUNTIME`).
@@ -75,6 +77,7 @@ impl WorkerConfig {
         let templates = TemplateConfig::read(&mut env);
         let rate_limits = RateLimitConfig::read(&mut env);
         let lease = LeaseConfig::read(&mut env);
+        let sms = yizhan_common::sms::SmsConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
@@ -96,6 +99,7 @@ impl WorkerConfig {
                 rate_limits,
                 lease,
                 runtime,
+                sms,
             })
         })
     }

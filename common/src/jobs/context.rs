@@ -29,12 +29,14 @@ pub struct JobServices {
     pub queue_settings: QueueSettings,
     /// Global rate limits per external operation (none: unlimited, e.g. in unit tests).
     pub rate_limiter: Option<RateLimiter>,
+    /// Aliyun SMS, when configured (`send_sms` jobs fail permanently otherwise).
+    pub sms: Option<crate::sms::SmsClient>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
-               queue_settings: QueueSettings::default(), rate_limiter: None }
+               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -54,6 +56,11 @@ impl JobServices {
 
     pub fn with_rate_limiter(mut self, limiter: Option<RateLimiter>) -> Self {
         self.rate_limiter = limiter;
+        self
+    }
+
+    pub fn with_sms(mut self, client: Option<crate::sms::SmsClient>) -> Self {
+        self.sms = client;
         self
     }
 
