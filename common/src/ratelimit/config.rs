@@ -16,7 +16,10 @@ use crate::config::EnvReader;
 /// each service so that one deployment never trips the provider's own throttling.
 pub const DEFAULT_RATES: &[(&str, u32, Unit)] = &[
     ("wechat.access_token", 10, Unit::Minute),
-    ("wechat.jscode2session", 50, Unit::Second),
+    // WeChat publishes no global rate for jscode2session, only 100/min per user (45011): 500/s
+    // bounds a login storm and lets a burst of 50 first-time users (a release of places) through
+    // at once, so their confirmations wait for nothing but the exchange itself.
+    ("wechat.jscode2session", 500, Unit::Second),
     ("wechat.subscribe_send", 50, Unit::Second),
     ("wechat.template_send", 50, Unit::Second),
     ("wechat.custom_send", 50, Unit::Second),
@@ -178,7 +181,7 @@ mod tests {
         assert_eq!(table.get("wechat.subscribe_send"), Some(Rate { count: 5, window: Duration::from_secs(1) }));
         assert_eq!(table.get("sms.send"), None);
         assert_eq!(table.get("x.y"), Some(Rate { count: 3, window: Duration::from_secs(60) }));
-        assert_eq!(table.get("wechat.jscode2session"), Some(Rate { count: 50, window: Duration::from_secs(1) }));
+        assert_eq!(table.get("wechat.jscode2session"), Some(Rate { count: 500, window: Duration::from_secs(1) }));
     }
 
     #[test]
