@@ -387,9 +387,40 @@ async fn a_first_time_send_is_started_by_its_exchange_and_not_run_before_it() {
     .expect("jobs");
     assert_eq!(jobs.len(), 2, "the planned job and the exchange's wake-up: {jobs:?}");
     assert!(jobs[0].1 >= 25.0, "the planned job is only the fallback, due later: {jobs:?}");
-    let client = redis::Client::open(sys.env.get("REDIS_URL")).expect("redis");
-    let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let url = secrecy::SecretString::from(sys.env.get("REDIS_URL"));
+    let mut conn = yizhan_common::redis_conn::connect(&url, Default::default()).await.expect("redis");
     let key = Keys::new(sys.env.get("REDIS_PREFIX")).job(QueueName::Wechat, &yizhan_common::outbox::envelope_id(jobs[0].0));
     let lease: Option<String> = redis::cmd("HGET").arg(&key).arg("lease").query_async(&mut conn).await.expect("hget");
     assert_eq!(lease, None, "the planned job never ran: the exchange's completion started the send");
+}
+
+#[tokio::test]
+async fn a_burst_of_slow_sends_does_not_hold_back_a_code_exchange() {
+    let sys = System::start().await;
+    let b = prepare(&sys).await;
+    // Every send now takes 5 s at WeChat: 18 of them fill the `wechat` queue's 16 slots.
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "subscribe_send", "latencyMs": 5000}]})).await;
+    for i in 0..18 {
+        book(&sys, &b, &format!("忙{i}")).await;
+    }
+    let db = pool(&sys).await;
+    sys.eventually("the wechat slots busy", Duration::from_secs(10), || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_sends WHERE status = 'sending'").fetch_one(&db).await.ok()?;
+        (n >= 16).then_some(())
+    })
+    .await;
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let started = std::time::Instant::now();
+    first_time_booking(&sys, &b, "notstarved", &wx["code"]).await;
+    sys.eventually("the code exchange", Duration::from_secs(20), || async {
+        let done: Option<bool> = sqlx::query_scalar("SELECT status = 'done' FROM wx_code_exchanges ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&db)
+            .await
+            .ok()?;
+        done.filter(|d| *d)
+    })
+    .await;
+    let took = started.elapsed();
+    // On the `wechat` queue it would wait for a slot: at least one 5 s send.
+    assert!(took < Duration::from_millis(2500), "the exchange waited behind the sends: {took:?}");
 }
