@@ -18,6 +18,15 @@ pub trait Enqueue: Job {
     /// Writes the row, due now, under an idempotency key; `None` when a row with that key
     /// already exists.
     fn enqueue_keyed(&self, conn: &mut PgConnection, key: String) -> impl Future<Output = sqlx::Result<Option<i64>>> + Send;
+
+    /// As [`Enqueue::enqueue_keyed`], due `delay` from now (a fallback that an event usually
+    /// starts sooner).
+    fn enqueue_keyed_after(
+        &self,
+        conn: &mut PgConnection,
+        key: String,
+        delay: std::time::Duration,
+    ) -> impl Future<Output = sqlx::Result<Option<i64>>> + Send;
 }
 
 impl<J: Job> Enqueue for J {
@@ -27,6 +36,12 @@ impl<J: Job> Enqueue for J {
 
     async fn enqueue_keyed(&self, conn: &mut PgConnection, key: String) -> sqlx::Result<Option<i64>> {
         insert(conn, NewOutboxJob::of(self)?.with_key(key)).await
+    }
+
+    async fn enqueue_keyed_after(&self, conn: &mut PgConnection, key: String, delay: std::time::Duration) -> sqlx::Result<Option<i64>> {
+        let mut job = NewOutboxJob::of(self)?.with_key(key);
+        job.run_at += chrono::Duration::from_std(delay).unwrap_or_default();
+        insert(conn, job).await
     }
 }
 

@@ -7,7 +7,7 @@ use super::exchanges::{awaits_exchange, EXCHANGE_POLL};
 use super::grants::spend;
 use super::kind::{MessageKind, TemplateConfig};
 use crate::jobs::kinds::SendSubscribeMessage;
-use crate::outbox::{self, NewOutboxJob};
+use crate::outbox::Enqueue;
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,11 +63,15 @@ pub async fn plan_send(
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1").bind(grant_id).bind(send_id).execute(&mut *conn).await?;
-    let mut job = NewOutboxJob::of(&SendSubscribeMessage { send_id })?.with_key(format!("subscribe_send:{send_id}"));
-    if awaits_exchange(conn, user_id).await? {
-        // The exchange's completion starts this send; the job itself is only the fallback.
-        job.run_at += chrono::Duration::from_std(EXCHANGE_POLL).unwrap_or_default();
-    }
-    let outbox_id = outbox::insert(conn, job).await?.unwrap_or_default();
+    let job = SendSubscribeMessage { send_id };
+    let key = format!("subscribe_send:{send_id}");
+    // While the user's code exchange is pending, its completion starts this send; the job itself
+    // is only the fallback.
+    let outbox_id = if awaits_exchange(conn, user_id).await? {
+        job.enqueue_keyed_after(conn, key, EXCHANGE_POLL).await?
+    } else {
+        job.enqueue_keyed(conn, key).await?
+    };
+    let outbox_id = outbox_id.unwrap_or_default();
     Ok(Some(PlannedSend { send_id, outbox_id }))
 }
