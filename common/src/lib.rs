@@ -20,6 +20,7 @@ pub mod hospital;
 pub mod subscribe;
 pub mod follow;
 pub mod sms;
+pub mod mail;
 pub mod queue;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

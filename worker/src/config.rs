@@ -40,6 +40,8 @@ pub struct WorkerConfig {
     pub lease: LeaseConfig,
     /// `SMS_*`: Aliyun SMS (unset: `send_sms` jobs fail permanently).
     pub sms: Option<yizhan_common::sms::SmsConfig>,
+    /// `SMTP_URL`, `MAIL_FROM`, …: outgoing mail (unset: `send_email` jobs fail permanently).
+    pub mail: Option<yizhan_common::mail::MailConfig>,
 }
 
 impl WorkerConfig {
@@ -55,6 +57,7 @@ impl WorkerConfig {
         let rate_limits = RateLimitConfig::read(&mut env);
         let lease = LeaseConfig::read(&mut env);
         let sms = yizhan_common::sms::SmsConfig::read(&mut env);
+        let mail = yizhan_common::mail::MailConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
@@ -75,6 +78,7 @@ impl WorkerConfig {
                 rate_limits,
                 lease,
                 sms,
+                mail,
             })
         })
     }
