@@ -31,6 +31,13 @@ ensure_redis() {
   need_root_apt redis-server
 }
 
+# Debian's aiosmtpd: the independent SMTP server the mail tests talk to (plain and STARTTLS).
+ensure_aiosmtpd() {
+  if /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then return 0; fi
+  log "installing python3-aiosmtpd (apt)"
+  need_root_apt python3-aiosmtpd
+}
+
 need_root_apt() {
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

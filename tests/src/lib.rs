@@ -4,6 +4,7 @@
 pub mod lines;
 pub mod redis_keys;
 pub mod redis_server;
+pub mod smtpd;
 pub mod system;
 
 use std::path::PathBuf;

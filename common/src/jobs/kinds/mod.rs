@@ -10,6 +10,7 @@ mod promote_waitlists;
 mod refund_payment;
 mod send_subscribe_message;
 mod send_sms;
+mod send_email;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use exchange_wx_code::ExchangeWxCode;
@@ -19,5 +20,6 @@ pub use plan_visit_reminders::PlanVisitReminders;
 pub use probe::{Probe, ProbeStep};
 pub use promote_waitlists::PromoteWaitlists;
 pub use refund_payment::RefundPayment;
+pub use send_email::SendEmail;
 pub use send_sms::SendSms;
 pub use send_subscribe_message::SendSubscribeMessage;

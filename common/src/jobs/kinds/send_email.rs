@@ -1,0 +1,83 @@
+//! `send_email`: delivers one planned message (`mail_sends` row) over SMTP. The run claims the row
+//! (`pending → sending`) first, so a duplicate delivery sends nothing; 4xx replies, timeouts and
+//! connection trouble (an untrusted certificate among it) release it for a retry with backoff; 5xx
+//! replies or a message that cannot be built (attachments over the limit) fail it for good. A timeout after
+//! the message was handed over can send it twice; unlike SMS, mail accepts that risk.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{Job, JobContext, Outcome, QueueName};
+use crate::mail::{MailClaim, MailFailure, MailLog, Rendered};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendEmail {
+    pub send_id: i64,
+}
+
+#[async_trait::async_trait]
+impl Job for SendEmail {
+    const KIND: &'static str = "send_email";
+    const QUEUE: QueueName = QueueName::Email;
+    type Context = JobContext;
+    const TIMEOUT: Duration = Duration::from_secs(120);
+
+    async fn run(&self, ctx: &JobContext) -> Outcome {
+        match self.deliver(ctx).await {
+            Ok(outcome) => outcome,
+            Err(err) => Outcome::transient(err),
+        }
+    }
+}
+
+impl SendEmail {
+    async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Outcome> {
+        let mut conn = ctx.db.acquire().await?;
+        let mail = match MailLog::claim(&mut conn, self.send_id, Self::TIMEOUT).await? {
+            MailClaim::Mine(mail) => mail,
+            MailClaim::Finished => return Ok(Outcome::Done),
+            MailClaim::Busy { until } => return Ok(Outcome::RateLimited { until }),
+        };
+        let Some(mailer) = ctx.mailer.as_ref() else {
+            MailLog::settle(&mut conn, &mail, "failed", Some("e-mail is not configured (SMTP_URL)"), false).await?;
+            return Ok(Outcome::permanent("e-mail is not configured"));
+        };
+        if !mail.attachments.0.is_empty() {
+            // Attachments are stored objects; object storage is not wired into the worker yet.
+            let why = "attachments need object storage, which is not configured";
+            MailLog::settle(&mut conn, &mail, "failed", Some(why), false).await?;
+            return Ok(Outcome::permanent(why));
+        }
+        if let Some(until) = ctx.rate_limit("email.send").await? {
+            MailLog::settle(&mut conn, &mail, "pending", None, false).await?;
+            return Ok(Outcome::RateLimited { until });
+        }
+        drop(conn);
+        let body = Rendered { subject: mail.subject.clone(), text: mail.text_body.clone(), html: mail.html_body.clone() };
+        let result = mailer.send(&mail.recipients, &body, &[]).await;
+        let mut conn = ctx.db.acquire().await?;
+        Ok(match result {
+            Ok(()) => {
+                MailLog::settle(&mut conn, &mail, "sent", None, true).await?;
+                tracing::info!(mail.id = mail.id, mail.kind = %mail.kind, recipients = mail.recipients.len(), "e-mail sent");
+                Outcome::Done
+            }
+            Err((failure, text)) => {
+                tracing::warn!(mail.id = mail.id, failure = ?failure, error = %text, "e-mail failed");
+                let last = Self::RETRY.exhausted(ctx.job.attempt);
+                match failure {
+                    MailFailure::Transient if !last => {
+                        MailLog::settle(&mut conn, &mail, "pending", Some(&text), true).await?;
+                        Outcome::transient(text)
+                    }
+                    _ => {
+                        MailLog::settle(&mut conn, &mail, "failed", Some(&text), true).await?;
+                        Outcome::permanent(text)
+                    }
+                }
+            }
+        })
+    }
+}

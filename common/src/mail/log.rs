@@ -1,0 +1,83 @@
+//! The e-mail send log (`mail_sends`): the
+//! claim (`pending → sending`) a job takes before talking SMTP, so a job delivered twice sends once.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+/// An attachment by reference to a stored object.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredAttachment {
+    pub key: String,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// A claimed row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedMail {
+    pub id: i64,
+    pub kind: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    pub attachments: sqlx::types::Json<Vec<StoredAttachment>>,
+    pub claimed_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub enum MailClaim {
+    Mine(ClaimedMail),
+    Busy { until: DateTime<Utc> },
+    Finished,
+}
+
+/// Reading and updating `mail_sends`.
+#[derive(Debug)]
+pub struct MailLog;
+
+impl MailLog {
+    pub async fn claim(conn: &mut PgConnection, id: i64, timeout: Duration) -> sqlx::Result<MailClaim> {
+        let claimed: Option<ClaimedMail> = sqlx::query_as(
+            "UPDATE mail_sends SET status = 'sending', claimed_at = clock_timestamp(), updated_at = now()
+              WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
+             RETURNING id, kind, recipients, subject, text_body, html_body, attachments, claimed_at",
+        )
+        .bind(id)
+        .bind(timeout.as_secs_f64())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(mail) = claimed {
+            return Ok(MailClaim::Mine(mail));
+        }
+        let held: Option<(String, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT status, claimed_at FROM mail_sends WHERE id = $1").bind(id).fetch_optional(conn).await?;
+        Ok(match held {
+            Some((status, Some(at))) if status == "sending" => {
+                MailClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
+            }
+            _ => MailClaim::Finished,
+        })
+    }
+
+    /// Ends the claim: `pending` again (`error` recorded when a delivery was tried), `sent` or `failed`.
+    pub async fn settle(conn: &mut PgConnection, mail: &ClaimedMail, status: &str, error: Option<&str>, tried: bool) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE mail_sends SET status = $3, error = COALESCE(left($4, 500), CASE WHEN $3 = 'sent' THEN NULL ELSE error END),
+                    attempts = attempts + ($5::BOOL)::INT, claimed_at = NULL, updated_at = now(),
+                    sent_at = CASE WHEN $3 = 'sent' THEN now() END
+              WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+        )
+        .bind(mail.id)
+        .bind(mail.claimed_at)
+        .bind(status)
+        .bind(error)
+        .bind(tried)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
