@@ -153,14 +153,8 @@ fn deliver(sim: &Sim, verified: &verify::Verified) -> Result<String, Refusal> {
     let mut inner = sim.sms.lock();
     for phone in &phones {
         let sent = inner.sent.entry((sign_name.clone(), (*phone).to_owned())).or_default();
-        while sent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(FLOW[2].0)) {
-            sent.pop_front();
-        }
-        for (secs, count, message) in FLOW {
-            let within = sent.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(secs)).count();
-            if within as u64 >= count {
-                return Err(Refusal::business("isv.BUSINESS_LIMIT_CONTROL", message));
-            }
+        if let Some(message) = flow_control(sent, now) {
+            return Err(Refusal::business("isv.BUSINESS_LIMIT_CONTROL", message));
         }
     }
     let biz_id = format!("{}^{}", chrono::Utc::now().timestamp_millis(), random_hex(6));
@@ -178,6 +172,18 @@ fn deliver(sim: &Sim, verified: &verify::Verified) -> Result<String, Refusal> {
         });
     }
     Ok(biz_id)
+}
+
+/// The flow-control message when one more message to a number whose earlier sends are `sent`
+/// (oldest first) would break a window (1/min, 5/h, 10/day); forgets sends older than a day.
+fn flow_control(sent: &mut VecDeque<Instant>, now: Instant) -> Option<&'static str> {
+    while sent.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(FLOW[2].0)) {
+        sent.pop_front();
+    }
+    FLOW.iter().find_map(|(secs, count, message)| {
+        let within = sent.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(*secs)).count();
+        (within as u64 >= *count).then_some(*message)
+    })
 }
 
 fn request_id() -> String {
@@ -200,4 +206,35 @@ pub async fn reset(State(sim): State<Arc<Sim>>) -> StatusCode {
 pub async fn add_faults(State(sim): State<Arc<Sim>>, Json(faults): Json<Vec<SmsFault>>) -> StatusCode {
     sim.sms.lock().faults.extend(faults);
     StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends at these minutes after `t0`, as the simulator records them.
+    fn history(t0: Instant, minutes: &[u64]) -> VecDeque<Instant> {
+        minutes.iter().map(|m| t0 + Duration::from_secs(m * 60)).collect()
+    }
+
+    #[test]
+    fn flow_control_counts_a_minute_an_hour_and_a_day() {
+        let t0 = Instant::now();
+        let at = |minutes: u64| t0 + Duration::from_secs(minutes * 60);
+        // Within the minute of the last send.
+        assert_eq!(flow_control(&mut history(t0, &[0]), t0 + Duration::from_secs(59)), Some(FLOW[0].2));
+        assert_eq!(flow_control(&mut history(t0, &[0]), at(1)), None);
+        // Five in the hour: the sixth waits until the first of them is an hour old.
+        let five = [0, 10, 20, 30, 40];
+        assert_eq!(flow_control(&mut history(t0, &five), at(50)), Some(FLOW[1].2));
+        assert_eq!(flow_control(&mut history(t0, &five), at(59)), Some(FLOW[1].2));
+        assert_eq!(flow_control(&mut history(t0, &five), at(61)), None);
+        // Ten in the day (two hours of five): the eleventh waits for the day window.
+        let ten = [0, 10, 20, 30, 40, 120, 130, 140, 150, 160];
+        assert_eq!(flow_control(&mut history(t0, &ten), at(300)), Some(FLOW[2].2));
+        assert_eq!(flow_control(&mut history(t0, &ten), at(23 * 60 + 59)), Some(FLOW[2].2));
+        let mut next_day = history(t0, &ten);
+        assert_eq!(flow_control(&mut next_day, at(24 * 60 + 1)), None);
+        assert_eq!(next_day.len(), 9, "the send a day old is forgotten");
+    }
 }
