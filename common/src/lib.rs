@@ -18,6 +18,7 @@ pub mod redis_scan;
 pub mod redis_target;
 pub mod shutdown;
 pub mod telemetry;
+pub mod text_enum;
 pub mod time;
 
 // The job contract: `Job`, `Outcome`, `QueueName`, envelope, retry. A leaf: imports nothing above.

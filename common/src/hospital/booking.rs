@@ -5,13 +5,14 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sqlx::PgConnection;
 
-use super::catalog::{Schedule, SCHEDULE_COLUMNS};
+use super::catalog::Schedule;
+use super::error::{HospitalError, HospitalResult};
+use super::status::{AppointmentStatus, PaymentStatus};
 use crate::jobs::kinds::RefundPayment;
 use crate::outbox::Enqueue;
-use super::error::{HospitalError, HospitalResult};
 
 /// An appointment with what its responses show of its schedule.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Appointment {
     pub id: i64,
     pub order_no: String,
@@ -20,8 +21,8 @@ pub struct Appointment {
     pub user_id: i64,
     pub symptoms: String,
     pub queue_number: i32,
-    pub status: String,
-    pub payment_status: String,
+    pub status: AppointmentStatus,
+    pub payment_status: PaymentStatus,
     pub pay_amount_cents: i64,
     pub created_at: DateTime<Utc>,
     pub date: NaiveDate,
@@ -38,40 +39,47 @@ impl Appointment {
     }
 
     pub fn need_pay(&self) -> bool {
-        self.pay_amount_cents > 0 && self.payment_status == "pending"
+        self.pay_amount_cents > 0 && self.payment_status == PaymentStatus::Pending
     }
 }
 
-const SELECT: &str = "SELECT a.id, a.order_no, a.schedule_id, a.patient_id, a.user_id, a.symptoms, a.queue_number,
-        a.status, a.payment_status, a.pay_amount_cents, a.created_at,
-        s.date, s.period, s.start_time, s.end_time, s.hospital_id, s.department_id
-   FROM appointments a JOIN schedules s ON s.id = a.schedule_id";
-
-/// One appointment of `user_id`.
-pub async fn find_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> sqlx::Result<Option<Appointment>> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1 AND a.user_id = $2"))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-}
+// The two selects below are the same but for their last line (sqlx's macros take literals only).
 
 pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Appointment>> {
-    sqlx::query_as(&format!("{SELECT} WHERE a.id = $1")).bind(id).fetch_optional(conn).await
+    sqlx::query_as!(
+        Appointment,
+        r#"SELECT a.id, a.order_no, a.schedule_id, a.patient_id, a.user_id, a.symptoms, a.queue_number,
+                  a.status AS "status: AppointmentStatus", a.payment_status AS "payment_status: PaymentStatus",
+                  a.pay_amount_cents, a.created_at, s.date, s.period, s.start_time, s.end_time, s.hospital_id, s.department_id
+             FROM appointments a JOIN schedules s ON s.id = a.schedule_id
+            WHERE a.id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
-/// A page of `user_id`'s appointments, newest first.
+/// One appointment of `user_id` (another user's is not found).
+pub async fn find_owned(conn: &mut PgConnection, user_id: i64, id: i64) -> sqlx::Result<Option<Appointment>> {
+    Ok(find(conn, id).await?.filter(|a| a.user_id == user_id))
+}
+
+/// A page of `user_id`'s appointments, newest first, and how many there are.
 pub async fn list_owned(conn: &mut PgConnection, user_id: i64, limit: i64, offset: i64) -> sqlx::Result<(Vec<Appointment>, i64)> {
-    let rows = sqlx::query_as(&format!("{SELECT} WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"))
-        .bind(user_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM appointments WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(conn)
-        .await?;
+    let rows = sqlx::query_as!(
+        Appointment,
+        r#"SELECT a.id, a.order_no, a.schedule_id, a.patient_id, a.user_id, a.symptoms, a.queue_number,
+                  a.status AS "status: AppointmentStatus", a.payment_status AS "payment_status: PaymentStatus",
+                  a.pay_amount_cents, a.created_at, s.date, s.period, s.start_time, s.end_time, s.hospital_id, s.department_id
+             FROM appointments a JOIN schedules s ON s.id = a.schedule_id
+            WHERE a.user_id = $1 ORDER BY a.id DESC LIMIT $2 OFFSET $3"#,
+        user_id,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM appointments WHERE user_id = $1"#, user_id).fetch_one(conn).await?;
     Ok((rows, total))
 }
 
@@ -88,11 +96,7 @@ pub struct Expected {
 }
 
 async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
-    let schedule: Schedule = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    let schedule = super::catalog::schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
     if expected.hospital_id.is_some_and(|h| h != schedule.hospital_id) {
         return Err(HospitalError::invalid("hospitalId", "does not match the schedule"));
     }
@@ -107,27 +111,27 @@ async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, 
 
 /// Takes one place; the next queue number, or `ScheduleFull`.
 pub(super) async fn take_place(conn: &mut PgConnection, schedule_id: i64) -> HospitalResult<i32> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE schedules SET booked = booked + 1, last_queue_number = last_queue_number + 1
           WHERE id = $1 AND booked < capacity RETURNING last_queue_number",
+        schedule_id
     )
-    .bind(schedule_id)
     .fetch_optional(conn)
     .await?
     .ok_or(HospitalError::ScheduleFull)
 }
 
 async fn give_back_place(conn: &mut PgConnection, schedule_id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE schedules SET booked = booked - 1 WHERE id = $1").bind(schedule_id).execute(conn).await?;
+    sqlx::query!("UPDATE schedules SET booked = booked - 1 WHERE id = $1", schedule_id).execute(conn).await?;
     Ok(())
 }
 
 pub(super) async fn has_active(conn: &mut PgConnection, schedule_id: i64, patient_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM appointments WHERE schedule_id = $1 AND patient_id = $2 AND status <> 'cancelled')",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM appointments WHERE schedule_id = $1 AND patient_id = $2 AND status <> 'cancelled') AS "active!""#,
+        schedule_id,
+        patient_id
     )
-    .bind(schedule_id)
-    .bind(patient_id)
     .fetch_one(conn)
     .await
 }
@@ -143,21 +147,21 @@ pub(super) async fn insert(
     source: &str,
 ) -> HospitalResult<i64> {
     let order_no = next_order_no(conn).await?;
-    let payment = if schedule.fee_cents == 0 { "free" } else { "pending" };
-    let id = sqlx::query_scalar(
+    let payment = if schedule.fee_cents == 0 { PaymentStatus::Free } else { PaymentStatus::Pending };
+    let id = sqlx::query_scalar!(
         "INSERT INTO appointments (order_no, schedule_id, patient_id, user_id, symptoms, queue_number,
                                    payment_status, pay_amount_cents, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        order_no,
+        schedule.id,
+        patient_id,
+        user_id,
+        symptoms,
+        queue_number,
+        payment.as_str(),
+        schedule.fee_cents,
+        source
     )
-    .bind(order_no)
-    .bind(schedule.id)
-    .bind(patient_id)
-    .bind(user_id)
-    .bind(symptoms)
-    .bind(queue_number)
-    .bind(payment)
-    .bind(schedule.fee_cents)
-    .bind(source)
     .fetch_one(conn)
     .await
     .map_err(|e| match e {
@@ -171,7 +175,7 @@ pub(super) async fn insert(
 
 /// `AP` + today's date + a number from a sequence (at least three digits): `AP20231216001`.
 async fn next_order_no(conn: &mut PgConnection) -> sqlx::Result<String> {
-    let seq: i64 = sqlx::query_scalar("SELECT nextval('appointment_order_seq')").fetch_one(&mut *conn).await?;
+    let seq = sqlx::query_scalar!(r#"SELECT nextval('appointment_order_seq') AS "seq!""#).fetch_one(&mut *conn).await?;
     let today = crate::time::local(Utc::now()).format("%Y%m%d");
     Ok(format!("AP{today}{seq:03}"))
 }
@@ -205,7 +209,7 @@ pub struct Cancelled {
 impl Cancelled {
     /// What the cancel gives back: the amount of a paid appointment, now `refunded`.
     pub fn refund_cents(&self) -> i64 {
-        if self.appointment.payment_status == "refunded" { self.appointment.pay_amount_cents } else { 0 }
+        if self.appointment.payment_status == PaymentStatus::Refunded { self.appointment.pay_amount_cents } else { 0 }
     }
 }
 
@@ -213,27 +217,25 @@ impl Cancelled {
 /// with a `refunds` row and its `refund_payment` job written in the same transaction.
 pub async fn cancel(conn: &mut PgConnection, user_id: i64, id: i64, today: NaiveDate) -> HospitalResult<Cancelled> {
     let current = lock_owned(conn, user_id, id, today).await?;
-    let payment_status: String = sqlx::query_scalar(
-        "UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now(),
-                payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
-          WHERE id = $1 RETURNING payment_status",
+    let payment_status = sqlx::query_scalar!(
+        r#"UPDATE appointments SET status = 'cancelled', cancelled_at = now(), updated_at = now(),
+                  payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
+            WHERE id = $1 RETURNING payment_status AS "payment_status: PaymentStatus""#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *conn)
     .await?;
     give_back_place(conn, current.schedule_id).await?;
-    let appointment = Appointment { status: "cancelled".into(), payment_status, ..current };
-    let refund_job = match appointment.payment_status.as_str() {
-        "refunded" => request_refund(conn, &appointment).await?,
+    let appointment = Appointment { status: AppointmentStatus::Cancelled, payment_status, ..current };
+    let refund_job = match appointment.payment_status {
+        PaymentStatus::Refunded => request_refund(conn, &appointment).await?,
         _ => None,
     };
     Ok(Cancelled { appointment, refund_job })
 }
 
 async fn request_refund(conn: &mut PgConnection, a: &Appointment) -> sqlx::Result<Option<i64>> {
-    let refund_id: i64 = sqlx::query_scalar("INSERT INTO refunds (appointment_id, amount_cents) VALUES ($1, $2) RETURNING id")
-        .bind(a.id)
-        .bind(a.pay_amount_cents)
+    let refund_id = sqlx::query_scalar!("INSERT INTO refunds (appointment_id, amount_cents) VALUES ($1, $2) RETURNING id", a.id, a.pay_amount_cents)
         .fetch_one(&mut *conn)
         .await?;
     RefundPayment { refund_id }.enqueue_keyed(conn, format!("refund:{refund_id}")).await
@@ -255,30 +257,29 @@ pub async fn reschedule(
         return Err(HospitalError::SameSchedule);
     }
     let target = open_schedule(conn, new_schedule_id, now).await?;
-    if current.payment_status == "paid" && target.fee_cents != current.pay_amount_cents {
+    if current.payment_status == PaymentStatus::Paid && target.fee_cents != current.pay_amount_cents {
         return Err(HospitalError::FeeDiffers);
     }
     if has_active(conn, new_schedule_id, current.patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
     // Both counters change: lock them in id order so opposite moves cannot deadlock.
-    sqlx::query("SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(vec![current.schedule_id, new_schedule_id])
-        .execute(&mut *conn)
+    sqlx::query_scalar!("SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[current.schedule_id, new_schedule_id][..])
+        .fetch_all(&mut *conn)
         .await?;
     let queue_number = take_place(conn, new_schedule_id).await?;
     give_back_place(conn, current.schedule_id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE appointments SET schedule_id = $2, queue_number = $3, updated_at = now(),
                 payment_status = CASE WHEN payment_status = 'paid' THEN payment_status
-                                      WHEN $4 = 0 THEN 'free' ELSE 'pending' END,
-                pay_amount_cents = CASE WHEN payment_status = 'paid' THEN pay_amount_cents ELSE $4 END
+                                      WHEN $4::BIGINT = 0 THEN 'free' ELSE 'pending' END,
+                pay_amount_cents = CASE WHEN payment_status = 'paid' THEN pay_amount_cents ELSE $4::BIGINT END
           WHERE id = $1",
+        id,
+        new_schedule_id,
+        queue_number,
+        target.fee_cents
     )
-    .bind(id)
-    .bind(new_schedule_id)
-    .bind(queue_number)
-    .bind(target.fee_cents)
     .execute(&mut *conn)
     .await?;
     let moved = find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))?;
@@ -288,15 +289,14 @@ pub async fn reschedule(
 /// Locks the user's appointment when it may still change: pending or confirmed, dated today or
 /// later (`today` in the service zone). Another user's appointment is not found.
 async fn lock_owned(conn: &mut PgConnection, user_id: i64, id: i64, today: NaiveDate) -> HospitalResult<Appointment> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, status FROM appointments WHERE id = $1 FOR UPDATE")
-        .bind(id)
+    let row = sqlx::query!(r#"SELECT user_id, status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR UPDATE"#, id)
         .fetch_optional(&mut *conn)
         .await?;
     match row {
-        Some((owner, _)) if owner != user_id => Err(HospitalError::NotFound("appointment")),
+        Some(r) if r.user_id != user_id => Err(HospitalError::NotFound("appointment")),
         None => Err(HospitalError::NotFound("appointment")),
-        Some((_, status)) if status == "cancelled" => Err(HospitalError::AlreadyCancelled),
-        Some((_, status)) if status != "pending" && status != "confirmed" => Err(HospitalError::AppointmentClosed),
+        Some(r) if r.status == AppointmentStatus::Cancelled => Err(HospitalError::AlreadyCancelled),
+        Some(r) if !r.status.is_open() => Err(HospitalError::AppointmentClosed),
         Some(_) => {
             let current = find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))?;
             if current.date < today {

@@ -183,8 +183,12 @@ pub async fn list_schedules(
 }
 
 pub async fn schedule(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Schedule>> {
-    sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM schedules WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as!(
+        Schedule,
+        "SELECT id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents
+           FROM schedules WHERE id = $1",
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }

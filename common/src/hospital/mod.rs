@@ -5,9 +5,11 @@ pub mod booking;
 pub mod catalog;
 mod error;
 pub mod patients;
+mod status;
 pub mod waitlist;
 
 pub use error::HospitalError;
+pub use status::{AppointmentStatus, PaymentStatus, RefundStatus, WaitlistStatus};
 
 /// `上午 08:00-12:00`, as the seed's `appointmentTime` shows a schedule's time.
 pub fn time_label(period: &str, start: chrono::NaiveTime, end: chrono::NaiveTime) -> String {

@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 
 use super::booking::{has_active, insert, open_schedule, take_place};
 use super::error::{HospitalError, HospitalResult};
+use super::status::WaitlistStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WaitlistEntry {
@@ -17,7 +18,7 @@ pub struct WaitlistEntry {
     pub patient_id: i64,
     pub user_id: i64,
     pub queue_number: i32,
-    pub status: String,
+    pub status: WaitlistStatus,
     pub appointment_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
@@ -80,7 +81,7 @@ pub async fn join(
 
 /// A waiting entry's place in its schedule's line (1 = next), `None` once it is not waiting.
 pub async fn position(conn: &mut PgConnection, entry: &WaitlistEntry) -> sqlx::Result<Option<i64>> {
-    if entry.status != "waiting" {
+    if entry.status != WaitlistStatus::Waiting {
         return Ok(None);
     }
     sqlx::query_scalar(

@@ -6,7 +6,7 @@ use serde::Serialize;
 use yizhan_common::hospital::booking::Appointment;
 use yizhan_common::hospital::catalog::Schedule;
 use yizhan_common::hospital::waitlist::WaitlistEntry;
-use yizhan_common::hospital::yuan;
+use yizhan_common::hospital::{yuan, AppointmentStatus, PaymentStatus, WaitlistStatus};
 use yizhan_common::time;
 
 /// `POST /patient/appointments` (seed 001 §1).
@@ -19,9 +19,9 @@ pub struct BookedView {
     need_pay: bool,
     order_no: String,
     pay_amount: f64,
-    payment_status: String,
+    payment_status: PaymentStatus,
     queue_number: i32,
-    status: String,
+    status: AppointmentStatus,
 }
 
 impl From<&Appointment> for BookedView {
@@ -33,9 +33,9 @@ impl From<&Appointment> for BookedView {
             need_pay: a.need_pay(),
             order_no: a.order_no.clone(),
             pay_amount: yuan(a.pay_amount_cents),
-            payment_status: a.payment_status.clone(),
+            payment_status: a.payment_status,
             queue_number: a.queue_number,
-            status: a.status.clone(),
+            status: a.status,
         }
     }
 }
@@ -49,7 +49,7 @@ pub struct RescheduledView {
     id: i64,
     order_no: String,
     queue_number: i32,
-    status: String,
+    status: AppointmentStatus,
 }
 
 impl From<&Appointment> for RescheduledView {
@@ -60,7 +60,7 @@ impl From<&Appointment> for RescheduledView {
             id: a.id,
             order_no: a.order_no.clone(),
             queue_number: a.queue_number,
-            status: a.status.clone(),
+            status: a.status,
         }
     }
 }
@@ -83,7 +83,7 @@ pub struct WaitingView {
     position: Option<i64>,
     queue_number: i32,
     schedule_id: i64,
-    status: String,
+    status: WaitlistStatus,
 }
 
 impl From<&WaitlistEntry> for WaitingView {
@@ -94,7 +94,7 @@ impl From<&WaitlistEntry> for WaitingView {
             position: w.position,
             queue_number: w.queue_number,
             schedule_id: w.schedule_id,
-            status: w.status.clone(),
+            status: w.status,
         }
     }
 }
@@ -113,10 +113,10 @@ pub struct DetailView {
     order_no: String,
     patient_id: i64,
     pay_amount: f64,
-    payment_status: String,
+    payment_status: PaymentStatus,
     queue_number: i32,
     schedule_id: i64,
-    status: String,
+    status: AppointmentStatus,
     symptoms: String,
 }
 
@@ -133,10 +133,10 @@ impl From<&Appointment> for DetailView {
             order_no: a.order_no.clone(),
             patient_id: a.patient_id,
             pay_amount: yuan(a.pay_amount_cents),
-            payment_status: a.payment_status.clone(),
+            payment_status: a.payment_status,
             queue_number: a.queue_number,
             schedule_id: a.schedule_id,
-            status: a.status.clone(),
+            status: a.status,
             symptoms: a.symptoms.clone(),
         }
     }
