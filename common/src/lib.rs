@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod queue;
 
 // Clients of external services, and the global rate limits they share.
+pub mod koala;
 pub mod ratelimit;
 pub mod sms;
 pub mod wechat;
