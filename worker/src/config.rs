@@ -41,6 +41,8 @@ pub struct WorkerConfig {
     pub runtime: Runtime,
     /// `SMS_*`: Aliyun SMS (unset: `send_sms` jobs fail permanently).
     pub sms: Option<yizhan_common::sms::SmsConfig>,
+    /// `KOALA_*`: Koala access control (unset: `create_koala_visitor` jobs fail permanently).
+    pub koala: Option<yizhan_common::koala::KoalaConfig>,
 }
 
 /// Which loop drives the queues (`WORKER_RUNTIME`).
@@ -78,6 +80,7 @@ impl WorkerConfig {
         let rate_limits = RateLimitConfig::read(&mut env);
         let lease = LeaseConfig::read(&mut env);
         let sms = yizhan_common::sms::SmsConfig::read(&mut env);
+        let koala = yizhan_common::koala::KoalaConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
@@ -100,6 +103,7 @@ impl WorkerConfig {
                 lease,
                 runtime,
                 sms,
+                koala,
             })
         })
     }

@@ -31,12 +31,14 @@ pub struct JobServices {
     pub rate_limiter: Option<RateLimiter>,
     /// Aliyun SMS, when configured (`send_sms` jobs fail permanently otherwise).
     pub sms: Option<crate::sms::SmsClient>,
+    /// Koala, when configured (`create_koala_visitor` jobs fail permanently otherwise).
+    pub koala: Option<crate::koala::KoalaClient>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
-               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None }
+               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, koala: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -61,6 +63,11 @@ impl JobServices {
 
     pub fn with_sms(mut self, client: Option<crate::sms::SmsClient>) -> Self {
         self.sms = client;
+        self
+    }
+
+    pub fn with_koala(mut self, client: Option<crate::koala::KoalaClient>) -> Self {
+        self.koala = client;
         self
     }
 
