@@ -101,7 +101,8 @@ async fn koala_visitors_are_created_once_and_each_failure_class_is_recorded() {
     // Planning the same key again writes nothing new.
     assert_eq!(h.plan("visit:1", "13900000001").await, id);
 
-    // A second job for the same row (a redelivery) runs to done and creates nothing.
+    // A second job for the same row (a redelivery) runs to done without calling Koala at all.
+    let calls_before = h.sys.sim_get("/_sim/koala/stats").await["calls"].clone();
     let mut tx = h.pool.begin().await.expect("begin");
     let again = CreateKoalaVisitor { visitor_id: id }.enqueue(&mut tx).await.expect("enqueue").expect("outbox id");
     tx.commit().await.expect("commit");
@@ -114,6 +115,7 @@ async fn koala_visitors_are_created_once_and_each_failure_class_is_recorded() {
         .await;
     assert_eq!(h.subjects("13900000001").await.len(), 1);
     assert_eq!(h.row(id).await, row);
+    assert_eq!(h.sys.sim_get("/_sim/koala/stats").await["calls"], calls_before);
 
     // The answer is lost (Koala creates it, then answers after the client's 1 s timeout): the
     // retry finds that subject instead of creating a second one.
