@@ -30,6 +30,7 @@ pub mod queue;
 
 // Clients of external services, and the global rate limits they share.
 pub mod mail;
+pub mod koala;
 pub mod ratelimit;
 pub mod sms;
 pub mod wechat;

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use yizhan_common::config::{ConfigError, EnvReader};
 
+use crate::koala::{SIM_KOALA_PASSWORD, SIM_KOALA_USERNAME};
+
 /// Settings read from `SIM_*` variables; every default works for `scripts/dev` and the tests.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -24,6 +26,12 @@ pub struct SimConfig {
     /// `SIM_SMTP_ADDR`: where the capturing SMTP server listens (unset: no SMTP server; port 0
     /// picks one; `scripts/dev` uses `127.0.0.1:9925`).
     pub smtp_addr: Option<SocketAddr>,
+    /// `SIM_KOALA_USERNAME` / `SIM_KOALA_PASSWORD`: the Koala admin `POST /auth/login` accepts
+    /// (default `sim-koala` / `sim-koala-password`).
+    pub koala_username: String,
+    pub koala_password: String,
+    /// `SIM_KOALA_SESSION_SECS`: how long a Koala session lasts (default 3600).
+    pub koala_session_ttl: Duration,
 }
 
 /// The Official Account side of callbacks: where they go and how they are signed and encrypted.
@@ -73,7 +81,22 @@ impl SimConfig {
             appid: env.optional("SIM_CALLBACK_APPID", defaults.appid),
         };
         let smtp_addr = env.maybe::<SocketAddr>("SIM_SMTP_ADDR");
-        env.finish(|| Some(Self { addr, apps, token_ttl: Duration::from_secs(ttl.max(1)), templates, callbacks, smtp_addr }))
+        let koala_username = env.optional("SIM_KOALA_USERNAME", SIM_KOALA_USERNAME.to_owned());
+        let koala_password = env.optional("SIM_KOALA_PASSWORD", SIM_KOALA_PASSWORD.to_owned());
+        let koala_session_ttl = Duration::from_secs(env.optional("SIM_KOALA_SESSION_SECS", 3600u64).max(1));
+        env.finish(|| {
+            Some(Self {
+                addr,
+                apps,
+                token_ttl: Duration::from_secs(ttl.max(1)),
+                templates,
+                callbacks,
+                smtp_addr,
+                koala_username,
+                koala_password,
+                koala_session_ttl,
+            })
+        })
     }
 
     /// Defaults on an ephemeral port (for tests).
@@ -85,6 +108,9 @@ impl SimConfig {
             templates: default_templates(),
             callbacks: CallbackTarget::default(),
             smtp_addr: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            koala_username: SIM_KOALA_USERNAME.into(),
+            koala_password: SIM_KOALA_PASSWORD.into(),
+            koala_session_ttl: Duration::from_secs(3600),
         }
     }
 }

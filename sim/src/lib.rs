@@ -11,6 +11,7 @@ mod control;
 mod faults;
 mod gate;
 mod keywords;
+pub mod koala;
 pub mod mail;
 mod mini;
 mod mp;
@@ -21,7 +22,7 @@ mod token;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -55,6 +56,18 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/sms", get(sms::list).delete(sms::reset))
         .route("/_sim/sms/faults", post(sms::add_faults))
         .route("/_sim/mail", get(mail::list).delete(mail::reset))
+        .route("/auth/login", post(koala::login))
+        .route("/mobile-admin/subjects/list", get(koala::list))
+        .route("/mobile-admin/visitors/purposes", get(koala::purposes))
+        .route("/subject", post(koala::create))
+        .route("/subject/{id}", get(koala::get_subject))
+        .route("/_sim/koala", delete(koala::control::reset))
+        .route("/_sim/koala/staffs", post(koala::control::add_staffs))
+        .route("/_sim/koala/purposes", post(koala::control::set_purposes))
+        .route("/_sim/koala/subjects", get(koala::control::subjects))
+        .route("/_sim/koala/stats", get(koala::control::stats))
+        .route("/_sim/koala/faults", post(koala::control::add_faults))
+        .route("/_sim/koala/expire-sessions", post(koala::control::expire_sessions))
         .with_state(sim)
 }
 

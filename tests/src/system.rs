@@ -37,7 +37,11 @@ impl System {
             .with("SMS_ENDPOINT", &format!("http://127.0.0.1:{sim_port}/"))
             .with("SMS_ACCESS_KEY_ID", "sim-sms-key")
             .with("SMS_ACCESS_KEY_SECRET", "sim-sms-secret")
-            .with("SMS_SIGN_NAME", "驿站");
+            .with("SMS_SIGN_NAME", "驿站")
+            // Koala too (the simulator's admin).
+            .with("KOALA_BASE", &format!("http://127.0.0.1:{sim_port}"))
+            .with("KOALA_USERNAME", "sim-koala")
+            .with("KOALA_PASSWORD", "sim-koala-password");
         for (k, v) in extra {
             env = env.with(k, v);
         }

@@ -43,6 +43,8 @@ pub struct WorkerConfig {
     pub sms: Option<yizhan_common::sms::SmsConfig>,
     /// `SMTP_URL`, `MAIL_FROM`, …: outgoing mail (unset: `send_email` jobs fail permanently).
     pub mail: Option<yizhan_common::mail::MailConfig>,
+    /// `KOALA_*`: Koala access control (unset: `create_koala_visitor` jobs fail permanently).
+    pub koala: Option<yizhan_common::koala::KoalaConfig>,
 }
 
 /// Which loop drives the queues (`WORKER_RUNTIME`).
@@ -81,6 +83,7 @@ impl WorkerConfig {
         let lease = LeaseConfig::read(&mut env);
         let sms = yizhan_common::sms::SmsConfig::read(&mut env);
         let mail = yizhan_common::mail::MailConfig::read(&mut env);
+        let koala = yizhan_common::koala::KoalaConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
@@ -104,6 +107,7 @@ impl WorkerConfig {
                 runtime,
                 sms,
                 mail,
+                koala,
             })
         })
     }

@@ -77,7 +77,8 @@ impl Worker {
             .with_queue_settings(config.queue.clone())
             .with_rate_limiter(Some(limiter))
             .with_sms(config.sms.clone().map(yizhan_common::sms::SmsClient::new).transpose()?)
-            .with_mailer(config.mail.clone().map(yizhan_common::mail::Mailer::new).transpose()?);
+            .with_mailer(config.mail.clone().map(yizhan_common::mail::Mailer::new).transpose()?)
+            .with_koala(config.koala.clone().map(yizhan_common::koala::KoalaClient::new).transpose()?);
         let wake_client = redis_conn::RedisClient::open(config.core.redis_url.expose_secret())?;
         Ok(Some(Self {
             queue: RedisQueue::new(redis, prefix, config.queue.clone()).with_wake_client(wake_client),

@@ -2,6 +2,7 @@
 //! `{"error":{"code":"validation_failed","message":"…","fields":{"scheduleId":"is required"}}}`.
 
 mod db;
+mod koala;
 mod fields;
 
 use std::collections::BTreeMap;

@@ -33,12 +33,14 @@ pub struct JobServices {
     pub sms: Option<crate::sms::SmsClient>,
     /// SMTP, when configured (`send_email` jobs fail permanently otherwise).
     pub mailer: Option<crate::mail::Mailer>,
+    /// Koala, when configured (`create_koala_visitor` jobs fail permanently otherwise).
+    pub koala: Option<crate::koala::KoalaClient>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
-               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, mailer: None }
+               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, mailer: None, koala: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -68,6 +70,11 @@ impl JobServices {
 
     pub fn with_mailer(mut self, mailer: Option<crate::mail::Mailer>) -> Self {
         self.mailer = mailer;
+        self
+    }
+
+    pub fn with_koala(mut self, client: Option<crate::koala::KoalaClient>) -> Self {
+        self.koala = client;
         self
     }
 

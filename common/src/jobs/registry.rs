@@ -5,7 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, FencedProbe, PlanVisitReminders, PromoteWaitlists, RefundPayment, Noop, Probe, SendEmail, SendSms, SendSubscribeMessage};
+use super::kinds::{
+    CreateDepartmentQrCode, CreateKoalaVisitor, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
+    SendEmail, SendSms, SendSubscribeMessage,
+};
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
 /// Every job kind the workers can run. Add new kinds here.
@@ -22,6 +25,7 @@ pub fn registry() -> Registry {
     r.register::<RefundPayment>();
     r.register::<SendSms>();
     r.register::<SendEmail>();
+    r.register::<CreateKoalaVisitor>();
     r
 }
 
@@ -86,6 +90,7 @@ mod tests {
         let r = registry();
         assert!(r.get(Noop::KIND).is_some());
         assert_eq!(r.get(Probe::KIND).map(|h| h.queue), Some(QueueName::Default));
+        assert_eq!(r.get(CreateKoalaVisitor::KIND).map(|h| h.queue), Some(QueueName::Koala));
         for h in r.kinds() {
             assert!(h.retry.max_attempts >= 1, "{}", h.kind);
             assert!(!h.timeout.is_zero(), "{}", h.kind);

@@ -27,6 +27,8 @@ pub const DEFAULT_RATES: &[(&str, u32, Unit)] = &[
     ("sms.send", 10, Unit::Second),
     ("email.send", 5, Unit::Second),
     ("koala.request", 20, Unit::Second),
+    // Visitor subjects written by `create_koala_visitor` (a burst of approvals spread out).
+    ("koala.create_subject", 10, Unit::Second),
 ];
 
 /// The length of a rate's window.

@@ -172,24 +172,7 @@ fn scrub(code: &str, message: &str) -> String {
     if code == "SignatureDoesNotMatch" {
         return "the request signature does not match (server message withheld: it echoes the request)".into();
     }
-    let mut out = String::with_capacity(message.len());
-    let mut digits = String::new();
-    for c in message.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        if digits.len() >= 11 {
-            out.push_str(&crate::mask::phone(&digits));
-        } else {
-            out.push_str(&digits);
-        }
-        digits.clear();
-        if c != '\0' {
-            out.push(c);
-        }
-    }
-    out
+    crate::mask::phones_in(message)
 }
 
 fn timestamp() -> String {

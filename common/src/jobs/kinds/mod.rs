@@ -1,6 +1,7 @@
 //! Job kinds, one per file. Each is registered in [`super::registry()`].
 
 mod create_department_qrcode;
+mod create_koala_visitor;
 mod exchange_wx_code;
 mod fenced_probe;
 mod noop;
@@ -13,6 +14,7 @@ mod send_sms;
 mod send_email;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
+pub use create_koala_visitor::CreateKoalaVisitor;
 pub use exchange_wx_code::ExchangeWxCode;
 pub use fenced_probe::FencedProbe;
 pub use noop::Noop;
