@@ -28,8 +28,10 @@ pub mod outbox;
 pub mod queue;
 
 // Clients of external services, and the global rate limits they share.
+pub mod avatar;
 pub mod ratelimit;
 pub mod sms;
+pub mod storage;
 pub mod wechat;
 
 // Domains: accounts, then each seed's business rules.

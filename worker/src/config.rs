@@ -41,6 +41,10 @@ pub struct WorkerConfig {
     pub runtime: Runtime,
     /// `SMS_*`: Aliyun SMS (unset: `send_sms` jobs fail permanently).
     pub sms: Option<yizhan_common::sms::SmsConfig>,
+    /// `STORAGE_*`: object storage (unset: `store_avatar` jobs fail permanently).
+    pub storage: Option<yizhan_common::storage::StorageConfig>,
+    /// `AVATAR_*`: how avatar images are fetched.
+    pub avatars: yizhan_common::avatar::AvatarConfig,
 }
 
 /// Which loop drives the queues (`WORKER_RUNTIME`).
@@ -78,6 +82,8 @@ impl WorkerConfig {
         let rate_limits = RateLimitConfig::read(&mut env);
         let lease = LeaseConfig::read(&mut env);
         let sms = yizhan_common::sms::SmsConfig::read(&mut env);
+        let storage = yizhan_common::storage::StorageConfig::read(&mut env);
+        let avatars = yizhan_common::avatar::AvatarConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
@@ -100,6 +106,8 @@ impl WorkerConfig {
                 lease,
                 runtime,
                 sms,
+                storage,
+                avatars,
             })
         })
     }

@@ -31,12 +31,16 @@ pub struct JobServices {
     pub rate_limiter: Option<RateLimiter>,
     /// Aliyun SMS, when configured (`send_sms` jobs fail permanently otherwise).
     pub sms: Option<crate::sms::SmsClient>,
+    /// Object storage, when configured (`store_avatar` jobs fail permanently otherwise).
+    pub storage: Option<crate::storage::Storage>,
+    /// The guarded avatar fetcher (`store_avatar`).
+    pub avatars: Option<crate::avatar::AvatarFetcher>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
-               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None }
+               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, storage: None, avatars: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -61,6 +65,12 @@ impl JobServices {
 
     pub fn with_sms(mut self, client: Option<crate::sms::SmsClient>) -> Self {
         self.sms = client;
+        self
+    }
+
+    pub fn with_storage(mut self, storage: Option<crate::storage::Storage>, avatars: Option<crate::avatar::AvatarFetcher>) -> Self {
+        self.storage = storage;
+        self.avatars = avatars;
         self
     }
 

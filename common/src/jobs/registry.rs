@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, FencedProbe, PlanVisitReminders, PromoteWaitlists, RefundPayment, Noop, Probe, SendSms, SendSubscribeMessage};
+use super::kinds::{CreateDepartmentQrCode, ExchangeWxCode, FencedProbe, PlanVisitReminders, PromoteWaitlists, RefundPayment, Noop, Probe, SendSms, SendSubscribeMessage, StoreAvatar};
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
 /// Every job kind the workers can run. Add new kinds here.
@@ -21,6 +21,7 @@ pub fn registry() -> Registry {
     r.register::<PromoteWaitlists>();
     r.register::<RefundPayment>();
     r.register::<SendSms>();
+    r.register::<StoreAvatar>();
     r
 }
 

@@ -10,6 +10,7 @@ mod promote_waitlists;
 mod refund_payment;
 mod send_subscribe_message;
 mod send_sms;
+mod store_avatar;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use exchange_wx_code::ExchangeWxCode;
@@ -21,3 +22,4 @@ pub use promote_waitlists::PromoteWaitlists;
 pub use refund_payment::RefundPayment;
 pub use send_sms::SendSms;
 pub use send_subscribe_message::SendSubscribeMessage;
+pub use store_avatar::StoreAvatar;
