@@ -5,6 +5,7 @@
 // boxing it would only add noise to every handler.
 #![allow(clippy::result_large_err)]
 
+pub mod avatar;
 pub mod config;
 mod callbacks;
 mod control;
@@ -55,6 +56,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/sms", get(sms::list).delete(sms::reset))
         .route("/_sim/sms/faults", post(sms::add_faults))
         .route("/_sim/mail", get(mail::list).delete(mail::reset))
+        .route("/_sim/avatar", get(avatar::hits).delete(avatar::reset))
+        .route("/_sim/avatar/{name}", get(avatar::image))
         .with_state(sim)
 }
 

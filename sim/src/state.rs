@@ -91,11 +91,13 @@ pub struct Sim {
     pub sms: crate::sms::SmsSim,
     /// Mail captured by the SMTP server.
     pub mail: crate::mail::MailSim,
+    /// Avatar image hits.
+    pub avatar: crate::avatar::AvatarSim,
 }
 
 impl Sim {
     pub fn new(config: SimConfig) -> Self {
-        Self { config, inner: Mutex::new(Inner::default()), sms: Default::default(), mail: Default::default() }
+        Self { config, inner: Mutex::new(Inner::default()), sms: Default::default(), mail: Default::default(), avatar: Default::default() }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {
