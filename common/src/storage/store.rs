@@ -152,7 +152,8 @@ impl Storage {
             // A local folder keeps no attributes; the API serves the type it recorded.
             opts.attributes = Attributes::from_iter([(Attribute::ContentType, kind.mime())]);
         }
-        self.store.put_opts(&Path::from(key.as_str()), PutPayload::from(buf), opts).await?;
+        // Even a 404 (a missing bucket) is the backend's failure here, not a missing object.
+        self.store.put_opts(&Path::from(key.as_str()), PutPayload::from(buf), opts).await.map_err(StorageError::Backend)?;
         Ok(StoredObject { key, kind, size })
     }
 
