@@ -58,28 +58,23 @@ impl AvatarLog {
 
     /// Gives the row back (`pending`) after a failure that may pass.
     pub async fn release(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
-        sqlx::query(
-            "UPDATE avatar_fetches SET status = 'pending', claimed_at = NULL, attempts = attempts + 1, error = left($3, 500),
-                    updated_at = now()
-              WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
-        )
-        .bind(avatar.id)
-        .bind(avatar.claimed_at)
-        .bind(error)
-        .execute(conn)
-        .await?;
-        Ok(())
+        Self::unclaim(conn, avatar, "pending", error).await
     }
 
     /// Ends the row `failed`.
     pub async fn fail(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
+        Self::unclaim(conn, avatar, "failed", error).await
+    }
+
+    async fn unclaim(conn: &mut PgConnection, avatar: &ClaimedAvatar, status: &str, error: &str) -> sqlx::Result<()> {
         sqlx::query(
-            "UPDATE avatar_fetches SET status = 'failed', claimed_at = NULL, attempts = attempts + 1, error = left($3, 500),
+            "UPDATE avatar_fetches SET status = $3, claimed_at = NULL, attempts = attempts + 1, error = left($4, 500),
                     updated_at = now()
               WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
         )
         .bind(avatar.id)
         .bind(avatar.claimed_at)
+        .bind(status)
         .bind(error)
         .execute(conn)
         .await?;
