@@ -38,6 +38,40 @@ ensure_aiosmtpd() {
   need_root_apt python3-aiosmtpd
 }
 
+# ensure_moto: `moto_server` (moto[server] from PyPI, an S3 that no one here wrote) in a venv
+# kept under the user's cache folder (not the repo); prints the venv's bin folder.
+MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+ensure_moto() {
+  local venv="${YZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/yizhan}/moto-$MOTO_VERSION"
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    log "installing moto[server]==$MOTO_VERSION into $venv (pip)"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+  fi
+  echo "$venv/bin"
+}
+
+# start_moto DIR: moto's S3 on a free loopback port; exports TEST_S3_ENDPOINT (any key pair works;
+# the tests create their buckets).
+start_moto() {
+  local dir=$1 bin port i
+  bin=$(ensure_moto) || return 1
+  port=$(free_port)
+  mkdir -p "$dir"
+  "$bin/moto_server" -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+  MOTO_PID=$!
+  for i in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null && break
+    [ "$i" -lt 100 ] || { cat "$dir/moto.log" >&2; return 1; }
+    sleep 0.1
+  done
+  export TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; unset MOTO_PID; fi
+}
+
 need_root_apt() {
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -65,6 +65,8 @@ pub struct ApiConfig {
     pub waitlist_max_per_user: i64,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
+    /// `STORAGE_*`: object storage for `/api/files` (unset: 503).
+    pub storage: Option<yizhan_common::storage::StorageConfig>,
 }
 
 impl ApiConfig {
@@ -91,6 +93,7 @@ impl ApiConfig {
         let qrcode_reclaim_secs = env.optional("QRCODE_RECLAIM_SECS", 120u64);
         let rate_limits = RateLimitConfig::read(&mut env);
         let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
+        let storage = yizhan_common::storage::StorageConfig::read(&mut env);
         if waitlist_max_per_user < 1 {
             env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
         }
@@ -118,6 +121,7 @@ impl ApiConfig {
                 qrcode_reclaim_after: Duration::from_secs(qrcode_reclaim_secs.max(1)),
                 rate_limits,
                 waitlist_max_per_user,
+                storage,
             })
         })
     }

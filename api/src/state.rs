@@ -9,6 +9,7 @@ use yizhan_common::queue::LazyQueue;
 use yizhan_common::redis_conn::{LazyRedis, RedisTimeouts};
 
 use yizhan_common::ratelimit::{Acquired, RateLimiter};
+use yizhan_common::storage::Storage;
 use yizhan_common::time::{Clock, SystemClock};
 use yizhan_common::wechat::client::WechatClient;
 
@@ -29,6 +30,7 @@ pub struct App {
     pub sink: Arc<dyn JobSink>,
     wechat: tokio::sync::OnceCell<WechatClient>,
     limiter: tokio::sync::OnceCell<RateLimiter>,
+    storage: tokio::sync::OnceCell<Storage>,
     /// `CODE2TOKEN_PER_IP_PER_MIN`: code logins per client address, checked before anything else.
     pub code_logins: IpLimiter,
     /// Now, for the booking rules (sessions that ended, the 20:00 reminder planning); the wall
@@ -61,6 +63,7 @@ impl AppState {
             sink,
             wechat: tokio::sync::OnceCell::new(),
             limiter: tokio::sync::OnceCell::new(),
+            storage: tokio::sync::OnceCell::new(),
             code_logins,
             clock,
         }))
@@ -89,6 +92,15 @@ impl AppState {
             })
             .await?;
         Ok(client.clone())
+    }
+
+    /// Object storage (built on first use; 503 when `STORAGE_URL` is unset).
+    pub async fn storage(&self) -> Result<Storage, ApiError> {
+        let Some(config) = self.config.storage.as_ref() else {
+            return Err(ApiError::unavailable("object storage is not configured"));
+        };
+        let storage = self.storage.get_or_try_init(|| async { Storage::new(config.clone()).map_err(ApiError::internal) }).await?;
+        Ok(storage.clone())
     }
 
     /// Waits up to `max_wait` for the global rate limit of `op`; 429 when it does not come.

@@ -52,6 +52,7 @@ fn app(pool: PgPool, prefix: &RedisPrefix) -> Router {
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         wechat_callback: None,
         waitlist_max_per_user: 10,
+        storage: None,
     };
     router(AppState::new(config, pool))
 }

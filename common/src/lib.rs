@@ -31,8 +31,10 @@ pub mod queue;
 // Clients of external services, and the global rate limits they share.
 pub mod mail;
 pub mod koala;
+pub mod avatar;
 pub mod ratelimit;
 pub mod sms;
+pub mod storage;
 pub mod wechat;
 
 // Domains: accounts, then each seed's business rules.

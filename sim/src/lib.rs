@@ -5,6 +5,7 @@
 // boxing it would only add noise to every handler.
 #![allow(clippy::result_large_err)]
 
+pub mod avatar;
 pub mod config;
 mod callbacks;
 mod control;
@@ -68,6 +69,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/koala/stats", get(koala::control::stats))
         .route("/_sim/koala/faults", post(koala::control::add_faults))
         .route("/_sim/koala/expire-sessions", post(koala::control::expire_sessions))
+        .route("/_sim/avatar", get(avatar::hits).delete(avatar::reset))
+        .route("/_sim/avatar/{name}", get(avatar::image))
         .with_state(sim)
 }
 

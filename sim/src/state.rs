@@ -93,11 +93,14 @@ pub struct Sim {
     pub mail: crate::mail::MailSim,
     /// Koala access control (its own lock).
     pub koala: crate::koala::KoalaSim,
+    /// Avatar image hits.
+    pub avatar: crate::avatar::AvatarSim,
 }
 
 impl Sim {
     pub fn new(config: SimConfig) -> Self {
-        Self { config, inner: Mutex::new(Inner::default()), sms: Default::default(), mail: Default::default(), koala: Default::default() }
+        Self { config, inner: Mutex::new(Inner::default()), sms: Default::default(), mail: Default::default(), koala: Default::default(),
+               avatar: Default::default() }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {

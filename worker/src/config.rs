@@ -45,6 +45,10 @@ pub struct WorkerConfig {
     pub mail: Option<yizhan_common::mail::MailConfig>,
     /// `KOALA_*`: Koala access control (unset: `create_koala_visitor` jobs fail permanently).
     pub koala: Option<yizhan_common::koala::KoalaConfig>,
+    /// `STORAGE_*`: object storage (unset: `store_avatar` jobs fail permanently).
+    pub storage: Option<yizhan_common::storage::StorageConfig>,
+    /// `AVATAR_*`: how avatar images are fetched.
+    pub avatars: yizhan_common::avatar::AvatarConfig,
 }
 
 /// Which loop drives the queues (`WORKER_RUNTIME`).
@@ -84,6 +88,8 @@ impl WorkerConfig {
         let sms = yizhan_common::sms::SmsConfig::read(&mut env);
         let mail = yizhan_common::mail::MailConfig::read(&mut env);
         let koala = yizhan_common::koala::KoalaConfig::read(&mut env);
+        let storage = yizhan_common::storage::StorageConfig::read(&mut env);
+        let avatars = yizhan_common::avatar::AvatarConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
         let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
@@ -108,6 +114,8 @@ impl WorkerConfig {
                 sms,
                 mail,
                 koala,
+                storage,
+                avatars,
             })
         })
     }

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use yizhan_common::auth::token;
 use yizhan_common::users::{self, Role, TokenLookup, User};
@@ -47,6 +47,19 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
+/// `Option<AuthUser>`: `None` without an `Authorization` header; a header that does not
+/// authenticate is refused as for `AuthUser`.
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
+    }
+}
+
 /// A set of roles allowed to call a handler.
 pub trait RoleSet: Send + Sync + 'static {
     const ROLES: &'static [Role];
@@ -77,7 +90,7 @@ impl<R: RoleSet> FromRequestParts<AppState> for Authorized<R> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let auth = AuthUser::from_request_parts(parts, state).await?;
+        let auth = <AuthUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
         if R::ROLES.iter().any(|role| auth.user.has_role(*role)) {
             Ok(Self { auth, _roles: PhantomData })
         } else {

@@ -4,6 +4,7 @@ mod admin_queues;
 mod admin_users;
 mod auth;
 mod current_user;
+mod files;
 mod follow;
 mod health;
 mod hospital;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/queues", get(admin_queues::list))
         .route("/admin/queues/{queue}/dead", get(admin_queues::dead))
         .route("/admin/queues/{queue}/dead/{id}/retry", post(admin_queues::retry))
+        .merge(files::routes())
         .merge(hospital::routes())
         .merge(follow::routes())
         .merge(wechat_callback::routes());

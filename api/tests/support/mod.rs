@@ -51,6 +51,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         waitlist_max_per_user: 10,
+        storage: None,
     }
 }
 

@@ -35,12 +35,17 @@ pub struct JobServices {
     pub mailer: Option<crate::mail::Mailer>,
     /// Koala, when configured (`create_koala_visitor` jobs fail permanently otherwise).
     pub koala: Option<crate::koala::KoalaClient>,
+    /// Object storage, when configured (`store_avatar` jobs fail permanently otherwise).
+    pub storage: Option<crate::storage::Storage>,
+    /// The guarded avatar fetcher (`store_avatar`).
+    pub avatars: Option<crate::avatar::AvatarFetcher>,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
-               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, mailer: None, koala: None }
+               queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, mailer: None, koala: None,
+               storage: None, avatars: None }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {
@@ -75,6 +80,12 @@ impl JobServices {
 
     pub fn with_koala(mut self, client: Option<crate::koala::KoalaClient>) -> Self {
         self.koala = client;
+        self
+    }
+
+    pub fn with_storage(mut self, storage: Option<crate::storage::Storage>, avatars: Option<crate::avatar::AvatarFetcher>) -> Self {
+        self.storage = storage;
+        self.avatars = avatars;
         self
     }
 

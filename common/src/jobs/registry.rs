@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::kinds::{
     CreateDepartmentQrCode, CreateKoalaVisitor, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
-    SendEmail, SendSms, SendSubscribeMessage,
+    SendEmail, SendSms, SendSubscribeMessage, StoreAvatar,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -26,6 +26,7 @@ pub fn registry() -> Registry {
     r.register::<SendSms>();
     r.register::<SendEmail>();
     r.register::<CreateKoalaVisitor>();
+    r.register::<StoreAvatar>();
     r
 }
 

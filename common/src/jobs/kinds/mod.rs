@@ -12,6 +12,7 @@ mod refund_payment;
 mod send_subscribe_message;
 mod send_sms;
 mod send_email;
+mod store_avatar;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use create_koala_visitor::CreateKoalaVisitor;
@@ -25,3 +26,4 @@ pub use refund_payment::RefundPayment;
 pub use send_email::SendEmail;
 pub use send_sms::SendSms;
 pub use send_subscribe_message::SendSubscribeMessage;
+pub use store_avatar::StoreAvatar;

@@ -1,0 +1,100 @@
+//! The avatar fetch log (`avatar_fetches`). A run claims its row (`pending → fetching`) before
+//! fetching; the file and its URL are written on success (`stored`), the claim given back on a
+//! failure that may pass, and the row ends `failed` on one that cannot. Every update after the
+//! claim is guarded by it. A claim older than the job's timeout belongs to a dead run: fetching
+//! has no effect outside, so it is simply taken over.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+/// A row claimed by one run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedAvatar {
+    pub id: i64,
+    pub source_url: String,
+    pub claimed_at: DateTime<Utc>,
+}
+
+/// What claiming found.
+#[derive(Debug)]
+pub enum AvatarClaim {
+    Mine(ClaimedAvatar),
+    /// Another live run holds it until `until`.
+    Busy { until: DateTime<Utc> },
+    /// Gone, stored or failed: nothing to do.
+    Finished,
+}
+
+/// Reading and updating `avatar_fetches`.
+#[derive(Debug)]
+pub struct AvatarLog;
+
+impl AvatarLog {
+    pub async fn claim(conn: &mut PgConnection, id: i64, timeout: Duration) -> sqlx::Result<AvatarClaim> {
+        let claimed: Option<ClaimedAvatar> = sqlx::query_as(
+            "UPDATE avatar_fetches SET status = 'fetching', claimed_at = clock_timestamp(), updated_at = now()
+              WHERE id = $1 AND (status = 'pending'
+                    OR (status = 'fetching' AND claimed_at < now() - make_interval(secs => $2)))
+             RETURNING id, source_url, claimed_at",
+        )
+        .bind(id)
+        .bind(timeout.as_secs_f64())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(avatar) = claimed {
+            return Ok(AvatarClaim::Mine(avatar));
+        }
+        let held: Option<(String, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT status, claimed_at FROM avatar_fetches WHERE id = $1").bind(id).fetch_optional(conn).await?;
+        Ok(match held {
+            Some((status, Some(at))) if status == "fetching" => {
+                AvatarClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
+            }
+            _ => AvatarClaim::Finished,
+        })
+    }
+
+    /// Gives the row back (`pending`) after a failure that may pass.
+    pub async fn release(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
+        Self::unclaim(conn, avatar, "pending", error).await
+    }
+
+    /// Ends the row `failed`.
+    pub async fn fail(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
+        Self::unclaim(conn, avatar, "failed", error).await
+    }
+
+    async fn unclaim(conn: &mut PgConnection, avatar: &ClaimedAvatar, status: &str, error: &str) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE avatar_fetches SET status = $3, claimed_at = NULL, attempts = attempts + 1, error = left($4, 500),
+                    updated_at = now()
+              WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
+        )
+        .bind(avatar.id)
+        .bind(avatar.claimed_at)
+        .bind(status)
+        .bind(error)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the stored file and its URL; `false` when the claim was lost meanwhile (nothing
+    /// written).
+    pub async fn stored(conn: &mut PgConnection, avatar: &ClaimedAvatar, file_id: &str, url: &str) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE avatar_fetches SET status = 'stored', claimed_at = NULL, attempts = attempts + 1, error = NULL,
+                    file_id = $3, url = $4, stored_at = now(), updated_at = now()
+              WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
+        )
+        .bind(avatar.id)
+        .bind(avatar.claimed_at)
+        .bind(file_id)
+        .bind(url)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
