@@ -211,3 +211,42 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A 64 KiB tmpfs mounted on a fresh folder (the tests run as root, as `scripts/test` does in CI),
+/// unmounted when dropped: a disk that fills up.
+struct SmallDisk(TempDir);
+
+impl SmallDisk {
+    fn mount() -> Self {
+        let dir = TempDir::new();
+        std::fs::create_dir_all(&dir.0).expect("mount point");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(&dir.0)
+            .status()
+            .expect("mount");
+        assert!(status.success(), "mounting a 64 KiB tmpfs needs root (scripts/test runs as root in CI)");
+        Self(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0 .0).status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_is_a_backend_failure_worth_retrying_and_leaves_nothing_behind() {
+    let disk = SmallDisk::mount();
+    let storage = file_storage(&disk.0, 1024 * 1024);
+    let mut big = PNG.to_vec();
+    big.resize(200 * 1024, 0);
+    let err = storage.put("avatars", big, Accept::Images).await.expect_err("the disk is full");
+    assert!(matches!(err, StorageError::Backend(_)), "{err:?}");
+    // Nothing half-written is left, so the space is there for what fits.
+    let small = storage.put("avatars", PNG.to_vec(), Accept::Images).await.expect("a small file still fits");
+    assert_eq!(storage.read(&small.key).await.expect("read"), Bytes::from_static(PNG));
+    let files = walk(&disk.0 .0);
+    assert_eq!(files.len(), 1, "{files:?}");
+}

@@ -5,6 +5,7 @@ pub mod lines;
 pub mod redis_keys;
 pub mod redis_server;
 pub mod smtpd;
+pub mod stores;
 pub mod system;
 
 use std::path::PathBuf;
@@ -150,4 +151,20 @@ pub async fn wait_http_ok(client: &reqwest::Client, url: &str, timeout: Duration
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

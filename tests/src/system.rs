@@ -1,7 +1,7 @@
 //! A whole running system for one test: a fresh database, the simulator standing in for WeChat,
 //! and the real api and worker binaries pointed at it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -123,18 +123,16 @@ impl System {
     }
 
     /// Polls `check` until it returns `Some`, or panics after `timeout`.
-    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut check: F) -> T
+    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
     {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(v) = check().await {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::eventually(what, timeout, check).await
+    }
+
+    /// The test's own pool and queues on this system's stores.
+    pub async fn stores(&self) -> crate::stores::Stores {
+        crate::stores::Stores::connect(&self.env).await
     }
 }

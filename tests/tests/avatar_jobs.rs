@@ -7,20 +7,19 @@
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 use yizhan_common::avatar::{plan_avatar, stored_avatar_url, PlanAvatarError};
 use yizhan_common::jobs::{JobEnvelope, QueueName};
-use yizhan_common::queue::{JobState, QueueSettings, RedisQueue};
+use yizhan_common::queue::JobState;
+use yizhan_system_tests::stores::Stores;
 use yizhan_system_tests::system::System;
 
 /// (status, attempts, error, url)
 type Row = (String, i32, Option<String>, Option<String>);
+const SELECT_ROW: &str = "SELECT status, attempts, error, url FROM avatar_fetches WHERE id = $1";
 
 struct Harness {
     sys: System,
-    pool: PgPool,
-    queue: RedisQueue,
+    stores: Stores,
     dir: Option<std::path::PathBuf>,
 }
 
@@ -47,41 +46,25 @@ impl Harness {
         ];
         env.extend(vars.iter().map(|(k, v)| (*k, v.as_str())));
         let sys = System::start_with(&env).await;
-        let pool = PgPoolOptions::new().max_connections(2).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
-        let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(sys.env.get("REDIS_URL")), Default::default())
-            .await
-            .expect("redis");
-        let queue = RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default());
-        Self { sys, pool, queue, dir }
+        let stores = sys.stores().await;
+        Self { sys, stores, dir }
     }
 
     /// Plans a fetch of the simulator's `/_sim/avatar/{name}` in a transaction, commits, pushes.
     async fn plan(&self, key: &str, name: &str) -> i64 {
         let url = format!("{}/_sim/avatar/{name}", self.sys.sim);
-        let mut tx = self.pool.begin().await.expect("begin");
+        let mut tx = self.stores.pool.begin().await.expect("begin");
         let planned = plan_avatar(&mut tx, key, &url).await.expect("planned");
-        tx.commit().await.expect("commit");
-        if let Some(id) = planned.outbox_id {
-            yizhan_common::outbox::push_now(&self.pool, &self.queue, &[id]).await;
-        }
+        self.stores.commit_and_push(tx, planned.outbox_id).await;
         planned.fetch_id
     }
 
     async fn row(&self, id: i64) -> Row {
-        sqlx::query_as("SELECT status, attempts, error, url FROM avatar_fetches WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .expect("row")
+        sqlx::query_as(SELECT_ROW).bind(id).fetch_one(&self.stores.pool).await.expect("row")
     }
 
     async fn final_row(&self, id: i64) -> Row {
-        self.sys
-            .eventually("a final avatar state", Duration::from_secs(30), || async {
-                let row = self.row(id).await;
-                (row.0 == "stored" || row.0 == "failed").then_some(row)
-            })
-            .await
+        self.stores.row_when("a final avatar state", SELECT_ROW, id, |r: &Row| r.0 == "stored" || r.0 == "failed").await
     }
 
     async fn hits(&self, name: &str) -> u64 {
@@ -98,10 +81,10 @@ impl Harness {
             payload: json!({"fetchId": fetch_id}),
             run_at: chrono::Utc::now(),
         };
-        assert_eq!(self.queue.push(&[envelope]).await.expect("push"), 1);
+        assert_eq!(self.stores.queue.push(&[envelope]).await.expect("push"), 1);
         self.sys
             .eventually("the redelivered job done", Duration::from_secs(30), || async {
-                let states = self.queue.job_states(&[(QueueName::Storage, id.clone())]).await.expect("states");
+                let states = self.stores.queue.job_states(&[(QueueName::Storage, id.clone())]).await.expect("states");
                 (states[0] == JobState::Done).then_some(())
             })
             .await;
@@ -126,12 +109,12 @@ async fn stores_once(h: &Harness) {
     let (status, ct, body) = h.download(&url).await;
     assert_eq!((status, ct.as_str()), (200, "image/png"), "{url}");
     assert_eq!(body, yizhan_sim::avatar::PNG);
-    let mut conn = h.pool.acquire().await.expect("conn");
+    let mut conn = h.stores.pool.acquire().await.expect("conn");
     assert_eq!(stored_avatar_url(&mut conn, "staff:1").await.expect("url").as_deref(), Some(url.as_str()));
     let (public, owner): (bool, Option<i64>) =
         sqlx::query_as("SELECT f.public, f.owner_id FROM stored_files f JOIN avatar_fetches a ON a.file_id = f.id WHERE a.id = $1")
             .bind(id)
-            .fetch_one(&h.pool)
+            .fetch_one(&h.stores.pool)
             .await
             .expect("file");
     assert!(public && owner.is_none());
@@ -143,7 +126,7 @@ async fn stores_once(h: &Harness) {
     assert_eq!((again.0.as_str(), again.1, again.3.as_deref()), ("stored", 1, Some(url.as_str())));
     // Planning the same key again writes nothing new.
     assert_eq!(h.plan("staff:1", "alice.png").await, id);
-    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM stored_files").fetch_one(&h.pool).await.expect("n");
+    let files: i64 = sqlx::query_scalar("SELECT count(*) FROM stored_files").fetch_one(&h.stores.pool).await.expect("n");
     assert_eq!(files, 1);
 }
 
@@ -192,11 +175,11 @@ async fn avatars_are_stored_once_and_each_failure_class_is_recorded() {
     assert_eq!(count_files(dir), 1);
 
     // The failed ones are visible to operators in the queue's dead list.
-    let (dead, _) = h.queue.list_dead(QueueName::Storage, 0, 20).await.expect("dead");
+    let (dead, _) = h.stores.queue.list_dead(QueueName::Storage, 0, 20).await.expect("dead");
     assert!(dead.len() >= 5, "{dead:?}");
 
     // A URL that is not http(s) is refused before anything is written.
-    let mut tx = h.pool.begin().await.expect("begin");
+    let mut tx = h.stores.pool.begin().await.expect("begin");
     let err = plan_avatar(&mut tx, "staff:8", "file:///etc/passwd").await.expect_err("refused");
     assert!(matches!(err, PlanAvatarError::InvalidUrl));
 }
@@ -217,7 +200,7 @@ async fn avatars_are_stored_on_s3() {
     // The avatar's URL is the API's, which redirects to a presigned URL on the bucket (the
     // download follows it).
     stores_once(&h).await;
-    let url: String = sqlx::query_scalar("SELECT url FROM avatar_fetches WHERE idempotency_key = 'staff:1'").fetch_one(&h.pool).await.expect("url");
+    let url: String = sqlx::query_scalar("SELECT url FROM avatar_fetches WHERE idempotency_key = 'staff:1'").fetch_one(&h.stores.pool).await.expect("url");
     let res = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
         .get(format!("{}{url}", h.sys.api)).send().await.expect("get");
     assert_eq!(res.status(), 307);

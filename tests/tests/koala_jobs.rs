@@ -8,33 +8,28 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 use yizhan_common::jobs::kinds::CreateKoalaVisitor;
 use yizhan_common::jobs::QueueName;
 use yizhan_common::koala::{plan_koala_visitor, NewVisitor};
 use yizhan_common::outbox::{envelope_id, Enqueue};
-use yizhan_common::queue::{JobState, QueueSettings, RedisQueue};
+use yizhan_common::queue::JobState;
+use yizhan_system_tests::stores::Stores;
 use yizhan_system_tests::system::System;
 
 /// (status, subject id, code, calls)
 type Row = (String, Option<i64>, Option<i64>, i32);
+const SELECT_ROW: &str = "SELECT status, subject_id, code, calls FROM koala_visitors WHERE id = $1";
 
 struct Harness {
     sys: System,
-    pool: PgPool,
-    queue: RedisQueue,
+    stores: Stores,
 }
 
 impl Harness {
     async fn start() -> Self {
         let sys = System::start_with(&[("KOALA_TIMEOUT_MS", "1000")]).await;
-        let pool = PgPoolOptions::new().max_connections(2).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
-        let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(sys.env.get("REDIS_URL")), Default::default())
-            .await
-            .expect("redis");
-        let queue = RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default());
-        Self { sys, pool, queue }
+        let stores = sys.stores().await;
+        Self { sys, stores }
     }
 
     /// Plans in a transaction, commits, pushes the outbox row; the visitor id.
@@ -49,30 +44,18 @@ impl Harness {
             end: Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).single().expect("time"),
             avatar_url: None,
         };
-        let mut tx = self.pool.begin().await.expect("begin");
+        let mut tx = self.stores.pool.begin().await.expect("begin");
         let planned = plan_koala_visitor(&mut tx, key, &visitor).await.expect("planned");
-        tx.commit().await.expect("commit");
-        if let Some(id) = planned.outbox_id {
-            yizhan_common::outbox::push_now(&self.pool, &self.queue, &[id]).await;
-        }
+        self.stores.commit_and_push(tx, planned.outbox_id).await;
         planned.visitor_id
     }
 
     async fn row(&self, id: i64) -> Row {
-        sqlx::query_as("SELECT status, subject_id, code, calls FROM koala_visitors WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .expect("row")
+        sqlx::query_as(SELECT_ROW).bind(id).fetch_one(&self.stores.pool).await.expect("row")
     }
 
     async fn final_row(&self, id: i64) -> Row {
-        self.sys
-            .eventually("a final visitor state", Duration::from_secs(30), || async {
-                let row = self.row(id).await;
-                (row.0 == "created" || row.0 == "failed").then_some(row)
-            })
-            .await
+        self.stores.row_when("a final visitor state", SELECT_ROW, id, |r: &Row| r.0 == "created" || r.0 == "failed").await
     }
 
     /// Koala's visitor subjects with this phone.
@@ -103,14 +86,14 @@ async fn koala_visitors_are_created_once_and_each_failure_class_is_recorded() {
 
     // A second job for the same row (a redelivery) runs to done without calling Koala at all.
     let calls_before = h.sys.sim_get("/_sim/koala/stats").await["calls"].clone();
-    let mut tx = h.pool.begin().await.expect("begin");
+    let mut tx = h.stores.pool.begin().await.expect("begin");
     let again = CreateKoalaVisitor { visitor_id: id }.enqueue(&mut tx).await.expect("enqueue").expect("outbox id");
     tx.commit().await.expect("commit");
-    yizhan_common::outbox::push_now(&h.pool, &h.queue, &[again]).await;
+    yizhan_common::outbox::push_now(&h.stores.pool, &h.stores.queue, &[again]).await;
     let job = vec![(QueueName::Koala, envelope_id(again))];
     h.sys
         .eventually("the second job done", Duration::from_secs(15), || async {
-            (h.queue.job_states(&job).await.expect("states") == vec![JobState::Done]).then_some(())
+            (h.stores.queue.job_states(&job).await.expect("states") == vec![JobState::Done]).then_some(())
         })
         .await;
     assert_eq!(h.subjects("13900000001").await.len(), 1);
@@ -142,7 +125,7 @@ async fn koala_visitors_are_created_once_and_each_failure_class_is_recorded() {
     let dead = h
         .sys
         .eventually("the refused job dead", Duration::from_secs(10), || async {
-            let (dead, _) = h.queue.list_dead(QueueName::Koala, 0, 10).await.expect("dead list");
+            let (dead, _) = h.stores.queue.list_dead(QueueName::Koala, 0, 10).await.expect("dead list");
             (!dead.is_empty()).then_some(dead)
         })
         .await;

@@ -6,56 +6,42 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 use yizhan_common::jobs::QueueName;
-use yizhan_common::queue::{QueueSettings, RedisQueue};
 use yizhan_common::sms::{plan_sms, PlanSmsError};
+use yizhan_system_tests::stores::Stores;
 use yizhan_system_tests::system::System;
 
 /// (status, code, attempts)
 type Row = (String, Option<String>, i32);
+const SELECT_ROW: &str = "SELECT status, code, attempts FROM sms_sends WHERE id = $1";
 
 struct Harness {
     sys: System,
-    pool: PgPool,
-    queue: RedisQueue,
+    stores: Stores,
 }
 
 impl Harness {
     async fn start() -> Self {
         let sys = System::start_with(&[("SMS_TEMPLATE_VISIT_CODE", "SMS_100"), ("SMS_HTTP_TIMEOUT_MS", "1000")]).await;
-        let pool = PgPoolOptions::new().max_connections(2).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
-        let redis = yizhan_common::redis_conn::connect(&secrecy::SecretString::from(sys.env.get("REDIS_URL")), Default::default())
-            .await
-            .expect("redis");
-        let queue = RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default());
-        Self { sys, pool, queue }
+        let stores = sys.stores().await;
+        Self { sys, stores }
     }
 
     /// Plans in a transaction, commits, pushes the outbox row; the send id.
     async fn plan(&self, key: &str, kind: &str, phone: &str) -> i64 {
-        let mut tx = self.pool.begin().await.expect("begin");
+        let mut tx = self.stores.pool.begin().await.expect("begin");
         let planned = plan_sms(&mut tx, key, kind, phone, &json!({"code": "246810"})).await.expect("planned");
-        tx.commit().await.expect("commit");
-        if let Some(id) = planned.outbox_id {
-            yizhan_common::outbox::push_now(&self.pool, &self.queue, &[id]).await;
-        }
+        self.stores.commit_and_push(tx, planned.outbox_id).await;
         planned.send_id
     }
 
     async fn row(&self, id: i64) -> Row {
-        sqlx::query_as("SELECT status, code, attempts FROM sms_sends WHERE id = $1").bind(id).fetch_one(&self.pool).await.expect("row")
+        sqlx::query_as(SELECT_ROW).bind(id).fetch_one(&self.stores.pool).await.expect("row")
     }
 
     /// The row once it satisfies `done`.
     async fn wait(&self, id: i64, what: &str, done: impl Fn(&Row) -> bool) -> Row {
-        self.sys
-            .eventually(what, Duration::from_secs(30), || async {
-                let row = self.row(id).await;
-                done(&row).then_some(row)
-            })
-            .await
+        self.stores.row_when(what, SELECT_ROW, id, done).await
     }
 
     async fn final_row(&self, id: i64) -> Row {
@@ -84,7 +70,7 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     assert_eq!(got[0]["outId"], id.to_string());
     assert_eq!(got[0]["templateCode"], "SMS_100");
     assert_eq!(got[0]["signatureVersion"], "v3");
-    let biz: Option<String> = sqlx::query_scalar("SELECT biz_id FROM sms_sends WHERE id = $1").bind(id).fetch_one(&h.pool).await.expect("biz");
+    let biz: Option<String> = sqlx::query_scalar("SELECT biz_id FROM sms_sends WHERE id = $1").bind(id).fetch_one(&h.stores.pool).await.expect("biz");
     assert_eq!(biz.as_deref(), got[0]["bizId"].as_str());
     // Planning the same key again writes nothing new.
     assert_eq!(h.plan("visit:1", "visit_code", "13900000001").await, id);
@@ -94,7 +80,7 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     let limited = h.plan("visit:2", "visit_code", "13900000001").await;
     let row = h.wait(limited, "flow control recorded", |r| r.1.as_deref() == Some("isv.BUSINESS_LIMIT_CONTROL")).await;
     assert_eq!(row.0, "pending", "{row:?}");
-    let (_, dead) = h.queue.list_dead(QueueName::Sms, 0, 10).await.expect("dead list");
+    let (_, dead) = h.stores.queue.list_dead(QueueName::Sms, 0, 10).await.expect("dead list");
     assert_eq!(dead, 0);
 
     // Throttling once, then delivered on the retry.
@@ -119,7 +105,7 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     let row = h.row(limited).await;
     assert_eq!((row.0.as_str(), row.2), ("pending", 1), "{row:?}");
     // Visible to operators in the queue's dead list.
-    let (dead, _) = h.queue.list_dead(QueueName::Sms, 0, 10).await.expect("dead list");
+    let (dead, _) = h.stores.queue.list_dead(QueueName::Sms, 0, 10).await.expect("dead list");
     assert!(dead.iter().any(|d| d.payload["sendId"] == lost && d.last_error.contains("outcome unknown")), "{dead:?}");
     // No number in what operators and logs see (the v3 request carries it in its URL).
     assert!(dead.iter().all(|d| !d.last_error.contains("1390000")), "{dead:?}");
@@ -131,10 +117,10 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     assert!(h.delivered_to("13900000005").await.is_empty());
 
     // A number that is not a mainland mobile is refused before anything is written.
-    let mut tx = h.pool.begin().await.expect("begin");
+    let mut tx = h.stores.pool.begin().await.expect("begin");
     let err = plan_sms(&mut tx, "visit:6", "visit_code", "12345678901", &json!({})).await.expect_err("refused");
     assert!(matches!(err, PlanSmsError::InvalidPhone));
     drop(tx);
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE idempotency_key = 'visit:6'").fetch_one(&h.pool).await.expect("n");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE idempotency_key = 'visit:6'").fetch_one(&h.stores.pool).await.expect("n");
     assert_eq!(n, 0);
 }

@@ -3,12 +3,14 @@
 //! log, and what SMTP replies mean (4xx transient, 5xx permanent). The `send_email` job lives in
 //! `jobs/kinds/send_email.rs`.
 
+mod attachments;
 mod config;
 mod log;
 mod message;
 mod plan;
 mod transport;
 
+pub use attachments::{load as load_attachments, AttachmentError};
 pub use config::MailConfig;
 pub use log::{ClaimedMail, MailClaim, MailLog, StoredAttachment};
 pub use plan::{plan_email, PlanMailError, PlannedMail, MAX_RECIPIENTS};

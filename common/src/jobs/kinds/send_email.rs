@@ -2,14 +2,16 @@
 //! (`pending → sending`) first, so a duplicate delivery sends nothing; 4xx replies, timeouts and
 //! connection trouble (an untrusted certificate among it) release it for a retry with backoff; 5xx
 //! replies or a message that cannot be built (attachments over the limit) fail it for good. A timeout after
-//! the message was handed over can send it twice; unlike SMS, mail accepts that risk.
+//! the message was handed over can send it twice; unlike SMS, mail accepts that risk. Attachments
+//! are read from object storage at send time: one that is gone or over the limit fails the send,
+//! a store that fails is retried.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
-use crate::mail::{MailClaim, MailFailure, MailLog, Rendered};
+use crate::mail::{load_attachments, AttachmentError, MailClaim, MailFailure, MailLog, Rendered};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,19 +46,30 @@ impl SendEmail {
             MailLog::settle(&mut conn, &mail, "failed", Some("e-mail is not configured (SMTP_URL)"), false).await?;
             return Ok(Outcome::permanent("e-mail is not configured"));
         };
-        if !mail.attachments.0.is_empty() {
-            // Attachments are stored objects; object storage is not wired into the worker yet.
-            let why = "attachments need object storage, which is not configured";
-            MailLog::settle(&mut conn, &mail, "failed", Some(why), false).await?;
-            return Ok(Outcome::permanent(why));
-        }
         if let Some(until) = ctx.rate_limit("email.send").await? {
             MailLog::settle(&mut conn, &mail, "pending", None, false).await?;
             return Ok(Outcome::RateLimited { until });
         }
         drop(conn);
+        let limit = mailer.config().attachment_max_bytes;
+        let attachments = match load_attachments(ctx.storage.as_ref(), &mail.attachments.0, limit).await {
+            Ok(attachments) => attachments,
+            Err(err) => {
+                let mut conn = ctx.db.acquire().await?;
+                return Ok(match err {
+                    AttachmentError::Permanent(why) => {
+                        MailLog::settle(&mut conn, &mail, "failed", Some(&why), false).await?;
+                        Outcome::permanent(why)
+                    }
+                    AttachmentError::Transient(why) => {
+                        MailLog::settle(&mut conn, &mail, "pending", Some(&why), false).await?;
+                        Outcome::transient(why)
+                    }
+                });
+            }
+        };
         let body = Rendered { subject: mail.subject.clone(), text: mail.text_body.clone(), html: mail.html_body.clone() };
-        let result = mailer.send(&mail.recipients, &body, &[]).await;
+        let result = mailer.send(&mail.recipients, &body, &attachments).await;
         let mut conn = ctx.db.acquire().await?;
         Ok(match result {
             Ok(()) => {
