@@ -7,6 +7,7 @@
 //! one exception: a domain names the job kinds it enqueues, which call back into it.
 
 // Infrastructure: configuration, stores, telemetry, time, leases.
+pub mod claim;
 pub mod config;
 pub mod db;
 pub mod lease;

@@ -18,14 +18,7 @@ pub struct ClaimedAvatar {
 }
 
 /// What claiming found.
-#[derive(Debug)]
-pub enum AvatarClaim {
-    Mine(ClaimedAvatar),
-    /// Another live run holds it until `until`.
-    Busy { until: DateTime<Utc> },
-    /// Gone, stored or failed: nothing to do.
-    Finished,
-}
+pub type AvatarClaim = crate::claim::Claim<ClaimedAvatar>;
 
 /// Reading and updating `avatar_fetches`.
 #[derive(Debug)]
@@ -46,14 +39,7 @@ impl AvatarLog {
         if let Some(avatar) = claimed {
             return Ok(AvatarClaim::Mine(avatar));
         }
-        let held: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, claimed_at FROM avatar_fetches WHERE id = $1").bind(id).fetch_optional(conn).await?;
-        Ok(match held {
-            Some((status, Some(at))) if status == "fetching" => {
-                AvatarClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
-            }
-            _ => AvatarClaim::Finished,
-        })
+        crate::claim::not_claimed(conn, crate::claim::ClaimTable::AvatarFetches, id, timeout).await
     }
 
     /// Gives the row back (`pending`) after a failure that may pass.

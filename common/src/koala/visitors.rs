@@ -43,14 +43,7 @@ impl ClaimedVisitor {
 }
 
 /// What claiming found.
-#[derive(Debug)]
-pub enum VisitorClaim {
-    Mine(ClaimedVisitor),
-    /// Another live run holds it until `until`.
-    Busy { until: DateTime<Utc> },
-    /// Gone, created or failed: nothing to do.
-    Finished,
-}
+pub type VisitorClaim = crate::claim::Claim<ClaimedVisitor>;
 
 /// Reading and updating `koala_visitors`.
 #[derive(Debug)]
@@ -74,14 +67,7 @@ impl KoalaVisitors {
         if let Some(visitor) = claimed {
             return Ok(VisitorClaim::Mine(visitor));
         }
-        let held: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, claimed_at FROM koala_visitors WHERE id = $1").bind(id).fetch_optional(conn).await?;
-        Ok(match held {
-            Some((status, Some(at))) if status == "creating" => {
-                VisitorClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
-            }
-            _ => VisitorClaim::Finished,
-        })
+        crate::claim::not_claimed(conn, crate::claim::ClaimTable::KoalaVisitors, id, timeout).await
     }
 
     /// Counts a `POST /subject` call about to go out; false when the claim was taken over.

@@ -28,12 +28,8 @@ pub struct ClaimedMail {
     pub claimed_at: DateTime<Utc>,
 }
 
-#[derive(Debug)]
-pub enum MailClaim {
-    Mine(ClaimedMail),
-    Busy { until: DateTime<Utc> },
-    Finished,
-}
+/// What claiming found.
+pub type MailClaim = crate::claim::Claim<ClaimedMail>;
 
 /// Reading and updating `mail_sends`.
 #[derive(Debug)]
@@ -53,14 +49,7 @@ impl MailLog {
         if let Some(mail) = claimed {
             return Ok(MailClaim::Mine(mail));
         }
-        let held: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, claimed_at FROM mail_sends WHERE id = $1").bind(id).fetch_optional(conn).await?;
-        Ok(match held {
-            Some((status, Some(at))) if status == "sending" => {
-                MailClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
-            }
-            _ => MailClaim::Finished,
-        })
+        crate::claim::not_claimed(conn, crate::claim::ClaimTable::MailSends, id, timeout).await
     }
 
     /// Ends the claim: `pending` again (`error` recorded when a delivery was tried), `sent` or `failed`.

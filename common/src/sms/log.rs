@@ -65,12 +65,8 @@ impl SmsLog {
         if lost.is_some() {
             return Ok(SmsClaim::Lost);
         }
-        let held: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, claimed_at FROM sms_sends WHERE id = $1").bind(id).fetch_optional(conn).await?;
-        Ok(match held {
-            Some((status, Some(at))) if status == "sending" => {
-                SmsClaim::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
-            }
+        Ok(match crate::claim::not_claimed::<()>(conn, crate::claim::ClaimTable::SmsSends, id, timeout).await? {
+            crate::claim::Claim::Busy { until } => SmsClaim::Busy { until },
             _ => SmsClaim::Finished,
         })
     }

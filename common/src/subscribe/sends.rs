@@ -21,15 +21,7 @@ pub struct PendingSend {
 }
 
 /// What claiming found.
-#[derive(Debug)]
-pub enum Claimed {
-    /// This run holds the row.
-    Mine(PendingSend),
-    /// Another live run holds it until `until` (then its claim counts as dead).
-    Busy { until: DateTime<Utc> },
-    /// Gone or already final: nothing to do.
-    Finished,
-}
+pub type Claimed = crate::claim::Claim<PendingSend>;
 
 /// Reading and updating send rows.
 #[derive(Debug)]
@@ -54,14 +46,7 @@ impl SendLog {
         if let Some(send) = claimed {
             return Ok(Claimed::Mine(send));
         }
-        let held: Option<(String, Option<DateTime<Utc>>)> =
-            sqlx::query_as("SELECT status, claimed_at FROM subscribe_sends WHERE id = $1").bind(id).fetch_optional(conn).await?;
-        Ok(match held {
-            Some((status, Some(at))) if status == "sending" => {
-                Claimed::Busy { until: at + chrono::Duration::from_std(timeout).unwrap_or_default() }
-            }
-            _ => Claimed::Finished,
-        })
+        crate::claim::not_claimed(conn, crate::claim::ClaimTable::SubscribeSends, id, timeout).await
     }
 
     /// Gives the row back (`pending`) for a later run; `failure` records a WeChat call that failed.
