@@ -333,18 +333,11 @@ async fn a_send_planned_long_ago_still_waits_for_its_slow_code_exchange() {
 async fn a_first_time_send_follows_the_exchange_not_a_timer() {
     let sys = System::start().await;
     let b = prepare(&sys).await;
-    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
-    let openid = wx["openid"].as_str().expect("openid").to_owned();
-    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
     // The exchange takes 300 ms: the send runs first, finds no openid, and must be woken by it.
-    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 300}]})).await;
+    let (wx, openid) = first_time_user_with_slow_exchange(&sys).await;
     let started = std::time::Instant::now();
     first_time_booking(&sys, &b, "firstfast", &wx["code"]).await;
-    sys.eventually("the first-time message", Duration::from_secs(20), || async {
-        let m: Value = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
-        (m["count"] == 1).then_some(())
-    })
-    .await;
+    first_time_message(&sys, &openid).await;
     let took = started.elapsed();
     assert!(took < Duration::from_millis(1800), "the send waited out a timer: {took:?}");
 }
@@ -364,17 +357,10 @@ async fn a_send_whose_code_exchange_failed_is_skipped_at_once() {
 async fn a_first_time_send_is_started_by_its_exchange_and_not_run_before_it() {
     let sys = System::start().await;
     let b = prepare(&sys).await;
-    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
-    let openid = wx["openid"].as_str().expect("openid").to_owned();
-    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
     // A slow exchange: a send run at booking time would surely find no openid yet.
-    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 300}]})).await;
+    let (wx, openid) = first_time_user_with_slow_exchange(&sys).await;
     let id = first_time_booking(&sys, &b, "firstwake", &wx["code"]).await;
-    sys.eventually("the first-time message", Duration::from_secs(20), || async {
-        let m: Value = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
-        (m["count"] == 1).then_some(())
-    })
-    .await;
+    first_time_message(&sys, &openid).await;
     let db = pool(&sys).await;
     // The send planned with the booking, and the one the exchange's completion wrote.
     let jobs: Vec<(i64, f64)> = sqlx::query_as(
@@ -423,4 +409,22 @@ async fn a_burst_of_slow_sends_does_not_hold_back_a_code_exchange() {
     let took = started.elapsed();
     // On the `wechat` queue it would wait for a slot: at least one 5 s send.
     assert!(took < Duration::from_millis(2500), "the exchange waited behind the sends: {took:?}");
+}
+
+/// A new mini-program user who accepted template 模板ID1, and a code exchange that takes 300 ms.
+async fn first_time_user_with_slow_exchange(sys: &System) -> (Value, String) {
+    let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+    let openid = wx["openid"].as_str().expect("openid").to_owned();
+    sys.accept(&openid, &json!({"模板ID1": "accept"})).await;
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "jscode2session", "latencyMs": 300}]})).await;
+    (wx, openid)
+}
+
+/// Waits for the one message WeChat delivered to `openid`.
+async fn first_time_message(sys: &System, openid: &str) {
+    sys.eventually("the first-time message", Duration::from_secs(20), || async {
+        let m: Value = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+        (m["count"] == 1).then_some(())
+    })
+    .await;
 }
