@@ -66,8 +66,9 @@ async fn put_bind(app: &TestApp, token: &str, code: &str) -> (StatusCode, Value)
     app.send(Method::PUT, "/auth/wechat-auth/", Some(token), Some(json!({ "code": code }))).await
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn bind_then_log_in_with_a_code(pool: PgPool) {
+#[tokio::test]
+async fn bind_then_log_in_with_a_code() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let app = app(pool, &sim);
     let (openid, code) = sim.code(None).await;
@@ -99,8 +100,9 @@ async fn bind_then_log_in_with_a_code(pool: PgPool) {
     assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old(pool: PgPool) {
+#[tokio::test]
+async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let app = app(pool, &sim);
     let alice = app.user_token("alice", &["staff"]).await;
@@ -124,15 +126,17 @@ async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old(pool: PgPo
     assert_eq!(put_bind(&app, &bob, &code).await.0, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn without_wechat_configured_login_is_unavailable(pool: PgPool) {
+#[tokio::test]
+async fn without_wechat_configured_login_is_unavailable() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "abc" })).await;
     assert_error(status, &err, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn code_logins_are_limited_per_address_before_the_code_is_spent(pool: PgPool) {
+#[tokio::test]
+async fn code_logins_are_limited_per_address_before_the_code_is_spent() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let mut cfg = config(&redis_url());
     cfg.login_limits.code2token_per_ip_per_min = 2;

@@ -43,8 +43,9 @@ mod tests {
         all.iter().map(ToString::to_string).collect()
     }
 
-    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
-    async fn each_status_enum_is_its_columns_check_list(pool: sqlx::PgPool) {
+    #[tokio::test]
+    async fn each_status_enum_is_its_columns_check_list() {
+        let pool = crate::testing::database().await;
         assert_eq!(check_list(&pool, "appointments_status_check").await, names(AppointmentStatus::ALL));
         assert_eq!(check_list(&pool, "appointments_payment_status_check").await, names(PaymentStatus::ALL));
         assert_eq!(check_list(&pool, "waitlist_entries_status_check").await, names(WaitlistStatus::ALL));
