@@ -3,63 +3,14 @@
 
 mod support;
 
-use std::time::Duration;
-
 use axum::http::{Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use support::sim::Sim;
 use support::{assert_error, config, redis_url, TestApp};
-use yizhan_common::wechat::client::{AppCredentials, WechatConfig};
-use yizhan_sim::{SimConfig, SimServer};
-
-struct Sim {
-    base: String,
-    http: reqwest::Client,
-    _sim: yizhan_sim::RunningSim,
-}
-
-impl Sim {
-    async fn start() -> Self {
-        let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
-        let base = running.base.clone();
-        Self { base, http: reqwest::Client::new(), _sim: running }
-    }
-
-    /// A fresh code for a (new or given) Mini Program user: (openid, code).
-    async fn code(&self, openid: Option<&str>) -> (String, String) {
-        let v: Value = self
-            .http
-            .post(format!("{}/_sim/users", self.base))
-            .json(&json!({"appid": "wxsimmini", "openid": openid}))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        (v["openid"].as_str().expect("openid").into(), v["code"].as_str().expect("code").into())
-    }
-
-    async fn exchanges(&self) -> u64 {
-        let v: Value = self.http.get(format!("{}/_sim/stats", self.base)).send().await.expect("stats").json().await.expect("json");
-        v["calls"]["jscode2session"].as_u64().unwrap_or(0)
-    }
-}
 
 fn app(pool: PgPool, sim: &Sim) -> TestApp {
-    let mut cfg = config(&redis_url());
-    cfg.wechat = Some(WechatConfig {
-        api_base: sim.base.clone(),
-        mp: None,
-        mp_token: None,
-        mp_aes_key: None,
-        mp_callback_mode: yizhan_common::wechat::callback::CallbackMode::Plain,
-        mp_callback_max_age: std::time::Duration::from_secs(300),
-        mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
-        http_timeout: Duration::from_secs(5),
-    });
-    TestApp::with_config(pool, cfg)
+    sim.app(pool)
 }
 
 async fn put_bind(app: &TestApp, token: &str, code: &str) -> (StatusCode, Value) {
@@ -140,8 +91,7 @@ async fn code_logins_are_limited_per_address_before_the_code_is_spent() {
     let sim = Sim::start().await;
     let mut cfg = config(&redis_url());
     cfg.login_limits.code2token_per_ip_per_min = 2;
-    let wechat = app(pool.clone(), &sim).state.config.wechat.clone();
-    cfg.wechat = wechat;
+    cfg.wechat = Some(sim.wechat_config());
     let app = TestApp::with_config(pool, cfg);
     for _ in 0..2 {
         let (_, code) = sim.code(None).await;

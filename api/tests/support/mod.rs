@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod clinic;
+pub mod sim;
 
 use std::net::SocketAddr;
 use std::time::Duration;
