@@ -2,10 +2,9 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
 use yizhan_common::users;
 
-use super::views::UserView;
+use super::views::{ContactCard, UserView};
 use crate::error::ApiResult;
 use crate::extract::AuthUser;
 use crate::state::AppState;
@@ -14,18 +13,18 @@ pub async fn show(auth: AuthUser) -> Json<UserView> {
     Json(auth.user.into())
 }
 
-pub async fn meta(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<Value>> {
+pub async fn meta(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<ContactCard>> {
     let mut conn = state.db.acquire().await?;
     let meta = users::meta(&mut conn, auth.user.id).await?;
     let user = auth.user;
-    Ok(Json(json!({
-        "id": user.id,
-        "name": user.name,
-        "position": meta.position,
-        "department": meta.department,
-        "qq": meta.qq,
-        "telephone": meta.telephone,
-        "mobile": user.phone,
-        "email": user.email,
-    })))
+    Ok(Json(ContactCard {
+        department: meta.department,
+        email: user.email,
+        id: user.id,
+        mobile: user.phone,
+        name: user.name,
+        position: meta.position,
+        qq: meta.qq,
+        telephone: meta.telephone,
+    }))
 }
