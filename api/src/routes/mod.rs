@@ -42,7 +42,8 @@ pub fn router(state: AppState) -> Router {
         .merge(files::routes())
         .merge(hospital::routes())
         .merge(follow::routes())
-        .merge(wechat_callback::routes());
+        .merge(wechat_callback::routes())
+        .merge(crate::console::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
