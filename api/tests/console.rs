@@ -110,11 +110,9 @@ async fn wrong_passwords_are_refused_and_throttled_with_the_api_login(pool: PgPo
 async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     root(&app).await;
-    let mut other = Browser::new(&app);
-    other.sign_in("root", "root-password").await;
+    let mut other = Browser::signed_in(&app, "root", "root-password").await;
     let others_token = other.session_csrf().await;
-    let mut b = Browser::new(&app);
-    b.sign_in("root", "root-password").await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
     let before = count_users(&pool).await;
     let user = [("username", "mallory"), ("password", "password-123"), ("roles", "admin")];
     for csrf in [None, Some(""), Some("forged"), Some(others_token.as_str())] {
@@ -192,8 +190,7 @@ async fn bearer_tokens_do_not_open_the_console_nor_the_cookie_the_json_api(pool:
 async fn user_forms_show_the_api_validation_per_field_and_write_nothing_until_valid(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     root(&app).await;
-    let mut b = Browser::new(&app);
-    b.sign_in("root", "root-password").await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
     let csrf = b.session_csrf().await;
     let before = count_users(&pool).await;
     let bad = [("csrf", csrf.as_str()), ("username", "bad name!"), ("password", "short"), ("email", "nope"), ("name", "李四")];
@@ -244,8 +241,7 @@ async fn the_user_list_searches_filters_pages_and_exports_csv(pool: PgPool) {
     let new = NewUser { username: "formula".into(), password_hash: None, name: "=HYPERLINK(\"x\")".into(), phone: None, email: None, roles: vec![Role::Staff] };
     users::create(&mut conn, &new).await.expect("user");
     drop(conn);
-    let mut b = Browser::new(&app);
-    b.sign_in("root", "root-password").await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
 
     let first = b.get("/admin/console/users").await;
     assert_eq!(first.status, StatusCode::OK);

@@ -38,8 +38,7 @@ async fn dead_jobs_show_their_error_and_are_retried_one_or_all_after_confirming(
     yizhan_api::admin::create_admin(&app.pool, "root", SecretString::from("root-password")).await.expect("admin");
     let queue = dead_jobs(&app, 3).await;
     assert_eq!(counts(&queue).await, (0, 3));
-    let mut b = Browser::new(&app);
-    b.sign_in("root", "root-password").await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
 
     let page = b.get("/admin/console/queues").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -100,6 +100,14 @@ impl<'a> Browser<'a> {
         page
     }
 
+    /// A browser already signed in as `username`.
+    pub async fn signed_in(app: &'a TestApp, username: &str, password: &str) -> Self {
+        let mut browser = Self::new(app);
+        let page = browser.sign_in(username, password).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        browser
+    }
+
     /// Fills in and sends the sign-in form; returns the answer to the POST.
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/admin/console/login").await;
