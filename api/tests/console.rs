@@ -269,3 +269,31 @@ async fn the_user_list_searches_filters_pages_and_exports_csv(pool: PgPool) {
     assert_eq!(all.body.trim_end().split("\r\n").count(), 27, "every user, not one page");
     assert!(all.has(",formula,\"'=HYPERLINK(\"\"x\"\")\","), "a formula is made inert: {}", all.body);
 }
+
+#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
+async fn sessions_end_when_they_expire_or_the_account_is_disabled_or_its_password_reset(pool: PgPool) {
+    let app = TestApp::new(pool.clone());
+    let token = app.user_token("root", &[]).await;
+    let body = serde_json::json!({"username": "nurse", "password": "password-123", "roles": ["staff"]});
+    let (_, nurse) = app.post("/admin/users", Some(&token), body).await;
+    let nurse_id = nurse["id"].as_i64().expect("id");
+    let expire = "UPDATE console_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1";
+
+    let mut b = Browser::signed_in(&app, "nurse", "password-123").await;
+    assert_eq!(b.get("/admin/console/nope").await.status, StatusCode::NOT_FOUND, "an HTML 404 inside the console");
+    sqlx::query(expire).bind(nurse_id).execute(&pool).await.expect("expire");
+    assert_eq!(b.get("/admin/console/").await.status, StatusCode::SEE_OTHER, "expired");
+
+    let mut b = Browser::signed_in(&app, "nurse", "password-123").await;
+    let path = format!("/admin/users/{nurse_id}");
+    let patch = |body: serde_json::Value| app.send(axum::http::Method::PATCH, &path, Some(&token), Some(body));
+    assert_eq!(patch(serde_json::json!({"isActive": false})).await.0, StatusCode::OK);
+    assert_eq!(b.get("/admin/console/").await.status, StatusCode::SEE_OTHER, "disabled");
+    assert_eq!(patch(serde_json::json!({"isActive": true})).await.0, StatusCode::OK);
+    assert_eq!(b.get("/admin/console/").await.status, StatusCode::OK, "enabled again, the session had not ended");
+
+    assert_eq!(patch(serde_json::json!({"password": "another-password"})).await.0, StatusCode::OK);
+    assert_eq!(b.get("/admin/console/").await.status, StatusCode::SEE_OTHER, "a password reset ends every session");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM console_sessions WHERE user_id = $1").bind(nurse_id).fetch_one(&pool).await.expect("count");
+    assert_eq!(left, 0);
+}

@@ -19,7 +19,7 @@ async fn dead_jobs(app: &TestApp, n: usize) -> RedisQueue {
     let redis = yizhan_common::redis_conn::connect(&SecretString::from(support::redis_url()), Default::default()).await.expect("redis");
     let queue = RedisQueue::new(redis, app.state.config.core.redis_prefix.clone(), QueueSettings::default());
     let probe = Probe { tag: "console".into(), steps: vec![ProbeStep::Done] };
-    let envelopes: Vec<_> = (0..n).map(|i| probe.envelope(&format!("job-{i}"), Utc::now()).expect("encode")).collect();
+    let envelopes: Vec<_> = (0..n).map(|i| probe.envelope(format!("job-{i}"), Utc::now()).expect("encode")).collect();
     queue.push(&envelopes).await.expect("push");
     let fetched = queue.fetch(QueueName::Default, n).await.expect("fetch");
     let results: Vec<_> = fetched.iter().map(|f| (f.held(), Finish::Dead { error: format!("<b>boom</b> {}", f.id) })).collect();
