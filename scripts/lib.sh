@@ -38,6 +38,17 @@ ensure_aiosmtpd() {
   need_root_apt python3-aiosmtpd
 }
 
+# Debian's headless Chromium and its WebDriver server, for the console's browser test
+# (tests/tests/console_browser.rs), and a CJK font so its screenshots show the Chinese text.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 &&
+    { ! command -v fc-list >/dev/null 2>&1 || [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; }; then
+    return 0
+  fi
+  log "installing chromium, chromium-driver and fonts-wqy-microhei (apt)"
+  need_root_apt chromium chromium-driver fonts-wqy-microhei
+}
+
 # ensure_moto: `moto_server` (moto[server] from PyPI, an S3 that no one here wrote) in a venv
 # kept under the user's cache folder (not the repo); prints the venv's bin folder.
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"

@@ -12,7 +12,8 @@ use yizhan_common::wechat::client::WechatConfig;
 
 use crate::extract::TrustedProxies;
 
-/// The login limits besides `LOGIN_MAX_FAILURES` (see `throttle.rs` and the README).
+/// The login limits besides `LOGIN_MAX_FAILURES` (see `throttle.rs` and the README), and how long
+/// a console sign-in lasts.
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
     /// `LOGIN_IP_MAX_FAILURES`: failed logins from one client address, any username (default 20).
@@ -22,11 +23,13 @@ pub struct LoginLimits {
     /// `CODE2TOKEN_PER_IP_PER_MIN`: `POST /auth/wechat-code2token/` per client address and
     /// process (default 10, a burst of as many).
     pub code2token_per_ip_per_min: u32,
+    /// `CONSOLE_SESSION_HOURS`: how long a sign-in to the admin console lasts (default 12).
+    pub console_session_ttl: Duration,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        Self { ip_max_failures: 20, user_max_failures: 100, code2token_per_ip_per_min: 10 }
+        Self { ip_max_failures: 20, user_max_failures: 100, code2token_per_ip_per_min: 10, console_session_ttl: Duration::from_secs(12 * 3600) }
     }
 }
 
@@ -43,7 +46,8 @@ pub struct ApiConfig {
     pub login_max_failures: u32,
     /// `LOGIN_FAILURE_WINDOW_SECS`: how long failures count and a throttle lasts (default 900).
     pub login_failure_window: Duration,
-    /// `LOGIN_IP_MAX_FAILURES`, `LOGIN_USER_MAX_FAILURES`, `CODE2TOKEN_PER_IP_PER_MIN`.
+    /// `LOGIN_IP_MAX_FAILURES`, `LOGIN_USER_MAX_FAILURES`, `CODE2TOKEN_PER_IP_PER_MIN`,
+    /// `CONSOLE_SESSION_HOURS`.
     pub login_limits: LoginLimits,
     /// `API_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: TrustedProxies,
@@ -84,6 +88,7 @@ impl ApiConfig {
             ip_max_failures: env.optional("LOGIN_IP_MAX_FAILURES", defaults.ip_max_failures).max(1),
             user_max_failures: env.optional("LOGIN_USER_MAX_FAILURES", defaults.user_max_failures).max(1),
             code2token_per_ip_per_min: env.optional("CODE2TOKEN_PER_IP_PER_MIN", defaults.code2token_per_ip_per_min).max(1),
+            console_session_ttl: Duration::from_secs(env.optional("CONSOLE_SESSION_HOURS", 12u64).clamp(1, 24 * 30) * 3600),
         };
         let trusted_proxies = env.optional("API_TRUSTED_PROXIES", TrustedProxies::default());
         let templates = TemplateConfig::read(&mut env);

@@ -3,14 +3,18 @@
 
 pub mod admin;
 pub mod config;
+mod console;
 pub mod enqueued;
 pub mod error;
 pub mod extract;
 mod ip_limiter;
+mod login;
 mod middleware;
+mod queue_admin;
 pub mod routes;
 pub mod state;
 mod throttle;
+mod user_admin;
 
 use std::net::SocketAddr;
 

@@ -78,6 +78,28 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// Whether the client reached us over TLS: an `https` request URI, or `X-Forwarded-Proto: https`
+/// set by a trusted proxy (the last value, the one the nearest proxy wrote; ignored from anyone
+/// else, as `X-Forwarded-For` is). Decides the console cookie's `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverTls(pub bool);
+
+impl FromRequestParts<AppState> for OverTls {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.uri.scheme_str() == Some("https") {
+            return Ok(Self(true));
+        }
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else { return Ok(Self(false)) };
+        if !state.config.trusted_proxies.contains(peer) {
+            return Ok(Self(false));
+        }
+        let proto = parts.headers.get_all("x-forwarded-proto").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+        Ok(Self(proto.last().is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

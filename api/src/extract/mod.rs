@@ -7,7 +7,7 @@ mod pagination;
 mod params;
 
 pub use auth::{AdminOnly, AuthUser, Authorized, RoleSet};
-pub use client_ip::{ClientIp, TrustedProxies};
+pub use client_ip::{ClientIp, OverTls, TrustedProxies};
 pub use json::{ApiJson, OptionalJson};
 pub use params::{ApiPath, ApiQuery};
 pub use pagination::{Page, Pagination, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};

@@ -1,14 +1,16 @@
 //! Operator views of the job queues (admin only): `GET /admin/queues`,
 //! `GET /admin/queues/{queue}/dead` and `POST /admin/queues/{queue}/dead/{id}/retry`.
+//! The reads and moves are `crate::queue_admin`'s, shared with the console.
 
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 use yizhan_common::jobs::QueueName;
-use yizhan_common::queue::{DeadJob, QueueError, QueueSettings, QueueStats, RedisQueue};
+use yizhan_common::queue::{DeadJob, QueueStats};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{AdminOnly, Authorized, Page, Pagination};
+use crate::queue_admin::{self, queue_name};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -18,8 +20,7 @@ pub struct QueuesView {
 
 /// Per queue: pending, scheduled, running, done and dead counts, and the oldest pending job's age.
 pub async fn list(State(state): State<AppState>, _admin: Authorized<AdminOnly>) -> ApiResult<Json<QueuesView>> {
-    let queues = queue(&state).await?.stats_all().await.map_err(unavailable)?;
-    Ok(Json(QueuesView { queues }))
+    Ok(Json(QueuesView { queues: queue_admin::stats(&state).await? }))
 }
 
 /// Dead jobs of one queue, newest first, with their last error.
@@ -29,10 +30,7 @@ pub async fn dead(
     Path(name): Path<String>,
     page: Pagination,
 ) -> ApiResult<Json<Page<DeadJob>>> {
-    let name = queue_name(&name)?;
-    let offset = u64::try_from(page.offset()).unwrap_or(0);
-    let (jobs, total) =
-        queue(&state).await?.list_dead(name, offset, u64::from(page.page_size)).await.map_err(unavailable)?;
+    let (jobs, total) = queue_admin::dead(&state, queue_name(&name)?, page).await?;
     Ok(Json(Page::new(jobs, i64::try_from(total).unwrap_or(i64::MAX), page)))
 }
 
@@ -49,28 +47,7 @@ pub async fn retry(
     admin: Authorized<AdminOnly>,
     Path((name, id)): Path<(String, String)>,
 ) -> ApiResult<Json<RetriedView>> {
-    let name = queue_name(&name)?;
-    if !queue(&state).await?.retry_dead(name, &id).await.map_err(unavailable)? {
-        return Err(ApiError::not_found("dead job"));
-    }
-    tracing::info!(queue.name = %name, job.id = %id, user.id = admin.user().id, "dead job retried");
-    Ok(Json(RetriedView { id, queue: name, status: "pending" }))
-}
-
-fn queue_name(raw: &str) -> ApiResult<QueueName> {
-    raw.parse().map_err(|_| ApiError::not_found("queue"))
-}
-
-async fn queue(state: &AppState) -> ApiResult<RedisQueue> {
-    let conn = state.redis.get().await.map_err(|err| {
-        tracing::warn!(error = %err, "redis unreachable");
-        ApiError::unavailable("the queue store is unavailable")
-    })?;
-    // These views read and move jobs only; the push settings do not apply.
-    Ok(RedisQueue::new(conn, state.config.core.redis_prefix.clone(), QueueSettings::default()))
-}
-
-fn unavailable(err: QueueError) -> ApiError {
-    tracing::warn!(error = %err, "queue store error");
-    ApiError::unavailable("the queue store is unavailable")
+    let queue = queue_name(&name)?;
+    queue_admin::retry(&state, admin.user(), queue, &id).await?;
+    Ok(Json(RetriedView { id, queue, status: "pending" }))
 }

@@ -43,7 +43,8 @@ pub fn router(state: AppState) -> Router {
         .merge(hospital::routes())
         .merge(follow::routes())
         .merge(college::routes())
-        .merge(wechat_callback::routes());
+        .merge(wechat_callback::routes())
+        .merge(crate::console::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::job_contract::QueueName;
 
-use super::scripts::{LIST_DEAD, RETRY_DEAD};
+use super::scripts::{CHUNK, LIST_DEAD, RETRY_DEAD, RETRY_DEAD_BATCH};
 use super::{QueueError, QueueResult, RedisQueue};
 
 /// One dead job as operators see it.
@@ -52,5 +52,23 @@ impl RedisQueue {
     pub async fn retry_dead(&self, queue: QueueName, id: &str) -> QueueResult<bool> {
         let n: i64 = self.invocation(&RETRY_DEAD, queue).arg(id).invoke_async(&mut self.conn()).await?;
         Ok(n == 1)
+    }
+
+    /// Moves every job that is dead now back in line (oldest first, [`CHUNK`] per script call);
+    /// returns how many. Jobs that die while it runs may be moved too; it stops after as many
+    /// as were dead when it began.
+    pub async fn retry_all_dead(&self, queue: QueueName) -> QueueResult<u64> {
+        let mut conn = self.conn();
+        let total: u64 = conn.zcard(self.keys.dead(queue)).await?;
+        let mut moved = 0u64;
+        while moved < total {
+            let batch = (total - moved).min(CHUNK as u64);
+            let n: u64 = self.invocation(&RETRY_DEAD_BATCH, queue).arg(batch).invoke_async(&mut conn).await?;
+            moved += n;
+            if n < batch {
+                break;
+            }
+        }
+        Ok(moved)
     }
 }

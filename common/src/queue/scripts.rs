@@ -32,8 +32,8 @@ pub const CHUNK: usize = 1000;
 /// Wake tokens kept at most in a queue's wake list (see [`super::keys`]).
 const WAKE_CAP: usize = 16;
 
-/// Shared helpers: Redis time in ms, caller time to Redis time, waking a blocked worker, and
-/// moving due ids from `scheduled` to `ready`, earliest first.
+/// Shared helpers: Redis time in ms, caller time to Redis time, waking a blocked worker,
+/// moving due ids from `scheduled` to `ready`, earliest first, and putting a dead id back in line.
 const LIB: &str = r"
 local K = {ready = KEYS[1], scheduled = KEYS[2], running = KEYS[3], done = KEYS[4], dead = KEYS[5],
   seq = KEYS[6], workers = KEYS[7], wake_list = KEYS[8], leases = KEYS[9], owners = KEYS[10],
@@ -57,6 +57,11 @@ local function promote(now, limit)
     wake()
   end
   return #ids
+end
+local function revive(id, now)
+  redis.call('HSET', K.job .. id, 'attempts', 0, 'crashes', 0, 'due', now)
+  redis.call('HDEL', K.job .. id, 'died', 'parked')
+  redis.call('LPUSH', K.ready, id)
 end
 local function held(id, token)
   return redis.call('ZSCORE', K.running, id) and redis.call('HGET', K.leases, id) == token
@@ -369,11 +374,26 @@ pub static RETRY_DEAD: LazyLock<Script> = LazyLock::new(|| {
         r"
 local id = ARGV[1]
 if redis.call('ZREM', K.dead, id) == 0 then return 0 end
-redis.call('HSET', K.job .. id, 'attempts', 0, 'crashes', 0, 'due', clock())
-redis.call('HDEL', K.job .. id, 'died', 'parked')
-redis.call('LPUSH', K.ready, id)
+revive(id, clock())
 wake()
 return 1
+",
+    )
+});
+
+/// ARGV: at most how many. Moves that many of the oldest dead jobs back in line as RETRY_DEAD
+/// does; returns how many it moved (fewer than asked: the dead set is empty).
+pub static RETRY_DEAD_BATCH: LazyLock<Script> = LazyLock::new(|| {
+    with_lib(
+        r"
+local ids = redis.call('ZRANGE', K.dead, 0, tonumber(ARGV[1]) - 1)
+local now = clock()
+for _, id in ipairs(ids) do
+  redis.call('ZREM', K.dead, id)
+  revive(id, now)
+end
+if #ids > 0 then wake() end
+return #ids
 ",
     )
 });

@@ -1,12 +1,14 @@
-//! Users, their contact details and their API tokens.
+//! Users, their contact details, their API tokens and their console sessions.
 
 mod repo;
 mod role;
+mod sessions;
 mod tokens;
 
 use chrono::{DateTime, Utc};
 
-pub use repo::{create, find_by_id, find_by_username, list, update, NewUser, UserPatch};
+pub use repo::{create, find_by_id, find_by_username, list, update, NewUser, UserFilter, UserPatch};
+pub use sessions::{end_all_sessions, end_session, session_for, set_flash, start_session, take_flash, NewSession, Session};
 pub use role::Role;
 pub use tokens::{issue, revoke, revoke_all, user_for_token, TokenLookup};
 

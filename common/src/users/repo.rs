@@ -67,29 +67,33 @@ pub async fn find_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option
     sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(conn).await
 }
 
-/// One page of users, newest first, optionally filtered by role; with the total count.
-pub async fn list(
-    conn: &mut PgConnection,
-    role: Option<Role>,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<(Vec<User>, i64)> {
-    let role = role.map(|r| r.as_str().to_owned());
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE ($1::TEXT IS NULL OR $1 = ANY(roles))
-         ORDER BY id DESC LIMIT $2 OFFSET $3"
-    );
+/// Which users a list shows: holders of `role`, and those whose username, name, phone or e-mail
+/// contains `search` (case-insensitive); `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub search: Option<String>,
+}
+
+const FILTER: &str = "($1::TEXT IS NULL OR $1 = ANY(roles))
+    AND ($2::TEXT IS NULL OR strpos(lower(username || ' ' || name || ' ' || coalesce(phone, '') || ' ' || coalesce(email, '')), lower($2)) > 0)";
+
+/// One page of users, newest first, filtered; with the total count of the filtered list.
+pub async fn list(conn: &mut PgConnection, filter: &UserFilter, limit: i64, offset: i64) -> sqlx::Result<(Vec<User>, i64)> {
+    let role = filter.role.map(|r| r.as_str().to_owned());
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE {FILTER} ORDER BY id DESC LIMIT $3 OFFSET $4");
     let users = sqlx::query_as::<_, User>(&sql)
         .bind(&role)
+        .bind(&filter.search)
         .bind(limit)
         .bind(offset)
         .fetch_all(&mut *conn)
         .await?;
-    let total: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM users WHERE ($1::TEXT IS NULL OR $1 = ANY(roles))")
-            .bind(&role)
-            .fetch_one(conn)
-            .await?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {FILTER}"))
+        .bind(&role)
+        .bind(&filter.search)
+        .fetch_one(conn)
+        .await?;
     Ok((users, total))
 }
 

@@ -1,0 +1,21 @@
+//! The console's stylesheet and script, compiled into the binary: no CDN, no build step.
+
+use axum::extract::Path;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+use super::PageError;
+
+const FILES: &[(&str, &str, &str)] = &[
+    ("console.css", "text/css; charset=utf-8", include_str!("../../static/console/console.css")),
+    ("console.js", "text/javascript; charset=utf-8", include_str!("../../static/console/console.js")),
+];
+
+pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {
+    let (_, kind, body) = FILES.iter().find(|(name, _, _)| *name == file).ok_or_else(PageError::not_found)?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+    ];
+    Ok((headers, *body).into_response())
+}

@@ -1,0 +1,160 @@
+//! Console forms: the posted fields, the CSRF check every POST passes first, and per-field
+//! errors (the JSON API's validation messages, shown in Chinese).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use subtle::ConstantTimeEq;
+
+use super::session::current;
+use super::PageError;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The fields of an `application/x-www-form-urlencoded` body, in order (a name may repeat).
+#[derive(Debug, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, trimmed ("" when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
+    }
+
+    /// The first value of `name` as posted, untrimmed (passwords).
+    pub fn raw(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// The value of `name`, `None` when absent or blank.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.text(name)).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of `name` (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// The user went through the confirmation step of a destructive action.
+    pub fn confirmed(&self) -> bool {
+        self.text("confirmed") == "1"
+    }
+}
+
+/// A POSTed form whose `csrf` field equals the signed-in session's token; otherwise 403 and the
+/// handler never runs. Take it last, after `Signed<R>` (which finds the session).
+#[derive(Debug)]
+pub struct CsrfForm(pub Fields);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let Some(session) = current(&mut parts, state).await? else {
+            return Err(PageError::SignIn { next: String::new() });
+        };
+        let req = Request::from_parts(parts, body);
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| PageError::csrf())?;
+        let fields = Fields::parse(&bytes);
+        if !tokens_match(&fields.text("csrf"), &session.csrf_token) {
+            tracing::warn!(user.id = session.user.id, "console form refused: CSRF token mismatch");
+            return Err(PageError::csrf());
+        }
+        Ok(Self(fields))
+    }
+}
+
+/// Constant-time comparison of a posted token with the expected one (empty never matches).
+pub fn tokens_match(posted: &str, expected: &str) -> bool {
+    !expected.is_empty() && posted.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
+/// Messages per form field, in Chinese.
+#[derive(Debug, Default)]
+pub struct FieldMessages(BTreeMap<String, String>);
+
+impl FieldMessages {
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The per-field messages of a 422, and `username_taken` as a message on `username`;
+    /// `Err` with any other error, for the error page.
+    pub fn from_error(err: ApiError) -> Result<Self, ApiError> {
+        if err.code() == "username_taken" {
+            return Ok(Self(BTreeMap::from([("username".into(), "用户名已被占用".into())])));
+        }
+        if err.fields().is_empty() {
+            return Err(err);
+        }
+        Ok(Self(err.fields().iter().map(|(k, v)| (k.clone(), chinese(v))).collect()))
+    }
+}
+
+/// The validation messages of the JSON API in Chinese (any other message is shown as it is).
+fn chinese(message: &str) -> String {
+    const SAME: &[(&str, &str)] = &[
+        ("is required", "必填"),
+        ("must not contain NUL characters", "不能包含 NUL 字符"),
+        ("may contain only letters, digits and @ . + - _", "只能包含字母、数字和 @ . + - _"),
+        ("must be 8 to 256 characters", "长度须为 8 到 256 个字符"),
+        ("must be a phone number of 5 to 20 digits", "须为 5 到 20 位的电话号码"),
+        ("must be an e-mail address", "须为有效的电子邮件地址"),
+        ("must name at least one role", "至少选择一个角色"),
+        ("an admin cannot remove their own admin role", "不能取消自己的管理员角色"),
+        ("an admin cannot deactivate themselves", "不能停用自己的账号"),
+    ];
+    if let Some((_, zh)) = SAME.iter().find(|(en, _)| *en == message) {
+        return (*zh).to_owned();
+    }
+    if let Some(n) = message.strip_prefix("must be at most ").and_then(|m| m.strip_suffix(" characters")) {
+        return format!("最多 {n} 个字符");
+    }
+    if let Some(role) = message.strip_prefix("unknown role ") {
+        return format!("未知角色 {role}");
+    }
+    message.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_only_exactly() {
+        assert!(tokens_match("abc", "abc"));
+        assert!(!tokens_match("abd", "abc"));
+        assert!(!tokens_match("", ""));
+        assert!(!tokens_match("ab", "abc"));
+    }
+
+    #[test]
+    fn fields_keep_repeated_names() {
+        let f = Fields::parse(b"roles=admin&roles=staff&name=+%E5%BC%A0+&confirmed=1");
+        assert_eq!(f.all("roles"), ["admin", "staff"]);
+        assert_eq!(f.text("name"), "张");
+        assert!(f.confirmed() && f.optional("phone").is_none());
+    }
+
+    #[test]
+    fn messages_read_in_chinese() {
+        assert_eq!(chinese("must be at most 100 characters"), "最多 100 个字符");
+        assert_eq!(chinese("is required"), "必填");
+        assert_eq!(chinese("something new"), "something new");
+    }
+}

@@ -1,0 +1,108 @@
+//! The frame of every signed-in page: the navigation (only the sections the user's roles open),
+//! who is signed in, the CSRF token for the page's forms, and the flash message.
+//!
+//! A later section (hospitals, follow, subscribe log, operator facts) adds one line to
+//! [`SECTIONS`] and its routes to `mod.rs`.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use yizhan_common::users::{self, Role, Session, User};
+
+use super::PageError;
+use crate::state::AppState;
+
+/// One section of the navigation.
+#[derive(Debug)]
+pub struct Section {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub href: &'static str,
+    /// Who sees it (any one of these roles).
+    pub roles: &'static [Role],
+}
+
+pub const SECTIONS: &[Section] = &[
+    Section { key: "users", title: "用户与角色", href: "/admin/console/users", roles: &[Role::Admin] },
+    Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
+];
+
+/// A navigation link as the template shows it.
+#[derive(Debug)]
+pub struct NavLink {
+    pub title: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// What the base template needs besides the page's own content.
+#[derive(Debug)]
+pub struct Layout {
+    pub title: String,
+    pub user_name: String,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub nav: Vec<NavLink>,
+}
+
+impl Layout {
+    /// The frame for `session`'s user on the page of section `current`; takes the waiting flash.
+    pub async fn new(state: &AppState, session: &Session, current: &str, title: impl Into<String>) -> Result<Self, PageError> {
+        let mut conn = state.db.acquire().await?;
+        let flash = users::take_flash(&mut conn, session.session_id).await?;
+        let user = &session.user;
+        let nav = visible_sections(user)
+            .map(|s| NavLink { title: s.title, href: s.href, current: s.key == current })
+            .collect();
+        let user_name = if user.name.trim().is_empty() { user.username.clone() } else { user.name.clone() };
+        Ok(Self { title: title.into(), user_name, csrf: session.csrf_token.clone(), flash, nav })
+    }
+}
+
+/// The sections `user` may open.
+pub fn visible_sections(user: &User) -> impl Iterator<Item = &'static Section> + '_ {
+    SECTIONS.iter().filter(|s| s.roles.iter().any(|r| user.has_role(*r)))
+}
+
+/// Leaves a message for the next page of this session (after a redirect).
+pub async fn flash(state: &AppState, session: &Session, message: &str) -> Result<(), PageError> {
+    let mut conn = state.db.acquire().await?;
+    users::set_flash(&mut conn, session.session_id, message).await?;
+    Ok(())
+}
+
+/// A template as an HTML answer (a rendering failure is logged and answered as an opaque 500).
+pub fn html<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(err) => crate::error::ApiError::internal(err).into_response(),
+    }
+}
+
+/// A role's name in the console.
+pub fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "管理员",
+        Role::Staff => "工作人员",
+        Role::Patient => "患者",
+        Role::Visitor => "访客",
+        Role::Student => "学生",
+        Role::Counselor => "辅导员",
+    }
+}
+
+/// A duration in milliseconds as a person reads it ("3 分 5 秒").
+pub fn age(ms: u64) -> String {
+    let secs = ms / 1000;
+    match secs {
+        0 if ms == 0 => "—".into(),
+        0..=59 => format!("{secs} 秒"),
+        60..=3599 => format!("{} 分 {} 秒", secs / 60, secs % 60),
+        3600..=86_399 => format!("{} 小时 {} 分", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} 天 {} 小时", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// A moment in the service time zone, to the second.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    yizhan_common::time::local(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}

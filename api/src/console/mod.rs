@@ -1,0 +1,75 @@
+//! The admin console: server-rendered pages (askama templates under `api/templates/console/`)
+//! for staff who manage from a browser, on the API process.
+//!
+//! Paths: `/admin/` sends the browser to `/admin/console/`, and every page, form and asset lives
+//! under `/admin/console/…`, a namespace no JSON route uses (the JSON admin routes keep
+//! `/admin/users`, `/admin/queues`, …). Signing in starts a server-side session (`session.rs`)
+//! held in an `HttpOnly`, `SameSite=Lax` cookie scoped to `/admin/console`; every POST carries
+//! the session's CSRF token (`form.rs`). Bearer tokens mean nothing here and the cookie means
+//! nothing to the JSON API. Each page states the roles it needs in its signature
+//! (`Signed<AdminOnly>`); the navigation shows only the sections a user's roles open (`layout.rs`).
+
+mod assets;
+mod csv;
+mod error;
+mod form;
+mod home;
+mod layout;
+mod list;
+mod queues;
+mod session;
+mod signin;
+mod users;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+pub use error::PageError;
+
+/// Where the console lives.
+pub const BASE: &str = "/admin/console";
+
+/// Every console route, with the security headers every console answer carries.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/console", get(|| async { Redirect::to("/admin/console/") }))
+        .route("/admin/console/", get(home::show))
+        .route("/admin/console/login", get(signin::form).post(signin::submit))
+        .route("/admin/console/logout", post(signin::logout))
+        .route("/admin/console/users", get(users::list))
+        .route("/admin/console/users.csv", get(users::export))
+        .route("/admin/console/users/new", get(users::new_form).post(users::create))
+        .route("/admin/console/users/{id}", get(users::edit_form).post(users::update))
+        .route("/admin/console/queues", get(queues::list))
+        .route("/admin/console/queues/{queue}", get(queues::dead))
+        .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))
+        .route("/admin/console/queues/{queue}/dead/{id}/retry", post(queues::retry))
+        .route("/admin/console/static/{file}", get(assets::serve))
+        .route("/admin/console/{*rest}", get(not_found).post(not_found))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+async fn not_found() -> PageError {
+    PageError::not_found()
+}
+
+/// No framing, no foreign scripts or styles, no caching of pages that show people's data.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    res
+}
