@@ -46,6 +46,16 @@ impl FieldErrors {
         }
     }
 
+    /// An optional e-mail address (empty is none): `local@domain.tld`, no spaces, at most 254.
+    pub fn optional_email(&mut self, field: &str, value: Option<&str>) {
+        let email = value.map(str::trim).unwrap_or("");
+        let ok = email.is_empty()
+            || (email.len() <= 254
+                && !email.contains(char::is_whitespace)
+                && email.rsplit_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')));
+        self.check(!ok, field, "must be an e-mail address");
+    }
+
     /// `Ok` when nothing was recorded, otherwise the 422 error.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {

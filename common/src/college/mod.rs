@@ -2,3 +2,4 @@
 //! and service guides join this folder as they are built.
 
 pub mod contacts;
+pub mod repairs;

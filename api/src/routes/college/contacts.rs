@@ -81,9 +81,7 @@ fn validate(b: &CardBody) -> Result<(), ApiError> {
     errors.check(tel.len() > 30 || !digits(tel, &['-', '+', ' ', '(', ')']), "telephone", "must be a telephone number (digits, + - ( ) and spaces, at most 30)");
     let mobile = b.mobile.as_deref().map(str::trim).unwrap_or("");
     errors.check(!mobile.is_empty() && !((5..=20).contains(&mobile.len()) && digits(mobile, &['+', '-'])), "mobile", "must be a phone number of 5 to 20 digits");
-    let email = b.email.as_deref().map(str::trim).unwrap_or("");
-    let email_ok = email.is_empty() || (email.len() <= 254 && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !email.contains(char::is_whitespace)));
-    errors.check(!email_ok, "email", "must be an e-mail address");
+    errors.optional_email("email", b.email.as_deref());
     errors.finish()
 }
 

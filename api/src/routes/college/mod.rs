@@ -3,8 +3,10 @@
 
 mod contacts;
 mod page;
+mod repairs;
+mod repairs_admin;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use yizhan_common::users::Role;
 
@@ -24,4 +26,12 @@ pub fn routes() -> Router<AppState> {
         .route("/current-user/meta/", get(contacts::my_card).put(contacts::replace_card).patch(contacts::change_card))
         .route("/contacts/", get(contacts::list))
         .route("/friends/{user_id}/", post(contacts::add_friend).delete(contacts::remove_friend))
+        .route("/repairs/", get(repairs::mine).post(repairs::create))
+        .route("/repairs/categories/", get(repairs::categories))
+        .route("/repairs/{id}/", get(repairs::show))
+        .route("/admin/repairs/", get(repairs_admin::list))
+        .route("/admin/repairs/{id}/", axum::routing::patch(repairs_admin::set_status))
+        .route("/admin/repairs/categories/", get(repairs_admin::categories).post(repairs_admin::add_category))
+        .route("/admin/repairs/recipients/", get(repairs_admin::recipients).post(repairs_admin::add_recipient))
+        .route("/admin/repairs/recipients/{id}/", delete(repairs_admin::remove_recipient))
 }

@@ -1,0 +1,120 @@
+//! 故障报修 for staff (seed 002 五): categories, filing a report (its recipients are mailed), my
+//! reports and one report (its reporter or an admin).
+
+use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use yizhan_common::college::repairs::routing::{self, Category};
+use yizhan_common::college::repairs::{self, Repair, RepairFilter, RepairStatus, ReportError};
+use yizhan_common::time::serialize_local;
+use yizhan_common::users::Role;
+
+use super::page::DrfPage;
+use super::BookRole;
+use crate::enqueued::Enqueued;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::extract::{ApiJson, ApiPath, Authorized, Pagination};
+use crate::state::AppState;
+
+/// A report as seed 002's front end and the admin routes show it.
+#[derive(Debug, Serialize)]
+pub struct RepairView {
+    category: i64,
+    category_name: String,
+    #[serde(serialize_with = "serialize_local")]
+    created_at: DateTime<Utc>,
+    description: String,
+    id: i64,
+    location: String,
+    reporter: i64,
+    reporter_name: String,
+    status: RepairStatus,
+    status_label: &'static str,
+    #[serde(serialize_with = "serialize_local")]
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Repair> for RepairView {
+    fn from(r: Repair) -> Self {
+        Self {
+            category: r.category_id,
+            category_name: r.category_name,
+            created_at: r.created_at,
+            description: r.description,
+            id: r.id,
+            location: r.location,
+            reporter: r.reporter_id,
+            reporter_name: r.reporter_name,
+            status_label: r.status.label(),
+            status: r.status,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CategoryView {
+    id: i64,
+    name: String,
+}
+
+impl From<Category> for CategoryView {
+    fn from(c: Category) -> Self {
+        Self { id: c.id, name: c.name }
+    }
+}
+
+/// `GET /repairs/categories/`: every category, by name.
+pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) -> ApiResult<Json<Vec<CategoryView>>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(routing::categories(&mut conn).await?.into_iter().map(CategoryView::from).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReport {
+    location: String,
+    category: i64,
+    description: String,
+}
+
+pub(super) fn report_error(e: ReportError) -> ApiError {
+    match e {
+        ReportError::UnknownCategory => ApiError::field("category", "is not a repair category"),
+        ReportError::Mail(e) => ApiError::internal(e),
+        ReportError::Db(e) => e.into(),
+    }
+}
+
+/// `POST /repairs/ {location, category, description}` → 201 the report; its category's
+/// recipients are mailed (planned in the same transaction).
+pub async fn create(State(state): State<AppState>, auth: Authorized<BookRole>, ApiJson(b): ApiJson<NewReport>) -> ApiResult<(StatusCode, Json<RepairView>)> {
+    let mut errors = FieldErrors::new();
+    errors.text("location", &b.location, 200);
+    errors.text("description", &b.description, 2000);
+    errors.finish()?;
+    let mut tx = state.db.begin().await?;
+    let (repair, outbox) = repairs::report(&mut tx, auth.user().id, b.category, b.location.trim(), b.description.trim()).await.map_err(report_error)?;
+    let mut jobs = Enqueued::default();
+    jobs.add(outbox);
+    jobs.commit(tx, &state).await?;
+    tracing::info!(repair.id = repair.id, repair.category = repair.category_id, "repair reported");
+    Ok((StatusCode::CREATED, Json(repair.into())))
+}
+
+/// `GET /repairs/`: my reports, newest first, 20 per page.
+pub async fn mine(State(state): State<AppState>, auth: Authorized<BookRole>, page: Pagination, OriginalUri(uri): OriginalUri) -> ApiResult<Json<DrfPage<RepairView>>> {
+    let mut conn = state.db.acquire().await?;
+    let filter = RepairFilter { reporter: Some(auth.user().id), ..RepairFilter::default() };
+    let (rows, total) = repairs::list(&mut conn, filter, page.limit(), page.offset()).await?;
+    Ok(Json(DrfPage::new(rows.into_iter().map(RepairView::from).collect(), total, page, &uri)))
+}
+
+/// `GET /repairs/{id}/`: one report, to its reporter or an admin (404 to anyone else).
+pub async fn show(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<RepairView>> {
+    let mut conn = state.db.acquire().await?;
+    let repair = repairs::find(&mut conn, id).await?.filter(|r| r.reporter_id == auth.user().id || auth.user().has_role(Role::Admin));
+    Ok(Json(repair.ok_or_else(|| ApiError::not_found("repair"))?.into()))
+}
