@@ -5,11 +5,11 @@ mod support;
 use axum::http::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::json;
-use sqlx::PgPool;
 use support::{assert_error, TestApp};
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn create_admin_is_idempotent(pool: PgPool) {
+#[tokio::test]
+async fn create_admin_is_idempotent() {
+    let pool = yizhan_common::testing::database().await;
     let a = yizhan_api::admin::create_admin(&pool, "ops", SecretString::from("first-password")).await.expect("create");
     let b = yizhan_api::admin::create_admin(&pool, "ops", SecretString::from("second-password")).await.expect("again");
     assert_eq!(a, b);
@@ -22,8 +22,9 @@ async fn create_admin_is_idempotent(pool: PgPool) {
     assert_eq!(body["roles"], json!(["admin"]));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn admins_create_list_and_update_users(pool: PgPool) {
+#[tokio::test]
+async fn admins_create_list_and_update_users() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let root = app.user_token("root", &[]).await;
     let (status, created) = app
@@ -63,8 +64,9 @@ async fn admins_create_list_and_update_users(pool: PgPool) {
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn bad_user_input_is_422_and_writes_nothing(pool: PgPool) {
+#[tokio::test]
+async fn bad_user_input_is_422_and_writes_nothing() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let root = app.user_token("root", &[]).await;
     let (status, body) = app
@@ -82,8 +84,9 @@ async fn bad_user_input_is_422_and_writes_nothing(pool: PgPool) {
     assert!(err["fields"]["pageSize"].is_string());
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn an_admin_cannot_lock_themselves_out(pool: PgPool) {
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let root = app.user_token("root", &[]).await;
     let (_, me) = app.get("/current-user/", Some(&root)).await;
@@ -92,8 +95,9 @@ async fn an_admin_cannot_lock_themselves_out(pool: PgPool) {
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn current_user_meta_shows_contact_details(pool: PgPool) {
+#[tokio::test]
+async fn current_user_meta_shows_contact_details() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let token = app.user_token("heidi", &["staff"]).await;
     let (_, me) = app.get("/current-user/", Some(&token)).await;
@@ -109,8 +113,9 @@ async fn current_user_meta_shows_contact_details(pool: PgPool) {
     assert_eq!(body["qq"], "12345");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_password_reset_revokes_the_users_tokens(pool: PgPool) {
+#[tokio::test]
+async fn a_password_reset_revokes_the_users_tokens() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let root = app.user_token("root", &[]).await;
     let phone = app.login_or_create("ivan").await;

@@ -6,12 +6,12 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use chrono::{Duration, Utc};
 use serde_json::json;
-use sqlx::PgPool;
 use support::{assert_error, TestApp};
 use yizhan_common::users;
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn both_header_schemes_identify_the_user(pool: PgPool) {
+#[tokio::test]
+async fn both_header_schemes_identify_the_user() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let token = app.user_token("alice", &["staff"]).await;
     for scheme in ["Bearer", "Token"] {
@@ -27,8 +27,9 @@ async fn both_header_schemes_identify_the_user(pool: PgPool) {
     }
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn missing_malformed_and_unknown_tokens_are_401(pool: PgPool) {
+#[tokio::test]
+async fn missing_malformed_and_unknown_tokens_are_401() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, body) = app.get("/current-user/", None).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "not_authenticated");
@@ -41,8 +42,9 @@ async fn missing_malformed_and_unknown_tokens_are_401(pool: PgPool) {
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_token");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn expired_tokens_are_refused(pool: PgPool) {
+#[tokio::test]
+async fn expired_tokens_are_refused() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     app.user_token("bob", &["patient"]).await;
     let mut conn = pool.acquire().await.expect("conn");
@@ -52,8 +54,9 @@ async fn expired_tokens_are_refused(pool: PgPool) {
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "token_expired");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn logout_revokes_only_the_current_token(pool: PgPool) {
+#[tokio::test]
+async fn logout_revokes_only_the_current_token() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let first = app.user_token("carol", &["student"]).await;
     let second = app.login("carol", "password-123").await;
@@ -65,8 +68,9 @@ async fn logout_revokes_only_the_current_token(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn wrong_credentials_are_400_and_repeated_failures_throttled(pool: PgPool) {
+#[tokio::test]
+async fn wrong_credentials_are_400_and_repeated_failures_throttled() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     app.user_token("dave", &["staff"]).await;
     let wrong = json!({"username": "dave", "password": "wrong-password"});
@@ -81,8 +85,9 @@ async fn wrong_credentials_are_400_and_repeated_failures_throttled(pool: PgPool)
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_credentials");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn non_admins_are_forbidden_admin_routes(pool: PgPool) {
+#[tokio::test]
+async fn non_admins_are_forbidden_admin_routes() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let token = app.user_token("erin", &["patient"]).await;
     let (status, body) = app.get("/admin/users", Some(&token)).await;
@@ -91,8 +96,9 @@ async fn non_admins_are_forbidden_admin_routes(pool: PgPool) {
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "not_authenticated");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn deactivated_users_lose_access(pool: PgPool) {
+#[tokio::test]
+async fn deactivated_users_lose_access() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let token = app.user_token("frank", &["visitor"]).await;
     let root = app.login("root", "root-password").await;
@@ -106,8 +112,9 @@ async fn deactivated_users_lose_access(pool: PgPool) {
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_credentials");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn parallel_wrong_guesses_cannot_pass_the_limit(pool: PgPool) {
+#[tokio::test]
+async fn parallel_wrong_guesses_cannot_pass_the_limit() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     app.user_token("gina", &["staff"]).await;
     let max = app.state.config.login_max_failures;
@@ -132,8 +139,9 @@ async fn parallel_wrong_guesses_cannot_pass_the_limit(pool: PgPool) {
     assert_eq!(throttled, 50 - max);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn one_address_cannot_lock_a_user_out_of_another(pool: PgPool) {
+#[tokio::test]
+async fn one_address_cannot_lock_a_user_out_of_another() {
+    let pool = yizhan_common::testing::database().await;
     let mut cfg = support::config(&support::redis_url());
     cfg.login_limits.ip_max_failures = 5;
     cfg.login_limits.user_max_failures = 7;
@@ -167,8 +175,9 @@ async fn one_address_cannot_lock_a_user_out_of_another(pool: PgPool) {
     assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn forwarded_for_counts_only_behind_a_trusted_proxy(pool: PgPool) {
+#[tokio::test]
+async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+    let pool = yizhan_common::testing::database().await;
     let mut cfg = support::config(&support::redis_url());
     cfg.trusted_proxies = "10.0.0.0/8".parse().expect("proxies");
     let app = TestApp::with_config(pool, cfg);

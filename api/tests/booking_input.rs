@@ -15,8 +15,9 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn control_characters_in_subscribe_fields_never_fail_a_booking(pool: PgPool) {
+#[tokio::test]
+async fn control_characters_in_subscribe_fields_never_fail_a_booking() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;
@@ -40,8 +41,9 @@ async fn control_characters_in_subscribe_fields_never_fail_a_booking(pool: PgPoo
     assert_eq!(status, StatusCode::OK, "{r}");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn bad_business_text_is_a_422_naming_the_field_and_null_symptoms_are_absent(pool: PgPool) {
+#[tokio::test]
+async fn bad_business_text_is_a_422_naming_the_field_and_null_symptoms_are_absent() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;
@@ -77,8 +79,9 @@ async fn cancel_with(app: &TestApp, token: &str, id: i64, content_type: Option<&
     app.raw(req.body(Body::from(body)).expect("request")).await
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn cancel_with_any_body_still_cancels(pool: PgPool) {
+#[tokio::test]
+async fn cancel_with_any_body_still_cancels() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 10).await;
@@ -103,8 +106,9 @@ async fn cancel_with_any_body_still_cancels(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM subscribe_grants WHERE template_id = '模板ID6'").await, 1);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn twenty_patients_per_user_hold_under_parallel_creates(pool: PgPool) {
+#[tokio::test]
+async fn twenty_patients_per_user_hold_under_parallel_creates() {
+    let pool = yizhan_common::testing::database().await;
     let app = std::sync::Arc::new(TestApp::new(pool.clone()));
     let user = app.user_token("many", &["patient"]).await;
     let tasks: Vec<_> = (0..30)
@@ -128,8 +132,9 @@ async fn twenty_patients_per_user_hold_under_parallel_creates(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM patients").await, 20);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn waitlist_joins_per_user_are_capped_under_parallel_joins(pool: PgPool) {
+#[tokio::test]
+async fn waitlist_joins_per_user_are_capped_under_parallel_joins() {
+    let pool = yizhan_common::testing::database().await;
     let mut config = support::config(&support::redis_url());
     config.waitlist_max_per_user = 2;
     let app = TestApp::with_config(pool.clone(), config);
@@ -166,8 +171,9 @@ async fn waitlist_joins_per_user_are_capped_under_parallel_joins(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM waitlist_entries").await, 2);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn waitlist_answers_its_ticket_and_its_position_now(pool: PgPool) {
+#[tokio::test]
+async fn waitlist_answers_its_ticket_and_its_position_now() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 1).await;
@@ -191,8 +197,9 @@ async fn waitlist_answers_its_ticket_and_its_position_now(pool: PgPool) {
     assert_eq!(answers, vec![(json!(1), json!(1)), (json!(2), json!(2)), (json!(3), json!(2))]);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn reschedule_and_waitlist_refuse_another_users_records(pool: PgPool) {
+#[tokio::test]
+async fn reschedule_and_waitlist_refuse_another_users_records() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let (full, other) = (schedule(&app, &c, "上午", 1).await, schedule(&app, &c, "下午", 5).await);

@@ -14,7 +14,6 @@ use support::{assert_error, TestApp};
 use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::hospital::waitlist;
 use yizhan_common::jobs::kinds::RefundPayment;
-use yizhan_common::jobs::Job;
 use yizhan_common::time;
 
 async fn reschedule(app: &TestApp, token: &str, id: i64, schedule: i64) -> (StatusCode, Value) {
@@ -46,8 +45,9 @@ async fn crowd(app: &TestApp, token: &str, n: i64) -> Vec<i64> {
         .expect("patients")
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn reschedule_recomputes_an_unpaid_fee_and_keeps_a_paid_one(pool: PgPool) {
+#[tokio::test]
+async fn reschedule_recomputes_an_unpaid_fee_and_keeps_a_paid_one() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let free = schedule_with(&app, &c, json!({"period": "免费", "fee": 0})).await;
@@ -76,8 +76,9 @@ async fn reschedule_recomputes_an_unpaid_fee_and_keeps_a_paid_one(pool: PgPool) 
     assert_eq!(payment(&detail(&app, &user, id).await), (json!("paid"), json!(false), json!(25.5)));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_cancelled_paid_appointment_is_refunded_through_a_refund_job(pool: PgPool) {
+#[tokio::test]
+async fn a_cancelled_paid_appointment_is_refunded_through_a_refund_job() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;
@@ -100,8 +101,8 @@ async fn a_cancelled_paid_appointment_is_refunded_through_a_refund_job(pool: PgP
         sqlx::query_as("SELECT id, appointment_id, amount_cents, status FROM refunds").fetch_all(&pool).await.expect("refunds");
     assert_eq!(refunds.len(), 1);
     assert_eq!((refunds[0].1, refunds[0].2, refunds[0].3.as_str()), (paid, 1000, "requested"));
-    let jobs: Vec<Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = $1").bind(RefundPayment::KIND).fetch_all(&pool).await.expect("jobs");
-    assert_eq!(jobs, vec![json!({"refundId": refunds[0].0})]);
+    let jobs = yizhan_common::testing::enqueued::<RefundPayment>(&pool).await;
+    assert_eq!(jobs.iter().map(|j| serde_json::to_value(j).expect("encode")).collect::<Vec<_>>(), vec![json!({"refundId": refunds[0].0})]);
 }
 
 /// A schedule today that ended a minute ago, written directly (the admin route takes whole minutes).
@@ -126,8 +127,9 @@ async fn ended_today(app: &TestApp, c: &Clinic, capacity: i32) -> Option<i64> {
     Some(id)
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn an_ended_session_cannot_be_booked_waitlisted_or_promoted_into(pool: PgPool) {
+#[tokio::test]
+async fn an_ended_session_cannot_be_booked_waitlisted_or_promoted_into() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let Some(ended) = ended_today(&app, &c, 1).await else { return };
@@ -160,8 +162,9 @@ async fn an_ended_session_cannot_be_booked_waitlisted_or_promoted_into(pool: PgP
     assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn only_open_appointments_of_today_or_later_change(pool: PgPool) {
+#[tokio::test]
+async fn only_open_appointments_of_today_or_later_change() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let (s, other) = (schedule(&app, &c, "上午", 5).await, schedule(&app, &c, "下午", 5).await);
@@ -187,8 +190,9 @@ async fn only_open_appointments_of_today_or_later_change(pool: PgPool) {
     assert_eq!(booked, 0);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn opposite_reschedules_at_once_do_not_deadlock(pool: PgPool) {
+#[tokio::test]
+async fn opposite_reschedules_at_once_do_not_deadlock() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let (a, b) = (schedule(&app, &c, "上午", 40).await, schedule(&app, &c, "下午", 40).await);
@@ -217,8 +221,9 @@ async fn opposite_reschedules_at_once_do_not_deadlock(pool: PgPool) {
     assert_eq!(counts, vec![20, 20]);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_reschedule_promotes_the_old_schedules_waitlist(pool: PgPool) {
+#[tokio::test]
+async fn a_reschedule_promotes_the_old_schedules_waitlist() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let (full, other) = (schedule(&app, &c, "上午", 1).await, schedule(&app, &c, "下午", 5).await);
@@ -281,8 +286,9 @@ async fn hold_message_key(pool: &PgPool, key: &str) -> sqlx::Transaction<'static
     tx
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn cancels_racing_the_sweep_promote_once_and_never_fail(pool: PgPool) {
+#[tokio::test]
+async fn cancels_racing_the_sweep_promote_once_and_never_fail() {
+    let pool = yizhan_common::testing::database().await;
     let app = roomy_app(pool.clone());
     let c = clinic(&app).await;
     let holder = app.user_token("holder", &["patient"]).await;
@@ -326,8 +332,9 @@ async fn cancels_racing_the_sweep_promote_once_and_never_fail(pool: PgPool) {
     assert_eq!((booked, active), (1, 1));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_promotion_racing_the_same_patients_booking_fails_neither_the_sweep_nor_the_canceller(pool: PgPool) {
+#[tokio::test]
+async fn a_promotion_racing_the_same_patients_booking_fails_neither_the_sweep_nor_the_canceller() {
+    let pool = yizhan_common::testing::database().await;
     let app = roomy_app(pool.clone());
     let c = clinic(&app).await;
     let holder = app.user_token("holder", &["patient"]).await;

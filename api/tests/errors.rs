@@ -5,25 +5,27 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
-use sqlx::PgPool;
 use support::{assert_error, TestApp};
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn unknown_route_is_404_envelope(pool: PgPool) {
+#[tokio::test]
+async fn unknown_route_is_404_envelope() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, body) = app.get("/no/such/route", None).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn wrong_method_is_405_envelope(pool: PgPool) {
+#[tokio::test]
+async fn wrong_method_is_405_envelope() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, body) = app.send(Method::PUT, "/healthz", None, None).await;
     assert_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn malformed_json_is_400(pool: PgPool) {
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let req = Request::post("/auth/get-token/")
         .header(header::CONTENT_TYPE, "application/json")
@@ -33,8 +35,9 @@ async fn malformed_json_is_400(pool: PgPool) {
     assert_error(status, &body, StatusCode::BAD_REQUEST, "malformed_json");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn wrong_content_type_is_415(pool: PgPool) {
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let req = Request::post("/auth/get-token/")
         .header(header::CONTENT_TYPE, "text/plain")
@@ -44,16 +47,18 @@ async fn wrong_content_type_is_415(pool: PgPool) {
     assert_error(status, &body, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn body_over_the_limit_is_413(pool: PgPool) {
+#[tokio::test]
+async fn body_over_the_limit_is_413() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let huge = "x".repeat(100 * 1024);
     let (status, body) = app.post("/auth/get-token/", None, json!({"username": huge, "password": "p"})).await;
     assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn missing_and_mistyped_fields_are_named(pool: PgPool) {
+#[tokio::test]
+async fn missing_and_mistyped_fields_are_named() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, body) = app.post("/auth/get-token/", None, json!({"password": "p"})).await;
     let err = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
@@ -64,8 +69,9 @@ async fn missing_and_mistyped_fields_are_named(pool: PgPool) {
     assert!(err["fields"]["username"].as_str().expect("message").contains("invalid type"), "{err}");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn every_response_carries_a_request_id(pool: PgPool) {
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let res = tower::ServiceExt::oneshot(app.router.clone(), Request::get("/healthz").body(Body::empty()).expect("req"))
         .await

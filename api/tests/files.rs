@@ -84,8 +84,9 @@ fn png_of(len: usize) -> Vec<u8> {
     body
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn uploads_are_served_to_their_owner_and_staff_only(pool: PgPool) {
+#[tokio::test]
+async fn uploads_are_served_to_their_owner_and_staff_only() {
+    let pool = yizhan_common::testing::database().await;
     let f = local(pool);
     let alice = f.app.user_token("alice", &["patient"]).await;
     let bob = f.app.user_token("bob", &["patient"]).await;
@@ -126,8 +127,9 @@ async fn uploads_are_served_to_their_owner_and_staff_only(pool: PgPool) {
     assert_eq!(pdf["contentType"], "application/pdf");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn uploads_are_refused_by_size_type_and_token(pool: PgPool) {
+#[tokio::test]
+async fn uploads_are_refused_by_size_type_and_token() {
+    let pool = yizhan_common::testing::database().await;
     let f = local(pool);
     let alice = f.app.user_token("alice", &["patient"]).await;
 
@@ -155,16 +157,18 @@ async fn uploads_are_refused_by_size_type_and_token(pool: PgPool) {
     assert_eq!(n, 1);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn without_storage_uploads_are_unavailable(pool: PgPool) {
+#[tokio::test]
+async fn without_storage_uploads_are_unavailable() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let alice = app.user_token("alice", &["patient"]).await;
     let (status, body) = upload(&app, &alice, "image/png", PNG.to_vec()).await;
     assert_error(status, &body, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn on_s3_downloads_redirect_to_a_presigned_url(pool: PgPool) {
+#[tokio::test]
+async fn on_s3_downloads_redirect_to_a_presigned_url() {
+    let pool = yizhan_common::testing::database().await;
     let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT must be set (scripts/test starts moto)");
     let bucket = format!("yz-api-{}", uuid::Uuid::new_v4().simple());
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");

@@ -4,15 +4,15 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use sqlx::PgPool;
 use support::{assert_error, TestApp};
 use yizhan_common::follow::followers::{self, Source};
 use yizhan_common::follow::keywords;
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
 use yizhan_common::jobs::Job;
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn qrcode_list_keeps_the_seed_shape(pool: PgPool) {
+#[tokio::test]
+async fn qrcode_list_keeps_the_seed_shape() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let admin = app.user_token("root", &[]).await;
     let (_, d) = app.post("/admin/departments", Some(&admin), json!({"name": "309脊柱"})).await;
@@ -35,8 +35,9 @@ async fn qrcode_list_keeps_the_seed_shape(pool: PgPool) {
     assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn followers_are_listed_per_department_and_rebound_by_a_scan(pool: PgPool) {
+#[tokio::test]
+async fn followers_are_listed_per_department_and_rebound_by_a_scan() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let admin = app.user_token("root", &[]).await;
     let (_, a) = app.post("/admin/departments", Some(&admin), json!({"name": "骨科"})).await;
@@ -60,8 +61,9 @@ async fn followers_are_listed_per_department_and_rebound_by_a_scan(pool: PgPool)
     assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn keyword_rules_are_managed_and_matched(pool: PgPool) {
+#[tokio::test]
+async fn keyword_rules_are_managed_and_matched() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let admin = app.user_token("root", &[]).await;
     let (status, v) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "挂号", "replyText": "请在小程序挂号"})).await;
@@ -80,8 +82,9 @@ async fn keyword_rules_are_managed_and_matched(pool: PgPool) {
     assert!(keywords::find_reply(&mut conn, "我要挂号").await.expect("match").is_none());
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_code_left_pending_by_a_dead_job_is_claimed_again(pool: PgPool) {
+#[tokio::test]
+async fn a_code_left_pending_by_a_dead_job_is_claimed_again() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let admin = app.user_token("root", &[]).await;
     let mut ids = Vec::new();
@@ -121,8 +124,9 @@ async fn a_code_left_pending_by_a_dead_job_is_claimed_again(pool: PgPool) {
     assert_eq!(jobs(recent).await, 0, "a code pending for seconds keeps its job");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn qrcode_list_is_the_whole_flow_unless_a_page_is_asked(pool: PgPool) {
+#[tokio::test]
+async fn qrcode_list_is_the_whole_flow_unless_a_page_is_asked() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let admin = app.user_token("root", &[]).await;
     let mut flow = Vec::new();

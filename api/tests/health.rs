@@ -4,11 +4,11 @@ mod support;
 
 use axum::http::StatusCode;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
 use support::{assert_error, config, redis_url, TestApp};
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn ready_when_both_stores_answer(pool: PgPool) {
+#[tokio::test]
+async fn ready_when_both_stores_answer() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, body) = app.get("/readyz", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -17,8 +17,9 @@ async fn ready_when_both_stores_answer(pool: PgPool) {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn redis_down_is_not_ready_but_healthy(pool: PgPool) {
+#[tokio::test]
+async fn redis_down_is_not_ready_but_healthy() {
+    let pool = yizhan_common::testing::database().await;
     let closed = format!("redis://127.0.0.1:{}/", closed_port());
     let app = TestApp::with_config(pool, config(&closed));
     let (status, body) = app.get("/readyz", None).await;

@@ -7,14 +7,14 @@ use std::collections::BTreeSet;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use sqlx::PgPool;
 use yizhan_common::jobs::kinds::{ExchangeWxCode, SendSubscribeMessage};
 use yizhan_common::jobs::Job;
 use support::clinic::{book, clinic, future_date, keys, patient, schedule};
 use support::{assert_error, TestApp};
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn booking_answers_the_seed_shape_once_per_patient(pool: PgPool) {
+#[tokio::test]
+async fn booking_answers_the_seed_shape_once_per_patient() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 50).await;
@@ -51,8 +51,9 @@ async fn booking_answers_the_seed_shape_once_per_patient(pool: PgPool) {
     assert_eq!(mine["results"][0]["patientId"], p);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn patients_act_only_on_their_own(pool: PgPool) {
+#[tokio::test]
+async fn patients_act_only_on_their_own() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;
@@ -72,8 +73,9 @@ async fn patients_act_only_on_their_own(pool: PgPool) {
     assert_error(status, &err, StatusCode::FORBIDDEN, "forbidden");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn two_hundred_simultaneous_bookings_fill_fifty_places_exactly(pool: PgPool) {
+#[tokio::test]
+async fn two_hundred_simultaneous_bookings_fill_fifty_places_exactly() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "下午", 50).await;
@@ -121,8 +123,9 @@ async fn two_hundred_simultaneous_bookings_fill_fifty_places_exactly(pool: PgPoo
     assert_eq!((booked, rows), (50, 50));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_cancel_promotes_the_first_waiting_patient(pool: PgPool) {
+#[tokio::test]
+async fn a_cancel_promotes_the_first_waiting_patient() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 1).await;
@@ -166,8 +169,9 @@ async fn a_cancel_promotes_the_first_waiting_patient(pool: PgPool) {
     assert_eq!(booked, 1);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn reschedule_moves_the_place_and_answers_the_seed_shape(pool: PgPool) {
+#[tokio::test]
+async fn reschedule_moves_the_place_and_answers_the_seed_shape() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let (am, pm) = (schedule(&app, &c, "上午", 3).await, schedule(&app, &c, "下午", 3).await);
@@ -191,8 +195,9 @@ async fn reschedule_moves_the_place_and_answers_the_seed_shape(pool: PgPool) {
     assert_error(status, &err, StatusCode::CONFLICT, "same_schedule");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn subscribe_fields_record_grants_and_plan_one_send(pool: PgPool) {
+#[tokio::test]
+async fn subscribe_fields_record_grants_and_plan_one_send() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;
@@ -224,8 +229,9 @@ async fn subscribe_fields_record_grants_and_plan_one_send(pool: PgPool) {
     assert_eq!(rejects, 1);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn bad_schedules_are_refused_and_write_nothing(pool: PgPool) {
+#[tokio::test]
+async fn bad_schedules_are_refused_and_write_nothing() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let bad = json!({"hospitalId": c.hospital, "departmentId": c.department, "date": "2026-13-01", "period": "",

@@ -53,8 +53,9 @@ async fn promote_by_cancel(app: &TestApp, c: &Clinic, day: NaiveDate, tag: &str)
     mine["results"][0]["id"].as_i64().expect("id")
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_promotion_into_tomorrow_after_20_00_is_reminded_at_once(pool: PgPool) {
+#[tokio::test]
+async fn a_promotion_into_tomorrow_after_20_00_is_reminded_at_once() {
+    let pool = yizhan_common::testing::database().await;
     let (clock, tomorrow) = at(20, 30);
     let app = TestApp::with_clock(pool.clone(), Arc::new(clock));
     let c = clinic(&app).await;
@@ -69,8 +70,9 @@ async fn a_promotion_into_tomorrow_after_20_00_is_reminded_at_once(pool: PgPool)
     assert_eq!(planned(&pool, later).await.len(), 1, "only the promotion message");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_promotion_into_tomorrow_before_20_00_waits_for_the_planning(pool: PgPool) {
+#[tokio::test]
+async fn a_promotion_into_tomorrow_before_20_00_waits_for_the_planning() {
+    let pool = yizhan_common::testing::database().await;
     let (clock, tomorrow) = at(19, 59);
     let app = TestApp::with_clock(pool.clone(), Arc::new(clock.clone()));
     let c = clinic(&app).await;

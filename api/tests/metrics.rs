@@ -5,13 +5,13 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use sqlx::PgPool;
 use support::TestApp;
 use tower::ServiceExt;
 use yizhan_common::metrics::names;
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn metrics_are_served_as_prometheus_text(pool: PgPool) {
+#[tokio::test]
+async fn metrics_are_served_as_prometheus_text() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     yizhan_common::metrics::install().expect("recorder");
     metrics::histogram!(names::RATELIMIT_WAIT_SECONDS, "op" => "test.api").record(0.03);

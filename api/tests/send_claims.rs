@@ -19,8 +19,9 @@ async fn row(pool: &PgPool, id: i64) -> (String, Option<i32>) {
     sqlx::query_as("SELECT status, claim_attempt FROM subscribe_sends WHERE id = $1").bind(id).fetch_one(pool).await.expect("row")
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_dead_sending_claim_is_taken_over_and_a_live_one_left_alone(pool: PgPool) {
+#[tokio::test]
+async fn a_dead_sending_claim_is_taken_over_and_a_live_one_left_alone() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool.clone());
     let c = clinic(&app).await;
     let s = schedule(&app, &c, "上午", 5).await;

@@ -111,8 +111,9 @@ async fn get_verification_echoes_only_when_signed() {
     assert_eq!((status, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_callback"));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn plain_event_is_answered_and_claimed_once(pool: PgPool) {
+#[tokio::test]
+async fn plain_event_is_answered_and_claimed_once() {
+    let pool = yizhan_common::testing::database().await;
     let app = app_with(plain_codec("tok"), pool.clone());
     let query = signed("tok", &ts(0), "n1");
     let (status, first) = app.call(Method::POST, &query, SUBSCRIBE).await;
@@ -131,8 +132,9 @@ async fn plain_event_is_answered_and_claimed_once(pool: PgPool) {
     app.cleanup().await;
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_failed_effect_releases_its_claim_and_wechats_retry_acts(pool: PgPool) {
+#[tokio::test]
+async fn a_failed_effect_releases_its_claim_and_wechats_retry_acts() {
+    let pool = yizhan_common::testing::database().await;
     let app = app_with(plain_codec("tok"), pool.clone());
     let query = signed("tok", &ts(0), "n-fail");
     // The database fails the effect once (the table is briefly unavailable).
@@ -148,8 +150,9 @@ async fn a_failed_effect_releases_its_claim_and_wechats_retry_acts(pool: PgPool)
     app.cleanup().await;
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn stale_and_future_timestamps_are_refused_and_a_fresh_one_acts(pool: PgPool) {
+#[tokio::test]
+async fn stale_and_future_timestamps_are_refused_and_a_fresh_one_acts() {
+    let pool = yizhan_common::testing::database().await;
     let app = app_with(plain_codec("tok").map(|c| c.with_max_age(std::time::Duration::from_secs(300))), pool.clone());
     for (offset, openid) in [(-86_400, "oDayOld"), (-301, "oJustStale"), (301, "oFuture"), (86_400, "oFarFuture")] {
         let (status, body) = app.call(Method::POST, &signed("tok", &ts(offset), "n"), &subscribe_of(openid)).await;
@@ -175,8 +178,9 @@ async fn stale_and_future_timestamps_are_refused_and_a_fresh_one_acts(pool: PgPo
     safe.cleanup().await;
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_replayed_nonce_with_another_body_is_refused(pool: PgPool) {
+#[tokio::test]
+async fn a_replayed_nonce_with_another_body_is_refused() {
+    let pool = yizhan_common::testing::database().await;
     let app = app_with(plain_codec("tok"), pool.clone());
     let query = signed("tok", &ts(0), "n-seen");
     assert_eq!(app.call(Method::POST, &query, &subscribe_of("oReal")).await.0, StatusCode::OK);
@@ -194,8 +198,9 @@ async fn a_replayed_nonce_with_another_body_is_refused(pool: PgPool) {
     app.cleanup().await;
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn safe_mode_refuses_the_plain_downgrade_and_compat_trusts_only_the_encrypted_part(pool: PgPool) {
+#[tokio::test]
+async fn safe_mode_refuses_the_plain_downgrade_and_compat_trusts_only_the_encrypted_part() {
+    let pool = yizhan_common::testing::database().await;
     // An AES key is configured, so the mode is safe unless set otherwise.
     let app = app_with(safe_codec(), pool.clone());
     let (status, body) = app.call(Method::POST, &signed("pamtest", &ts(0), "n1"), &subscribe_of("oDowngrade")).await;
@@ -223,8 +228,9 @@ async fn safe_mode_refuses_the_plain_downgrade_and_compat_trusts_only_the_encryp
     compat.cleanup().await;
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_encrypted(pool: PgPool) {
+#[tokio::test]
+async fn safe_mode_sample_is_opened_and_a_duplicate_gets_the_remembered_reply_encrypted() {
+    let pool = yizhan_common::testing::database().await;
     // The published sample is from 2016: a window that wide admits it (freshness is tested apart).
     let wide = std::time::Duration::from_secs(100 * 365 * 86_400);
     let app = app_with(safe_codec().map(|c| c.with_max_age(wide)), pool);
@@ -302,8 +308,9 @@ mod through_the_simulator {
         res.json().await.expect("json")
     }
 
-    #[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-    async fn plain_and_safe_deliveries_are_accepted_once(pool: PgPool) {
+    #[tokio::test]
+    async fn plain_and_safe_deliveries_are_accepted_once() {
+        let pool = yizhan_common::testing::database().await;
         let codec = CallbackCodec::new(
             SecretString::from(DEFAULT_CALLBACK_TOKEN),
             Some(MessageCrypto::new(DEFAULT_CALLBACK_AES_KEY, "wxsimmp").expect("key")),

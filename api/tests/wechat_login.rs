@@ -3,71 +3,23 @@
 
 mod support;
 
-use std::time::Duration;
-
 use axum::http::{Method, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use support::sim::Sim;
 use support::{assert_error, config, redis_url, TestApp};
-use yizhan_common::wechat::client::{AppCredentials, WechatConfig};
-use yizhan_sim::{SimConfig, SimServer};
-
-struct Sim {
-    base: String,
-    http: reqwest::Client,
-    _sim: yizhan_sim::RunningSim,
-}
-
-impl Sim {
-    async fn start() -> Self {
-        let running = SimServer::spawn(SimConfig::for_tests()).await.expect("simulator");
-        let base = running.base.clone();
-        Self { base, http: reqwest::Client::new(), _sim: running }
-    }
-
-    /// A fresh code for a (new or given) Mini Program user: (openid, code).
-    async fn code(&self, openid: Option<&str>) -> (String, String) {
-        let v: Value = self
-            .http
-            .post(format!("{}/_sim/users", self.base))
-            .json(&json!({"appid": "wxsimmini", "openid": openid}))
-            .send()
-            .await
-            .expect("sim")
-            .json()
-            .await
-            .expect("json");
-        (v["openid"].as_str().expect("openid").into(), v["code"].as_str().expect("code").into())
-    }
-
-    async fn exchanges(&self) -> u64 {
-        let v: Value = self.http.get(format!("{}/_sim/stats", self.base)).send().await.expect("stats").json().await.expect("json");
-        v["calls"]["jscode2session"].as_u64().unwrap_or(0)
-    }
-}
 
 fn app(pool: PgPool, sim: &Sim) -> TestApp {
-    let mut cfg = config(&redis_url());
-    cfg.wechat = Some(WechatConfig {
-        api_base: sim.base.clone(),
-        mp: None,
-        mp_token: None,
-        mp_aes_key: None,
-        mp_callback_mode: yizhan_common::wechat::callback::CallbackMode::Plain,
-        mp_callback_max_age: std::time::Duration::from_secs(300),
-        mini: Some(AppCredentials { appid: "wxsimmini".into(), secret: SecretString::from("sim-mini-secret") }),
-        http_timeout: Duration::from_secs(5),
-    });
-    TestApp::with_config(pool, cfg)
+    sim.app(pool)
 }
 
 async fn put_bind(app: &TestApp, token: &str, code: &str) -> (StatusCode, Value) {
     app.send(Method::PUT, "/auth/wechat-auth/", Some(token), Some(json!({ "code": code }))).await
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn bind_then_log_in_with_a_code(pool: PgPool) {
+#[tokio::test]
+async fn bind_then_log_in_with_a_code() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let app = app(pool, &sim);
     let (openid, code) = sim.code(None).await;
@@ -99,8 +51,9 @@ async fn bind_then_log_in_with_a_code(pool: PgPool) {
     assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old(pool: PgPool) {
+#[tokio::test]
+async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let app = app(pool, &sim);
     let alice = app.user_token("alice", &["staff"]).await;
@@ -124,20 +77,21 @@ async fn an_openid_belongs_to_one_user_and_a_new_one_replaces_the_old(pool: PgPo
     assert_eq!(put_bind(&app, &bob, &code).await.0, StatusCode::OK);
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn without_wechat_configured_login_is_unavailable(pool: PgPool) {
+#[tokio::test]
+async fn without_wechat_configured_login_is_unavailable() {
+    let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);
     let (status, err) = app.post("/auth/wechat-code2token/", None, json!({ "code": "abc" })).await;
     assert_error(status, &err, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn code_logins_are_limited_per_address_before_the_code_is_spent(pool: PgPool) {
+#[tokio::test]
+async fn code_logins_are_limited_per_address_before_the_code_is_spent() {
+    let pool = yizhan_common::testing::database().await;
     let sim = Sim::start().await;
     let mut cfg = config(&redis_url());
     cfg.login_limits.code2token_per_ip_per_min = 2;
-    let wechat = app(pool.clone(), &sim).state.config.wechat.clone();
-    cfg.wechat = wechat;
+    cfg.wechat = Some(sim.wechat_config());
     let app = TestApp::with_config(pool, cfg);
     for _ in 0..2 {
         let (_, code) = sim.code(None).await;

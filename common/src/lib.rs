@@ -42,6 +42,7 @@ pub mod wechat;
 
 // Domains: accounts, then each seed's business rules.
 pub mod auth;
+pub mod college;
 pub mod follow;
 pub mod hospital;
 pub mod subscribe;

@@ -22,8 +22,9 @@ fn names<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
     all.iter().map(ToString::to_string).collect()
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn each_status_enum_is_its_columns_check_list(pool: sqlx::PgPool) {
+#[tokio::test]
+async fn each_status_enum_is_its_columns_check_list() {
+    let pool = crate::testing::database().await;
     let pairs = [
         ("appointments_status_check", names(AppointmentStatus::ALL)),
         ("appointments_payment_status_check", names(PaymentStatus::ALL)),

@@ -50,8 +50,9 @@ async fn firings(pool: &PgPool) -> Vec<DateTime<Utc>> {
         .expect("query")
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn two_schedulers_enqueue_each_firing_once(pool: PgPool) {
+#[tokio::test]
+async fn two_schedulers_enqueue_each_firing_once() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2026-11-23T11:59:00Z"));
     let (a, b) = (scheduler(&pool, &clock, SHANGHAI, 3600), scheduler(&pool, &clock, SHANGHAI, 3600));
     assert_eq!(tick(&a).await, Outcome::Started);
@@ -82,8 +83,9 @@ async fn two_schedulers_enqueue_each_firing_once(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_firing_missed_during_a_short_outage_is_caught_up_once(pool: PgPool) {
+#[tokio::test]
+async fn a_firing_missed_during_a_short_outage_is_caught_up_once() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2026-11-23T11:59:00Z")); // 19:59 in Shanghai
     assert_eq!(tick(&scheduler(&pool, &clock, SHANGHAI, 3600)).await, Outcome::Started);
     // Down from 19:59 to 20:03; a new process comes back.
@@ -103,8 +105,9 @@ async fn a_firing_missed_during_a_short_outage_is_caught_up_once(pool: PgPool) {
 /// The scheduler's clock decides that a firing is due; the job it enqueues is due at once even
 /// when that clock is ahead of the wall clock (a test's manual 20:00, a skewed host), instead of
 /// waiting in the queue until the wall clock reaches the fire time.
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_firing_is_due_at_once_whatever_the_wall_clock_says(pool: PgPool) {
+#[tokio::test]
+async fn a_firing_is_due_at_once_whatever_the_wall_clock_says() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2100-01-01T11:59:00Z"));
     let s = scheduler(&pool, &clock, SHANGHAI, 3600);
     assert_eq!(tick(&s).await, Outcome::Started);
@@ -115,8 +118,9 @@ async fn a_firing_is_due_at_once_whatever_the_wall_clock_says(pool: PgPool) {
     assert!(rows[0].1 <= Utc::now(), "due now, not at the manual clock's 20:00: {rows:?}");
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_firing_outside_the_catchup_window_is_skipped(pool: PgPool) {
+#[tokio::test]
+async fn a_firing_outside_the_catchup_window_is_skipped() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2026-11-23T11:59:00Z"));
     assert_eq!(tick(&scheduler(&pool, &clock, SHANGHAI, 3600)).await, Outcome::Started);
     clock.set(utc("2026-11-23T13:30:00Z")); // back at 21:30, 90 minutes late
@@ -128,8 +132,9 @@ async fn a_firing_outside_the_catchup_window_is_skipped(pool: PgPool) {
     assert_eq!(tick(&restarted).await, Outcome::Enqueued(utc("2026-11-24T12:00:00Z")));
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn twenty_hundred_means_the_service_time_zone(pool: PgPool) {
+#[tokio::test]
+async fn twenty_hundred_means_the_service_time_zone() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2026-11-23T11:00:00Z"));
     let shanghai = scheduler(&pool, &clock, SHANGHAI, 3600);
     assert_eq!(tick(&shanghai).await, Outcome::Started);
@@ -153,8 +158,9 @@ impl JobSink for MemorySink {
     }
 }
 
-#[sqlx::test(migrator = "yizhan_common::db::MIGRATOR")]
-async fn a_firing_is_pushed_right_after_its_commit(pool: PgPool) {
+#[tokio::test]
+async fn a_firing_is_pushed_right_after_its_commit() {
+    let pool = yizhan_common::testing::database().await;
     let clock = ManualClock::new(utc("2026-11-23T11:59:00Z"));
     let sink = Arc::new(MemorySink::default());
     let s = scheduler(&pool, &clock, SHANGHAI, 3600).with_sink(sink.clone());

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, PgConnection};
 
 /// Path of a workspace binary built next to the running executable: `target/<profile>/<name>`
 /// (tests run from `target/<profile>/deps/`). `scripts/test` builds every binary first.
@@ -28,14 +27,9 @@ pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set (scripts/test sets it)"))
 }
 
-/// Creates an empty database for one test and returns its URL.
+/// Creates an empty database for one test and returns its URL (the binaries migrate it).
 pub async fn fresh_database() -> String {
-    let admin_url = env("DATABASE_URL");
-    let name = format!("sys_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let base = admin_url.rsplit_once('/').map(|(base, _)| base).expect("database URL with a path");
-    format!("{base}/{name}")
+    yizhan_common::testing::empty_database().await
 }
 
 /// A loopback port that was free a moment ago.
@@ -153,18 +147,4 @@ pub async fn wait_http_ok(client: &reqwest::Client, url: &str, timeout: Duration
     false
 }
 
-/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub use yizhan_common::testing::eventually;

@@ -12,6 +12,7 @@
 mod acker;
 pub mod apalis;
 mod backoff;
+pub mod drain;
 pub mod config;
 pub mod execute;
 mod inflight;

@@ -27,7 +27,7 @@ async fn a_job_runs_once_and_is_recorded_done() {
     let env = Env::new().await;
     let (stop, worker) = env.start_worker_with(Duration::from_secs(5), Runtime::Apalis);
     env.push_probe("ok", "ok", vec![]).await;
-    eventually(WITHIN, "acknowledged done", || async { env.stats().await.done == 1 }).await;
+    eventually("acknowledged done", WITHIN, || async { env.stats().await.done == 1 }).await;
     assert_eq!((env.runs("ok").await, env.done("ok").await), (1, 1));
     let stats = env.stats().await;
     assert_eq!((stats.running, stats.pending, stats.dead), (0, 0, 0), "{stats:?}");
@@ -41,7 +41,7 @@ async fn a_failure_spends_an_attempt_and_runs_again() {
     let (stop, worker) = env.start_worker_with(Duration::from_secs(5), Runtime::Apalis);
     env.push_probe("flaky", "flaky", vec![ProbeStep::Fail]).await;
     env.push_probe("panics", "panics", vec![ProbeStep::Panic]).await;
-    eventually(WITHIN, "both acknowledged done", || async { env.stats().await.done == 2 }).await;
+    eventually("both acknowledged done", WITHIN, || async { env.stats().await.done == 2 }).await;
     assert_eq!(env.runs("flaky").await, 2, "one failed run, one retry");
     assert_eq!(attempts(&env, "flaky").await, 1, "the failure spent an attempt");
     assert_eq!(env.runs("panics").await, 2, "a panic fails that run only");
@@ -60,7 +60,7 @@ async fn a_rate_limited_run_is_rescheduled_without_spending_an_attempt() {
     steps.push(ProbeStep::QuotaExhausted { ms: 30 });
     steps.push(ProbeStep::Fail);
     env.push_probe("limited", "limited", steps).await;
-    eventually(WITHIN, "acknowledged done", || async { env.stats().await.done == 1 }).await;
+    eventually("acknowledged done", WITHIN, || async { env.stats().await.done == 1 }).await;
     assert_eq!(env.runs("limited").await, 8);
     assert_eq!(attempts(&env, "limited").await, 1, "only the failure spent an attempt");
     assert_eq!(env.stats().await.dead, 0);
@@ -74,7 +74,7 @@ async fn the_attempt_cap_sends_a_job_to_the_dead_set() {
     let (stop, worker) = env.start_worker_with(Duration::from_secs(5), Runtime::Apalis);
     env.push_probe("failing", "failing", vec![ProbeStep::Fail, ProbeStep::TokenInvalid, ProbeStep::Fail]).await;
     env.push_probe("refused", "refused", vec![ProbeStep::Permanent]).await;
-    eventually(WITHIN, "both dead", || async { env.stats().await.dead == 2 }).await;
+    eventually("both dead", WITHIN, || async { env.stats().await.dead == 2 }).await;
     assert_eq!(env.runs("failing").await, 3, "three attempts, no more");
     assert_eq!(env.runs("refused").await, 1, "a permanent failure is not retried");
     let (dead, _) = env.queue.list_dead(Q, 0, 10).await.expect("dead");
@@ -92,7 +92,7 @@ async fn an_unknown_kind_is_parked_not_dead() {
     let mut envelope = yizhan_common::jobs::Job::envelope(&yizhan_common::jobs::kinds::Noop {}, "newer", chrono::Utc::now()).expect("encode");
     envelope.kind = "from_a_newer_build".into();
     env.queue.push(&[envelope]).await.expect("push");
-    eventually(WITHIN, "parked in scheduled", || async { env.stats().await.scheduled == 1 }).await;
+    eventually("parked in scheduled", WITHIN, || async { env.stats().await.scheduled == 1 }).await;
     let stats = env.stats().await;
     assert_eq!((stats.dead, stats.done, stats.running), (0, 0, 0), "{stats:?}");
     assert_eq!(attempts(&env, "newer").await, 0);
@@ -106,7 +106,7 @@ async fn stopping_acknowledges_finished_runs_and_hands_back_the_rest() {
     let (stop, worker) = env.start_worker_with(Duration::from_millis(800), Runtime::Apalis);
     env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 300 }]).await;
     env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 60_000 }]).await;
-    eventually(WITHIN, "both running", || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
+    eventually("both running", WITHIN, || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), worker).await.expect("worker stops after the grace period").expect("worker");
     assert_eq!(env.done("short").await, 1, "the short job finished during the grace period");
@@ -124,7 +124,7 @@ async fn the_backend_is_a_task_sink() {
     let mut backend = EngineBackend::new(env.queue.clone(), std::sync::Arc::new(Registry::default()), config, Default::default(), acks);
     backend.push(JobArgs { kind: "test.probe".into(), payload: r#"{"tag":"sunk"}"#.into() }).await.expect("push");
     let (stop, worker) = env.start_worker_with(Duration::from_secs(5), Runtime::Apalis);
-    eventually(WITHIN, "pushed job done", || async { env.done("sunk").await == 1 }).await;
+    eventually("pushed job done", WITHIN, || async { env.done("sunk").await == 1 }).await;
     let _ = stop.send(());
     worker.await.expect("worker");
 }
@@ -135,7 +135,7 @@ async fn the_binary_runs_on_apalis_when_asked_and_drains_on_sigterm() {
     let mut worker = env.spawn_worker(&[("WORKER_RUNTIME", "apalis"), ("WORKER_SHUTDOWN_GRACE_SECS", "2")]);
     env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 500 }]).await;
     env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 600_000 }]).await;
-    eventually(Duration::from_secs(20), "both running", || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
+    eventually("both running", Duration::from_secs(20), || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
     sigterm(&worker);
     let status = tokio::time::timeout(Duration::from_secs(10), worker.wait()).await.expect("exits after the grace period");
     assert!(status.expect("exit").success());

@@ -25,7 +25,7 @@ async fn a_finished_job_keeps_its_lease_until_its_acknowledgement_lands() {
     let _: () = env.redis.clone().set(&done_key, "blocked").await.expect("set");
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.push_probe("slow-ack", "slow-ack", vec![]).await;
-    eventually(WITHIN, "probe ran", || async { env.done("slow-ack").await == 1 }).await;
+    eventually("probe ran", WITHIN, || async { env.done("slow-ack").await == 1 }).await;
     let running_key = format!("{}:running", env.queue.keys().base(support::Q));
     let until = Instant::now() + Duration::from_millis(3000);
     let mut least = i64::MAX;
@@ -38,7 +38,7 @@ async fn a_finished_job_keeps_its_lease_until_its_acknowledgement_lands() {
     assert!(least > 0, "the lease lapsed while the ack waited (by {} ms)", -least);
     assert_eq!(env.runs("slow-ack").await, 1);
     let _: () = env.redis.clone().del(&done_key).await.expect("del");
-    eventually(WITHIN, "acknowledged", || async { env.stats().await.done == 1 }).await;
+    eventually("acknowledged", WITHIN, || async { env.stats().await.done == 1 }).await;
     assert_eq!((env.stats().await.running, env.runs("slow-ack").await), (0, 1));
     let _ = stop.send(());
     worker.await.expect("worker");
@@ -59,7 +59,7 @@ async fn an_unknown_kind_is_parked_for_a_worker_that_knows_it_then_dead() {
     let env = Env::new().await;
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.queue.push(&[from_the_future("future")]).await.expect("push");
-    eventually(WITHIN, "parked", || async { env.stats().await.scheduled == 1 }).await;
+    eventually("parked", WITHIN, || async { env.stats().await.scheduled == 1 }).await;
     let stats = env.stats().await;
     assert_eq!((stats.dead, stats.pending, stats.running), (0, 0, 0), "{stats:?}");
     let _ = stop.send(());
@@ -68,7 +68,7 @@ async fn an_unknown_kind_is_parked_for_a_worker_that_knows_it_then_dead() {
     let strict = Env::with_settings(QueueSettings { unknown_kind_park: Duration::ZERO, ..QueueSettings::default() }).await;
     let (stop, worker) = strict.start_worker(Duration::from_secs(5));
     strict.queue.push(&[from_the_future("future")]).await.expect("push");
-    eventually(WITHIN, "dead after the park limit", || async { strict.stats().await.dead == 1 }).await;
+    eventually("dead after the park limit", WITHIN, || async { strict.stats().await.dead == 1 }).await;
     let (dead, _) = strict.queue.list_dead(support::Q, 0, 1).await.expect("dead");
     assert!(dead[0].last_error.contains("unknown job kind"), "{}", dead[0].last_error);
     let _ = stop.send(());
@@ -81,8 +81,8 @@ async fn pickup_delay_and_queue_depth_are_recorded() {
     let env = Env::new().await;
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.push_probe("measured", "measured", vec![]).await;
-    eventually(WITHIN, "probe done", || async { env.done("measured").await == 1 }).await;
-    eventually(WITHIN, "gauges recorded", || async {
+    eventually("probe done", WITHIN, || async { env.done("measured").await == 1 }).await;
+    eventually("gauges recorded", WITHIN, || async {
         handle.render().contains(r#"yizhan_queue_depth{queue="default",state="pending"}"#)
     })
     .await;

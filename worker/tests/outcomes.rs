@@ -15,9 +15,9 @@ async fn a_panic_fails_that_job_once_and_the_worker_goes_on() {
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.push_probe("panics", "panics", vec![ProbeStep::Panic]).await;
     env.push_probe("fine", "fine", vec![]).await;
-    eventually(WITHIN, "both probes done", || async { env.done("panics").await == 1 && env.done("fine").await == 1 }).await;
+    eventually("both probes done", WITHIN, || async { env.done("panics").await == 1 && env.done("fine").await == 1 }).await;
     assert_eq!(env.runs("panics").await, 2, "one failed run, then one retry");
-    eventually(WITHIN, "acknowledged", || async { env.stats().await.done == 2 }).await;
+    eventually("acknowledged", WITHIN, || async { env.stats().await.done == 2 }).await;
     let _ = stop.send(());
     worker.await.expect("worker");
 }
@@ -32,9 +32,9 @@ async fn a_rate_limited_run_is_rescheduled_without_spending_an_attempt() {
     steps.push(ProbeStep::QuotaExhausted { ms: 30 });
     steps.push(ProbeStep::Fail);
     env.push_probe("limited", "limited", steps).await;
-    eventually(WITHIN, "probe done", || async { env.done("limited").await == 1 }).await;
+    eventually("probe done", WITHIN, || async { env.done("limited").await == 1 }).await;
     assert_eq!(env.runs("limited").await, 8);
-    eventually(WITHIN, "acknowledged", || async { env.stats().await.done == 1 }).await;
+    eventually("acknowledged", WITHIN, || async { env.stats().await.done == 1 }).await;
     assert_eq!(env.stats().await.dead, 0);
     let _ = stop.send(());
     worker.await.expect("worker");
@@ -45,7 +45,7 @@ async fn the_attempt_cap_sends_a_job_to_the_dead_set_and_a_retry_runs_it_again()
     let env = Env::new().await;
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.push_probe("failing", "failing", vec![ProbeStep::Fail, ProbeStep::TokenInvalid, ProbeStep::Fail]).await;
-    eventually(WITHIN, "job dead", || async { env.stats().await.dead == 1 }).await;
+    eventually("job dead", WITHIN, || async { env.stats().await.dead == 1 }).await;
     assert_eq!(env.runs("failing").await, 3, "three attempts, no more");
     let (dead, total) = env.queue.list_dead(support::Q, 0, 10).await.expect("dead");
     assert_eq!(total, 1);
@@ -53,7 +53,7 @@ async fn the_attempt_cap_sends_a_job_to_the_dead_set_and_a_retry_runs_it_again()
     assert!(dead[0].last_error.contains("failed on run 3"), "{}", dead[0].last_error);
 
     assert!(env.queue.retry_dead(support::Q, "failing").await.expect("retry"));
-    eventually(WITHIN, "retried job done", || async { env.done("failing").await == 1 }).await;
+    eventually("retried job done", WITHIN, || async { env.done("failing").await == 1 }).await;
     assert_eq!(env.runs("failing").await, 4);
     let _ = stop.send(());
     worker.await.expect("worker");
@@ -64,7 +64,7 @@ async fn a_permanent_failure_is_recorded_without_retry() {
     let env = Env::new().await;
     let (stop, worker) = env.start_worker(Duration::from_secs(5));
     env.push_probe("refused", "refused", vec![ProbeStep::Permanent]).await;
-    eventually(WITHIN, "job dead", || async { env.stats().await.dead == 1 }).await;
+    eventually("job dead", WITHIN, || async { env.stats().await.dead == 1 }).await;
     assert_eq!(env.runs("refused").await, 1);
     let _ = stop.send(());
     worker.await.expect("worker");
@@ -76,7 +76,7 @@ async fn stopping_waits_for_running_jobs_and_hands_back_the_rest() {
     let (stop, worker) = env.start_worker(Duration::from_millis(800));
     env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 300 }]).await;
     env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 60_000 }]).await;
-    eventually(WITHIN, "both running", || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
+    eventually("both running", WITHIN, || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), worker).await.expect("worker stops after the grace period").expect("worker");
     assert_eq!(env.done("short").await, 1, "the short job finished during the grace period");

@@ -14,16 +14,16 @@ async fn a_job_of_a_worker_killed_with_sigkill_completes_in_another_within_15_s(
     let mut first = env.spawn_worker(&[]);
     env.push_probe("victim", "victim", vec![ProbeStep::Sleep { ms: 600_000 }]).await;
     env.push_probe("bystander", "bystander", vec![]).await;
-    eventually(Duration::from_secs(20), "victim running in the first worker", || async { env.runs("victim").await == 1 }).await;
+    eventually("victim running in the first worker", Duration::from_secs(20), || async { env.runs("victim").await == 1 }).await;
     let mut second = env.spawn_worker(&[]);
     first.start_kill().expect("SIGKILL");
     first.wait().await.expect("reaped");
     let killed_at = Instant::now();
-    eventually(Duration::from_secs(15), "victim completed by the second worker", || async { env.done("victim").await == 1 }).await;
+    eventually("victim completed by the second worker", Duration::from_secs(15), || async { env.done("victim").await == 1 }).await;
     tracing_free_log(&format!("redelivered after {:?}", killed_at.elapsed()));
     assert_eq!(env.runs("victim").await, 2);
     assert_eq!(env.done("bystander").await, 1);
-    eventually(Duration::from_secs(5), "both acknowledged", || async { env.stats().await.done == 2 }).await;
+    eventually("both acknowledged", Duration::from_secs(5), || async { env.stats().await.done == 2 }).await;
     let stats = env.stats().await;
     assert_eq!((stats.running, stats.pending, stats.dead), (0, 0, 0), "{stats:?}");
     sigterm(&second);
@@ -36,7 +36,7 @@ async fn sigterm_lets_running_jobs_finish_then_hands_back_the_rest() {
     let mut worker = env.spawn_worker(&[("WORKER_SHUTDOWN_GRACE_SECS", "2")]);
     env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 500 }]).await;
     env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 600_000 }]).await;
-    eventually(Duration::from_secs(20), "both running", || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
+    eventually("both running", Duration::from_secs(20), || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
     sigterm(&worker);
     let status = tokio::time::timeout(Duration::from_secs(10), worker.wait()).await.expect("exits after the grace period");
     assert!(status.expect("exit").success());

@@ -6,10 +6,10 @@ use axum::Json;
 use chrono::Utc;
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::auth::password;
 use yizhan_common::users;
 
+use super::views::TokenBody;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::state::AppState;
@@ -21,7 +21,7 @@ pub struct Credentials {
     password: SecretString,
 }
 
-pub async fn get_token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Credentials>) -> ApiResult<Json<Value>> {
+pub async fn get_token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(body): ApiJson<Credentials>) -> ApiResult<Json<TokenBody>> {
     let mut errors = FieldErrors::new();
     errors.text("username", &body.username, 150);
     errors.check(secrecy::ExposeSecret::expose_secret(&body.password).is_empty(), "password", "is required");
@@ -45,7 +45,7 @@ pub async fn get_token(State(state): State<AppState>, ClientIp(ip): ClientIp, Ap
     let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(ApiError::internal)?;
     let token = users::issue(&mut conn, user.id, Utc::now() + ttl).await?;
     tracing::info!(user.id = user.id, "token issued");
-    Ok(Json(json!({ "token": token })))
+    Ok(Json(TokenBody { token }))
 }
 
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {

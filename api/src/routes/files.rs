@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde::Serialize;
 use yizhan_common::storage::files::StoredFile;
 use yizhan_common::storage::{Accept, StorageError};
 use yizhan_common::users::Role;
@@ -26,7 +26,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/files/{id}", get(download))
 }
 
-async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMap, body: Body) -> ApiResult<(StatusCode, Json<Value>)> {
+/// `201` answer of `POST /api/files`: where the stored file is served, its sniffed type and size.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileView {
+    content_type: String,
+    id: String,
+    size: i64,
+    url: String,
+}
+
+async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMap, body: Body) -> ApiResult<(StatusCode, Json<FileView>)> {
     let storage = state.storage().await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if content_type.starts_with("multipart/") || content_type.starts_with("application/x-www-form-urlencoded") {
@@ -45,7 +55,7 @@ async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMa
             return Err(err.into());
         }
     };
-    let body = json!({"id": file.id, "url": file.api_path(), "contentType": file.content_type, "size": file.size});
+    let body = FileView { content_type: file.content_type.clone(), id: file.id.clone(), size: file.size, url: file.api_path() };
     Ok((StatusCode::CREATED, Json(body)))
 }
 

@@ -4,14 +4,28 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 use yizhan_common::db;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// `GET /healthz`: `{"status":"ok"}` while the process serves.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    status: &'static str,
+}
+
+/// `GET /readyz` when both stores answer: `{"postgres":"ok","redis":"ok","status":"ready"}`.
+#[derive(Debug, Serialize)]
+pub struct Ready {
+    postgres: &'static str,
+    redis: &'static str,
+    status: &'static str,
+}
+
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
@@ -21,7 +35,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     );
     let postgres = matches!(postgres, Ok(true));
     if postgres && redis {
-        return (StatusCode::OK, Json(json!({"status": "ready", "postgres": "ok", "redis": "ok"}))).into_response();
+        return (StatusCode::OK, Json(Ready { postgres: "ok", redis: "ok", status: "ready" })).into_response();
     }
     let down: Vec<&str> = [(!postgres).then_some("postgres"), (!redis).then_some("redis")]
         .into_iter()

@@ -3,6 +3,7 @@
 mod admin_queues;
 mod admin_users;
 mod auth;
+mod college;
 mod current_user;
 mod files;
 mod follow;
@@ -33,7 +34,6 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/wechat-auth/", delete(auth::logout).put(wechat_login::bind))
         .route("/auth/wechat-code2token/", post(wechat_login::code2token))
         .route("/current-user/", get(current_user::show))
-        .route("/current-user/meta/", get(current_user::meta))
         .route("/admin/users", post(admin_users::create).get(admin_users::list))
         .route("/admin/users/{id}", patch(admin_users::update))
         .route("/admin/queues", get(admin_queues::list))
@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(files::routes())
         .merge(hospital::routes())
         .merge(follow::routes())
+        .merge(college::routes())
         .merge(wechat_callback::routes());
     let routes = routes
         .fallback(not_found)

@@ -1,4 +1,6 @@
-//! How users are shown in responses.
+//! Response shapes shared by many routes, and how users are shown. Every response body is a
+//! `Serialize` struct (no `json!` maps), its fields in the order of their JSON names (the order
+//! the `json!` maps had), so the bytes on the wire stay as they were.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -33,4 +35,42 @@ impl From<User> for UserView {
             created_at: u.created_at,
         }
     }
+}
+
+/// `201 Created` answers of the create routes: `{"id": …}`.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// `{"token": …}`: a login's bearer token.
+#[derive(Debug, Serialize)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+/// A whole (unpaginated, bounded) list: `{"count", "results"}`.
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub count: usize,
+    pub results: Vec<T>,
+}
+
+impl<T> List<T> {
+    pub fn new(results: Vec<T>) -> Self {
+        Self { count: results.len(), results }
+    }
+}
+
+/// `GET /current-user/meta/` (seed 002): the user's contact card.
+#[derive(Debug, Serialize)]
+pub struct ContactCard {
+    pub department: String,
+    pub email: Option<String>,
+    pub id: i64,
+    pub mobile: Option<String>,
+    pub name: String,
+    pub position: String,
+    pub qq: String,
+    pub telephone: String,
 }

@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use yizhan_common::mask;
 use yizhan_common::users;
@@ -19,7 +18,7 @@ use yizhan_common::wechat::client::{App, Session};
 use yizhan_common::wechat::errcode::ErrClass;
 use yizhan_common::wechat::identities::{self, Bind};
 
-use super::views::UserView;
+use super::views::{TokenBody, UserView};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
 use crate::state::AppState;
@@ -29,7 +28,7 @@ pub struct CodeBody {
     code: String,
 }
 
-pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<Value>> {
+pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<TokenBody>> {
     // Per address, in process, before the code touches Redis or the jscode2session budget.
     if let Err(wait) = state.code_logins.check(ip) {
         return Err(ApiError::too_many_requests("too many WeChat logins from this address; try again shortly", wait.as_secs() + 1));
@@ -44,7 +43,7 @@ pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, A
     let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(ApiError::internal)?;
     let token = users::issue(&mut conn, user.id, Utc::now() + ttl).await?;
     tracing::info!(user.id = user.id, wechat.openid = %mask::openid(&session.openid), "token issued for a WeChat login");
-    Ok(Json(json!({ "token": token })))
+    Ok(Json(TokenBody { token }))
 }
 
 pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<UserView>> {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod clinic;
+pub mod sim;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,9 +19,7 @@ use tower::ServiceExt;
 use yizhan_api::{router, ApiConfig, AppState};
 use yizhan_common::config::{CoreConfig, LogFormat};
 
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
-}
+pub use yizhan_common::testing::redis_url;
 
 /// A configuration for tests: a unique Redis prefix so tests never see each other's keys.
 pub fn config(redis_url: &str) -> ApiConfig {

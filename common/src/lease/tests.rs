@@ -125,8 +125,9 @@ async fn tokens_stay_above_the_floor_after_redis_lost_the_counter() {
     assert!(third > second, "and the counter goes on from there: {second} -> {third}");
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn a_stale_holders_write_is_refused_by_postgres(pool: sqlx::PgPool) {
+#[tokio::test]
+async fn a_stale_holders_write_is_refused_by_postgres() {
+    let pool = crate::testing::database().await;
     let (old, new) = (FencingToken(7), FencingToken(8));
     fences::claim_now(&pool, "queue:r", old).await.expect("the first holder claims");
     assert_eq!(fences::floor(&pool, "queue:r").await.expect("floor"), 7);
@@ -143,8 +144,9 @@ async fn a_stale_holders_write_is_refused_by_postgres(pool: sqlx::PgPool) {
     assert_eq!(fences::floor(&pool, "queue:other").await.expect("floor"), 0, "resources are fenced apart");
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn a_claim_waits_for_the_holder_in_flight_and_then_sees_its_token(pool: sqlx::PgPool) {
+#[tokio::test]
+async fn a_claim_waits_for_the_holder_in_flight_and_then_sees_its_token() {
+    let pool = crate::testing::database().await;
     fences::claim_now(&pool, "queue:r", FencingToken(1)).await.expect("claim");
     // The new holder's effect is in flight (its claim locks the row) when the stale one tries.
     let mut newer = pool.begin().await.expect("begin");

@@ -40,8 +40,9 @@ fn job(n: i64) -> NewOutboxJob {
     NewOutboxJob::now(QueueName::Default, "test.opaque", serde_json::json!({ "n": n }))
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn push_after_commit_sends_each_row_once(pool: PgPool) {
+#[tokio::test]
+async fn push_after_commit_sends_each_row_once() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     let id = write(&pool, job(1)).await.expect("row");
     push_now(&pool, &sink, &[id]).await;
@@ -53,8 +54,9 @@ async fn push_after_commit_sends_each_row_once(pool: PgPool) {
     assert_eq!(pushed.payload, serde_json::json!({ "n": 1 }));
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn rows_left_while_redis_is_down_are_relayed_later(pool: PgPool) {
+#[tokio::test]
+async fn rows_left_while_redis_is_down_are_relayed_later() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     sink.down.store(true, Ordering::SeqCst);
     let a = write(&pool, job(1)).await.expect("row");
@@ -74,8 +76,9 @@ async fn rows_left_while_redis_is_down_are_relayed_later(pool: PgPool) {
     assert_eq!(oldest_unpushed_age(&pool).await.expect("lag"), std::time::Duration::ZERO);
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn a_rolled_back_transaction_enqueues_nothing(pool: PgPool) {
+#[tokio::test]
+async fn a_rolled_back_transaction_enqueues_nothing() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     let mut tx = pool.begin().await.expect("begin");
     insert(&mut tx, job(1)).await.expect("insert");
@@ -84,8 +87,9 @@ async fn a_rolled_back_transaction_enqueues_nothing(pool: PgPool) {
     assert!(sink.ids().is_empty());
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn an_idempotency_key_is_written_once(pool: PgPool) {
+#[tokio::test]
+async fn an_idempotency_key_is_written_once() {
+    let pool = crate::testing::database().await;
     let first = write(&pool, job(1).with_key("schedule:reminders:2026-12-01T12:00:00Z")).await;
     let second = write(&pool, job(2).with_key("schedule:reminders:2026-12-01T12:00:00Z")).await;
     assert!(first.is_some());
@@ -94,8 +98,9 @@ async fn an_idempotency_key_is_written_once(pool: PgPool) {
     assert_eq!(count, 1);
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn relay_works_in_batches_and_prune_keeps_recent_rows(pool: PgPool) {
+#[tokio::test]
+async fn relay_works_in_batches_and_prune_keeps_recent_rows() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     for n in 0..5 {
         write(&pool, job(n)).await;
@@ -140,8 +145,9 @@ async fn open_rows(pool: &PgPool) -> Vec<i64> {
     sqlx::query_scalar("SELECT id FROM outbox WHERE settled_at IS NULL ORDER BY id").fetch_all(pool).await.expect("rows")
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn pushed_rows_stay_open_until_their_effect_is_recorded_and_lost_ones_are_pushed_again(pool: PgPool) {
+#[tokio::test]
+async fn pushed_rows_stay_open_until_their_effect_is_recorded_and_lost_ones_are_pushed_again() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     let mut ids = Vec::new();
     for n in 0..5 {
@@ -171,8 +177,9 @@ async fn pushed_rows_stay_open_until_their_effect_is_recorded_and_lost_ones_are_
     assert_eq!(sink.ids().len(), 6);
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn reconciliation_walks_the_open_rows_in_batches_and_waits_for_redis(pool: PgPool) {
+#[tokio::test]
+async fn reconciliation_walks_the_open_rows_in_batches_and_waits_for_redis() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     for n in 0..5 {
         write(&pool, job(n)).await;
@@ -195,8 +202,9 @@ async fn reconciliation_walks_the_open_rows_in_batches_and_waits_for_redis(pool:
     assert_eq!(open_rows(&pool).await.len(), 5);
 }
 
-#[sqlx::test(migrator = "crate::db::MIGRATOR")]
-async fn a_row_that_cannot_be_pushed_does_not_block_the_rows_behind_it(pool: PgPool) {
+#[tokio::test]
+async fn a_row_that_cannot_be_pushed_does_not_block_the_rows_behind_it() {
+    let pool = crate::testing::database().await;
     let sink = RecordingSink::default();
     let poison: i64 = sqlx::query_scalar("INSERT INTO outbox (queue, kind, payload) VALUES ('from_a_newer_build', 'x', '{}') RETURNING id")
         .fetch_one(&pool)

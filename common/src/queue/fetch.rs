@@ -51,7 +51,8 @@ pub struct Batch {
     pub jobs: Vec<Fetched>,
     /// Redis time of the fetch (ms).
     pub now_ms: i64,
-    /// How long until the earliest scheduled job falls due (`None`: nothing scheduled).
+    /// How long until the earliest scheduled job falls due (`None`: nothing scheduled, or not
+    /// looked up because the fetch leased jobs; only an empty fetch needs it).
     pub next_due_in: Option<Duration>,
     /// Ids that were in line without job data (logged and counted, then dropped).
     pub missing: Vec<String>,
@@ -99,24 +100,18 @@ impl RedisQueue {
         let token = u64::try_from(int(flat.get(1))?).unwrap_or(0);
         let next_due = int(flat.get(2))?;
         let n_missing = usize::try_from(int(flat.get(3))?).unwrap_or(0);
-        let missing: Vec<String> = flat.iter().skip(4).take(n_missing).flatten().cloned().collect();
-        let rest = flat.get(4 + n_missing..).unwrap_or_default();
-        let mut jobs = Vec::with_capacity(rest.len() / 6);
+        let mut fields = flat.into_iter().skip(4);
+        let missing: Vec<String> = fields.by_ref().take(n_missing).flatten().collect();
+        let mut jobs = Vec::with_capacity(fields.len() / 6);
         let pickup = metrics::histogram!(names::JOB_PICKUP_SECONDS, "queue" => queue.as_str());
-        for f in rest.chunks_exact(6) {
-            let text = |i: usize| f[i].clone().ok_or(QueueError::Reply("fetch: missing field"));
-            let number = |i: usize| f[i].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0u32);
-            let due_ms = f[5].as_deref().and_then(|s| s.parse().ok()).unwrap_or(now_ms);
+        let mut next = || fields.next().flatten();
+        while let Some(id) = next() {
+            let text = |v: Option<String>| v.ok_or(QueueError::Reply("fetch: missing field"));
+            let number = |v: Option<String>| v.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0u32);
+            let (kind, payload, attempts, crashes) = (text(next())?, text(next())?, number(next()), number(next()));
+            let due_ms = next().as_deref().and_then(|s| s.parse().ok()).unwrap_or(now_ms);
             pickup.record((now_ms - due_ms).max(0) as f64 / 1000.0);
-            jobs.push(Fetched {
-                id: text(0)?,
-                kind: text(1)?,
-                payload: text(2)?,
-                attempts: number(3),
-                crashes: number(4),
-                token,
-                due_ms,
-            });
+            jobs.push(Fetched { id, kind, payload, attempts, crashes, token, due_ms });
         }
         if !missing.is_empty() {
             tracing::warn!(queue.name = %queue, jobs.missing = missing.len(), job.ids = ?missing, "fetched ids without job data were dropped");

@@ -8,7 +8,9 @@
 //! | `p:q:{q}:running` | zset | ids handed to a worker, scored by lease deadline (ms, Redis time) |
 //! | `p:q:{q}:done` | zset | finished ids, scored by finish time (kept until clean-up) |
 //! | `p:q:{q}:dead` | zset | ids that exhausted their attempts or failed permanently, by time of death |
-//! | `p:q:{q}:job:<id>` | hash | `kind`, `payload`, `attempts`, `crashes`, `enq`, `due`, `error`, `died`, `lease` (token of the current fetch), `owner` (worker holding it), `parked` (first time its kind was unknown) |
+//! | `p:q:{q}:job:<id>` | hash | `kind`, `payload`, `attempts`, `crashes`, `enq`, `due`, `error`, `died`, `parked` (first time its kind was unknown); a build from before the `leases`/`owners` hashes also wrote `lease` and `owner` here |
+//! | `p:q:{q}:leases` | hash | id → lease token of the fetch that holds it, for ids in `running` |
+//! | `p:q:{q}:owners` | hash | id → worker holding it, for ids in `running` (read by the recovery sweep) |
 //! | `p:q:{q}:seen:<id>` | string with TTL | idempotency marker: an id pushed again while it exists is skipped |
 //! | `p:q:{q}:seq` | counter | lease tokens: one per fetch call |
 //! | `p:q:{q}:workers` | zset | worker names scored by their last heartbeat (ms, Redis time) |
@@ -73,9 +75,17 @@ impl Keys {
         format!("{}:wake", self.base(queue))
     }
 
+    pub fn leases(&self, queue: QueueName) -> String {
+        format!("{}:leases", self.base(queue))
+    }
+
+    pub fn owners(&self, queue: QueueName) -> String {
+        format!("{}:owners", self.base(queue))
+    }
+
     /// The `KEYS` of every queue script, in the order the scripts' `K` table reads them: the
-    /// eight fixed keys, then the job-hash and marker prefixes (an id completes them).
-    pub fn script_keys(&self, queue: QueueName) -> [String; 10] {
+    /// ten fixed keys, then the job-hash and marker prefixes (an id completes them).
+    pub fn script_keys(&self, queue: QueueName) -> [String; 12] {
         let base = self.base(queue);
         [
             self.ready(queue),
@@ -86,6 +96,8 @@ impl Keys {
             format!("{base}:seq"),
             self.workers(queue),
             self.wake(queue),
+            self.leases(queue),
+            self.owners(queue),
             format!("{base}:job:"),
             format!("{base}:seen:"),
         ]

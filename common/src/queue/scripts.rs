@@ -10,7 +10,8 @@
 //! delays or hurries the jobs it pushes, nor recovers other workers' jobs early.
 //!
 //! Keys: every script is called with the queue's key set in `KEYS` ([`super::Keys::script_keys`]:
-//! `ready`, `scheduled`, `running`, `done`, `dead`, `seq`, `workers`, `wake`, then the job-hash
+//! `ready`, `scheduled`, `running`, `done`, `dead`, `seq`, `workers`, `wake`, `leases`, `owners`,
+//! then the job-hash
 //! prefix `p:q:{q}:job:` and the marker prefix `p:q:{q}:seen:`) and names its keys only through
 //! the `K` table built from them; no script builds a key from an argument. Every one of them
 //! carries the queue's hash tag `{q}`, so a call lives in one Redis Cluster slot and is routed to
@@ -35,7 +36,8 @@ const WAKE_CAP: usize = 16;
 /// moving due ids from `scheduled` to `ready`, earliest first.
 const LIB: &str = r"
 local K = {ready = KEYS[1], scheduled = KEYS[2], running = KEYS[3], done = KEYS[4], dead = KEYS[5],
-  seq = KEYS[6], workers = KEYS[7], wake_list = KEYS[8], job = KEYS[9], seen = KEYS[10]}
+  seq = KEYS[6], workers = KEYS[7], wake_list = KEYS[8], leases = KEYS[9], owners = KEYS[10],
+  job = KEYS[11], seen = KEYS[12]}
 local function clock()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -57,7 +59,12 @@ local function promote(now, limit)
   return #ids
 end
 local function held(id, token)
-  return redis.call('ZSCORE', K.running, id) and redis.call('HGET', K.job .. id, 'lease') == token
+  return redis.call('ZSCORE', K.running, id) and redis.call('HGET', K.leases, id) == token
+end
+local function unlease(ids)
+  redis.call('ZREM', K.running, unpack(ids))
+  redis.call('HDEL', K.leases, unpack(ids))
+  redis.call('HDEL', K.owners, unpack(ids))
 end
 ";
 
@@ -99,9 +106,14 @@ return out
 
 /// ARGV: worker, lease_ms, max. Promotes a chunk of due jobs when `ready` runs short, then
 /// takes up to `max` ids and leases them to `worker` until Redis now + lease under one fresh
-/// lease token. Returns {now, token, ms until the next scheduled job is due (-1: none),
-/// missing count, missing ids..., then per job id, kind, payload, attempts, crashes, due}.
-/// If jobs are left in `ready`, another waiting worker is woken.
+/// lease token. Returns {now, token, ms until the next scheduled job is due (-1: none, or not
+/// looked up because jobs were leased), missing count, missing ids..., then per job id, kind,
+/// payload, attempts, crashes, due}. If jobs are left in `ready`, another waiting worker is woken.
+///
+/// Cost per leased job: one `HMGET` of its hash. The batch's `running` entries are one variadic
+/// `ZADD`, written before the job hashes are read (a script error part-way leaves every popped id
+/// leased, and the sweep brings it back, rather than in no set); its lease tokens and owner are
+/// one `HSET` each into the queue's `leases` and `owners` hashes.
 pub static FETCH: LazyLock<Script> = LazyLock::new(|| {
     with_lib(&format!(
         r"
@@ -113,12 +125,20 @@ local token = 0
 local jobs, missing = {{}}, {{}}
 if ids then
   token = redis.call('INCR', K.seq)
+  local deadline, leased = now + lease, {{}}
+  for i, id in ipairs(ids) do
+    leased[2 * i - 1] = deadline
+    leased[2 * i] = id
+  end
+  redis.call('ZADD', K.running, unpack(leased))
+  local tokens, owners = {{}}, {{}}
   for _, id in ipairs(ids) do
-    local job = K.job .. id
-    local f = redis.call('HMGET', job, 'kind', 'payload', 'attempts', 'crashes', 'due')
+    local f = redis.call('HMGET', K.job .. id, 'kind', 'payload', 'attempts', 'crashes', 'due')
     if f[1] then
-      redis.call('HSET', job, 'lease', token, 'owner', worker)
-      redis.call('ZADD', K.running, now + lease, id)
+      tokens[#tokens + 1] = id
+      tokens[#tokens + 1] = token
+      owners[#owners + 1] = id
+      owners[#owners + 1] = worker
       jobs[#jobs + 1] = id
       for j = 1, 4 do jobs[#jobs + 1] = f[j] or '0' end
       jobs[#jobs + 1] = f[5] or tostring(now)
@@ -126,11 +146,18 @@ if ids then
       missing[#missing + 1] = id
     end
   end
+  if #tokens > 0 then
+    redis.call('HSET', K.leases, unpack(tokens))
+    redis.call('HSET', K.owners, unpack(owners))
+  end
+  if #missing > 0 then redis.call('ZREM', K.running, unpack(missing)) end
   if redis.call('LLEN', K.ready) > 0 then wake() end
 end
 local next_due = -1
-local first = redis.call('ZRANGE', K.scheduled, 0, 0, 'WITHSCORES')
-if first[2] then next_due = math.max(0, tonumber(first[2]) - now) end
+if #jobs == 0 then
+  local first = redis.call('ZRANGE', K.scheduled, 0, 0, 'WITHSCORES')
+  if first[2] then next_due = math.max(0, tonumber(first[2]) - now) end
+end
 local out = {{tostring(now), tostring(token), tostring(next_due), tostring(#missing)}}
 for _, id in ipairs(missing) do out[#out + 1] = id end
 for _, v in ipairs(jobs) do out[#out + 1] = v end
@@ -154,28 +181,41 @@ return promote(clock(), tonumber(ARGV[1]))
 /// been parked for park_limit_ms, then dead with `error`). A job not held under that token
 /// (its lease was recovered and perhaps fetched by another worker) is left alone.
 /// Returns the ids refused as stale.
+///
+/// Cost per `done` job: no call of its own. The batch's `running` scores and lease tokens are one
+/// `ZMSCORE` and one `HMGET`; its `done` entries, then its `running`, `leases` and `owners`
+/// removals are one variadic call each, in that order, so a job is never in no set. An id named
+/// twice in one batch is finished once; the second is refused as stale.
 pub static FINISH: LazyLock<Script> = LazyLock::new(|| {
     with_lib(
         r"
 local caller_now, park_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local now = clock()
-local stale = {}
+local stale, ids, seen, done, finished = {}, {}, {}, {}, {}
+for i = 3, #ARGV, 5 do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then return stale end
+local scores = redis.call('ZMSCORE', K.running, unpack(ids))
+local tokens = redis.call('HMGET', K.leases, unpack(ids))
 local function bury(job, id, err)
   redis.call('HINCRBY', job, 'attempts', 1)
   redis.call('HSET', job, 'error', err, 'died', now)
   redis.call('ZADD', K.dead, now, id)
 end
-for i = 3, #ARGV, 5 do
-  local id, token, op, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
+for k, id in ipairs(ids) do
+  local i = 3 + (k - 1) * 5
+  local token, op, err = ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
   local job = K.job .. id
-  if not held(id, token) then
+  if seen[id] or not scores[k] or tokens[k] ~= token then
     stale[#stale + 1] = id
   else
-    -- Each branch writes its destination first: a script error (a key of the wrong type)
-    -- then leaves the job leased rather than in no set at all.
+    seen[id] = true
+    finished[#finished + 1] = id
+    -- Each branch writes its destination before the batch leaves `running` (below): a script
+    -- error (a key of the wrong type) then leaves the job leased rather than in no set at all.
     local at = redis_time(tonumber(ARGV[i + 3]), caller_now, now)
     if op == 'done' then
-      redis.call('ZADD', K.done, now, id)
+      done[#done + 1] = now
+      done[#done + 1] = id
     elseif op == 'retry' then
       redis.call('HINCRBY', job, 'attempts', 1)
       redis.call('HSET', job, 'error', err, 'due', at)
@@ -194,10 +234,10 @@ for i = 3, #ARGV, 5 do
     else
       bury(job, id, err)
     end
-    redis.call('ZREM', K.running, id)
-    redis.call('HDEL', job, 'owner')
   end
 end
+if #done > 0 then redis.call('ZADD', K.done, unpack(done)) end
+if #finished > 0 then unlease(finished) end
 return stale
 ",
     )
@@ -254,15 +294,17 @@ local ids = redis.call('ZRANGEBYSCORE', K.running, '-inf', now, 'LIMIT', 0, limi
 local back, dead, late = 0, 0, 0
 for _, id in ipairs(ids) do
   local job = K.job .. id
-  local owner = redis.call('HGET', job, 'owner')
+  -- `owner` in the job hash: a lease taken by a build from before the `owners` hash.
+  local owner = redis.call('HGET', K.owners, id) or redis.call('HGET', job, 'owner')
   local beat = owner and redis.call('ZSCORE', K.workers, owner)
   if beat and now - tonumber(beat) < dead_after then
     redis.call('ZADD', K.running, now + dead_after, id)
     late = late + 1
   else
-    redis.call('ZREM', K.running, id)
+    unlease({id})
     if redis.call('EXISTS', job) == 1 then
-      redis.call('HDEL', job, 'owner')
+      -- A pre-upgrade lease's fields, so an older build's late finish under that token is refused.
+      redis.call('HDEL', job, 'owner', 'lease')
       local crashes = redis.call('HINCRBY', job, 'crashes', 1)
       if crashes > cap then
         redis.call('HSET', job, 'error', 'lost ' .. crashes .. ' times by workers that stopped mid-run', 'died', now)
@@ -289,8 +331,7 @@ pub static HAND_BACK: LazyLock<Script> = LazyLock::new(|| {
 local n, stale = 0, 0
 for i = 1, #ARGV, 2 do
   if held(ARGV[i], ARGV[i + 1]) then
-    redis.call('ZREM', K.running, ARGV[i])
-    redis.call('HDEL', K.job .. ARGV[i], 'owner')
+    unlease({ARGV[i]})
     redis.call('RPUSH', K.ready, ARGV[i])
     n = n + 1
   else

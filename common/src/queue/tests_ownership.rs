@@ -156,3 +156,55 @@ async fn a_push_wakes_a_blocked_worker_at_once() {
     assert_eq!(job.jobs[0].id, "w");
     assert!(job.now_ms >= job.jobs[0].due_ms, "pickup measured in Redis time");
 }
+
+#[tokio::test]
+async fn leases_and_owners_hold_only_running_ids_and_a_pre_upgrade_owner_field_still_counts() {
+    let prefix = RedisPrefix::new();
+    let slow = short_lease(&prefix, 300).await.with_worker("slow");
+    let sweeper = short_lease(&prefix, 300).await.with_worker("sweeper");
+    let (mut slow_hb, mut sweeper_hb) = (Heartbeat::new(Q), Heartbeat::new(Q));
+    let mut conn = prefix.connect().await;
+    let keys = slow.keys().clone();
+    let hlen = |key: String| redis::cmd("HLEN").arg(key).to_owned();
+    let ids = ["a", "b", "c", "d"];
+    slow.push(&ids.map(|id| envelope(id, Utc::now()))).await.expect("push");
+    let held: Vec<Held> = slow.fetch(Q, 4).await.expect("fetch").iter().map(Fetched::held).collect();
+    for key in [keys.leases(Q), keys.owners(Q)] {
+        let n: i64 = hlen(key).query_async(&mut conn).await.expect("hlen");
+        assert_eq!(n, 4, "one entry per leased id");
+    }
+    let owner: Option<String> = redis::cmd("HGET").arg(keys.owners(Q)).arg("a").query_async(&mut conn).await.expect("hget");
+    assert_eq!(owner.as_deref(), Some("slow"));
+    // Done twice in one batch: the second is refused as stale; the others leave every set.
+    let results = [
+        (held[0].clone(), Finish::Done),
+        (held[0].clone(), Finish::Done),
+        (held[1].clone(), Finish::Retry { at: Utc::now() + TimeDelta::seconds(60), error: "x".into() }),
+    ];
+    assert_eq!(slow.finish(Q, &results).await.expect("finish"), 1);
+    assert_eq!(slow.hand_back(Q, &held[2..3]).await.expect("hand back"), 1);
+    for key in [keys.leases(Q), keys.owners(Q)] {
+        let n: i64 = hlen(key).query_async(&mut conn).await.expect("hlen");
+        assert_eq!(n, 1, "only the id still running");
+    }
+
+    // "d" as a build from before the hashes leased it: owner in the job hash, none in `owners`.
+    let _: () = redis::cmd("HDEL").arg(keys.owners(Q)).arg("d").query_async(&mut conn).await.expect("hdel");
+    let _: () = redis::cmd("HSET").arg(keys.job(Q, "d")).arg("owner").arg("slow").arg("lease").arg(held[3].token).query_async(&mut conn).await.expect("hset");
+    let until = Instant::now() + Duration::from_millis(700);
+    while Instant::now() < until {
+        slow_hb.beat(&slow).await.expect("beat");
+        sweeper_hb.beat(&sweeper).await.expect("beat");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = sweeper_hb.recover(&sweeper).await.expect("recover");
+    assert_eq!((r.requeued, r.dead, r.late), (0, 0, 1), "the beating pre-upgrade owner's lease is re-armed");
+    beat_for(&sweeper, &mut sweeper_hb, Duration::from_millis(400)).await;
+    assert_eq!(sweeper_hb.recover(&sweeper).await.expect("recover").requeued, 1);
+    let old: Vec<Option<String>> = redis::cmd("HMGET").arg(keys.job(Q, "d")).arg("owner").arg("lease").query_async(&mut conn).await.expect("hmget");
+    assert_eq!(old, vec![None, None], "the pre-upgrade lease fields go with the lease");
+    for key in [keys.leases(Q), keys.owners(Q)] {
+        let n: i64 = hlen(key).query_async(&mut conn).await.expect("hlen");
+        assert_eq!(n, 0, "nothing running, nothing left");
+    }
+}

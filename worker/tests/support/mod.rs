@@ -2,10 +2,9 @@
 //! under a test's own Redis prefix, and polling with deadlines.
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use redis::AsyncCommands;
@@ -14,14 +13,12 @@ use tokio::sync::oneshot;
 use yizhan_common::jobs::kinds::{Probe, ProbeStep};
 use yizhan_common::jobs::{registry, Job, JobServices, QueueName};
 use yizhan_common::queue::{QueueSettings, QueueStats, RedisQueue};
-use yizhan_common::testing::{redis_url, RedisPrefix};
+pub use yizhan_common::testing::eventually;
+use yizhan_common::testing::{database_url, redis_url, RedisPrefix};
 use yizhan_worker::{QueueList, Runtime, Worker};
 
 pub const Q: QueueName = QueueName::Default;
 
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:55432/yizhan".into())
-}
 
 /// A test's Redis prefix with a queue handle on it.
 pub struct Env {
@@ -108,19 +105,6 @@ impl Env {
             cmd.env(k, v);
         }
         cmd.spawn().expect("spawn yizhan-worker")
-    }
-}
-
-/// Polls `check` every 20 ms until it holds; fails the test after `within`.
-pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -10,11 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::follow::qrcodes::{self, DepartmentCode, QrcodeStatus};
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
 use yizhan_common::outbox::Enqueue;
 
+use super::views::{Outcome, QrCodeAnswer};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
@@ -30,7 +30,7 @@ pub async fn create(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,
     ApiJson(b): ApiJson<DepartmentRef>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
     let mut tx = state.db.begin().await?;
     let code = qrcodes::find(&mut tx, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
     if code.status == Some(QrcodeStatus::Ready) {
@@ -54,7 +54,7 @@ pub async fn create(
 }
 
 /// `GET …/qrcode?departmentId=`: the code's current state (for clients that got a 202).
-pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQuery(q): ApiQuery<DepartmentRef>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQuery(q): ApiQuery<DepartmentRef>) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
     let mut conn = state.db.acquire().await?;
     let code = qrcodes::find(&mut conn, q.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
     if code.status.is_none() {
@@ -63,9 +63,9 @@ pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQu
     answer(code)
 }
 
-fn answer(code: DepartmentCode) -> ApiResult<(StatusCode, Json<Value>)> {
+fn answer(code: DepartmentCode) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
     match code.status {
-        Some(QrcodeStatus::Ready) => Ok((StatusCode::OK, Json(json!({"result": {"success": true}, "qrcodeUrl": code.image_url})))),
+        Some(QrcodeStatus::Ready) => Ok((StatusCode::OK, Json(QrCodeAnswer::Ready { qrcode_url: code.image_url, result: Outcome { success: true } }))),
         Some(QrcodeStatus::Failed) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             "wechat_failed",
@@ -73,11 +73,11 @@ fn answer(code: DepartmentCode) -> ApiResult<(StatusCode, Json<Value>)> {
         )),
         _ => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({
-                "result": {"success": false},
-                "status": "pending",
-                "poll": format!("/api/admin/nurses/msg/wx/qrcode?departmentId={}", code.department_id),
-            })),
+            Json(QrCodeAnswer::Pending {
+                poll: format!("/api/admin/nurses/msg/wx/qrcode?departmentId={}", code.department_id),
+                result: Outcome { success: false },
+                status: "pending",
+            }),
         )),
     }
 }

@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::follow::keywords::{self, MAX_RULES};
 
+use super::views::KeywordRuleView;
 use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::routes::views::{Created, List};
 use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized};
 use crate::state::AppState;
 
@@ -27,7 +28,7 @@ fn contains() -> String {
     "contains".into()
 }
 
-pub async fn create(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewRule>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewRule>) -> ApiResult<(StatusCode, Json<Created>)> {
     let mut errors = FieldErrors::new();
     errors.text("pattern", &b.pattern, 100);
     errors.text("replyText", &b.reply_text, 600);
@@ -38,17 +39,20 @@ pub async fn create(State(state): State<AppState>, _: Authorized<AdminOnly>, Api
     let id = keywords::create(&mut conn, b.pattern.trim(), &b.match_kind, &b.reply_text, b.reply_url.as_deref(), b.priority)
         .await?
         .ok_or_else(|| ApiError::conflict("too_many_rules", format!("at most {MAX_RULES} keyword rules")))?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>) -> ApiResult<Json<List<KeywordRuleView>>> {
     let mut conn = state.db.acquire().await?;
-    let rules: Vec<Value> = keywords::list(&mut conn)
-        .await?
-        .into_iter()
-        .map(|r| json!({"id": r.id, "pattern": r.pattern, "matchKind": r.match_kind, "replyText": r.reply_text, "replyUrl": r.reply_url, "priority": r.priority}))
-        .collect();
-    Ok(Json(json!({ "count": rules.len(), "results": rules })))
+    let rules = keywords::list(&mut conn).await?.into_iter().map(|r| KeywordRuleView {
+        id: r.id,
+        match_kind: r.match_kind,
+        pattern: r.pattern,
+        priority: r.priority,
+        reply_text: r.reply_text,
+        reply_url: r.reply_url,
+    });
+    Ok(Json(List::new(rules.collect())))
 }
 
 pub async fn remove(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {

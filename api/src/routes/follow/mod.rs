@@ -4,6 +4,7 @@ mod create_qrcode;
 mod followers;
 mod keywords;
 mod qrcodes;
+mod views;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;

@@ -3,9 +3,9 @@
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::follow::qrcodes;
 
+use super::views::{DepartmentCodeView, DepartmentSettings, Outcome, QrCodeList};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized, Pagination};
 use crate::state::AppState;
@@ -13,22 +13,23 @@ use crate::state::AppState;
 /// The seed's shape: every department of the Official Account's flow (one a code was asked for),
 /// `qrcodeUrl` `null` until its code is ready, and `count`. Pages (`page`/`pageSize` echoed) only
 /// when the query asks for one.
-pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, RawQuery(query): RawQuery, page: Pagination) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, RawQuery(query): RawQuery, page: Pagination) -> ApiResult<Json<QrCodeList>> {
     let asked = query.as_deref().is_some_and(|q| {
         q.split('&').any(|kv| matches!(kv.split('=').next(), Some("page" | "pageSize" | "page_size")))
     });
     let mut conn = state.db.acquire().await?;
     let (rows, total) = qrcodes::list(&mut conn, asked.then(|| (page.limit(), page.offset()))).await?;
-    let departments: Vec<Value> = rows
+    let department = rows
         .into_iter()
-        .map(|d| json!({"id": d.department_id, "name": d.name, "qrcodeUrl": d.image_url.filter(|_| d.status == Some(qrcodes::QrcodeStatus::Ready))}))
+        .map(|d| DepartmentCodeView { id: d.department_id, name: d.name, qrcode_url: d.image_url.filter(|_| d.status == Some(qrcodes::QrcodeStatus::Ready)) })
         .collect();
-    let mut body = json!({"result": {"success": true}, "department": departments, "count": total});
-    if asked {
-        body["page"] = json!(page.page);
-        body["pageSize"] = json!(page.page_size);
-    }
-    Ok(Json(body))
+    Ok(Json(QrCodeList {
+        count: total,
+        department,
+        page: asked.then_some(page.page),
+        page_size: asked.then_some(page.page_size),
+        result: Outcome { success: true },
+    }))
 }
 
 #[derive(Deserialize)]
@@ -45,7 +46,7 @@ pub async fn update_department(
     _: Authorized<AdminOnly>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<DepartmentPatch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DepartmentSettings>> {
     let mut errors = FieldErrors::new();
     if let Some(name) = &b.name {
         errors.text("name", name, 100);
@@ -69,5 +70,5 @@ pub async fn update_department(
     .await?
     .map(|r| (r.id, r.name, r.welcome_text, r.page_url));
     let (id, name, welcome, url) = row.ok_or_else(|| ApiError::not_found("department"))?;
-    Ok(Json(json!({"id": id, "name": name, "welcomeText": welcome, "pageUrl": url})))
+    Ok(Json(DepartmentSettings { id, name, page_url: url, welcome_text: welcome }))
 }

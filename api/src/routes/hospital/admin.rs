@@ -5,20 +5,20 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::hospital::catalog::{self, NewSchedule};
 use yizhan_common::hospital::cents;
 
 use super::schedules;
-use super::views::ScheduleView;
+use super::views::{DepartmentView, HospitalView, ScheduleView};
+use crate::routes::views;
 use crate::error::{ApiResult, FieldErrors};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
 
-type Created = (StatusCode, Json<Value>);
+type Created = (StatusCode, Json<views::Created>);
 
 fn created(id: i64) -> Created {
-    (StatusCode::CREATED, Json(json!({ "id": id })))
+    (StatusCode::CREATED, Json(views::Created { id }))
 }
 
 #[derive(Deserialize)]
@@ -35,10 +35,10 @@ pub async fn create_hospital(State(state): State<AppState>, _: Authorized<AdminO
     Ok(created(catalog::create_hospital(&mut conn, b.name.trim()).await?))
 }
 
-pub async fn list_hospitals(State(state): State<AppState>, _: Authorized<AdminOnly>, page: Pagination) -> ApiResult<Json<Page<Value>>> {
+pub async fn list_hospitals(State(state): State<AppState>, _: Authorized<AdminOnly>, page: Pagination) -> ApiResult<Json<Page<HospitalView>>> {
     let mut conn = state.db.acquire().await?;
     let (rows, total) = catalog::list_hospitals(&mut conn, page.limit(), page.offset()).await?;
-    let rows = rows.into_iter().map(|h| json!({"id": h.id, "name": h.name})).collect();
+    let rows = rows.into_iter().map(|h| HospitalView { id: h.id, name: h.name }).collect();
     Ok(Json(Page::new(rows, total, page)))
 }
 
@@ -68,10 +68,10 @@ pub async fn list_departments(
     _: Authorized<AdminOnly>,
     page: Pagination,
     ApiQuery(f): ApiQuery<DepartmentFilter>,
-) -> ApiResult<Json<Page<Value>>> {
+) -> ApiResult<Json<Page<DepartmentView>>> {
     let mut conn = state.db.acquire().await?;
     let (rows, total) = catalog::list_departments(&mut conn, f.hospital_id, page.limit(), page.offset()).await?;
-    let rows = rows.into_iter().map(|d| json!({"id": d.id, "hospitalId": d.hospital_id, "name": d.name})).collect();
+    let rows = rows.into_iter().map(|d| DepartmentView { hospital_id: d.hospital_id, id: d.id, name: d.name }).collect();
     Ok(Json(Page::new(rows, total, page)))
 }
 

@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use yizhan_common::hospital::patients::{self, MAX_PER_USER};
 
+use super::views::PatientView;
 use super::PatientRole;
+use crate::routes::views::{Created, List};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, Authorized};
 use crate::state::AppState;
@@ -18,7 +19,7 @@ pub struct NewPatient {
     phone: String,
 }
 
-pub async fn create(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<NewPatient>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<NewPatient>) -> ApiResult<(StatusCode, Json<Created>)> {
     let mut errors = FieldErrors::new();
     errors.text("name", &b.name, 50);
     let phone = b.phone.trim();
@@ -30,12 +31,11 @@ pub async fn create(State(state): State<AppState>, auth: Authorized<PatientRole>
         .await?
         .ok_or_else(|| ApiError::conflict("too_many_patients", format!("at most {MAX_PER_USER} patients per account")))?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-pub async fn list(State(state): State<AppState>, auth: Authorized<PatientRole>) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, auth: Authorized<PatientRole>) -> ApiResult<Json<List<PatientView>>> {
     let mut conn = state.db.acquire().await?;
     let rows = patients::list(&mut conn, auth.user().id).await?;
-    let rows: Vec<Value> = rows.into_iter().map(|p| json!({"id": p.id, "name": p.name, "phone": p.phone})).collect();
-    Ok(Json(json!({ "count": rows.len(), "results": rows })))
+    Ok(Json(List::new(rows.into_iter().map(|p| PatientView { id: p.id, name: p.name, phone: p.phone }).collect())))
 }

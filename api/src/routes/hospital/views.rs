@@ -172,3 +172,27 @@ impl From<Schedule> for ScheduleView {
         }
     }
 }
+
+/// A hospital in the admin catalogue list.
+#[derive(Debug, Serialize)]
+pub struct HospitalView {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A department in the admin catalogue list.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentView {
+    pub hospital_id: Option<i64>,
+    pub id: i64,
+    pub name: String,
+}
+
+/// One of an account's patients (`GET /patient/patients`).
+#[derive(Debug, Serialize)]
+pub struct PatientView {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+}

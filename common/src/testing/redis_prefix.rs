@@ -1,14 +1,9 @@
-//! Test helpers shared by the crates' tests (enabled by the `testing` feature).
+//! A Redis key prefix per test, so tests share one Redis server without seeing each other's keys.
 
-use crate::redis_conn::RedisConn;
 use secrecy::SecretString;
 
-use crate::redis_conn::{self, RedisTimeouts};
-
-/// `REDIS_URL`, or the shared development Redis.
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:56379/".into())
-}
+use super::stores::{redis_url, require_listening};
+use crate::redis_conn::{self, RedisConn, RedisTimeouts};
 
 /// A unique Redis key prefix (`test:<uuid>`) whose keys are deleted when it is dropped, so tests
 /// can share one Redis server.
@@ -33,7 +28,9 @@ impl RedisPrefix {
     }
 
     pub async fn connect(&self) -> RedisConn {
-        let url = SecretString::from(redis_url());
+        let url = redis_url();
+        require_listening("REDIS_URL", &url, 6379).await;
+        let url = SecretString::from(url);
         redis_conn::connect(&url, RedisTimeouts::default()).await.expect("redis reachable at REDIS_URL")
     }
 }
@@ -46,7 +43,8 @@ impl Drop for RedisPrefix {
         let clean = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
             rt.block_on(async {
-                let url = SecretString::from(redis_url());
+                let Ok(url) = std::env::var("REDIS_URL") else { return };
+                let url = SecretString::from(url);
                 let Ok(mut conn) = redis_conn::connect(&url, RedisTimeouts::default()).await else { return };
                 let _ = crate::redis_scan::delete_matching(&mut conn, &pattern).await;
             });

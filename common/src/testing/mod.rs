@@ -1,0 +1,25 @@
+//! The one test harness every crate's tests use (enabled by the `testing` feature):
+//!
+//! - [`stores`]: where PostgreSQL and Redis are (`DATABASE_URL`, `REDIS_URL`), and a clear
+//!   message instead of a pool timeout when they are not set or not reachable;
+//! - [`database`]: a fresh, migrated database per test, copied from a template built once;
+//! - [`RedisPrefix`]: a Redis key prefix per test, deleted when the test ends;
+//! - [`eventually`]: the one way to wait for something another task or process does;
+//! - [`enqueued`] / [`assert_enqueued`]: the jobs a test's actions wrote to the outbox, decoded as
+//!   their kind.
+//!
+//! Draining the queues in-process (`run_pending_jobs`) lives in `yizhan_worker::drain`, next to
+//! the worker it runs. `scripts/test` starts throwaway stores and sets both URLs; a plain
+//! `cargo test` works too when they point at running servers.
+
+mod database;
+mod eventually;
+mod outbox;
+mod redis_prefix;
+pub mod stores;
+
+pub use database::{database, empty_database};
+pub use eventually::{eventually, Settled};
+pub use outbox::{assert_enqueued, enqueued};
+pub use redis_prefix::RedisPrefix;
+pub use stores::{database_url, redis_url};
