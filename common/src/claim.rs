@@ -44,9 +44,11 @@ impl ClaimTable {
 
     fn claimed_status(self) -> &'static str {
         match self {
-            Self::SubscribeSends | Self::SmsSends | Self::MailSends => "sending",
-            Self::AvatarFetches => "fetching",
-            Self::KoalaVisitors => "creating",
+            Self::SubscribeSends => crate::subscribe::SendStatus::Sending.as_str(),
+            Self::SmsSends => crate::sms::SmsStatus::Sending.as_str(),
+            Self::MailSends => crate::mail::MailStatus::Sending.as_str(),
+            Self::AvatarFetches => crate::avatar::FetchStatus::Fetching.as_str(),
+            Self::KoalaVisitors => crate::koala::VisitorStatus::Creating.as_str(),
         }
     }
 }
@@ -54,6 +56,7 @@ impl ClaimTable {
 /// Why row `id` of `table` could not be claimed: a live claim is busy until it times out
 /// (`timeout` after its claim time); anything else is finished.
 pub async fn not_claimed<T>(conn: &mut PgConnection, table: ClaimTable, id: i64, timeout: Duration) -> sqlx::Result<Claim<T>> {
+    // Dynamic SQL: the table is the caller's `ClaimTable`, one fixed text per table.
     let held: Option<(String, Option<DateTime<Utc>>)> = sqlx::query_as(table.select()).bind(id).fetch_optional(conn).await?;
     Ok(match held {
         Some((status, Some(at))) if status == table.claimed_status() => {

@@ -25,5 +25,5 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// True when PostgreSQL answers a trivial query.
 pub async fn ping(pool: &PgPool) -> bool {
-    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+    sqlx::query_scalar!("SELECT 1 AS one").fetch_one(pool).await.is_ok()
 }

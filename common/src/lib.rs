@@ -20,6 +20,8 @@ pub mod redis_target;
 pub mod shutdown;
 pub mod telemetry;
 pub mod text_enum;
+#[cfg(test)]
+mod status_checks;
 pub mod time;
 
 // The job contract: `Job`, `Outcome`, `QueueName`, envelope, retry. A leaf: imports nothing above.

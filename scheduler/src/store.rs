@@ -6,8 +6,7 @@ use sqlx::PgConnection;
 
 /// The newest fire time handled for `schedule`, or `None` for a schedule never seen.
 pub async fn last_fire_time(conn: &mut PgConnection, schedule: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT last_fire_time FROM scheduler_state WHERE schedule = $1")
-        .bind(schedule)
+    sqlx::query_scalar!("SELECT last_fire_time FROM scheduler_state WHERE schedule = $1", schedule)
         .fetch_optional(conn)
         .await
 }
@@ -15,11 +14,11 @@ pub async fn last_fire_time(conn: &mut PgConnection, schedule: &str) -> sqlx::Re
 /// Starts tracking a new schedule from `at` (firings before it are not caught up). Returns the
 /// mark in force: `at`, or the one another scheduler wrote first.
 pub async fn start_tracking(conn: &mut PgConnection, schedule: &str, at: DateTime<Utc>) -> sqlx::Result<DateTime<Utc>> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO scheduler_state (schedule, last_fire_time) VALUES ($1, $2) ON CONFLICT (schedule) DO NOTHING",
+        schedule,
+        at
     )
-    .bind(schedule)
-    .bind(at)
     .execute(&mut *conn)
     .await?;
     let mark = last_fire_time(conn, schedule).await?;
@@ -28,12 +27,12 @@ pub async fn start_tracking(conn: &mut PgConnection, schedule: &str, at: DateTim
 
 /// Moves the mark forward (never back, whatever order two schedulers commit in).
 pub async fn advance(conn: &mut PgConnection, schedule: &str, to: DateTime<Utc>) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE scheduler_state SET last_fire_time = GREATEST(last_fire_time, $2), updated_at = now() \
          WHERE schedule = $1",
+        schedule,
+        to
     )
-    .bind(schedule)
-    .bind(to)
     .execute(conn)
     .await?;
     Ok(())
@@ -43,13 +42,13 @@ pub async fn advance(conn: &mut PgConnection, schedule: &str, to: DateTime<Utc>)
 /// primary key decides, so each firing enqueues once.
 pub async fn claim_firing(conn: &mut PgConnection, schedule: &str, fire_time: DateTime<Utc>, jobs: usize) -> sqlx::Result<bool> {
     let jobs = i32::try_from(jobs).unwrap_or(i32::MAX);
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO scheduler_firings (schedule, fire_time, jobs) VALUES ($1, $2, $3) \
          ON CONFLICT (schedule, fire_time) DO NOTHING",
+        schedule,
+        fire_time,
+        jobs
     )
-    .bind(schedule)
-    .bind(fire_time)
-    .bind(jobs)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -57,6 +56,6 @@ pub async fn claim_firing(conn: &mut PgConnection, schedule: &str, fire_time: Da
 
 /// Deletes firing records older than `before`; returns how many.
 pub async fn prune_firings(conn: &mut PgConnection, before: DateTime<Utc>) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM scheduler_firings WHERE fired_at < $1").bind(before).execute(conn).await?;
+    let done = sqlx::query!("DELETE FROM scheduler_firings WHERE fired_at < $1", before).execute(conn).await?;
     Ok(done.rows_affected())
 }

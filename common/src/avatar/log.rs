@@ -9,6 +9,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+crate::text_enum! {
+    /// `avatar_fetches.status`.
+    pub enum FetchStatus { Pending = "pending", Fetching = "fetching", Stored = "stored", Failed = "failed" }
+}
+
 /// A row claimed by one run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedAvatar {
@@ -26,14 +31,15 @@ pub struct AvatarLog;
 
 impl AvatarLog {
     pub async fn claim(conn: &mut PgConnection, id: i64, timeout: Duration) -> sqlx::Result<AvatarClaim> {
-        let claimed: Option<ClaimedAvatar> = sqlx::query_as(
-            "UPDATE avatar_fetches SET status = 'fetching', claimed_at = clock_timestamp(), updated_at = now()
+        let claimed = sqlx::query_as!(
+            ClaimedAvatar,
+            r#"UPDATE avatar_fetches SET status = 'fetching', claimed_at = clock_timestamp(), updated_at = now()
               WHERE id = $1 AND (status = 'pending'
                     OR (status = 'fetching' AND claimed_at < now() - make_interval(secs => $2)))
-             RETURNING id, source_url, claimed_at",
+             RETURNING id, source_url, claimed_at AS "claimed_at!""#,
+            id,
+            timeout.as_secs_f64()
         )
-        .bind(id)
-        .bind(timeout.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(avatar) = claimed {
@@ -44,24 +50,24 @@ impl AvatarLog {
 
     /// Gives the row back (`pending`) after a failure that may pass.
     pub async fn release(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
-        Self::unclaim(conn, avatar, "pending", error).await
+        Self::unclaim(conn, avatar, FetchStatus::Pending, error).await
     }
 
     /// Ends the row `failed`.
     pub async fn fail(conn: &mut PgConnection, avatar: &ClaimedAvatar, error: &str) -> sqlx::Result<()> {
-        Self::unclaim(conn, avatar, "failed", error).await
+        Self::unclaim(conn, avatar, FetchStatus::Failed, error).await
     }
 
-    async fn unclaim(conn: &mut PgConnection, avatar: &ClaimedAvatar, status: &str, error: &str) -> sqlx::Result<()> {
-        sqlx::query(
+    async fn unclaim(conn: &mut PgConnection, avatar: &ClaimedAvatar, status: FetchStatus, error: &str) -> sqlx::Result<()> {
+        sqlx::query!(
             "UPDATE avatar_fetches SET status = $3, claimed_at = NULL, attempts = attempts + 1, error = left($4, 500),
                     updated_at = now()
               WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
+            avatar.id,
+            avatar.claimed_at,
+            status.as_str(),
+            error
         )
-        .bind(avatar.id)
-        .bind(avatar.claimed_at)
-        .bind(status)
-        .bind(error)
         .execute(conn)
         .await?;
         Ok(())
@@ -70,15 +76,15 @@ impl AvatarLog {
     /// Records the stored file and its URL; `false` when the claim was lost meanwhile (nothing
     /// written).
     pub async fn stored(conn: &mut PgConnection, avatar: &ClaimedAvatar, file_id: &str, url: &str) -> sqlx::Result<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE avatar_fetches SET status = 'stored', claimed_at = NULL, attempts = attempts + 1, error = NULL,
                     file_id = $3, url = $4, stored_at = now(), updated_at = now()
               WHERE id = $1 AND status = 'fetching' AND claimed_at = $2",
+            avatar.id,
+            avatar.claimed_at,
+            file_id,
+            url
         )
-        .bind(avatar.id)
-        .bind(avatar.claimed_at)
-        .bind(file_id)
-        .bind(url)
         .execute(conn)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -11,5 +11,5 @@ mod plan;
 pub use config::AvatarConfig;
 pub use fetch::{AvatarFetcher, FetchError, FetchFailure};
 pub use guard::{allowed, PrivateAddress};
-pub use log::{AvatarClaim, AvatarLog, ClaimedAvatar};
+pub use log::{AvatarClaim, AvatarLog, ClaimedAvatar, FetchStatus};
 pub use plan::{plan_avatar, stored_avatar_url, PlanAvatarError, PlannedAvatar};

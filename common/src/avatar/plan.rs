@@ -28,17 +28,17 @@ pub async fn plan_avatar(conn: &mut PgConnection, idempotency_key: &str, source_
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(PlanAvatarError::InvalidUrl);
     }
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted: Option<i64> = sqlx::query_scalar!(
         "INSERT INTO avatar_fetches (idempotency_key, source_url) VALUES ($1, $2)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        idempotency_key,
+        url.as_str()
     )
-    .bind(idempotency_key)
-    .bind(url.as_str())
     .fetch_optional(&mut *conn)
     .await?;
     let Some(fetch_id) = inserted else {
         let fetch_id =
-            sqlx::query_scalar("SELECT id FROM avatar_fetches WHERE idempotency_key = $1").bind(idempotency_key).fetch_one(&mut *conn).await?;
+            sqlx::query_scalar!("SELECT id FROM avatar_fetches WHERE idempotency_key = $1", idempotency_key).fetch_one(&mut *conn).await?;
         return Ok(PlannedAvatar { fetch_id, outbox_id: None });
     };
     let outbox_id = StoreAvatar { fetch_id }.enqueue_keyed(conn, format!("avatar_fetch:{fetch_id}")).await?;
@@ -47,8 +47,7 @@ pub async fn plan_avatar(conn: &mut PgConnection, idempotency_key: &str, source_
 
 /// The URL of the stored avatar planned under `idempotency_key`, once it is stored.
 pub async fn stored_avatar_url(conn: &mut PgConnection, idempotency_key: &str) -> sqlx::Result<Option<String>> {
-    let url: Option<Option<String>> = sqlx::query_scalar("SELECT url FROM avatar_fetches WHERE idempotency_key = $1 AND status = 'stored'")
-        .bind(idempotency_key)
+    let url: Option<Option<String>> = sqlx::query_scalar!("SELECT url FROM avatar_fetches WHERE idempotency_key = $1 AND status = 'stored'", idempotency_key)
         .fetch_optional(conn)
         .await?;
     Ok(url.flatten())

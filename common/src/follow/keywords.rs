@@ -12,32 +12,32 @@ pub struct KeywordRule {
     pub priority: i32,
 }
 
-const COLUMNS: &str = "id, pattern, match_kind, reply_text, reply_url, priority";
-
 /// Most rules kept; one text message is matched against all of them.
 pub const MAX_RULES: i64 = 500;
 
 pub async fn create(conn: &mut PgConnection, pattern: &str, kind: &str, text: &str, url: Option<&str>, priority: i32) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO keyword_rules (pattern, match_kind, reply_text, reply_url, priority)
          SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM keyword_rules) < $6 RETURNING id",
+        pattern,
+        kind,
+        text,
+        url,
+        priority,
+        MAX_RULES
     )
-    .bind(pattern)
-    .bind(kind)
-    .bind(text)
-    .bind(url)
-    .bind(priority)
-    .bind(MAX_RULES)
     .fetch_optional(conn)
     .await
 }
 
 pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<KeywordRule>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM keyword_rules ORDER BY priority DESC, id")).fetch_all(conn).await
+    sqlx::query_as!(KeywordRule, "SELECT id, pattern, match_kind, reply_text, reply_url, priority FROM keyword_rules ORDER BY priority DESC, id")
+        .fetch_all(conn)
+        .await
 }
 
 pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query("DELETE FROM keyword_rules WHERE id = $1").bind(id).execute(conn).await?.rows_affected() == 1)
+    Ok(sqlx::query!("DELETE FROM keyword_rules WHERE id = $1", id).execute(conn).await?.rows_affected() == 1)
 }
 
 /// The rule answering `text`, if any.

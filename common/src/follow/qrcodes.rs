@@ -5,21 +5,31 @@ use std::time::Duration;
 
 use sqlx::PgConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+crate::text_enum! {
+    /// `department_qrcodes.status`.
+    pub enum QrcodeStatus { Pending = "pending", Ready = "ready", Failed = "failed" }
+}
+
+/// A department and its code; `status` is `None` when no code was asked for.
+#[derive(Debug, Clone)]
 pub struct DepartmentCode {
     pub department_id: i64,
     pub name: String,
     pub scene_id: Option<i32>,
-    pub status: Option<String>,
+    pub status: Option<QrcodeStatus>,
     pub image_url: Option<String>,
     pub last_error: Option<String>,
 }
 
-const SELECT: &str = "SELECT d.id AS department_id, d.name, q.scene_id, q.status, q.image_url, q.last_error
-   FROM departments d LEFT JOIN department_qrcodes q ON q.department_id = d.id";
-
 pub async fn find(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<Option<DepartmentCode>> {
-    sqlx::query_as(&format!("{SELECT} WHERE d.id = $1")).bind(department_id).fetch_optional(conn).await
+    sqlx::query_as!(
+        DepartmentCode,
+        r#"SELECT department_id AS "department_id!", name AS "name!", scene_id, status AS "status: QrcodeStatus", image_url, last_error
+             FROM department_codes WHERE department_id = $1"#,
+        department_id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// The departments of the Official Account's flow: those a code was asked for (a
@@ -27,12 +37,16 @@ pub async fn find(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<O
 /// `page = Some((limit, offset))`. With the total in the flow.
 pub async fn list(conn: &mut PgConnection, page: Option<(i64, i64)>) -> sqlx::Result<(Vec<DepartmentCode>, i64)> {
     let (limit, offset) = page.map_or((None, 0), |(l, o)| (Some(l), o));
-    let rows = sqlx::query_as(&format!("{SELECT} WHERE q.department_id IS NOT NULL ORDER BY d.id LIMIT $1 OFFSET $2"))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM department_qrcodes").fetch_one(conn).await?;
+    let rows = sqlx::query_as!(
+        DepartmentCode,
+        r#"SELECT department_id AS "department_id!", name AS "name!", scene_id, status AS "status: QrcodeStatus", image_url, last_error
+             FROM department_codes WHERE has_code ORDER BY department_id LIMIT $1 OFFSET $2"#,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM department_qrcodes"#).fetch_one(conn).await?;
     Ok((rows, total))
 }
 
@@ -41,16 +55,16 @@ pub async fn list(conn: &mut PgConnection, page: Option<(i64, i64)>) -> sqlx::Re
 /// creation job died: the caller starts another). One statement, so two callers never both win.
 pub async fn claim(conn: &mut PgConnection, department_id: i64, reclaim_after: Duration) -> sqlx::Result<bool> {
     let scene = i32::try_from(department_id).unwrap_or(0);
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO department_qrcodes (department_id, scene_id) VALUES ($1, $2)
          ON CONFLICT (department_id) DO UPDATE SET status = 'pending', last_error = NULL, updated_at = now()
            WHERE department_qrcodes.status = 'failed'
               OR (department_qrcodes.status = 'pending'
                   AND department_qrcodes.updated_at < now() - make_interval(secs => $3))",
+        department_id,
+        scene,
+        reclaim_after.as_secs_f64()
     )
-    .bind(department_id)
-    .bind(scene)
-    .bind(reclaim_after.as_secs_f64())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -58,14 +72,14 @@ pub async fn claim(conn: &mut PgConnection, department_id: i64, reclaim_after: D
 
 /// Stores a created code.
 pub async fn mark_ready(conn: &mut PgConnection, department_id: i64, ticket: &str, url: &str, image_url: &str) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE department_qrcodes SET status = 'ready', ticket = $2, url = $3, image_url = $4, last_error = NULL, updated_at = now()
           WHERE department_id = $1",
+        department_id,
+        ticket,
+        url,
+        image_url
     )
-    .bind(department_id)
-    .bind(ticket)
-    .bind(url)
-    .bind(image_url)
     .execute(conn)
     .await?;
     Ok(())
@@ -73,9 +87,7 @@ pub async fn mark_ready(conn: &mut PgConnection, department_id: i64, ticket: &st
 
 /// Records a creation that failed for good (the route reports it; asking again retries).
 pub async fn mark_failed(conn: &mut PgConnection, department_id: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now() WHERE department_id = $1")
-        .bind(department_id)
-        .bind(error)
+    sqlx::query!("UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now() WHERE department_id = $1", department_id, error)
         .execute(conn)
         .await?;
     Ok(())

@@ -48,36 +48,28 @@ impl Schedule {
     }
 }
 
-pub const SCHEDULE_COLUMNS: &str =
-    "id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents";
-
 pub async fn create_hospital(conn: &mut PgConnection, name: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("INSERT INTO hospitals (name) VALUES ($1) RETURNING id").bind(name).fetch_one(conn).await
+    sqlx::query_scalar!("INSERT INTO hospitals (name) VALUES ($1) RETURNING id", name).fetch_one(conn).await
 }
 
 pub async fn list_hospitals(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Result<(Vec<Hospital>, i64)> {
-    let rows = sqlx::query_as("SELECT id, name FROM hospitals ORDER BY id LIMIT $1 OFFSET $2")
-        .bind(limit)
-        .bind(offset)
+    let rows = sqlx::query_as!(Hospital, "SELECT id, name FROM hospitals ORDER BY id LIMIT $1 OFFSET $2", limit, offset)
         .fetch_all(&mut *conn)
         .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM hospitals").fetch_one(conn).await?;
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM hospitals"#).fetch_one(conn).await?;
     Ok((rows, total))
 }
 
 pub async fn create_department(conn: &mut PgConnection, hospital_id: Option<i64>, name: &str) -> HospitalResult<i64> {
     if let Some(h) = hospital_id {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM hospitals WHERE id = $1)")
-            .bind(h)
+        let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM hospitals WHERE id = $1) AS "exists!""#, h)
             .fetch_one(&mut *conn)
             .await?;
         if !exists {
             return Err(HospitalError::invalid("hospitalId", "no such hospital"));
         }
     }
-    Ok(sqlx::query_scalar("INSERT INTO departments (hospital_id, name) VALUES ($1, $2) RETURNING id")
-        .bind(hospital_id)
-        .bind(name)
+    Ok(sqlx::query_scalar!("INSERT INTO departments (hospital_id, name) VALUES ($1, $2) RETURNING id", hospital_id, name)
         .fetch_one(conn)
         .await?)
 }
@@ -88,19 +80,20 @@ pub async fn list_departments(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Department>, i64)> {
-    let rows = sqlx::query_as(
+    let rows = sqlx::query_as!(
+        Department,
         "SELECT id, hospital_id, name FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)
          ORDER BY id LIMIT $2 OFFSET $3",
+        hospital_id,
+        limit,
+        offset
     )
-    .bind(hospital_id)
-    .bind(limit)
-    .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)")
-        .bind(hospital_id)
-        .fetch_one(conn)
-        .await?;
+    let total =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)"#, hospital_id)
+            .fetch_one(conn)
+            .await?;
     Ok((rows, total))
 }
 
@@ -118,8 +111,7 @@ pub struct NewSchedule {
 }
 
 pub async fn create_schedule(conn: &mut PgConnection, s: &NewSchedule) -> HospitalResult<i64> {
-    let owner: Option<Option<i64>> = sqlx::query_scalar("SELECT hospital_id FROM departments WHERE id = $1")
-        .bind(s.department_id)
+    let owner = sqlx::query_scalar!("SELECT hospital_id FROM departments WHERE id = $1", s.department_id)
         .fetch_optional(&mut *conn)
         .await?;
     match owner {
@@ -129,18 +121,18 @@ pub async fn create_schedule(conn: &mut PgConnection, s: &NewSchedule) -> Hospit
         }
         Some(_) => {}
     }
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO schedules (hospital_id, department_id, date, period, start_time, end_time, capacity, fee_cents)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        s.hospital_id,
+        s.department_id,
+        s.date,
+        s.period,
+        s.start_time,
+        s.end_time,
+        s.capacity,
+        s.fee_cents
     )
-    .bind(s.hospital_id)
-    .bind(s.department_id)
-    .bind(s.date)
-    .bind(&s.period)
-    .bind(s.start_time)
-    .bind(s.end_time)
-    .bind(s.capacity)
-    .bind(s.fee_cents)
     .fetch_one(conn)
     .await?)
 }
@@ -160,25 +152,34 @@ pub async fn list_schedules(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Schedule>, i64)> {
-    const WHERE: &str = "WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::BIGINT IS NULL OR department_id = $2)
-           AND ($3::DATE IS NULL OR date = $3) AND ($4::DATE IS NULL OR date >= $4)";
-    let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM schedules {WHERE} ORDER BY date, start_time, id LIMIT $5 OFFSET $6");
-    let rows = sqlx::query_as(&sql)
-        .bind(f.hospital_id)
-        .bind(f.department_id)
-        .bind(f.date)
-        .bind(f.from_date)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    let total = sqlx::query_scalar(&format!("SELECT count(*) FROM schedules {WHERE}"))
-        .bind(f.hospital_id)
-        .bind(f.department_id)
-        .bind(f.date)
-        .bind(f.from_date)
-        .fetch_one(conn)
-        .await?;
+    // The page and the count share their WHERE (sqlx's macros take literals only).
+    let rows = sqlx::query_as!(
+        Schedule,
+        "SELECT id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents
+           FROM schedules
+          WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::BIGINT IS NULL OR department_id = $2)
+            AND ($3::DATE IS NULL OR date = $3) AND ($4::DATE IS NULL OR date >= $4)
+          ORDER BY date, start_time, id LIMIT $5 OFFSET $6",
+        f.hospital_id,
+        f.department_id,
+        f.date,
+        f.from_date,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM schedules
+          WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::BIGINT IS NULL OR department_id = $2)
+            AND ($3::DATE IS NULL OR date = $3) AND ($4::DATE IS NULL OR date >= $4)"#,
+        f.hospital_id,
+        f.department_id,
+        f.date,
+        f.from_date
+    )
+    .fetch_one(conn)
+    .await?;
     Ok((rows, total))
 }
 

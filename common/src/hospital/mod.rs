@@ -19,7 +19,7 @@ pub fn time_label(period: &str, start: chrono::NaiveTime, end: chrono::NaiveTime
 /// Serialises one user's capped inserts (patients, waitlist entries) until the transaction ends,
 /// so that parallel requests cannot all pass a count check. `scope` names the cap.
 pub(crate) async fn lock_user_cap(conn: &mut sqlx::PgConnection, scope: i32, user_id: i64) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashint8($2))").bind(scope).bind(user_id).execute(conn).await?;
+    sqlx::query!("SELECT pg_advisory_xact_lock($1, hashint8($2))", scope, user_id).execute(conn).await?;
     Ok(())
 }
 

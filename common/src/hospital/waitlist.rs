@@ -23,8 +23,6 @@ pub struct WaitlistEntry {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, NULL::BIGINT AS position, schedule_id, patient_id, user_id, queue_number, status, appointment_id, created_at";
-
 /// Puts one of the user's patients on a full schedule's waitlist; a user may have at most
 /// `max_waiting` entries waiting at once. The entry's `queue_number` is its ticket (never reused);
 /// `position` is its place in the line now.
@@ -38,8 +36,7 @@ pub async fn join(
 ) -> HospitalResult<WaitlistEntry> {
     let schedule = open_schedule(conn, schedule_id, now).await?;
     super::lock_user_cap(conn, super::CAP_WAITLIST, user_id).await?;
-    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM waitlist_entries WHERE user_id = $1 AND status = 'waiting'")
-        .bind(user_id)
+    let waiting = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM waitlist_entries WHERE user_id = $1 AND status = 'waiting'"#, user_id)
         .fetch_one(&mut *conn)
         .await?;
     if waiting >= max_waiting {
@@ -49,26 +46,29 @@ pub async fn join(
         return Err(HospitalError::AlreadyBooked);
     }
     // Lock the schedule row: a place freed concurrently is then either seen here or promoted to us.
-    let remaining: i32 = sqlx::query_scalar("SELECT capacity - booked FROM schedules WHERE id = $1 FOR UPDATE")
-        .bind(schedule.id)
+    let remaining = sqlx::query_scalar!(r#"SELECT capacity - booked AS "remaining!" FROM schedules WHERE id = $1 FOR UPDATE"#, schedule.id)
         .fetch_one(&mut *conn)
         .await?;
     if remaining > 0 {
         return Err(HospitalError::ScheduleAvailable);
     }
-    let number: i32 = sqlx::query_scalar(
+    let number = sqlx::query_scalar!(
         "UPDATE schedules SET last_waitlist_number = last_waitlist_number + 1 WHERE id = $1 RETURNING last_waitlist_number",
+        schedule_id
     )
-    .bind(schedule_id)
     .fetch_one(&mut *conn)
     .await?;
-    let entry: WaitlistEntry = sqlx::query_as(&format!(
-        "INSERT INTO waitlist_entries (schedule_id, patient_id, user_id, queue_number) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
-    ))
-    .bind(schedule_id)
-    .bind(patient_id)
-    .bind(user_id)
-    .bind(number)
+    // The entry's columns are listed again in `promote` (sqlx's macros take literals only).
+    let entry = sqlx::query_as!(
+        WaitlistEntry,
+        r#"INSERT INTO waitlist_entries (schedule_id, patient_id, user_id, queue_number) VALUES ($1, $2, $3, $4)
+           RETURNING id, NULL::BIGINT AS "position", schedule_id, patient_id, user_id, queue_number,
+                     status AS "status: WaitlistStatus", appointment_id, created_at"#,
+        schedule_id,
+        patient_id,
+        user_id,
+        number
+    )
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match e {
@@ -84,11 +84,11 @@ pub async fn position(conn: &mut PgConnection, entry: &WaitlistEntry) -> sqlx::R
     if entry.status != WaitlistStatus::Waiting {
         return Ok(None);
     }
-    sqlx::query_scalar(
-        "SELECT count(*) FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting' AND queue_number <= $2",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting' AND queue_number <= $2"#,
+        entry.schedule_id,
+        entry.queue_number
     )
-    .bind(entry.schedule_id)
-    .bind(entry.queue_number)
     .fetch_one(conn)
     .await
     .map(Some)
@@ -108,20 +108,23 @@ pub struct Promotion {
 /// as `AlreadyBooked` to the booker, never an error to whoever freed the place.
 pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTime) -> HospitalResult<Vec<Promotion>> {
     let mut promoted = Vec::new();
-    sqlx::query("SELECT id FROM schedules WHERE id = $1 FOR UPDATE").bind(schedule_id).execute(&mut *conn).await?;
+    sqlx::query_scalar!("SELECT id FROM schedules WHERE id = $1 FOR UPDATE", schedule_id).fetch_optional(&mut *conn).await?;
     let Ok(schedule) = open_schedule(conn, schedule_id, now).await else { return Ok(promoted) };
     loop {
-        let next: Option<WaitlistEntry> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting'
-              ORDER BY queue_number LIMIT 1 FOR UPDATE"
-        ))
-        .bind(schedule_id)
+        let next = sqlx::query_as!(
+            WaitlistEntry,
+            r#"SELECT id, NULL::BIGINT AS "position", schedule_id, patient_id, user_id, queue_number,
+                      status AS "status: WaitlistStatus", appointment_id, created_at
+                 FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting'
+                ORDER BY queue_number LIMIT 1 FOR UPDATE"#,
+            schedule_id
+        )
         .fetch_optional(&mut *conn)
         .await?;
         let Some(entry) = next else { break };
         if has_active(conn, schedule_id, entry.patient_id).await? {
             // Booked directly in the meantime: the entry has nothing left to wait for.
-            set_status(conn, entry.id, "cancelled", None).await?;
+            set_status(conn, entry.id, WaitlistStatus::Cancelled, None).await?;
             continue;
         }
         let queue_number = match take_place(conn, schedule_id).await {
@@ -130,21 +133,21 @@ pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTi
             Err(other) => return Err(other),
         };
         let appointment_id = insert(conn, &schedule, entry.patient_id, entry.user_id, "", queue_number, "waitlist").await?;
-        set_status(conn, entry.id, "promoted", Some(appointment_id)).await?;
+        set_status(conn, entry.id, WaitlistStatus::Promoted, Some(appointment_id)).await?;
         promoted.push(Promotion { entry_id: entry.id, appointment_id, user_id: entry.user_id });
     }
     Ok(promoted)
 }
 
-async fn set_status(conn: &mut PgConnection, id: i64, status: &str, appointment_id: Option<i64>) -> sqlx::Result<()> {
-    sqlx::query(
+async fn set_status(conn: &mut PgConnection, id: i64, status: WaitlistStatus, appointment_id: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query!(
         "UPDATE waitlist_entries SET status = $2, appointment_id = $3,
                 promoted_at = CASE WHEN $2 = 'promoted' THEN now() ELSE promoted_at END
           WHERE id = $1",
+        id,
+        status.as_str(),
+        appointment_id
     )
-    .bind(id)
-    .bind(status)
-    .bind(appointment_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -153,15 +156,15 @@ async fn set_status(conn: &mut PgConnection, id: i64, status: &str, appointment_
 /// Schedules whose session has not ended at `now` with free places and someone waiting (for the
 /// periodic sweep).
 pub async fn schedules_to_promote(conn: &mut PgConnection, now: NaiveDateTime, limit: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT s.id FROM schedules s
           WHERE (s.date > $1 OR (s.date = $1 AND s.end_time > $3)) AND s.booked < s.capacity
             AND EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.schedule_id = s.id AND w.status = 'waiting')
           ORDER BY s.date, s.id LIMIT $2",
+        now.date(),
+        limit,
+        now.time()
     )
-    .bind(now.date())
-    .bind(limit)
-    .bind(now.time())
     .fetch_all(conn)
     .await
 }

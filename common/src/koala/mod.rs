@@ -15,4 +15,4 @@ pub use config::KoalaConfig;
 pub use envelope::{parse, Envelope, Failure, KoalaError, Page, SESSION_EXPIRED_CODE};
 pub use plan::{plan_koala_visitor, PlannedVisitor};
 pub use types::{NewVisitor, Purpose, Staff, Subject};
-pub use visitors::{ClaimedVisitor, KoalaVisitors, VisitorClaim};
+pub use visitors::{ClaimedVisitor, KoalaVisitors, VisitorClaim, VisitorStatus};

@@ -18,25 +18,24 @@ pub struct PlannedVisitor {
 /// Plans the creation of one visitor subject, once per `idempotency_key` (e.g. a visit
 /// application's id).
 pub async fn plan_koala_visitor(conn: &mut PgConnection, idempotency_key: &str, v: &NewVisitor) -> sqlx::Result<PlannedVisitor> {
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted: Option<i64> = sqlx::query_scalar!(
         "INSERT INTO koala_visitors (idempotency_key, name, phone, purpose, interviewee, come_from, avatar_url, start_time, end_time)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        idempotency_key,
+        v.name,
+        v.phone,
+        v.purpose,
+        v.interviewee,
+        v.come_from,
+        v.avatar_url,
+        v.start,
+        v.end
     )
-    .bind(idempotency_key)
-    .bind(&v.name)
-    .bind(&v.phone)
-    .bind(&v.purpose)
-    .bind(&v.interviewee)
-    .bind(&v.come_from)
-    .bind(&v.avatar_url)
-    .bind(v.start)
-    .bind(v.end)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(visitor_id) = inserted else {
-        let visitor_id = sqlx::query_scalar("SELECT id FROM koala_visitors WHERE idempotency_key = $1")
-            .bind(idempotency_key)
+        let visitor_id = sqlx::query_scalar!("SELECT id FROM koala_visitors WHERE idempotency_key = $1", idempotency_key)
             .fetch_one(&mut *conn)
             .await?;
         return Ok(PlannedVisitor { visitor_id, outbox_id: None });

@@ -10,6 +10,11 @@ use sqlx::PgConnection;
 
 use super::types::NewVisitor;
 
+crate::text_enum! {
+    /// `koala_visitors.status`.
+    pub enum VisitorStatus { Pending = "pending", Creating = "creating", Created = "created", Failed = "failed" }
+}
+
 /// A visitor row claimed by one job run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedVisitor {
@@ -53,15 +58,16 @@ impl KoalaVisitors {
     /// Claims a pending row without a subject, or one whose claim is older than `timeout` (its
     /// run died).
     pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration) -> sqlx::Result<VisitorClaim> {
-        let claimed: Option<ClaimedVisitor> = sqlx::query_as(
-            "UPDATE koala_visitors SET status = 'creating', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
+        let claimed = sqlx::query_as!(
+            ClaimedVisitor,
+            r#"UPDATE koala_visitors SET status = 'creating', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
               WHERE id = $1 AND subject_id IS NULL AND (status = 'pending'
                     OR (status = 'creating' AND claimed_at < now() - make_interval(secs => $3)))
-             RETURNING id, name, phone, purpose, interviewee, come_from, avatar_url, start_time, end_time, calls, claimed_at",
+             RETURNING id, name, phone, purpose, interviewee, come_from, avatar_url, start_time, end_time, calls, claimed_at AS "claimed_at!""#,
+            id,
+            i32::try_from(attempt).unwrap_or(i32::MAX),
+            timeout.as_secs_f64()
         )
-        .bind(id)
-        .bind(i32::try_from(attempt).unwrap_or(i32::MAX))
-        .bind(timeout.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(visitor) = claimed {
@@ -72,12 +78,12 @@ impl KoalaVisitors {
 
     /// Counts a `POST /subject` call about to go out; false when the claim was taken over.
     pub async fn calling(conn: &mut PgConnection, v: &ClaimedVisitor) -> sqlx::Result<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE koala_visitors SET calls = calls + 1, updated_at = now()
               WHERE id = $1 AND status = 'creating' AND claimed_at = $2",
+            v.id,
+            v.claimed_at
         )
-        .bind(v.id)
-        .bind(v.claimed_at)
         .execute(conn)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -85,14 +91,14 @@ impl KoalaVisitors {
 
     /// Gives the row back (`pending`), recording `error` when a call failed.
     pub async fn release(conn: &mut PgConnection, v: &ClaimedVisitor, error: Option<&str>) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE koala_visitors SET status = 'pending', claimed_at = NULL, claim_attempt = NULL, updated_at = now(),
                     error = COALESCE(left($3, 500), error)
               WHERE id = $1 AND status = 'creating' AND claimed_at = $2",
+            v.id,
+            v.claimed_at,
+            error
         )
-        .bind(v.id)
-        .bind(v.claimed_at)
-        .bind(error)
         .execute(conn)
         .await?;
         Ok(())
@@ -100,14 +106,14 @@ impl KoalaVisitors {
 
     /// Stores Koala's subject id: the row is done.
     pub async fn created(conn: &mut PgConnection, v: &ClaimedVisitor, subject_id: i64) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE koala_visitors SET status = 'created', subject_id = $3, code = 0, error = NULL, claimed_at = NULL,
                     created_subject_at = now(), updated_at = now()
               WHERE id = $1 AND status = 'creating' AND claimed_at = $2",
+            v.id,
+            v.claimed_at,
+            subject_id
         )
-        .bind(v.id)
-        .bind(v.claimed_at)
-        .bind(subject_id)
         .execute(conn)
         .await?;
         Ok(())
@@ -115,14 +121,14 @@ impl KoalaVisitors {
 
     /// Refused for good (`code` is Koala's, when it answered).
     pub async fn failed(conn: &mut PgConnection, v: &ClaimedVisitor, code: Option<i64>, error: &str) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE koala_visitors SET status = 'failed', code = $3, error = left($4, 500), claimed_at = NULL, updated_at = now()
               WHERE id = $1 AND status = 'creating' AND claimed_at = $2",
+            v.id,
+            v.claimed_at,
+            code,
+            error
         )
-        .bind(v.id)
-        .bind(v.claimed_at)
-        .bind(code)
-        .bind(error)
         .execute(conn)
         .await?;
         Ok(())

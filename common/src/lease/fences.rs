@@ -22,20 +22,20 @@ pub enum FenceError {
 /// claimed it, and raises the fence to `token`. The row stays locked until the transaction ends.
 pub async fn claim(conn: &mut PgConnection, resource: &str, token: FencingToken) -> Result<(), FenceError> {
     let value = i64::try_from(token.0).unwrap_or(i64::MAX);
-    let claimed: Option<i64> = sqlx::query_scalar(
+    let claimed: Option<i64> = sqlx::query_scalar!(
         "INSERT INTO fences (resource, fence) VALUES ($1, $2)
          ON CONFLICT (resource) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now()
           WHERE fences.fence <= EXCLUDED.fence
          RETURNING fence",
+        resource,
+        value
     )
-    .bind(resource)
-    .bind(value)
     .fetch_optional(&mut *conn)
     .await?;
     if claimed.is_some() {
         return Ok(());
     }
-    let current: i64 = sqlx::query_scalar("SELECT fence FROM fences WHERE resource = $1").bind(resource).fetch_one(&mut *conn).await?;
+    let current: i64 = sqlx::query_scalar!("SELECT fence FROM fences WHERE resource = $1", resource).fetch_one(&mut *conn).await?;
     metrics::counter!(crate::metrics::names::FENCE_REFUSED, "resource" => resource.to_owned()).increment(1);
     Err(FenceError::Stale { resource: resource.to_owned(), token, current: FencingToken(u64::try_from(current).unwrap_or(0)) })
 }
@@ -50,6 +50,6 @@ pub async fn claim_now(pool: &PgPool, resource: &str, token: FencingToken) -> Re
 
 /// The newest token that claimed `resource` (0 when none has).
 pub async fn floor(pool: &PgPool, resource: &str) -> sqlx::Result<u64> {
-    let fence: Option<i64> = sqlx::query_scalar("SELECT fence FROM fences WHERE resource = $1").bind(resource).fetch_optional(pool).await?;
+    let fence: Option<i64> = sqlx::query_scalar!("SELECT fence FROM fences WHERE resource = $1", resource).fetch_optional(pool).await?;
     Ok(fence.and_then(|f| u64::try_from(f).ok()).unwrap_or(0))
 }

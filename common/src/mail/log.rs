@@ -6,6 +6,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+crate::text_enum! {
+    /// `mail_sends.status`.
+    pub enum MailStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed" }
+}
+
 /// An attachment by reference to a stored object.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,13 +42,15 @@ pub struct MailLog;
 
 impl MailLog {
     pub async fn claim(conn: &mut PgConnection, id: i64, timeout: Duration) -> sqlx::Result<MailClaim> {
-        let claimed: Option<ClaimedMail> = sqlx::query_as(
-            "UPDATE mail_sends SET status = 'sending', claimed_at = clock_timestamp(), updated_at = now()
+        let claimed = sqlx::query_as!(
+            ClaimedMail,
+            r#"UPDATE mail_sends SET status = 'sending', claimed_at = clock_timestamp(), updated_at = now()
               WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
-             RETURNING id, kind, recipients, subject, text_body, html_body, attachments, claimed_at",
+             RETURNING id, kind, recipients, subject, text_body, html_body,
+                       attachments AS "attachments: sqlx::types::Json<Vec<StoredAttachment>>", claimed_at AS "claimed_at!""#,
+            id,
+            timeout.as_secs_f64()
         )
-        .bind(id)
-        .bind(timeout.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(mail) = claimed {
@@ -53,18 +60,18 @@ impl MailLog {
     }
 
     /// Ends the claim: `pending` again (`error` recorded when a delivery was tried), `sent` or `failed`.
-    pub async fn settle(conn: &mut PgConnection, mail: &ClaimedMail, status: &str, error: Option<&str>, tried: bool) -> sqlx::Result<()> {
-        sqlx::query(
+    pub async fn settle(conn: &mut PgConnection, mail: &ClaimedMail, status: MailStatus, error: Option<&str>, tried: bool) -> sqlx::Result<()> {
+        sqlx::query!(
             "UPDATE mail_sends SET status = $3, error = COALESCE(left($4, 500), CASE WHEN $3 = 'sent' THEN NULL ELSE error END),
                     attempts = attempts + ($5::BOOL)::INT, claimed_at = NULL, updated_at = now(),
                     sent_at = CASE WHEN $3 = 'sent' THEN now() END
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            mail.id,
+            mail.claimed_at,
+            status.as_str(),
+            error,
+            tried
         )
-        .bind(mail.id)
-        .bind(mail.claimed_at)
-        .bind(status)
-        .bind(error)
-        .bind(tried)
         .execute(conn)
         .await?;
         Ok(())

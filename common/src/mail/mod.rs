@@ -12,7 +12,7 @@ mod transport;
 
 pub use attachments::{load as load_attachments, AttachmentError};
 pub use config::MailConfig;
-pub use log::{ClaimedMail, MailClaim, MailLog, StoredAttachment};
+pub use log::{ClaimedMail, MailClaim, MailLog, MailStatus, StoredAttachment};
 pub use plan::{plan_email, PlanMailError, PlannedMail, MAX_RECIPIENTS};
 pub use message::{build, BuildError, MailAttachment, MailTemplate, Rendered};
 pub use transport::{MailFailure, TlsMode};

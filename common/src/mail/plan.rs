@@ -52,22 +52,21 @@ pub async fn plan_email(
     if body.subject.trim().is_empty() {
         return Err(PlanMailError::NoSubject);
     }
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted = sqlx::query_scalar!(
         "INSERT INTO mail_sends (idempotency_key, kind, recipients, subject, text_body, html_body, attachments)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        idempotency_key,
+        kind,
+        recipients,
+        body.subject,
+        body.text,
+        body.html,
+        sqlx::types::Json(attachments) as _
     )
-    .bind(idempotency_key)
-    .bind(kind)
-    .bind(recipients)
-    .bind(&body.subject)
-    .bind(&body.text)
-    .bind(&body.html)
-    .bind(sqlx::types::Json(attachments))
     .fetch_optional(&mut *conn)
     .await?;
     let Some(send_id) = inserted else {
-        let send_id = sqlx::query_scalar("SELECT id FROM mail_sends WHERE idempotency_key = $1")
-            .bind(idempotency_key)
+        let send_id = sqlx::query_scalar!("SELECT id FROM mail_sends WHERE idempotency_key = $1", idempotency_key)
             .fetch_one(&mut *conn)
             .await?;
         return Ok(PlannedMail { send_id, outbox_id: None });

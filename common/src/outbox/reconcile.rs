@@ -41,13 +41,14 @@ pub async fn reconcile_once(
     after_id: i64,
     batch: i64,
 ) -> anyhow::Result<Reconciled> {
-    let rows = sqlx::query_as::<_, Row>(
+    let rows = sqlx::query_as!(
+        Row,
         "SELECT id, queue, kind, payload, run_at FROM outbox
           WHERE pushed_at IS NOT NULL AND settled_at IS NULL AND id > $1
           ORDER BY id LIMIT $2",
+        after_id,
+        batch
     )
-    .bind(after_id)
-    .bind(batch)
     .fetch_all(pool)
     .await?;
     let mut done = Reconciled {
@@ -76,8 +77,7 @@ pub async fn reconcile_once(
         }
     }
     if !settled.is_empty() {
-        let n = sqlx::query("UPDATE outbox SET settled_at = now() WHERE id = ANY($1) AND settled_at IS NULL")
-            .bind(&settled)
+        let n = sqlx::query!("UPDATE outbox SET settled_at = now() WHERE id = ANY($1) AND settled_at IS NULL", &settled)
             .execute(pool)
             .await?;
         done.settled = usize::try_from(n.rows_affected()).unwrap_or(usize::MAX);
@@ -85,8 +85,7 @@ pub async fn reconcile_once(
     if !lost.is_empty() {
         let (ids, envelopes): (Vec<i64>, Vec<_>) = lost.into_iter().unzip();
         sink.push_many(&envelopes).await?;
-        sqlx::query("UPDATE outbox SET pushed_at = now(), push_attempts = push_attempts + 1 WHERE id = ANY($1)")
-            .bind(&ids)
+        sqlx::query!("UPDATE outbox SET pushed_at = now(), push_attempts = push_attempts + 1 WHERE id = ANY($1)", &ids)
             .execute(pool)
             .await?;
         done.repushed = ids.len();
@@ -98,5 +97,5 @@ pub async fn reconcile_once(
 
 /// Pushed rows whose job's effect is not yet recorded.
 pub async fn unsettled(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NOT NULL AND settled_at IS NULL").fetch_one(pool).await
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM outbox WHERE pushed_at IS NOT NULL AND settled_at IS NULL"#).fetch_one(pool).await
 }

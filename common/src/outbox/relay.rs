@@ -12,10 +12,10 @@ use crate::metrics::names;
 #[derive(sqlx::FromRow)]
 pub(super) struct Row {
     pub(super) id: i64,
-    queue: String,
-    kind: String,
-    payload: serde_json::Value,
-    run_at: DateTime<Utc>,
+    pub(super) queue: String,
+    pub(super) kind: String,
+    pub(super) payload: serde_json::Value,
+    pub(super) run_at: DateTime<Utc>,
 }
 
 /// Commits the transaction that wrote outbox rows `ids`, then pushes them at once. One call that
@@ -35,12 +35,13 @@ pub async fn push_now(pool: &PgPool, sink: &dyn JobSink, ids: &[i64]) {
     }
     let result = async {
         let mut tx = pool.begin().await?;
-        let rows = sqlx::query_as::<_, Row>(
+        let rows = sqlx::query_as!(
+            Row,
             "SELECT id, queue, kind, payload, run_at FROM outbox
               WHERE id = ANY($1) AND pushed_at IS NULL
               FOR UPDATE SKIP LOCKED",
+            ids
         )
-        .bind(ids)
         .fetch_all(&mut *tx)
         .await?;
         push_locked(tx, sink, rows).await
@@ -57,13 +58,14 @@ pub async fn push_now(pool: &PgPool, sink: &dyn JobSink, ids: &[i64]) {
 /// waits with a growing delay (`next_push_at`), so it never blocks the rows behind it.
 pub async fn relay_once(pool: &PgPool, sink: &dyn JobSink, batch: i64) -> anyhow::Result<usize> {
     let mut tx = pool.begin().await?;
-    let rows = sqlx::query_as::<_, Row>(
+    let rows = sqlx::query_as!(
+        Row,
         "SELECT id, queue, kind, payload, run_at FROM outbox
           WHERE pushed_at IS NULL AND (next_push_at IS NULL OR next_push_at <= now())
           ORDER BY id LIMIT $1
           FOR UPDATE SKIP LOCKED",
+        batch
     )
-    .bind(batch)
     .fetch_all(&mut *tx)
     .await?;
     push_locked(tx, sink, rows).await
@@ -90,16 +92,13 @@ async fn push_locked(mut tx: Transaction<'_, Postgres>, sink: &dyn JobSink, rows
     }
     if let Err(err) = sink.push_many(&envelopes).await {
         let message = format!("{err:#}");
-        sqlx::query("UPDATE outbox SET push_attempts = push_attempts + 1, last_error = left($2, 500) WHERE id = ANY($1)")
-            .bind(&ids)
-            .bind(&message)
+        sqlx::query!("UPDATE outbox SET push_attempts = push_attempts + 1, last_error = left($2, 500) WHERE id = ANY($1)", &ids, message)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         return Err(err);
     }
-    sqlx::query("UPDATE outbox SET pushed_at = now(), push_attempts = push_attempts + 1, last_error = NULL WHERE id = ANY($1)")
-        .bind(&ids)
+    sqlx::query!("UPDATE outbox SET pushed_at = now(), push_attempts = push_attempts + 1, last_error = NULL WHERE id = ANY($1)", &ids)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -124,13 +123,13 @@ impl Row {
 /// Skips a row that cannot be pushed: counts the attempt, records why, and has it wait
 /// 2^attempts seconds (at most 5 minutes) before the relay looks at it again.
 async fn set_aside(tx: &mut Transaction<'_, Postgres>, id: i64, error: &str) -> sqlx::Result<()> {
-    let attempts: i32 = sqlx::query_scalar(
+    let attempts: i32 = sqlx::query_scalar!(
         "UPDATE outbox SET push_attempts = push_attempts + 1, last_error = left($2, 500),
                 next_push_at = now() + least(INTERVAL '5 minutes', INTERVAL '1 second' * power(2, least(push_attempts, 16)))
           WHERE id = $1 RETURNING push_attempts",
+        id,
+        error
     )
-    .bind(id)
-    .bind(error)
     .fetch_one(&mut **tx)
     .await?;
     metrics::counter!(names::OUTBOX_UNPUSHABLE).increment(1);
@@ -140,8 +139,8 @@ async fn set_aside(tx: &mut Transaction<'_, Postgres>, id: i64, error: &str) -> 
 
 /// How long the oldest unpushed row has waited (the outbox lag); zero when none wait.
 pub async fn oldest_unpushed_age(pool: &PgPool) -> sqlx::Result<Duration> {
-    let secs: Option<f64> = sqlx::query_scalar(
-        "SELECT EXTRACT(EPOCH FROM now() - min(created_at))::FLOAT8 FROM outbox WHERE pushed_at IS NULL",
+    let secs = sqlx::query_scalar!(
+        r#"SELECT EXTRACT(EPOCH FROM now() - min(created_at))::FLOAT8 AS "secs?" FROM outbox WHERE pushed_at IS NULL"#
     )
     .fetch_one(pool)
     .await?;
@@ -153,8 +152,7 @@ pub async fn oldest_unpushed_age(pool: &PgPool) -> sqlx::Result<Duration> {
 /// were deleted.
 pub async fn prune(pool: &PgPool, keep: Duration) -> anyhow::Result<u64> {
     let keep = chrono::Duration::from_std(keep)?;
-    let done = sqlx::query("DELETE FROM outbox WHERE settled_at < $1")
-        .bind(Utc::now() - keep)
+    let done = sqlx::query!("DELETE FROM outbox WHERE settled_at < $1", Utc::now() - keep)
         .execute(pool)
         .await?;
     Ok(done.rows_affected())

@@ -79,17 +79,17 @@ impl NewOutboxJob {
 
 /// Writes the row; `None` when a row with the same idempotency key already exists.
 pub async fn insert(conn: &mut PgConnection, job: NewOutboxJob) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO outbox (queue, kind, payload, idempotency_key, run_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id",
+        job.queue.as_str(),
+        job.kind,
+        job.payload,
+        job.idempotency_key,
+        job.run_at
     )
-    .bind(job.queue.as_str())
-    .bind(&job.kind)
-    .bind(&job.payload)
-    .bind(&job.idempotency_key)
-    .bind(job.run_at)
     .fetch_optional(conn)
     .await
 }

@@ -7,6 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+crate::text_enum! {
+    /// `sms_sends.status`.
+    pub enum SmsStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed", Unknown = "unknown" }
+}
+
 /// A send row claimed by one job run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedSms {
@@ -37,29 +42,30 @@ impl SmsLog {
     /// Claims a pending row, or one whose claim is older than `timeout` if that run died before
     /// calling SendSms (`called_at` unset); one that died during the call turns `unknown`.
     pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration) -> sqlx::Result<SmsClaim> {
-        let claimed: Option<ClaimedSms> = sqlx::query_as(
-            "UPDATE sms_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, called_at = NULL,
+        let claimed = sqlx::query_as!(
+            ClaimedSms,
+            r#"UPDATE sms_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, called_at = NULL,
                     updated_at = now()
               WHERE id = $1 AND (status = 'pending'
                     OR (status = 'sending' AND called_at IS NULL AND claimed_at < now() - make_interval(secs => $3)))
-             RETURNING id, kind, phone, params, claimed_at",
+             RETURNING id, kind, phone, params, claimed_at AS "claimed_at!""#,
+            id,
+            i32::try_from(attempt).unwrap_or(i32::MAX),
+            timeout.as_secs_f64()
         )
-        .bind(id)
-        .bind(i32::try_from(attempt).unwrap_or(i32::MAX))
-        .bind(timeout.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(sms) = claimed {
             return Ok(SmsClaim::Mine(sms));
         }
-        let lost: Option<i64> = sqlx::query_scalar(
+        let lost = sqlx::query_scalar!(
             "UPDATE sms_sends SET status = 'unknown', claimed_at = NULL, attempts = attempts + 1, updated_at = now(),
                     error = 'the worker stopped during the SendSms call: sent or not is unknown'
               WHERE id = $1 AND status = 'sending' AND called_at IS NOT NULL AND claimed_at < now() - make_interval(secs => $2)
              RETURNING id",
+            id,
+            timeout.as_secs_f64()
         )
-        .bind(id)
-        .bind(timeout.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if lost.is_some() {
@@ -73,11 +79,11 @@ impl SmsLog {
 
     /// Marks the claim as calling SendSms now (a run dying after this leaves the row `unknown`).
     pub async fn calling(conn: &mut PgConnection, sms: &ClaimedSms) -> sqlx::Result<bool> {
-        let done = sqlx::query(
+        let done = sqlx::query!(
             "UPDATE sms_sends SET called_at = clock_timestamp() WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            sms.id,
+            sms.claimed_at
         )
-        .bind(sms.id)
-        .bind(sms.claimed_at)
         .execute(conn)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -87,17 +93,17 @@ impl SmsLog {
     pub async fn release(conn: &mut PgConnection, sms: &ClaimedSms, failure: Option<(&str, &str)>) -> sqlx::Result<()> {
         let called = failure.is_some();
         let (code, error) = failure.unzip();
-        sqlx::query(
+        sqlx::query!(
             "UPDATE sms_sends SET status = 'pending', claimed_at = NULL, claim_attempt = NULL, called_at = NULL, updated_at = now(),
                     attempts = attempts + ($3::BOOL)::INT, code = CASE WHEN $3 THEN $4 ELSE code END,
                     error = CASE WHEN $3 THEN left($5, 500) ELSE error END
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            sms.id,
+            sms.claimed_at,
+            called,
+            code,
+            error
         )
-        .bind(sms.id)
-        .bind(sms.claimed_at)
-        .bind(called)
-        .bind(code)
-        .bind(error)
         .execute(conn)
         .await?;
         Ok(())
@@ -110,16 +116,16 @@ impl SmsLog {
         biz_id: Option<&str>,
         request_id: Option<&str>,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE sms_sends SET status = 'sent', code = 'OK', error = NULL, attempts = attempts + 1, template_code = $3,
                     biz_id = $4, request_id = $5, sent_at = now(), updated_at = now()
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            sms.id,
+            sms.claimed_at,
+            template_code,
+            biz_id,
+            request_id
         )
-        .bind(sms.id)
-        .bind(sms.claimed_at)
-        .bind(template_code)
-        .bind(biz_id)
-        .bind(request_id)
         .execute(conn)
         .await?;
         Ok(())
@@ -130,22 +136,22 @@ impl SmsLog {
     pub async fn finish(
         conn: &mut PgConnection,
         sms: &ClaimedSms,
-        status: &str,
+        status: SmsStatus,
         code: Option<&str>,
         error: &str,
         called: bool,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE sms_sends SET status = $3, code = $4, error = left($5, 500), attempts = attempts + ($6::BOOL)::INT,
                     updated_at = now()
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            sms.id,
+            sms.claimed_at,
+            status.as_str(),
+            code,
+            error,
+            called
         )
-        .bind(sms.id)
-        .bind(sms.claimed_at)
-        .bind(status)
-        .bind(code)
-        .bind(error)
-        .bind(called)
         .execute(conn)
         .await?;
         Ok(())

@@ -12,7 +12,7 @@ pub mod sign;
 
 pub use client::{SmsClient, SmsError, SmsReceipt, SmsRequest, ACTION, API_VERSION};
 pub use config::{SignatureVersion, SmsConfig, DEFAULT_ENDPOINT};
-pub use log::{ClaimedSms, SmsClaim, SmsLog};
+pub use log::{ClaimedSms, SmsClaim, SmsLog, SmsStatus};
 pub use outcome::{classify, flow_control_until, SmsFailure};
 pub use phone::normalize_mainland_mobile;
 pub use plan::{plan_sms, PlanSmsError, PlannedSms};

@@ -35,19 +35,18 @@ pub async fn plan_sms(
     params: &serde_json::Value,
 ) -> Result<PlannedSms, PlanSmsError> {
     let phone = normalize_mainland_mobile(phone).ok_or(PlanSmsError::InvalidPhone)?;
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted = sqlx::query_scalar!(
         "INSERT INTO sms_sends (idempotency_key, kind, phone, params) VALUES ($1, $2, $3, $4)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        idempotency_key,
+        kind,
+        phone,
+        params
     )
-    .bind(idempotency_key)
-    .bind(kind)
-    .bind(&phone)
-    .bind(params)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(send_id) = inserted else {
-        let send_id = sqlx::query_scalar("SELECT id FROM sms_sends WHERE idempotency_key = $1")
-            .bind(idempotency_key)
+        let send_id = sqlx::query_scalar!("SELECT id FROM sms_sends WHERE idempotency_key = $1", idempotency_key)
             .fetch_one(&mut *conn)
             .await?;
         return Ok(PlannedSms { send_id, outbox_id: None });

@@ -20,23 +20,23 @@ pub struct StoredFile {
 impl StoredFile {
     /// Records a stored object under a new random id.
     pub async fn record(conn: &mut PgConnection, object: &StoredObject, owner_id: Option<i64>, public: bool) -> sqlx::Result<Self> {
-        sqlx::query_as(
+        sqlx::query_as!(
+            StoredFile,
             "INSERT INTO stored_files (id, owner_id, key, content_type, size, public) VALUES ($1, $2, $3, $4, $5, $6)
              RETURNING id, owner_id, key, content_type, size, public, created_at",
+            hex::encode(rand::random::<[u8; 16]>()),
+            owner_id,
+            object.key,
+            object.kind.mime(),
+            i64::try_from(object.size).unwrap_or(i64::MAX),
+            public
         )
-        .bind(hex::encode(rand::random::<[u8; 16]>()))
-        .bind(owner_id)
-        .bind(&object.key)
-        .bind(object.kind.mime())
-        .bind(i64::try_from(object.size).unwrap_or(i64::MAX))
-        .bind(public)
         .fetch_one(conn)
         .await
     }
 
     pub async fn find(conn: &mut PgConnection, id: &str) -> sqlx::Result<Option<Self>> {
-        sqlx::query_as("SELECT id, owner_id, key, content_type, size, public, created_at FROM stored_files WHERE id = $1")
-            .bind(id)
+        sqlx::query_as!(StoredFile, "SELECT id, owner_id, key, content_type, size, public, created_at FROM stored_files WHERE id = $1", id)
             .fetch_optional(conn)
             .await
     }

@@ -55,19 +55,19 @@ pub async fn record_decisions(
 
     let templates: Vec<&str> = decisions.iter().map(|(t, _)| t.as_str()).collect();
     let answers: Vec<&str> = decisions.iter().map(|(_, d)| d.as_str()).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO subscribe_grants (user_id, template_id, decision, scene)
          SELECT $1, t, CASE WHEN d = 'accept' AND (SELECT count(*) FROM subscribe_grants g
                                                     WHERE g.user_id = $1 AND g.template_id = t AND g.decision = 'accept'
                                                       AND g.spent_at IS NULL) >= $5
                             THEN 'over_cap' ELSE d END, $4
            FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(t, d)",
+        user_id,
+        &templates as &[&str],
+        &answers as &[&str],
+        scene,
+        cap
     )
-    .bind(user_id)
-    .bind(&templates)
-    .bind(&answers)
-    .bind(scene)
-    .bind(cap)
     .execute(conn)
     .await?;
     Ok(())
@@ -75,27 +75,27 @@ pub async fn record_decisions(
 
 /// How many sends of `template_id` the user has left.
 pub async fn unspent_grants(conn: &mut PgConnection, user_id: i64, template_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM subscribe_grants
-          WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM subscribe_grants
+          WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL"#,
+        user_id,
+        template_id
     )
-    .bind(user_id)
-    .bind(template_id)
     .fetch_one(conn)
     .await
 }
 
 /// Spends the oldest unspent grant atomically; `None` when there is none.
 pub(super) async fn spend(conn: &mut PgConnection, user_id: i64, template_id: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE subscribe_grants SET spent_at = now()
           WHERE id = (SELECT id FROM subscribe_grants
                        WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL
                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING id",
+        user_id,
+        template_id
     )
-    .bind(user_id)
-    .bind(template_id)
     .fetch_optional(conn)
     .await
 }

@@ -12,11 +12,11 @@ pub mod render;
 mod reminders;
 mod sends;
 
-pub use exchanges::{awaits_exchange, exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_POLL};
+pub use exchanges::{awaits_exchange, ExchangeStatus, exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_POLL};
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;
 pub use kind::{MessageKind, TemplateConfig};
 pub use plan::{plan_send, PlannedSend, SendTarget};
 pub use promoted::plan_promoted;
 pub use reminders::{plan_reminder, planning_ran, remind_if_planning_ran, reminder_occasion, REMINDER_PLANNING_HOUR};
-pub use sends::{Claimed, PendingSend, SendLog};
+pub use sends::{Claimed, PendingSend, SendLog, SendStatus};

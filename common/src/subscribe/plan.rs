@@ -39,9 +39,8 @@ pub async fn plan_send(
     };
     let key = format!("{}:{target_key}:{occasion}", kind.as_str());
     // Two transactions planning one key (the 20:00 planning and a late booking) take turns.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(&key).execute(&mut *conn).await?;
-    let already: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1)")
-        .bind(&key)
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key).execute(&mut *conn).await?;
+    let already = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1) AS "already!""#, key)
         .fetch_one(&mut *conn)
         .await?;
     if already {
@@ -49,20 +48,20 @@ pub async fn plan_send(
     }
     let template = templates.template(kind);
     let Some(grant_id) = spend(conn, user_id, template).await? else { return Ok(None) };
-    let send_id: i64 = sqlx::query_scalar(
+    let send_id = sqlx::query_scalar!(
         "INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, waitlist_entry_id, template_id, grant_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        key,
+        kind.as_str(),
+        user_id,
+        appointment_id,
+        waitlist_id,
+        template,
+        grant_id
     )
-    .bind(&key)
-    .bind(kind.as_str())
-    .bind(user_id)
-    .bind(appointment_id)
-    .bind(waitlist_id)
-    .bind(template)
-    .bind(grant_id)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1").bind(grant_id).bind(send_id).execute(&mut *conn).await?;
+    sqlx::query!("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1", grant_id, send_id).execute(&mut *conn).await?;
     let job = SendSubscribeMessage { send_id };
     let key = format!("subscribe_send:{send_id}");
     // While the user's code exchange is pending, its completion starts this send; the job itself

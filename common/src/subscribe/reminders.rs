@@ -44,11 +44,9 @@ pub async fn remind_if_planning_ran(
     appointment_id: i64,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<PlannedSend>> {
-    let date: Option<NaiveDate> =
-        sqlx::query_scalar("SELECT s.date FROM appointments a JOIN schedules s ON s.id = a.schedule_id WHERE a.id = $1")
-            .bind(appointment_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let date = sqlx::query_scalar!("SELECT s.date FROM appointments a JOIN schedules s ON s.id = a.schedule_id WHERE a.id = $1", appointment_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     match date {
         Some(date) if planning_ran(date, now) => plan_reminder(conn, templates, user_id, appointment_id, date).await,
         _ => Ok(None),

@@ -23,9 +23,10 @@ pub struct Facts {
 
 /// Reads the facts behind a send row.
 pub async fn facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option<Facts>> {
-    sqlx::query_as(
-        "SELECT p.name AS patient_name, d.name AS department, h.name AS hospital, s.date, s.start_time, s.end_time,
-                a.order_no, COALESCE(a.queue_number, w.queue_number) AS queue_number, a.id AS appointment_id
+    sqlx::query_as!(
+        Facts,
+        r#"SELECT p.name AS patient_name, d.name AS department, h.name AS hospital, s.date, s.start_time, s.end_time,
+                a.order_no AS "order_no?", COALESCE(a.queue_number, w.queue_number) AS "queue_number!", a.id AS "appointment_id?"
            FROM subscribe_sends x
            LEFT JOIN appointments a ON a.id = x.appointment_id
            LEFT JOIN waitlist_entries w ON w.id = x.waitlist_entry_id
@@ -33,9 +34,9 @@ pub async fn facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option
            JOIN patients p ON p.id = COALESCE(a.patient_id, w.patient_id)
            JOIN departments d ON d.id = s.department_id
            JOIN hospitals h ON h.id = s.hospital_id
-          WHERE x.id = $1",
+          WHERE x.id = $1"#,
+        send_id
     )
-    .bind(send_id)
     .fetch_optional(conn)
     .await
 }

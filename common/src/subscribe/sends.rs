@@ -7,6 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use crate::hospital::{AppointmentStatus, WaitlistStatus};
+
+crate::text_enum! {
+    /// `subscribe_sends.status`.
+    pub enum SendStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed", Skipped = "skipped" }
+}
+
 /// A send row claimed by one job run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingSend {
@@ -27,20 +34,19 @@ pub type Claimed = crate::claim::Claim<PendingSend>;
 #[derive(Debug)]
 pub struct SendLog;
 
-const COLUMNS: &str = "id, kind, user_id, template_id, appointment_id, waitlist_entry_id, claimed_at";
-
 impl SendLog {
     /// Claims a pending row, or one whose claim is older than `timeout` (its run died).
     pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration) -> sqlx::Result<Claimed> {
         let secs = timeout.as_secs_f64();
-        let claimed: Option<PendingSend> = sqlx::query_as(&format!(
-            "UPDATE subscribe_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
-              WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
-             RETURNING {COLUMNS}"
-        ))
-        .bind(id)
-        .bind(i32::try_from(attempt).unwrap_or(i32::MAX))
-        .bind(secs)
+        let claimed = sqlx::query_as!(
+            PendingSend,
+            r#"UPDATE subscribe_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
+                WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
+               RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, claimed_at AS "claimed_at!""#,
+            id,
+            i32::try_from(attempt).unwrap_or(i32::MAX),
+            secs
+        )
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(send) = claimed {
@@ -55,32 +61,32 @@ impl SendLog {
             Some((code, text)) => (true, code, Some(text)),
             None => (false, None, None),
         };
-        sqlx::query(
+        sqlx::query!(
             "UPDATE subscribe_sends SET status = 'pending', claimed_at = NULL, claim_attempt = NULL, updated_at = now(),
                     attempts = attempts + ($3::BOOL)::INT, errcode = CASE WHEN $3 THEN $4 ELSE errcode END,
                     error = CASE WHEN $3 THEN left($5, 500) ELSE error END
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            send.id,
+            send.claimed_at,
+            called,
+            errcode.and_then(|c| i32::try_from(c).ok()),
+            error
         )
-        .bind(send.id)
-        .bind(send.claimed_at)
-        .bind(called)
-        .bind(errcode.and_then(|c| i32::try_from(c).ok()))
-        .bind(error)
         .execute(conn)
         .await?;
         Ok(())
     }
 
     pub async fn sent(conn: &mut PgConnection, send: &PendingSend, openid: &str, data: &serde_json::Value) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE subscribe_sends SET status = 'sent', openid = $3, data = $4, attempts = attempts + 1,
                     errcode = NULL, error = NULL, sent_at = now(), updated_at = now()
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            send.id,
+            send.claimed_at,
+            openid,
+            data
         )
-        .bind(send.id)
-        .bind(send.claimed_at)
-        .bind(openid)
-        .bind(data)
         .execute(conn)
         .await?;
         Ok(())
@@ -91,22 +97,22 @@ impl SendLog {
     pub async fn finish(
         conn: &mut PgConnection,
         send: &PendingSend,
-        status: &str,
+        status: SendStatus,
         errcode: Option<i64>,
         error: &str,
         called: bool,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE subscribe_sends SET status = $3, errcode = $4, error = left($5, 500), attempts = attempts + ($6::BOOL)::INT,
                     updated_at = now()
               WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
+            send.id,
+            send.claimed_at,
+            status.as_str(),
+            errcode.and_then(|c| i32::try_from(c).ok()),
+            error,
+            called
         )
-        .bind(send.id)
-        .bind(send.claimed_at)
-        .bind(status)
-        .bind(errcode.and_then(|c| i32::try_from(c).ok()))
-        .bind(error)
-        .bind(called)
         .execute(conn)
         .await?;
         Ok(())
@@ -120,22 +126,37 @@ impl SendLog {
         if send.kind == super::MessageKind::Cancelled.as_str() {
             return Ok(false);
         }
-        let lock = if settled { " FOR SHARE" } else { "" };
-        let (status, reason) = match (send.appointment_id, send.waitlist_entry_id) {
+        let (cancelled, reason) = match (send.appointment_id, send.waitlist_entry_id) {
             (Some(id), _) => {
-                let sql = format!("SELECT status FROM appointments WHERE id = $1{lock}");
-                (sqlx::query_scalar::<_, String>(&sql).bind(id).fetch_optional(&mut *conn).await?, "the appointment was cancelled")
+                let status = if settled {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                } else {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                };
+                (status == Some(AppointmentStatus::Cancelled), "the appointment was cancelled")
             }
             (None, Some(id)) => {
-                let sql = format!("SELECT status FROM waitlist_entries WHERE id = $1{lock}");
-                (sqlx::query_scalar::<_, String>(&sql).bind(id).fetch_optional(&mut *conn).await?, "the waitlist entry was cancelled")
+                let status = if settled {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1 FOR SHARE"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                } else {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                };
+                (status == Some(WaitlistStatus::Cancelled), "the waitlist entry was cancelled")
             }
             (None, None) => return Ok(false),
         };
-        if status.as_deref() != Some("cancelled") {
+        if !cancelled {
             return Ok(false);
         }
-        Self::finish(conn, send, "skipped", None, reason, false).await?;
+        Self::finish(conn, send, SendStatus::Skipped, None, reason, false).await?;
         tracing::info!(send.id = send.id, reason, "subscribe message skipped");
         Ok(true)
     }

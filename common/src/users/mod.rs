@@ -50,6 +50,36 @@ impl Roles {
     }
 }
 
+/// `roles AS "roles: Roles"` in a compile-checked query: a `TEXT[]` whose every value is a role.
+impl sqlx::Type<sqlx::Postgres> for Roles {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        <Vec<String> as sqlx::Type<sqlx::Postgres>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Roles {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Roles::try_from(<Vec<String> as sqlx::Decode<sqlx::Postgres>>::decode(value)?)?)
+    }
+}
+
+/// A [`User`] from a compile-checked query's record that has the user's columns.
+macro_rules! user_from_record {
+    ($r:expr) => {
+        $crate::users::User {
+            id: $r.id,
+            username: $r.username,
+            name: $r.name,
+            phone: $r.phone,
+            email: $r.email,
+            roles: $r.roles,
+            is_active: $r.is_active,
+            created_at: $r.created_at,
+        }
+    };
+}
+use user_from_record;
+
 /// Contact-book details (seed 002's `/current-user/meta/`).
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct UserMeta {
@@ -61,11 +91,8 @@ pub struct UserMeta {
 
 /// Reads a user's contact details; empty when none were entered.
 pub async fn meta(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<UserMeta> {
-    let row = sqlx::query_as::<_, UserMeta>(
-        "SELECT position, department, qq, telephone FROM user_meta WHERE user_id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query_as!(UserMeta, "SELECT position, department, qq, telephone FROM user_meta WHERE user_id = $1", user_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.unwrap_or_default())
 }

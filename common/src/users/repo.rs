@@ -4,8 +4,6 @@ use sqlx::PgConnection;
 
 use super::{Role, Roles, User};
 
-const COLUMNS: &str = "id, username, name, phone, email, roles, is_active, created_at";
-
 /// What is needed to create a user.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -28,21 +26,26 @@ pub struct UserPatch {
     pub password_hash: Option<String>,
 }
 
+// Each query below lists the user's columns again (sqlx's macros take literals only); `roles` is
+// read through `Roles`, which refuses a value that is not a role.
+
 /// Inserts a user. A taken username is the `users_username_key` unique violation.
 pub async fn create(conn: &mut PgConnection, user: &NewUser) -> sqlx::Result<User> {
-    let sql = format!(
-        "INSERT INTO users (username, password_hash, name, phone, email, roles)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
-    );
-    sqlx::query_as::<_, User>(&sql)
-        .bind(&user.username)
-        .bind(&user.password_hash)
-        .bind(&user.name)
-        .bind(&user.phone)
-        .bind(&user.email)
-        .bind(Roles(user.roles.clone()).as_strings())
-        .fetch_one(conn)
-        .await
+    let roles = Roles(user.roles.clone()).as_strings();
+    sqlx::query_as!(
+        User,
+        r#"INSERT INTO users (username, password_hash, name, phone, email, roles)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id, username, name, phone, email, roles AS "roles: Roles", is_active, created_at"#,
+        user.username,
+        user.password_hash,
+        user.name,
+        user.phone,
+        user.email,
+        &roles
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// A user and their password hash, looked up case-insensitively by username.
@@ -50,21 +53,24 @@ pub async fn find_by_username(
     conn: &mut PgConnection,
     username: &str,
 ) -> sqlx::Result<Option<(User, Option<String>)>> {
-    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)");
-    let row = sqlx::query_as::<_, UserWithHash>(&sql).bind(username).fetch_optional(conn).await?;
-    Ok(row.map(|r| (r.user, r.password_hash)))
-}
-
-#[derive(sqlx::FromRow)]
-struct UserWithHash {
-    #[sqlx(flatten)]
-    user: User,
-    password_hash: Option<String>,
+    let row = sqlx::query!(
+        r#"SELECT id, username, name, phone, email, roles AS "roles: Roles", is_active, created_at, password_hash
+             FROM users WHERE lower(username) = lower($1)"#,
+        username
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| (super::user_from_record!(r), r.password_hash)))
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    sqlx::query_as::<_, User>(&sql).bind(id).fetch_optional(conn).await
+    sqlx::query_as!(
+        User,
+        r#"SELECT id, username, name, phone, email, roles AS "roles: Roles", is_active, created_at FROM users WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await
 }
 
 /// Which users a list shows: holders of `role`, and those whose username, name, phone or e-mail
@@ -75,51 +81,60 @@ pub struct UserFilter {
     pub search: Option<String>,
 }
 
-const FILTER: &str = "($1::TEXT IS NULL OR $1 = ANY(roles))
-    AND ($2::TEXT IS NULL OR strpos(lower(username || ' ' || name || ' ' || coalesce(phone, '') || ' ' || coalesce(email, '')), lower($2)) > 0)";
-
 /// One page of users, newest first, filtered; with the total count of the filtered list.
 pub async fn list(conn: &mut PgConnection, filter: &UserFilter, limit: i64, offset: i64) -> sqlx::Result<(Vec<User>, i64)> {
     let role = filter.role.map(|r| r.as_str().to_owned());
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE {FILTER} ORDER BY id DESC LIMIT $3 OFFSET $4");
-    let users = sqlx::query_as::<_, User>(&sql)
-        .bind(&role)
-        .bind(&filter.search)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {FILTER}"))
-        .bind(&role)
-        .bind(&filter.search)
-        .fetch_one(conn)
-        .await?;
+    let users = sqlx::query_as!(
+        User,
+        r#"SELECT id, username, name, phone, email, roles AS "roles: Roles", is_active, created_at
+             FROM users
+            WHERE ($1::TEXT IS NULL OR $1 = ANY(roles))
+              AND ($2::TEXT IS NULL OR strpos(lower(username || ' ' || name || ' ' || coalesce(phone, '') || ' ' || coalesce(email, '')), lower($2)) > 0)
+            ORDER BY id DESC LIMIT $3 OFFSET $4"#,
+        role,
+        filter.search,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM users
+            WHERE ($1::TEXT IS NULL OR $1 = ANY(roles))
+              AND ($2::TEXT IS NULL OR strpos(lower(username || ' ' || name || ' ' || coalesce(phone, '') || ' ' || coalesce(email, '')), lower($2)) > 0)"#,
+        role,
+        filter.search
+    )
+    .fetch_one(conn)
+    .await?;
     Ok((users, total))
 }
 
 /// Applies a patch; `None` when there is no such user.
 pub async fn update(conn: &mut PgConnection, id: i64, patch: &UserPatch) -> sqlx::Result<Option<User>> {
-    let sql = format!(
-        "UPDATE users SET
-            name = COALESCE($2, name),
-            phone = CASE WHEN $3 THEN $4 ELSE phone END,
-            email = CASE WHEN $5 THEN $6 ELSE email END,
-            roles = COALESCE($7, roles),
-            is_active = COALESCE($8, is_active),
-            password_hash = COALESCE($9, password_hash),
-            updated_at = now()
-         WHERE id = $1 RETURNING {COLUMNS}"
-    );
-    sqlx::query_as::<_, User>(&sql)
-        .bind(id)
-        .bind(&patch.name)
-        .bind(patch.phone.is_some())
-        .bind(patch.phone.clone().flatten())
-        .bind(patch.email.is_some())
-        .bind(patch.email.clone().flatten())
-        .bind(patch.roles.as_ref().map(|r| Roles(r.clone()).as_strings()))
-        .bind(patch.is_active)
-        .bind(&patch.password_hash)
-        .fetch_optional(conn)
-        .await
+    let roles = patch.roles.as_ref().map(|r| Roles(r.clone()).as_strings());
+    sqlx::query_as!(
+        User,
+        r#"UPDATE users SET
+              name = COALESCE($2, name),
+              phone = CASE WHEN $3 THEN $4 ELSE phone END,
+              email = CASE WHEN $5 THEN $6 ELSE email END,
+              roles = COALESCE($7, roles),
+              is_active = COALESCE($8, is_active),
+              password_hash = COALESCE($9, password_hash),
+              updated_at = now()
+           WHERE id = $1
+           RETURNING id, username, name, phone, email, roles AS "roles: Roles", is_active, created_at"#,
+        id,
+        patch.name,
+        patch.phone.is_some(),
+        patch.phone.clone().flatten(),
+        patch.email.is_some(),
+        patch.email.clone().flatten(),
+        roles.as_deref(),
+        patch.is_active,
+        patch.password_hash
+    )
+    .fetch_optional(conn)
+    .await
 }

@@ -16,9 +16,7 @@ pub enum Bind {
 }
 
 pub async fn bind(conn: &mut PgConnection, user_id: i64, appid: &str, openid: &str, unionid: Option<&str>) -> sqlx::Result<Bind> {
-    let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM wechat_identities WHERE appid = $1 AND openid = $2 FOR UPDATE")
-        .bind(appid)
-        .bind(openid)
+    let owner: Option<i64> = sqlx::query_scalar!("SELECT user_id FROM wechat_identities WHERE appid = $1 AND openid = $2 FOR UPDATE", appid, openid)
         .fetch_optional(&mut *conn)
         .await?;
     match owner {
@@ -26,25 +24,21 @@ pub async fn bind(conn: &mut PgConnection, user_id: i64, appid: &str, openid: &s
         Some(_) => return Ok(Bind::Unchanged),
         None => {}
     }
-    let replaced = sqlx::query(
+    let replaced = sqlx::query!(
         "UPDATE wechat_identities SET openid = $3, unionid = COALESCE($4, unionid), updated_at = now()
           WHERE user_id = $1 AND appid = $2",
+        user_id,
+        appid,
+        openid,
+        unionid
     )
-    .bind(user_id)
-    .bind(appid)
-    .bind(openid)
-    .bind(unionid)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if replaced == 1 {
         return Ok(Bind::Replaced);
     }
-    sqlx::query("INSERT INTO wechat_identities (user_id, appid, openid, unionid) VALUES ($1, $2, $3, $4)")
-        .bind(user_id)
-        .bind(appid)
-        .bind(openid)
-        .bind(unionid)
+    sqlx::query!("INSERT INTO wechat_identities (user_id, appid, openid, unionid) VALUES ($1, $2, $3, $4)", user_id, appid, openid, unionid)
         .execute(conn)
         .await?;
     Ok(Bind::Created)
@@ -52,18 +46,14 @@ pub async fn bind(conn: &mut PgConnection, user_id: i64, appid: &str, openid: &s
 
 /// The user an openid belongs to.
 pub async fn user_of(conn: &mut PgConnection, appid: &str, openid: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT user_id FROM wechat_identities WHERE appid = $1 AND openid = $2")
-        .bind(appid)
-        .bind(openid)
+    sqlx::query_scalar!("SELECT user_id FROM wechat_identities WHERE appid = $1 AND openid = $2", appid, openid)
         .fetch_optional(conn)
         .await
 }
 
 /// A user's openid in an app.
 pub async fn openid_of(conn: &mut PgConnection, user_id: i64, appid: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT openid FROM wechat_identities WHERE user_id = $1 AND appid = $2")
-        .bind(user_id)
-        .bind(appid)
+    sqlx::query_scalar!("SELECT openid FROM wechat_identities WHERE user_id = $1 AND appid = $2", user_id, appid)
         .fetch_optional(conn)
         .await
 }

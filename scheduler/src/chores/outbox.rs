@@ -111,7 +111,7 @@ impl Chore for OutboxLag {
 
     async fn run_once(&self) -> anyhow::Result<()> {
         let lag = outbox::oldest_unpushed_age(&self.pool).await?;
-        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE pushed_at IS NULL")
+        let pending = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM outbox WHERE pushed_at IS NULL"#)
             .fetch_one(&self.pool)
             .await?;
         metrics::gauge!(names::OUTBOX_LAG_SECONDS).set(lag.as_secs_f64());

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use yizhan_common::follow::qrcodes::{self, DepartmentCode};
+use yizhan_common::follow::qrcodes::{self, DepartmentCode, QrcodeStatus};
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
 use yizhan_common::outbox::Enqueue;
 
@@ -33,7 +33,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
     let mut tx = state.db.begin().await?;
     let code = qrcodes::find(&mut tx, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
-    if code.status.as_deref() == Some("ready") {
+    if code.status == Some(QrcodeStatus::Ready) {
         return answer(code);
     }
     let mut jobs = Enqueued::default();
@@ -46,7 +46,7 @@ pub async fn create(
         let mut conn = state.db.acquire().await?;
         let code = qrcodes::find(&mut conn, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
         drop(conn);
-        if code.status.as_deref() != Some("pending") || Instant::now() >= deadline {
+        if code.status != Some(QrcodeStatus::Pending) || Instant::now() >= deadline {
             return answer(code);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -64,9 +64,9 @@ pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQu
 }
 
 fn answer(code: DepartmentCode) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
-    match code.status.as_deref() {
-        Some("ready") => Ok((StatusCode::OK, Json(QrCodeAnswer::Ready { qrcode_url: code.image_url, result: Outcome { success: true } }))),
-        Some("failed") => Err(ApiError::new(
+    match code.status {
+        Some(QrcodeStatus::Ready) => Ok((StatusCode::OK, Json(QrCodeAnswer::Ready { qrcode_url: code.image_url, result: Outcome { success: true } }))),
+        Some(QrcodeStatus::Failed) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             "wechat_failed",
             format!("WeChat did not create the code: {}; ask again to retry", code.last_error.unwrap_or_default()),

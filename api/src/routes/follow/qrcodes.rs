@@ -21,7 +21,7 @@ pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, RawQu
     let (rows, total) = qrcodes::list(&mut conn, asked.then(|| (page.limit(), page.offset()))).await?;
     let department = rows
         .into_iter()
-        .map(|d| DepartmentCodeView { id: d.department_id, name: d.name, qrcode_url: d.image_url.filter(|_| d.status.as_deref() == Some("ready")) })
+        .map(|d| DepartmentCodeView { id: d.department_id, name: d.name, qrcode_url: d.image_url.filter(|_| d.status == Some(qrcodes::QrcodeStatus::Ready)) })
         .collect();
     Ok(Json(QrCodeList {
         count: total,
@@ -56,18 +56,19 @@ pub async fn update_department(
     let url_ok = b.page_url.as_deref().is_none_or(|u| u.is_empty() || u.starts_with("https://") || u.starts_with("http://"));
     errors.check(!url_ok, "pageUrl", "must be an http(s) URL");
     errors.finish()?;
-    let row: Option<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "UPDATE departments SET name = COALESCE($2, name),
                 welcome_text = CASE WHEN $3::TEXT IS NULL THEN welcome_text ELSE NULLIF($3, '') END,
                 page_url = CASE WHEN $4::TEXT IS NULL THEN page_url ELSE NULLIF($4, '') END
           WHERE id = $1 RETURNING id, name, welcome_text, page_url",
+        id,
+        b.name.as_deref().map(str::trim),
+        b.welcome_text,
+        b.page_url
     )
-    .bind(id)
-    .bind(b.name.as_deref().map(str::trim))
-    .bind(&b.welcome_text)
-    .bind(&b.page_url)
     .fetch_optional(&state.db)
-    .await?;
+    .await?
+    .map(|r| (r.id, r.name, r.welcome_text, r.page_url));
     let (id, name, welcome, url) = row.ok_or_else(|| ApiError::not_found("department"))?;
     Ok(Json(DepartmentSettings { id, name, page_url: url, welcome_text: welcome }))
 }

@@ -2,6 +2,7 @@
 //! of their JSON names (the order the `json!` maps had), so the bytes on the wire are unchanged.
 
 use serde::Serialize;
+use yizhan_common::follow::followers::{FollowerStatus, Source};
 
 /// `{"success": …}`, the seed's `result` object.
 #[derive(Debug, Serialize)]
@@ -56,8 +57,8 @@ pub struct DepartmentSettings {
 pub struct FollowerView {
     pub followed_at: String,
     pub openid: String,
-    pub source: String,
-    pub status: String,
+    pub source: Source,
+    pub status: FollowerStatus,
     pub unfollowed_at: Option<String>,
 }
 

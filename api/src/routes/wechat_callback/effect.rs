@@ -60,10 +60,10 @@ async fn follow(
     source: Source,
 ) -> anyhow::Result<Option<ReplyBody>> {
     let found: Option<(i64, String, Option<String>, Option<String>)> = match department {
-        Some(id) => sqlx::query_as("SELECT id, name, welcome_text, page_url FROM departments WHERE id = $1")
-            .bind(id)
+        Some(id) => sqlx::query!("SELECT id, name, welcome_text, page_url FROM departments WHERE id = $1", id)
             .fetch_optional(&mut *conn)
-            .await?,
+            .await?
+            .map(|r| (r.id, r.name, r.welcome_text, r.page_url)),
         None => None,
     };
     let Some((id, name, custom, url)) = found else {

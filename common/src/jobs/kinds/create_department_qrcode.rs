@@ -39,7 +39,7 @@ impl CreateDepartmentQrCode {
         let Some(code) = qrcodes::find(&mut conn, self.department_id).await? else {
             return Ok(Outcome::Done);
         };
-        if code.status.as_deref() != Some("pending") {
+        if code.status != Some(qrcodes::QrcodeStatus::Pending) {
             return Ok(Outcome::Done);
         }
         let Some(client) = ctx.wechat.as_ref() else {

@@ -38,13 +38,16 @@ impl Job for PlanVisitReminders {
 
 impl PlanVisitReminders {
     async fn plan(&self, ctx: &JobContext) -> anyhow::Result<usize> {
-        let appointments: Vec<(i64, i64)> = sqlx::query_as(
+        let appointments: Vec<(i64, i64)> = sqlx::query!(
             "SELECT a.id, a.user_id FROM appointments a JOIN schedules s ON s.id = a.schedule_id
               WHERE s.date = $1 AND a.status IN ('pending', 'confirmed') ORDER BY a.id",
+            self.day
         )
-        .bind(self.day)
         .fetch_all(&ctx.db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.user_id))
+        .collect();
         let mut planned = 0;
         for batch in appointments.chunks(BATCH) {
             let mut tx = ctx.db.begin().await?;

@@ -19,10 +19,10 @@ impl Job for RefundPayment {
     type Context = JobContext;
 
     async fn run(&self, ctx: &JobContext) -> Outcome {
-        let recorded = sqlx::query_scalar::<_, i64>(
+        let recorded = sqlx::query_scalar!(
             "UPDATE refunds SET status = 'recorded', recorded_at = now() WHERE id = $1 AND status = 'requested' RETURNING amount_cents",
+            self.refund_id
         )
-        .bind(self.refund_id)
         .fetch_optional(&ctx.db)
         .await;
         match recorded {

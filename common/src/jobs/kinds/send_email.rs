@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
-use crate::mail::{load_attachments, AttachmentError, MailClaim, MailFailure, MailLog, Rendered};
+use crate::mail::{load_attachments, AttachmentError, MailClaim, MailFailure, MailLog, MailStatus, Rendered};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,11 +43,11 @@ impl SendEmail {
             MailClaim::Busy { until } => return Ok(Outcome::RateLimited { until }),
         };
         let Some(mailer) = ctx.mailer.as_ref() else {
-            MailLog::settle(&mut conn, &mail, "failed", Some("e-mail is not configured (SMTP_URL)"), false).await?;
+            MailLog::settle(&mut conn, &mail, MailStatus::Failed, Some("e-mail is not configured (SMTP_URL)"), false).await?;
             return Ok(Outcome::permanent("e-mail is not configured"));
         };
         if let Some(until) = ctx.rate_limit("email.send").await? {
-            MailLog::settle(&mut conn, &mail, "pending", None, false).await?;
+            MailLog::settle(&mut conn, &mail, MailStatus::Pending, None, false).await?;
             return Ok(Outcome::RateLimited { until });
         }
         drop(conn);
@@ -58,11 +58,11 @@ impl SendEmail {
                 let mut conn = ctx.db.acquire().await?;
                 return Ok(match err {
                     AttachmentError::Permanent(why) => {
-                        MailLog::settle(&mut conn, &mail, "failed", Some(&why), false).await?;
+                        MailLog::settle(&mut conn, &mail, MailStatus::Failed, Some(&why), false).await?;
                         Outcome::permanent(why)
                     }
                     AttachmentError::Transient(why) => {
-                        MailLog::settle(&mut conn, &mail, "pending", Some(&why), false).await?;
+                        MailLog::settle(&mut conn, &mail, MailStatus::Pending, Some(&why), false).await?;
                         Outcome::transient(why)
                     }
                 });
@@ -73,7 +73,7 @@ impl SendEmail {
         let mut conn = ctx.db.acquire().await?;
         Ok(match result {
             Ok(()) => {
-                MailLog::settle(&mut conn, &mail, "sent", None, true).await?;
+                MailLog::settle(&mut conn, &mail, MailStatus::Sent, None, true).await?;
                 tracing::info!(mail.id = mail.id, mail.kind = %mail.kind, recipients = mail.recipients.len(), "e-mail sent");
                 Outcome::Done
             }
@@ -82,11 +82,11 @@ impl SendEmail {
                 let last = Self::RETRY.exhausted(ctx.job.attempt);
                 match failure {
                     MailFailure::Transient if !last => {
-                        MailLog::settle(&mut conn, &mail, "pending", Some(&text), true).await?;
+                        MailLog::settle(&mut conn, &mail, MailStatus::Pending, Some(&text), true).await?;
                         Outcome::transient(text)
                     }
                     _ => {
-                        MailLog::settle(&mut conn, &mail, "failed", Some(&text), true).await?;
+                        MailLog::settle(&mut conn, &mail, MailStatus::Failed, Some(&text), true).await?;
                         Outcome::permanent(text)
                     }
                 }

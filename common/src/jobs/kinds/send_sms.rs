@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 use crate::mask;
-use crate::sms::{classify, ClaimedSms, SmsClaim, SmsError, SmsFailure, SmsLog, SmsRequest};
+use crate::sms::{classify, ClaimedSms, SmsClaim, SmsError, SmsFailure, SmsLog, SmsRequest, SmsStatus};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,12 +49,12 @@ impl SendSms {
             }
         };
         let Some(client) = ctx.sms.as_ref() else {
-            SmsLog::finish(&mut conn, &sms, "failed", None, "SMS is not configured", false).await?;
+            SmsLog::finish(&mut conn, &sms, SmsStatus::Failed, None, "SMS is not configured", false).await?;
             return Ok(Outcome::permanent("SMS is not configured"));
         };
         let Some(template) = client.config().template(&sms.kind).map(str::to_owned) else {
             let why = format!("no template for kind `{}` (SMS_TEMPLATE_{})", sms.kind, sms.kind.to_ascii_uppercase());
-            SmsLog::finish(&mut conn, &sms, "failed", None, &why, false).await?;
+            SmsLog::finish(&mut conn, &sms, SmsStatus::Failed, None, &why, false).await?;
             return Ok(Outcome::permanent(why));
         };
         if let Some(until) = ctx.rate_limit("sms.send").await? {
@@ -98,11 +98,11 @@ impl SendSms {
                 Outcome::transient(text)
             }
             SmsFailure::Transient | SmsFailure::Permanent => {
-                SmsLog::finish(conn, sms, "failed", code, &text, true).await?;
+                SmsLog::finish(conn, sms, SmsStatus::Failed, code, &text, true).await?;
                 Outcome::permanent(text)
             }
             SmsFailure::Unknown => {
-                SmsLog::finish(conn, sms, "unknown", code, &text, true).await?;
+                SmsLog::finish(conn, sms, SmsStatus::Unknown, code, &text, true).await?;
                 tracing::error!(sms.id = sms.id, phone = %mask::phone(&sms.phone), "SMS outcome unknown: not resent");
                 Outcome::permanent(format!("sms send {} outcome unknown, not resent: {text}", sms.id))
             }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
 use crate::mask;
 use crate::subscribe::render::{self, Facts};
-use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog, EXCHANGE_POLL};
+use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog, SendStatus, EXCHANGE_POLL};
 use crate::wechat::client::{App, SubscribeMessage, WechatClient};
 use crate::wechat::identities;
 use crate::wechat::outcome::outcome_of;
@@ -73,11 +73,11 @@ impl SendSubscribeMessage {
     async fn deliver_claimed(&self, ctx: &JobContext, mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>, send: PendingSend) -> anyhow::Result<Pass> {
         let done = |outcome| Ok(Pass::Finished(outcome));
         let Some(client) = ctx.wechat.as_ref() else {
-            SendLog::finish(&mut conn, &send, "failed", None, "WeChat is not configured", false).await?;
+            SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "WeChat is not configured", false).await?;
             return done(Outcome::permanent("WeChat is not configured"));
         };
         let Some(appid) = client.appid(App::Mini) else {
-            SendLog::finish(&mut conn, &send, "failed", None, "the Mini Program is not configured", false).await?;
+            SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "the Mini Program is not configured", false).await?;
             return done(Outcome::permanent("the Mini Program is not configured"));
         };
         // Checked before waiting too, so a cancelled send spends no rate-limit slot.
@@ -102,7 +102,7 @@ impl SendSubscribeMessage {
             return done(Outcome::Done);
         }
         let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
-            SendLog::finish(&mut conn, &send, "skipped", None, "nothing left to tell", false).await?;
+            SendLog::finish(&mut conn, &send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
             return done(Outcome::Done);
         };
         drop(conn);
@@ -141,8 +141,8 @@ impl SendSubscribeMessage {
                 let no_grant = err.errcode() == Some(43101);
                 match &outcome {
                     Outcome::Done => SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?,
-                    Outcome::Permanent { .. } => SendLog::finish(&mut conn, send, "failed", err.errcode(), &text, true).await?,
-                    _ if no_grant => SendLog::finish(&mut conn, send, "failed", err.errcode(), &text, true).await?,
+                    Outcome::Permanent { .. } => SendLog::finish(&mut conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
+                    _ if no_grant => SendLog::finish(&mut conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
                     _ => SendLog::release(&mut conn, send, Some((err.errcode(), &text))).await?,
                 }
                 // A failure the worker logs (retry or dead, in this job's span) is not logged twice;
@@ -167,7 +167,7 @@ impl SendSubscribeMessage {
             if let Some(openid) = identities::openid_of(conn, send.user_id, appid).await? {
                 return Ok(Openid::Bound(openid));
             }
-            SendLog::finish(conn, send, "skipped", None, "the user has no openid", false).await?;
+            SendLog::finish(conn, send, SendStatus::Skipped, None, "the user has no openid", false).await?;
             tracing::info!(send.id = send.id, user.id = send.user_id, "subscribe message skipped: no openid");
             return Ok(Openid::Stop(Outcome::Done));
         }
