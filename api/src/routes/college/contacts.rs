@@ -140,11 +140,7 @@ pub async fn list(
     page: Pagination,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<ContactView>>> {
-    let mine = match q.my.as_deref().unwrap_or("no") {
-        "yes" => true,
-        "no" | "" => false,
-        _ => return Err(ApiError::field("my", "must be `yes` or `no`")),
-    };
+    let mine = super::yes_no(q.my.as_deref(), "my")?;
     let mut errors = FieldErrors::new();
     errors.optional_text("search", q.search.as_deref(), 100);
     errors.finish()?;

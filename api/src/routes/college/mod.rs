@@ -11,6 +11,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use yizhan_common::users::Role;
 
+use crate::error::ApiError;
 use crate::extract::RoleSet;
 use crate::state::AppState;
 
@@ -37,4 +38,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/repairs/recipients/{id}/", delete(repairs_admin::remove_recipient))
         .route("/admin/meetingrooms/", get(rooms_admin::list).post(rooms_admin::create))
         .route("/admin/meetingrooms/{id}/", get(rooms_admin::show).patch(rooms_admin::update).delete(rooms_admin::archive))
+}
+
+/// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.
+pub(crate) fn yes_no(value: Option<&str>, field: &str) -> Result<bool, ApiError> {
+    match value.unwrap_or("") {
+        "yes" => Ok(true),
+        "no" | "" => Ok(false),
+        _ => Err(ApiError::field(field, "must be `yes` or `no`")),
+    }
 }

@@ -92,11 +92,7 @@ pub async fn list(
     page: Pagination,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<RoomView>>> {
-    let archived = match q.archived.as_deref().unwrap_or("no") {
-        "yes" => true,
-        "no" | "" => false,
-        _ => return Err(ApiError::field("archived", "must be `yes` or `no`")),
-    };
+    let archived = super::yes_no(q.archived.as_deref(), "archived")?;
     let mut conn = state.db.acquire().await?;
     let (rows, total) = rooms::list(&mut conn, q.location.as_deref().filter(|l| !l.is_empty()), archived, page.limit(), page.offset()).await?;
     Ok(Json(DrfPage::new(rows.into_iter().map(RoomView::from).collect(), total, page, &uri)))
