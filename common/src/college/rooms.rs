@@ -111,3 +111,34 @@ pub async fn list(conn: &mut PgConnection, location: Option<&str>, archived: boo
     .await?;
     Ok((rows, total))
 }
+
+/// What a free-room search asks: the whole of `[from, to)` free, at least `people` seats, the
+/// label among the room's labels and the building, when given.
+#[derive(Debug, Clone)]
+pub struct RoomSearch {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    pub people: i32,
+    pub label: Option<String>,
+    pub location: Option<String>,
+}
+
+/// Bookable rooms free for the whole of the search's range, by building and name (at most 500).
+pub async fn available(conn: &mut PgConnection, s: &RoomSearch) -> sqlx::Result<Vec<Room>> {
+    sqlx::query_as!(
+        Room,
+        r#"SELECT r.id, r.name, r.location, r.labels, r.capacity, r.equipment, r.is_active FROM meeting_rooms r
+            WHERE r.is_active AND r.capacity >= $3
+              AND ($4::TEXT IS NULL OR $4 = ANY(r.labels)) AND ($5::TEXT IS NULL OR r.location = $5)
+              AND NOT EXISTS (SELECT 1 FROM room_reservations v WHERE v.room_id = r.id AND v.status = 'confirmed'
+                                 AND v.period && tstzrange($1, $2, '[)'))
+            ORDER BY r.location, r.name, r.id LIMIT 500"#,
+        s.from,
+        s.to,
+        s.people,
+        s.label,
+        s.location,
+    )
+    .fetch_all(conn)
+    .await
+}

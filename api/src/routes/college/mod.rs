@@ -5,6 +5,7 @@ mod contacts;
 mod page;
 mod repairs;
 mod repairs_admin;
+mod rooms;
 mod rooms_admin;
 
 use axum::routing::{delete, get, post};
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/repairs/categories/", get(repairs_admin::categories).post(repairs_admin::add_category))
         .route("/admin/repairs/recipients/", get(repairs_admin::recipients).post(repairs_admin::add_recipient))
         .route("/admin/repairs/recipients/{id}/", delete(repairs_admin::remove_recipient))
+        .route("/meetingrooms/available/", get(rooms::available))
         .route("/admin/meetingrooms/", get(rooms_admin::list).post(rooms_admin::create))
         .route("/admin/meetingrooms/{id}/", get(rooms_admin::show).patch(rooms_admin::update).delete(rooms_admin::archive))
 }
