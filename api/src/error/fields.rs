@@ -46,6 +46,20 @@ impl FieldErrors {
         }
     }
 
+    /// A required phone number (trimmed): 5 to 20 characters, digits, `+` and `-`.
+    pub fn phone(&mut self, field: &str, value: &str) {
+        let v = value.trim();
+        let ok = (5..=20).contains(&v.len()) && v.chars().all(|c| c.is_ascii_digit() || c == '+' || c == '-');
+        self.check(!ok, field, "must be a phone number of 5 to 20 digits");
+    }
+
+    /// An optional phone number (empty is none), as [`Self::phone`].
+    pub fn optional_phone(&mut self, field: &str, value: Option<&str>) {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            self.phone(field, v);
+        }
+    }
+
     /// An optional e-mail address (empty is none): `local@domain.tld`, no spaces, at most 254.
     pub fn optional_email(&mut self, field: &str, value: Option<&str>) {
         let email = value.map(str::trim).unwrap_or("");

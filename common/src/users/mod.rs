@@ -79,20 +79,3 @@ macro_rules! user_from_record {
     };
 }
 use user_from_record;
-
-/// Contact-book details (seed 002's `/current-user/meta/`).
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub struct UserMeta {
-    pub position: String,
-    pub department: String,
-    pub qq: String,
-    pub telephone: String,
-}
-
-/// Reads a user's contact details; empty when none were entered.
-pub async fn meta(conn: &mut sqlx::PgConnection, user_id: i64) -> sqlx::Result<UserMeta> {
-    let row = sqlx::query_as!(UserMeta, "SELECT position, department, qq, telephone FROM user_meta WHERE user_id = $1", user_id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.unwrap_or_default())
-}

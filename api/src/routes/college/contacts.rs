@@ -79,8 +79,7 @@ fn validate(b: &CardBody) -> Result<(), ApiError> {
     errors.check(!qq.is_empty() && !((5..=12).contains(&qq.len()) && digits(qq, &[])), "qq", "must be 5 to 12 digits");
     let tel = b.telephone.as_deref().map(str::trim).unwrap_or("");
     errors.check(tel.len() > 30 || !digits(tel, &['-', '+', ' ', '(', ')']), "telephone", "must be a telephone number (digits, + - ( ) and spaces, at most 30)");
-    let mobile = b.mobile.as_deref().map(str::trim).unwrap_or("");
-    errors.check(!mobile.is_empty() && !((5..=20).contains(&mobile.len()) && digits(mobile, &['+', '-'])), "mobile", "must be a phone number of 5 to 20 digits");
+    errors.optional_phone("mobile", b.mobile.as_deref());
     errors.optional_email("email", b.email.as_deref());
     errors.finish()
 }

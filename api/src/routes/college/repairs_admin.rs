@@ -68,15 +68,13 @@ pub async fn add_recipient(State(state): State<AppState>, _: Authorized<AdminOnl
     errors.check(b.categories.len() > 200, "categories", "at most 200 categories");
     errors.finish()?;
     let mut tx = state.db.begin().await?;
-    let id = match routing::add_recipient(&mut tx, email, &b.categories).await? {
-        AddRecipient::Added(id) => id,
+    let added = match routing::add_recipient(&mut tx, email, &b.categories).await? {
+        AddRecipient::Added(recipient) => recipient,
         AddRecipient::EmailTaken => return Err(ApiError::conflict("recipient_exists", "that address is a recipient already")),
         AddRecipient::UnknownCategory => return Err(ApiError::field("categories", "names a category that does not exist")),
         AddRecipient::Full => return Err(ApiError::conflict("too_many_recipients", format!("at most {MAX_RECIPIENTS} recipients"))),
     };
     tx.commit().await?;
-    let mut conn = state.db.acquire().await?;
-    let added = routing::recipients(&mut conn).await?.into_iter().find(|r| r.id == id).ok_or_else(|| ApiError::not_found("recipient"))?;
     Ok((StatusCode::CREATED, Json(added.into())))
 }
 

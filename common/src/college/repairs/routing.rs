@@ -55,7 +55,7 @@ pub async fn recipients(conn: &mut PgConnection) -> sqlx::Result<Vec<Recipient>>
 /// Why a recipient was not added.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AddRecipient {
-    Added(i64),
+    Added(Recipient),
     EmailTaken,
     UnknownCategory,
     Full,
@@ -87,7 +87,7 @@ pub async fn add_recipient(conn: &mut PgConnection, email: &str, categories: &[i
     sqlx::query!("INSERT INTO repair_recipient_categories (recipient_id, category_id) SELECT $1, unnest($2::BIGINT[])", id, &wanted)
         .execute(conn)
         .await?;
-    Ok(AddRecipient::Added(id))
+    Ok(AddRecipient::Added(Recipient { id, email: email.to_owned(), categories: wanted }))
 }
 
 /// Removes a recipient; `false` when there was none.
