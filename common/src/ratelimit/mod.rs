@@ -30,6 +30,9 @@ use crate::metrics::names;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permit {
     pub op: String,
+    /// When the shared window granted it, on the Redis clock (microseconds since the epoch), the
+    /// clock the rate's bound holds on; `None` for an operation without a rate.
+    pub granted_at_us: Option<u64>,
 }
 
 /// No slot now: the earliest moment a new attempt can succeed.
@@ -108,7 +111,7 @@ impl RateLimiter {
     /// Takes a slot now, or says when to come back. Never waits.
     pub async fn acquire(&self, op: &str) -> Result<Acquired, RateLimitError> {
         let Some(rate) = self.rate(op) else {
-            return Ok(Acquired::Permit(Permit { op: op.to_owned() }));
+            return Ok(Acquired::Permit(Permit { op: op.to_owned(), granted_at_us: None }));
         };
         if let Some(wait) = self.local.check(op) {
             return Ok(Acquired::RetryAt(RetryAt::after(wait)));
@@ -117,11 +120,10 @@ impl RateLimiter {
         let member = format!("{}-{}", self.instance, self.seq.fetch_add(1, Ordering::Relaxed));
         let mut conn = self.conn.clone();
         let verdict = self.shared.try_take(&mut conn, &key, rate, self.config.margin, &member).await?;
-        let granted = verdict == Verdict::Granted;
-        let result = if granted { "granted" } else { "denied" };
+        let result = if matches!(verdict, Verdict::Granted { .. }) { "granted" } else { "denied" };
         metrics::counter!(names::RATELIMIT_ACQUIRE, "op" => op.to_owned(), "result" => result).increment(1);
         Ok(match verdict {
-            Verdict::Granted => Acquired::Permit(Permit { op: op.to_owned() }),
+            Verdict::Granted { at_us } => Acquired::Permit(Permit { op: op.to_owned(), granted_at_us: Some(at_us) }),
             Verdict::Wait(wait) => Acquired::RetryAt(RetryAt::after(wait)),
         })
     }

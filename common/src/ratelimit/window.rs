@@ -42,13 +42,15 @@ local ttl = math.ceil(window / 1000) + 1000
 redis.call('ZADD', log_key, now, member)
 redis.call('PEXPIRE', log_key, ttl)
 redis.call('SET', tat_key, tat + interval, 'PX', ttl)
-return {1, 0}
+return {1, now}
 ";
 
 /// What Redis answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    Granted,
+    /// Granted at this moment of the Redis clock (microseconds since the epoch): the clock the
+    /// window's bound holds on.
+    Granted { at_us: u64 },
     /// No slot before this much time has passed (by the Redis clock).
     Wait(Duration),
 }
@@ -75,7 +77,7 @@ impl SharedWindow {
     ) -> redis::RedisResult<Verdict> {
         let window_us = u64::try_from((rate.window + window_extra).as_micros()).unwrap_or(u64::MAX);
         let interval_us = window_us / u64::from(rate.count.max(1));
-        let (granted, wait_us): (i64, i64) = self
+        let (granted, value): (i64, i64) = self
             .script
             .key(key)
             .key(tat_key(key))
@@ -87,9 +89,9 @@ impl SharedWindow {
             .invoke_async(conn)
             .await?;
         Ok(if granted == 1 {
-            Verdict::Granted
+            Verdict::Granted { at_us: value.unsigned_abs() }
         } else {
-            Verdict::Wait(Duration::from_micros(wait_us.max(1).unsigned_abs()))
+            Verdict::Wait(Duration::from_micros(value.max(1).unsigned_abs()))
         })
     }
 }
