@@ -67,6 +67,11 @@ pub struct ApiConfig {
     pub qrcode_reclaim_after: Duration,
     /// `WAITLIST_MAX_PER_USER`: waitlist entries one account may have waiting at once (default 10).
     pub waitlist_max_per_user: i64,
+    /// `RESERVATION_WAIT_MS`: how long `POST /reservations/` waits for the decision before
+    /// answering 202 with the request's status URL (default 5000, at most 30000).
+    pub reservation_wait: Duration,
+    /// `ROOM_SLOT_GRID_MINUTES`: where free slots of a length may start (default 15; divides a day).
+    pub room_slot_grid: Duration,
     /// `QUEUE_*`: how pushed jobs are de-duplicated (see the README).
     pub queue: QueueSettings,
     /// `STORAGE_*`: object storage for `/api/files` (unset: 503).
@@ -97,6 +102,11 @@ impl ApiConfig {
         let qrcode_wait_ms = env.optional("QRCODE_WAIT_MS", 5_000u64);
         let qrcode_reclaim_secs = env.optional("QRCODE_RECLAIM_SECS", 120u64);
         let rate_limits = RateLimitConfig::read(&mut env);
+        let reservation_wait_ms = env.optional("RESERVATION_WAIT_MS", 5_000u64);
+        let slot_grid_minutes = env.optional("ROOM_SLOT_GRID_MINUTES", 15u64);
+        if slot_grid_minutes == 0 || 1440 % slot_grid_minutes != 0 {
+            env.invalid("ROOM_SLOT_GRID_MINUTES", "must divide a day (1440 minutes), e.g. 5, 10, 15, 30 or 60");
+        }
         let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
         let storage = yizhan_common::storage::StorageConfig::read(&mut env);
         if waitlist_max_per_user < 1 {
@@ -125,6 +135,8 @@ impl ApiConfig {
                 qrcode_wait: Duration::from_millis(qrcode_wait_ms.min(30_000)),
                 qrcode_reclaim_after: Duration::from_secs(qrcode_reclaim_secs.max(1)),
                 rate_limits,
+                reservation_wait: Duration::from_millis(reservation_wait_ms.min(30_000)),
+                room_slot_grid: Duration::from_secs(slot_grid_minutes * 60),
                 waitlist_max_per_user,
                 storage,
             })

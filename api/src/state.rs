@@ -36,6 +36,8 @@ pub struct App {
     /// Now, for the booking rules (sessions that ended, the 20:00 reminder planning); the wall
     /// clock unless a test injects another.
     pub clock: Arc<dyn Clock>,
+    /// Requests waiting for a job's effect (a reservation's decision).
+    pub awaiting: crate::awaiting::Awaiting,
 }
 
 impl std::fmt::Debug for App {
@@ -66,6 +68,7 @@ impl AppState {
             storage: tokio::sync::OnceCell::new(),
             code_logins,
             clock,
+            awaiting: crate::awaiting::Awaiting::default(),
         }))
     }
 

@@ -3,6 +3,7 @@
 
 use crate::avatar::FetchStatus;
 use crate::college::repairs::RepairStatus;
+use crate::college::reservations::{Refusal, RequestStatus, ReservationStatus};
 use crate::follow::followers::{FollowerStatus, Source};
 use crate::follow::qrcodes::QrcodeStatus;
 use crate::hospital::{AppointmentStatus, PaymentStatus, RefundStatus, WaitlistStatus};
@@ -41,6 +42,9 @@ async fn each_status_enum_is_its_columns_check_list() {
         ("koala_visitors_status_check", names(VisitorStatus::ALL)),
         ("avatar_fetches_status_check", names(FetchStatus::ALL)),
         ("repairs_status_known", names(RepairStatus::ALL)),
+        ("room_reservations_status_known", names(ReservationStatus::ALL)),
+        ("reservation_requests_status_known", names(RequestStatus::ALL)),
+        ("reservation_requests_refusal_known", names(Refusal::ALL)),
     ];
     for (constraint, values) in pairs {
         assert_eq!(check_list(&pool, constraint).await, values, "{constraint}");

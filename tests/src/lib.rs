@@ -1,6 +1,7 @@
 //! Shared helpers for whole-system tests: the built binaries, a fresh database per test, and
 //! child processes that are stopped (SIGTERM, then SIGKILL) when dropped.
 
+pub mod bench;
 pub mod browser;
 pub mod lines;
 pub mod redis_keys;

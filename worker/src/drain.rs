@@ -11,10 +11,23 @@ use yizhan_common::queue::RedisQueue;
 
 use crate::{QueueList, Runtime, Worker};
 
-/// Works every queue until none has a job pending or running (jobs that those jobs enqueue
-/// included), then stops. `services` says where the jobs' clients point (e.g. the WeChat
-/// simulator). Fails after `within` if the queues never empty.
-pub async fn run_pending_jobs(queue: &RedisQueue, services: Arc<JobServices>, within: Duration) -> anyhow::Result<()> {
+/// A worker working every queue in this process, until [`RunningWorker::stop`].
+pub struct RunningWorker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<()>,
+}
+
+impl RunningWorker {
+    /// Stops fetching, lets running jobs finish (within the grace), and returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.running.await;
+    }
+}
+
+/// Starts a worker on every queue (the single-consumer one through its lease) in this process:
+/// what a test runs beside requests that wait for a job's effect.
+pub fn start_worker(queue: &RedisQueue, services: Arc<JobServices>) -> RunningWorker {
     let worker = Worker {
         queue: queue.clone(),
         services,
@@ -22,7 +35,7 @@ pub async fn run_pending_jobs(queue: &RedisQueue, services: Arc<JobServices>, wi
         queues: QueueList::all(),
         idle_poll: Duration::from_millis(5),
         shutdown_grace: Duration::from_secs(5),
-        name: "run-pending-jobs".into(),
+        name: "in-process".into(),
         lease: LeaseConfig::default(),
         runtime: Runtime::Direct,
     };
@@ -30,6 +43,14 @@ pub async fn run_pending_jobs(queue: &RedisQueue, services: Arc<JobServices>, wi
     let running = tokio::spawn(worker.run_until(async move {
         let _ = stopped.await;
     }));
+    RunningWorker { stop, running }
+}
+
+/// Works every queue until none has a job pending or running (jobs that those jobs enqueue
+/// included), then stops. `services` says where the jobs' clients point (e.g. the WeChat
+/// simulator). Fails after `within` if the queues never empty.
+pub async fn run_pending_jobs(queue: &RedisQueue, services: Arc<JobServices>, within: Duration) -> anyhow::Result<()> {
+    let worker = start_worker(queue, services);
     let deadline = Instant::now() + within;
     let drained = loop {
         let stats = queue.stats_all().await?;
@@ -41,7 +62,6 @@ pub async fn run_pending_jobs(queue: &RedisQueue, services: Arc<JobServices>, wi
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    let _ = stop.send(());
-    running.await?;
+    worker.stop().await;
     drained
 }

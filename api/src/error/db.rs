@@ -5,7 +5,10 @@ use axum::http::StatusCode;
 use super::ApiError;
 
 /// Unique constraints a client can run into, with the answer each one deserves.
-const CONFLICTS: &[(&str, &str, &str)] = &[("users_username_key", "username_taken", "username is already taken")];
+const CONFLICTS: &[(&str, &str, &str)] = &[
+    ("users_username_key", "username_taken", "username is already taken"),
+    ("room_reservations_no_overlap", "room_taken", "the room is reserved for part of that time"),
+];
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
@@ -35,5 +38,14 @@ impl From<redis::RedisError> for ApiError {
     fn from(err: redis::RedisError) -> Self {
         tracing::error!(error = %err, "redis error");
         ApiError::unavailable("a backing store is unreachable; try again")
+    }
+}
+
+impl From<yizhan_common::mail::PlanMailError> for ApiError {
+    fn from(err: yizhan_common::mail::PlanMailError) -> Self {
+        match err {
+            yizhan_common::mail::PlanMailError::Db(err) => err.into(),
+            other => ApiError::internal(other),
+        }
     }
 }

@@ -21,13 +21,30 @@ pub struct ApiError {
     message: String,
     fields: BTreeMap<String, String>,
     retry_after_secs: Option<u64>,
+    conflict: Option<Box<PeriodView>>,
+}
+
+/// A period in seed 002's names, e.g. what a 409 lost to (`room_taken`):
+/// `{"error":{"code":"room_taken","message":"…","conflict":{"reserve_from":"…","reserve_to":"…"}}}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodView {
+    #[serde(serialize_with = "yizhan_common::time::serialize_local")]
+    pub reserve_from: chrono::DateTime<chrono::Utc>,
+    #[serde(serialize_with = "yizhan_common::time::serialize_local")]
+    pub reserve_to: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<yizhan_common::college::reservations::Period> for PeriodView {
+    fn from(p: yizhan_common::college::reservations::Period) -> Self {
+        Self { reserve_from: p.from, reserve_to: p.to }
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: BTreeMap::new(), retry_after_secs: None }
+        Self { status, code, message: message.into(), fields: BTreeMap::new(), retry_after_secs: None, conflict: None }
     }
 
     /// 422 with a message per field.
@@ -78,6 +95,12 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal server error")
     }
 
+    /// The same error, naming the period it lost to.
+    pub fn with_conflict(mut self, conflict: PeriodView) -> Self {
+        self.conflict = Some(Box::new(conflict));
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -111,11 +134,13 @@ struct Body<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     fields: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conflict: Option<&'a PeriodView>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Envelope { error: Body { code: self.code, message: &self.message, fields: &self.fields } };
+        let body = Envelope { error: Body { code: self.code, message: &self.message, fields: &self.fields, conflict: self.conflict.as_deref() } };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

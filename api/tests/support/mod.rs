@@ -50,6 +50,8 @@ pub fn config(redis_url: &str) -> ApiConfig {
         wechat: None,
         rate_limits: yizhan_common::ratelimit::RateLimitConfig::defaults(),
         waitlist_max_per_user: 10,
+        reservation_wait: Duration::from_secs(2),
+        room_slot_grid: Duration::from_secs(15 * 60),
         storage: None,
     }
 }

@@ -85,12 +85,23 @@ impl TestApp {
     /// Runs every job the app's actions enqueued (and the jobs those enqueue) in this process,
     /// with the app's WeChat settings (e.g. the simulator's), until none is pending or running.
     pub async fn run_pending_jobs(&self) {
+        let (queue, services) = self.job_services().await;
+        yizhan_worker::drain::run_pending_jobs(&queue, services, Duration::from_secs(20)).await.expect("jobs drained");
+    }
+
+    /// A worker on every queue in this process until stopped (for requests that wait for a job).
+    pub async fn start_worker(&self) -> yizhan_worker::drain::RunningWorker {
+        let (queue, services) = self.job_services().await;
+        yizhan_worker::drain::start_worker(&queue, services)
+    }
+
+    async fn job_services(&self) -> (RedisQueue, Arc<JobServices>) {
         let cfg = &self.state.config;
         let redis = redis_conn::connect(&cfg.core.redis_url, RedisTimeouts::default()).await.expect("redis");
         let prefix = cfg.core.redis_prefix.as_str();
         let queue = RedisQueue::new(redis.clone(), prefix, cfg.queue.clone());
         let wechat = cfg.wechat.as_ref().map(|w| WechatClient::new(w, redis.clone(), prefix).expect("WeChat client"));
         let services = JobServices::new(self.pool.clone(), redis, prefix).with_wechat(wechat).with_templates(cfg.templates.clone());
-        yizhan_worker::drain::run_pending_jobs(&queue, Arc::new(services), Duration::from_secs(20)).await.expect("jobs drained");
+        (queue, Arc::new(services))
     }
 }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::kinds::{
-    CreateDepartmentQrCode, CreateKoalaVisitor, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
+    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
     SendEmail, SendSms, SendSubscribeMessage, StoreAvatar,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
@@ -27,6 +27,7 @@ pub fn registry() -> Registry {
     r.register::<SendEmail>();
     r.register::<CreateKoalaVisitor>();
     r.register::<StoreAvatar>();
+    r.register::<DecideReservation>();
     r
 }
 

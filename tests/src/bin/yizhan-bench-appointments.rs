@@ -11,12 +11,12 @@
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::Connection;
+use yizhan_system_tests::bench::{drive, percentile};
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -52,56 +52,8 @@ fn args() -> Args {
     a
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-/// Runs `n` requests from `c` tasks; returns (elapsed, per-request latencies in ms, results).
-async fn drive<F, Fut>(n: usize, c: usize, one: F) -> (Duration, Vec<f64>, Vec<Value>)
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Value> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let one = Arc::new(one);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..c)
-        .map(|_| {
-            let (next, one) = (next.clone(), one.clone());
-            tokio::spawn(async move {
-                let mut out = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    let t = Instant::now();
-                    let v = one(i).await;
-                    out.push((t.elapsed().as_secs_f64() * 1000.0, v));
-                }
-                out
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(n);
-    let mut results = Vec::with_capacity(n);
-    for task in tasks {
-        for (ms, v) in task.await.expect("task") {
-            latencies.push(ms);
-            results.push(v);
-        }
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_by(f64::total_cmp);
-    (elapsed, latencies, results)
 }
 
 #[tokio::main]

@@ -14,7 +14,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Authorized, Paginatio
 use crate::routes::views;
 use crate::state::AppState;
 
-fn meta_view(c: ContactCard) -> views::ContactCard {
+pub(super) fn meta_view(c: ContactCard) -> views::ContactCard {
     views::ContactCard {
         department: c.department,
         email: c.email,

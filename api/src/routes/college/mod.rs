@@ -5,6 +5,8 @@ mod contacts;
 mod page;
 mod repairs;
 mod repairs_admin;
+mod reservations;
+mod reservations_admin;
 mod rooms;
 mod rooms_admin;
 
@@ -38,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/repairs/recipients/", get(repairs_admin::recipients).post(repairs_admin::add_recipient))
         .route("/admin/repairs/recipients/{id}/", delete(repairs_admin::remove_recipient))
         .route("/meetingrooms/available/", get(rooms::available))
+        .route("/reservations/", get(reservations::mine).post(reservations::create))
+        .route("/reservations/requests/{id}/", get(reservations::request_status))
+        .route("/reservations/{id}/", get(reservations::show).delete(reservations::cancel))
+        .route("/admin/reservations/conflicts/", get(reservations_admin::conflicts))
+        .route("/admin/reservations/{id}/", axum::routing::patch(reservations_admin::move_reservation))
         .route("/admin/meetingrooms/", get(rooms_admin::list).post(rooms_admin::create))
         .route("/admin/meetingrooms/{id}/", get(rooms_admin::show).patch(rooms_admin::update).delete(rooms_admin::archive))
 }
@@ -49,4 +56,20 @@ pub(crate) fn yes_no(value: Option<&str>, field: &str) -> Result<bool, ApiError>
         "no" | "" => Ok(false),
         _ => Err(ApiError::field(field, "must be `yes` or `no`")),
     }
+}
+
+/// Seed 002's `time_from`/`time_to` query range: both required, `time_to` after `time_from` and
+/// at most `max_days` later. `None` when a check failed (each named in `errors`).
+pub(crate) fn time_range(
+    errors: &mut crate::error::FieldErrors,
+    from: Option<chrono::DateTime<chrono::FixedOffset>>,
+    to: Option<chrono::DateTime<chrono::FixedOffset>>,
+    max_days: i64,
+) -> Option<yizhan_common::college::reservations::Period> {
+    errors.check(from.is_none(), "time_from", "is required");
+    errors.check(to.is_none(), "time_to", "is required");
+    let (from, to) = (from?, to?);
+    errors.check(to <= from, "time_to", "must be after time_from");
+    errors.check(to - from > chrono::TimeDelta::days(max_days), "time_to", &format!("the range is at most {max_days} days"));
+    (to > from && to - from <= chrono::TimeDelta::days(max_days)).then(|| yizhan_common::college::reservations::Period { from: from.to_utc(), to: to.to_utc() })
 }

@@ -2,6 +2,7 @@
 
 mod create_department_qrcode;
 mod create_koala_visitor;
+mod decide_reservation;
 mod exchange_wx_code;
 mod fenced_probe;
 mod noop;
@@ -16,6 +17,7 @@ mod store_avatar;
 
 pub use create_department_qrcode::CreateDepartmentQrCode;
 pub use create_koala_visitor::CreateKoalaVisitor;
+pub use decide_reservation::DecideReservation;
 pub use exchange_wx_code::ExchangeWxCode;
 pub use fenced_probe::FencedProbe;
 pub use noop::Noop;

@@ -1,0 +1,244 @@
+//! 预约 (seed 002 四.1): `POST /reservations/` asks for a room; the single-consumer
+//! `reservations` queue decides and the request waits for the decision (up to
+//! `RESERVATION_WAIT_MS`): 201 with the reservation, 409 `room_taken` naming the period in the
+//! way, or 202 with the request's status URL (`GET /reservations/requests/{id}/`) when the
+//! decision takes longer. `GET /reservations/` lists one's own, `GET|DELETE /reservations/{id}/`
+//! shows or cancels one (its owner, or an admin, whose cancel is mailed to the owner).
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use yizhan_common::college::reservations::decide::DECIDED_CHANNEL;
+use yizhan_common::college::reservations::notice::{self, Event};
+use yizhan_common::college::reservations::{self, Period, Refusal, Request, RequestStatus, Reservation, ReservationStatus, MAX_HOURS};
+use yizhan_common::jobs::kinds::DecideReservation;
+use yizhan_common::outbox::Enqueue;
+use yizhan_common::time::serialize_local;
+use yizhan_common::users::{Role, User};
+
+use super::page::DrfPage;
+use super::BookRole;
+use crate::enqueued::Enqueued;
+use crate::error::{ApiError, ApiResult, FieldErrors, PeriodView};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
+use crate::state::AppState;
+
+/// How far ahead a room can be reserved.
+pub const MAX_DAYS_AHEAD: i64 = 365;
+
+/// A reservation as seed 002's front end sees it (`meetingroom` is the room's id, as in requests).
+#[derive(Debug, Serialize)]
+pub struct ReservationView {
+    #[serde(serialize_with = "serialize_local")]
+    created_at: DateTime<Utc>,
+    description: String,
+    id: i64,
+    location: String,
+    meetingroom: i64,
+    meetingroom_name: String,
+    #[serde(serialize_with = "serialize_local")]
+    reserve_from: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_local")]
+    reserve_to: DateTime<Utc>,
+    status: ReservationStatus,
+    user: i64,
+}
+
+impl From<Reservation> for ReservationView {
+    fn from(r: Reservation) -> Self {
+        Self {
+            created_at: r.created_at,
+            description: r.description,
+            id: r.id,
+            location: r.location,
+            meetingroom: r.room_id,
+            meetingroom_name: r.room_name,
+            reserve_from: r.period.from,
+            reserve_to: r.period.to,
+            status: r.status,
+            user: r.user_id,
+        }
+    }
+}
+
+/// A request and where it stands: `reservation` once accepted, `refusal` (and `conflict` for
+/// `room_taken`) once refused.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    conflict: Option<PeriodView>,
+    id: i64,
+    meetingroom: i64,
+    refusal: Option<Refusal>,
+    #[serde(serialize_with = "serialize_local")]
+    reserve_from: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_local")]
+    reserve_to: DateTime<Utc>,
+    reservation: Option<ReservationView>,
+    status: RequestStatus,
+    url: String,
+}
+
+pub fn room_taken(p: Period) -> ApiError {
+    ApiError::conflict("room_taken", "the room is reserved for part of that time").with_conflict(p.into())
+}
+
+fn status_url(id: i64) -> String {
+    format!("/reservations/requests/{id}/")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveBody {
+    reserve_from: Option<DateTime<FixedOffset>>,
+    reserve_to: Option<DateTime<FixedOffset>>,
+    description: Option<String>,
+    meetingroom: Option<i64>,
+}
+
+/// Checks a period for a reservation (`from_field`/`to_field` name the fields in errors).
+pub fn check_period(errors: &mut FieldErrors, from: Option<DateTime<FixedOffset>>, to: Option<DateTime<FixedOffset>>, now: DateTime<Utc>) -> Option<Period> {
+    let (Some(from), Some(to)) = (from, to) else { return None };
+    let (from, to) = (from.with_timezone(&Utc), to.with_timezone(&Utc));
+    errors.check(to <= from, "reserve_to", "must be after reserve_from");
+    errors.check(to - from > TimeDelta::hours(MAX_HOURS), "reserve_to", "a reservation is at most 24 hours");
+    errors.check(to <= now, "reserve_to", "is in the past");
+    errors.check(from > now + TimeDelta::days(MAX_DAYS_AHEAD), "reserve_from", "at most 365 days ahead");
+    (to > from).then_some(Period { from, to })
+}
+
+/// `POST /reservations/ {reserve_from, reserve_to, description, meetingroom}`.
+pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, ApiJson(b): ApiJson<ReserveBody>) -> ApiResult<Response> {
+    let mut errors = FieldErrors::new();
+    errors.check(b.reserve_from.is_none(), "reserve_from", "is required");
+    errors.check(b.reserve_to.is_none(), "reserve_to", "is required");
+    errors.check(b.meetingroom.is_none(), "meetingroom", "is required");
+    errors.optional_text("description", b.description.as_deref(), 500);
+    let period = check_period(&mut errors, b.reserve_from, b.reserve_to, state.now());
+    errors.finish()?;
+    let (Some(period), Some(room)) = (period, b.meetingroom) else { return Err(ApiError::field("reserve_to", "must be after reserve_from")) };
+    let mut tx = state.db.begin().await?;
+    if !reservations::bookable(&mut tx, room).await? {
+        return Err(ApiError::field("meetingroom", "no bookable meeting room has this id"));
+    }
+    let description = b.description.unwrap_or_default();
+    let id = reservations::request(&mut tx, who.user().id, room, period, description.trim()).await?;
+    let mut jobs = Enqueued::default();
+    jobs.add(DecideReservation { request_id: id }.enqueue(&mut tx).await?);
+    jobs.commit(tx, &state).await?;
+
+    let db = state.db.clone();
+    let decided = state
+        .awaiting
+        .until(&state.db, DECIDED_CHANNEL, id.to_string(), state.config.reservation_wait, || {
+            let db = db.clone();
+            async move {
+                let mut conn = db.acquire().await?;
+                Ok(reservations::find_request(&mut conn, id).await?.filter(|r| r.status != RequestStatus::Pending))
+            }
+        })
+        .await?;
+    let mut conn = state.db.acquire().await?;
+    match decided {
+        Some(Request { reservation_id: Some(reservation), .. }) => {
+            let r = reservations::find(&mut conn, reservation).await?.ok_or_else(|| ApiError::not_found("reservation"))?;
+            Ok(located(StatusCode::CREATED, &format!("/reservations/{}/", r.id), ReservationView::from(r)))
+        }
+        Some(Request { refusal: Some(Refusal::RoomUnavailable), .. }) => {
+            Err(ApiError::conflict("room_unavailable", "the room can no longer be reserved"))
+        }
+        Some(Request { conflict: Some(period), .. }) => Err(room_taken(period)),
+        _ => {
+            let request = reservations::find_request(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("reservation request"))?;
+            let view = request_view(&mut conn, request).await?;
+            Ok(located(StatusCode::ACCEPTED, &status_url(id), view))
+        }
+    }
+}
+
+fn located<T: Serialize>(status: StatusCode, location: &str, body: T) -> Response {
+    (status, [(header::LOCATION, location.to_owned())], Json(body)).into_response()
+}
+
+async fn request_view(conn: &mut sqlx::PgConnection, r: Request) -> ApiResult<RequestView> {
+    let reservation = match r.reservation_id {
+        Some(id) => reservations::find(conn, id).await?.map(ReservationView::from),
+        None => None,
+    };
+    Ok(RequestView {
+        conflict: r.conflict.map(PeriodView::from),
+        id: r.id,
+        meetingroom: r.room_id,
+        refusal: r.refusal,
+        reserve_from: r.period.from,
+        reserve_to: r.period.to,
+        reservation,
+        status: r.status,
+        url: status_url(r.id),
+    })
+}
+
+/// `GET /reservations/requests/{id}/`: where one's request stands (for clients that got a 202).
+pub async fn request_status(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<RequestView>> {
+    let mut conn = state.db.acquire().await?;
+    let request = reservations::find_request(&mut conn, id)
+        .await?
+        .filter(|r| may_see(who.user(), r.user_id))
+        .ok_or_else(|| ApiError::not_found("reservation request"))?;
+    Ok(Json(request_view(&mut conn, request).await?))
+}
+
+/// Owners see their own; admins see every one (others get a 404: an id reveals nothing).
+fn may_see(user: &User, owner: i64) -> bool {
+    user.id == owner || user.has_role(Role::Admin)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MineQuery {
+    cancelled: Option<String>,
+}
+
+/// `GET /reservations/?cancelled=yes`: one's reservations, those not yet over first (soonest
+/// first), then past ones; cancelled ones only with `cancelled=yes`. 20 per page.
+pub async fn mine(
+    State(state): State<AppState>,
+    who: Authorized<BookRole>,
+    ApiQuery(q): ApiQuery<MineQuery>,
+    page: Pagination,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<DrfPage<ReservationView>>> {
+    let cancelled = super::yes_no(q.cancelled.as_deref(), "cancelled")?;
+    let mut conn = state.db.acquire().await?;
+    let (rows, total) = reservations::mine(&mut conn, who.user().id, cancelled, page.limit(), page.offset()).await?;
+    Ok(Json(DrfPage::new(rows.into_iter().map(ReservationView::from).collect(), total, page, &uri)))
+}
+
+async fn visible(conn: &mut sqlx::PgConnection, user: &User, id: i64) -> ApiResult<Reservation> {
+    reservations::find(conn, id).await?.filter(|r| may_see(user, r.user_id)).ok_or_else(|| ApiError::not_found("reservation"))
+}
+
+/// `GET /reservations/{id}/`.
+pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ReservationView>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(visible(&mut conn, who.user(), id).await?.into()))
+}
+
+/// `DELETE /reservations/{id}/`: cancels (204, again 204); one that is over stays (409
+/// `reservation_over`). An admin cancelling someone else's reservation mails the owner.
+pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin().await?;
+    let current = visible(&mut tx, who.user(), id).await?;
+    if current.status == ReservationStatus::Confirmed && current.period.to <= state.now() {
+        return Err(ApiError::conflict("reservation_over", "the reservation is over"));
+    }
+    let mut jobs = Enqueued::default();
+    if let Some((r, true)) = reservations::cancel(&mut tx, id).await? {
+        if r.user_id != who.user().id {
+            jobs.add(notice::plan(&mut tx, &r, Event::Cancelled).await?);
+        }
+    }
+    jobs.commit(tx, &state).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
