@@ -96,8 +96,13 @@ impl TestApp {
         let res = self.router.clone().oneshot(req).await.expect("response");
         let status = res.status();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
-        (status, json)
+        // A page (the console's HTML) comes back as a string.
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, body)
     }
 
     /// POSTs JSON as if from the socket peer `peer`, with an optional `X-Forwarded-For`.
