@@ -29,6 +29,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // PostgreSQL cannot hold NUL in text: refused here for every parameter of every route.
+        if parts.uri.query().is_some_and(|q| q.contains("%00") || q.contains('\0')) {
+            return Err(ApiError::field("query", "must not contain NUL characters"));
+        }
         Query::<T>::from_request_parts(parts, state).await.map(|Query(v)| ApiQuery(v)).map_err(|e| {
             let text = e.body_text();
             let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);

@@ -1,0 +1,131 @@
+//! Every route the API serves and who may call it (`api/tests/authorization.rs` checks the table
+//! against the source and the answers; the body fuzzing walks it too).
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy)]
+pub enum Who {
+    Anyone,
+    /// Any signed-in user, whatever their roles.
+    SignedIn,
+    Roles(&'static [&'static str]),
+    /// A console page: a console session with one of these roles; tokens mean nothing there.
+    Console,
+    /// Checked elsewhere, for the reason given (WeChat's signature, a unit test's own router).
+    Elsewhere(&'static str),
+}
+
+pub use Who::{Anyone, Console, Elsewhere, Roles, SignedIn};
+
+pub const ADMIN: Who = Roles(&["admin"]);
+pub const PATIENT: Who = Roles(&["patient"]);
+pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
+pub const ALL_ROLES: [&str; 6] = ["admin", "staff", "patient", "visitor", "student", "counselor"];
+
+pub const MATRIX: &[(&str, &str, Who)] = &[
+    ("GET", "/healthz", Anyone),
+    ("GET", "/readyz", Anyone),
+    ("GET", "/metrics", Anyone),
+    ("POST", "/auth/get-token/", Anyone),
+    ("POST", "/auth/wechat-code2token/", Anyone),
+    ("DELETE", "/auth/wechat-auth/", SignedIn),
+    ("PUT", "/auth/wechat-auth/", SignedIn),
+    ("GET", "/current-user/", SignedIn),
+    ("GET", "/current-user/meta/", SignedIn),
+    ("PUT", "/current-user/meta/", SignedIn),
+    ("PATCH", "/current-user/meta/", SignedIn),
+    ("POST", "/api/files", SignedIn),
+    // Public files (stored avatars) are anyone's; the others their owner's, staff's and admins' (files.rs).
+    ("GET", "/api/files/{id}", Anyone),
+    ("GET", "/admin/users", ADMIN),
+    ("POST", "/admin/users", ADMIN),
+    ("PATCH", "/admin/users/{id}", ADMIN),
+    ("GET", "/admin/queues", ADMIN),
+    ("GET", "/admin/queues/{queue}/dead", ADMIN),
+    ("POST", "/admin/queues/{queue}/dead/{id}/retry", ADMIN),
+    // Seed 001 (hospital).
+    ("GET", "/admin/hospitals", ADMIN),
+    ("POST", "/admin/hospitals", ADMIN),
+    ("GET", "/admin/departments", ADMIN),
+    ("POST", "/admin/departments", ADMIN),
+    ("PATCH", "/admin/departments/{id}", ADMIN),
+    ("GET", "/admin/schedules", ADMIN),
+    ("POST", "/admin/schedules", ADMIN),
+    ("GET", "/patient/patients", PATIENT),
+    ("POST", "/patient/patients", PATIENT),
+    ("GET", "/patient/schedules", PATIENT),
+    ("GET", "/patient/appointments", PATIENT),
+    ("POST", "/patient/appointments", PATIENT),
+    ("GET", "/patient/appointments/{id}", PATIENT),
+    ("DELETE", "/patient/appointments/{id}", PATIENT),
+    ("POST", "/patient/appointments/{id}/cancel", PATIENT),
+    ("PUT", "/patient/appointments/{id}/reschedule", PATIENT),
+    ("POST", "/patient/waitlist", PATIENT),
+    // Seed 000 (the Official Account).
+    ("GET", "/api/admin/nurses/msg/wx/qrcode", ADMIN),
+    ("POST", "/api/admin/nurses/msg/wx/qrcode", ADMIN),
+    ("GET", "/api/admin/nurses/msg/wx/qrcode-list", ADMIN),
+    ("GET", "/api/admin/nurses/msg/wx/departments/{id}/followers", ADMIN),
+    ("GET", "/api/admin/nurses/msg/wx/keywords", ADMIN),
+    ("POST", "/api/admin/nurses/msg/wx/keywords", ADMIN),
+    ("DELETE", "/api/admin/nurses/msg/wx/keywords/{id}", ADMIN),
+    ("GET", "/api/nurses/msg/wx/callback", Elsewhere("WeChat's signature: wechat_callback.rs")),
+    ("POST", "/api/nurses/msg/wx/callback", Elsewhere("WeChat's signature: wechat_callback.rs")),
+    // Seed 002 (college staff services).
+    ("GET", "/contacts/", BOOK),
+    ("POST", "/friends/{user_id}/", BOOK),
+    ("DELETE", "/friends/{user_id}/", BOOK),
+    ("GET", "/repairs/", BOOK),
+    ("POST", "/repairs/", BOOK),
+    ("GET", "/repairs/categories/", BOOK),
+    ("GET", "/repairs/{id}/", BOOK),
+    ("GET", "/admin/repairs/", ADMIN),
+    ("PATCH", "/admin/repairs/{id}/", ADMIN),
+    ("GET", "/admin/repairs/categories/", ADMIN),
+    ("POST", "/admin/repairs/categories/", ADMIN),
+    ("GET", "/admin/repairs/recipients/", ADMIN),
+    ("POST", "/admin/repairs/recipients/", ADMIN),
+    ("DELETE", "/admin/repairs/recipients/{id}/", ADMIN),
+    ("GET", "/meetingrooms/available/", BOOK),
+    ("GET", "/reservations/", BOOK),
+    ("POST", "/reservations/", BOOK),
+    ("GET", "/reservations/requests/{id}/", BOOK),
+    ("GET", "/reservations/{id}/", BOOK),
+    ("DELETE", "/reservations/{id}/", BOOK),
+    ("GET", "/admin/reservations/conflicts/", ADMIN),
+    ("PATCH", "/admin/reservations/{id}/", ADMIN),
+    ("GET", "/admin/meetingrooms/", ADMIN),
+    ("POST", "/admin/meetingrooms/", ADMIN),
+    ("GET", "/admin/meetingrooms/{id}/", ADMIN),
+    ("PATCH", "/admin/meetingrooms/{id}/", ADMIN),
+    ("DELETE", "/admin/meetingrooms/{id}/", ADMIN),
+    // The console (its roles are checked by api/tests/console.rs with console sessions).
+    ("GET", "/admin/", Anyone),
+    ("GET", "/admin/console", Anyone),
+    ("GET", "/admin/console/login", Anyone),
+    ("POST", "/admin/console/login", Elsewhere("anyone with the sign-in form's CSRF cookie: console.rs")),
+    ("GET", "/admin/console/static/{file}", Anyone),
+    ("GET", "/admin/console/{*rest}", Anyone),
+    ("POST", "/admin/console/{*rest}", Anyone),
+    ("GET", "/admin/console/", Console),
+    ("POST", "/admin/console/logout", Console),
+    ("GET", "/admin/console/users", Console),
+    ("GET", "/admin/console/users.csv", Console),
+    ("GET", "/admin/console/users/new", Console),
+    ("POST", "/admin/console/users/new", Console),
+    ("GET", "/admin/console/users/{id}", Console),
+    ("POST", "/admin/console/users/{id}", Console),
+    ("GET", "/admin/console/queues", Console),
+    ("GET", "/admin/console/queues/{queue}", Console),
+    ("POST", "/admin/console/queues/{queue}/retry-all", Console),
+    ("POST", "/admin/console/queues/{queue}/dead/{id}/retry", Console),
+    ("GET", "/boom", Elsewhere("a unit test's own router in middleware.rs")),
+];
+
+/// Route paths named by a constant rather than written out.
+pub const NAMED_PATHS: &[(&str, &str)] = &[("PATH", "/api/nurses/msg/wx/callback")];
+
+/// A path with its parameters filled in (ids that name nothing, the `default` queue).
+pub fn concrete(path: &str) -> String {
+    let path = path.replace("{queue}", "default").replace("{file}", "console.css").replace("{*rest}", "nowhere");
+    path.split('/').map(|seg| if seg.starts_with('{') { "999999" } else { seg }).collect::<Vec<_>>().join("/")
+}
