@@ -31,4 +31,6 @@ pub use signature::{signature, verify_signature};
 pub use xml::{parse_xml, Limits, XmlElement};
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
