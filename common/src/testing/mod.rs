@@ -6,7 +6,9 @@
 //! - [`RedisPrefix`]: a Redis key prefix per test, deleted when the test ends;
 //! - [`eventually`]: the one way to wait for something another task or process does;
 //! - [`enqueued`] / [`assert_enqueued`]: the jobs a test's actions wrote to the outbox, decoded as
-//!   their kind.
+//!   their kind;
+//! - [`office`] and [`form`]: Word/Excel/PowerPoint containers (ZIPs) and `multipart/form-data`
+//!   bodies made by hand, for upload tests.
 //!
 //! Draining the queues in-process (`run_pending_jobs`) lives in `yizhan_worker::drain`, next to
 //! the worker it runs. `scripts/test` starts throwaway stores and sets both URLs; a plain
@@ -14,6 +16,8 @@
 
 mod database;
 mod eventually;
+pub mod form;
+pub mod office;
 mod outbox;
 mod redis_prefix;
 pub mod stores;
