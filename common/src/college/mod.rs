@@ -1,6 +1,14 @@
-//! Seed 002 (college staff services): the contact book and colleagues, repairs, meeting rooms.
-//! Availability, reservations and service guides join this folder as they are built.
+//! Seed 002 (college staff services): the contact book and colleagues, repairs, meeting rooms,
+//! service guides. Availability and reservations join this folder as they are built.
 
 pub mod contacts;
+pub mod guides;
 pub mod repairs;
 pub mod rooms;
+
+/// `term` as a `LIKE` pattern matching it anywhere, case-insensitively (`%`, `_` and `\` in the
+/// term match themselves); compare it with `lower(…)`.
+pub(crate) fn contains_pattern(term: &str) -> String {
+    let escaped = term.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
