@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod config;
+mod disposition;
 mod console;
 pub mod enqueued;
 pub mod error;

@@ -161,3 +161,44 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, w
     assert!(body["error"]["message"].is_string(), "{body}");
     body["error"].clone()
 }
+
+/// A fresh bucket on moto's S3 server (`TEST_S3_ENDPOINT`, which `scripts/test` starts).
+pub struct MotoBucket {
+    pub endpoint: String,
+    pub bucket: String,
+}
+
+impl MotoBucket {
+    pub async fn new() -> Self {
+        let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT must be set (scripts/test starts moto)");
+        let bucket = format!("yz-api-{}", uuid::Uuid::new_v4().simple());
+        let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.expect("create the bucket");
+        assert!(created.status().is_success(), "{}", created.status());
+        Self { endpoint, bucket }
+    }
+
+    /// Storage on this bucket.
+    pub fn storage(&self, max_bytes: u64, presign_ttl: Duration) -> yizhan_common::storage::StorageConfig {
+        use yizhan_common::storage::{Backend, S3Config, StorageConfig};
+        StorageConfig {
+            backend: Backend::S3(S3Config {
+                bucket: self.bucket.clone(),
+                endpoint: Some(self.endpoint.clone()),
+                region: "us-east-1".into(),
+                access_key_id: "testing".into(),
+                secret_access_key: SecretString::from("testing"),
+                virtual_hosted: false,
+            }),
+            max_bytes,
+            public_base: None,
+            presign_ttl,
+        }
+    }
+
+    /// Every key in the bucket (moto answers unsigned listings).
+    pub async fn keys(&self) -> Vec<String> {
+        let url = format!("{}/{}?list-type=2", self.endpoint, self.bucket);
+        let xml = reqwest::get(url).await.expect("list the bucket").text().await.expect("listing");
+        xml.split("<Key>").skip(1).filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.to_owned())).collect()
+    }
+}
