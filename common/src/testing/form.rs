@@ -20,7 +20,8 @@ pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
                 body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}").as_bytes());
             }
             Part::File(name, filename, bytes) => {
-                let filename = filename.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+                // A quote inside the name is escaped as `\"`, which multer (axum's parser) reads back.
+                let filename = filename.map(|f| format!("; filename=\"{}\"", f.replace('"', "\\\""))).unwrap_or_default();
                 body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"{filename}\r\n").as_bytes());
                 body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
                 body.extend_from_slice(bytes);
