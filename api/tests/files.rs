@@ -5,16 +5,15 @@
 
 mod support;
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::PgPool;
-use support::{assert_error, config, redis_url, MotoBucket, TestApp};
+use support::{assert_error, config, redis_url, TestApp};
 use tower::ServiceExt;
 use yizhan_common::storage::StorageConfig;
+use yizhan_common::testing::MotoBucket;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const MAX: u64 = 64 * 1024;
@@ -169,7 +168,7 @@ async fn without_storage_uploads_are_unavailable() {
 async fn on_s3_downloads_redirect_to_a_presigned_url() {
     let pool = yizhan_common::testing::database().await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let app = app_with(pool, MotoBucket::new().await.storage(MAX, Duration::from_secs(60)));
+    let app = app_with(pool, MotoBucket::new().await.config(MAX));
     let alice = app.user_token("alice", &["patient"]).await;
     let bob = app.user_token("bob", &["patient"]).await;
     let body = png_of(3000);

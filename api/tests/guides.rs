@@ -6,18 +6,17 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use support::{assert_error, config, redis_url, MotoBucket, TestApp};
+use support::{assert_error, config, redis_url, TestApp};
 use tower::ServiceExt;
 use yizhan_common::jobs::kinds::SendEmail;
 use yizhan_common::mail::StoredAttachment;
 use yizhan_common::testing::form::{multipart, Part};
-use yizhan_common::testing::{database, enqueued, office};
+use yizhan_common::testing::{database, enqueued, office, MotoBucket};
 use yizhan_common::time::ManualClock;
 
 const MAX: u64 = 64 * 1024;
@@ -33,7 +32,7 @@ async fn start() -> Guides {
     let pool = database().await;
     let bucket = MotoBucket::new().await;
     let mut config = config(&redis_url());
-    config.storage = Some(bucket.storage(MAX, Duration::from_secs(60)));
+    config.storage = Some(bucket.config(MAX));
     let clock = ManualClock::new(chrono::Utc::now());
     let state = yizhan_api::AppState::with_clock(config, pool.clone(), Arc::new(clock.clone()));
     Guides { app: TestApp { router: yizhan_api::router(state.clone()), pool, state }, bucket, clock }

@@ -7,6 +7,7 @@
 //! - [`eventually`]: the one way to wait for something another task or process does;
 //! - [`enqueued`] / [`assert_enqueued`]: the jobs a test's actions wrote to the outbox, decoded as
 //!   their kind;
+//! - [`MotoBucket`]: a bucket of one's own on moto's S3 (`TEST_S3_ENDPOINT`);
 //! - [`office`] and [`form`]: Word/Excel/PowerPoint containers (ZIPs) and `multipart/form-data`
 //!   bodies made by hand, for upload tests.
 //!
@@ -17,6 +18,7 @@
 mod database;
 mod eventually;
 pub mod form;
+mod moto;
 pub mod office;
 mod outbox;
 mod redis_prefix;
@@ -24,6 +26,7 @@ pub mod stores;
 
 pub use database::{database, empty_database};
 pub use eventually::{eventually, Settled};
+pub use moto::MotoBucket;
 pub use outbox::{assert_enqueued, enqueued};
 pub use redis_prefix::RedisPrefix;
 pub use stores::{database_url, redis_url};
