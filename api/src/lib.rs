@@ -4,6 +4,7 @@
 pub mod admin;
 mod awaiting;
 pub mod config;
+mod disposition;
 mod console;
 pub mod enqueued;
 pub mod error;

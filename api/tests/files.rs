@@ -5,17 +5,15 @@
 
 mod support;
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use secrecy::SecretString;
 use serde_json::Value;
 use sqlx::PgPool;
 use support::{assert_error, config, redis_url, TestApp};
 use tower::ServiceExt;
-use yizhan_common::storage::{Backend, S3Config, StorageConfig};
+use yizhan_common::storage::StorageConfig;
+use yizhan_common::testing::MotoBucket;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 const MAX: u64 = 64 * 1024;
@@ -169,24 +167,8 @@ async fn without_storage_uploads_are_unavailable() {
 #[tokio::test]
 async fn on_s3_downloads_redirect_to_a_presigned_url() {
     let pool = yizhan_common::testing::database().await;
-    let endpoint = std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT must be set (scripts/test starts moto)");
-    let bucket = format!("yz-api-{}", uuid::Uuid::new_v4().simple());
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    assert!(http.put(format!("{endpoint}/{bucket}")).send().await.expect("bucket").status().is_success());
-    let storage = StorageConfig {
-        backend: Backend::S3(S3Config {
-            bucket,
-            endpoint: Some(endpoint),
-            region: "us-east-1".into(),
-            access_key_id: "testing".into(),
-            secret_access_key: SecretString::from("testing"),
-            virtual_hosted: false,
-        }),
-        max_bytes: MAX,
-        public_base: None,
-        presign_ttl: Duration::from_secs(60),
-    };
-    let app = app_with(pool, storage);
+    let app = app_with(pool, MotoBucket::new().await.config(MAX));
     let alice = app.user_token("alice", &["patient"]).await;
     let bob = app.user_token("bob", &["patient"]).await;
     let body = png_of(3000);

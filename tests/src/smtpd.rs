@@ -68,6 +68,27 @@ impl Smtpd {
     }
 }
 
+/// The attachments of a captured message's raw `data`: each part's headers (unfolded, as sent)
+/// and its bytes, decoded from base64 (what lettre uses for a file).
+pub fn attachments(data: &str) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    let data = data.replace("\r\n", "\n");
+    let mut found = Vec::new();
+    // Each part starts after a boundary line; its headers end at the first empty line.
+    for part in data.split("\n--").skip(1) {
+        let Some((head, body)) = part.split_once("\n\n") else { continue };
+        let headers = head.split_once('\n').map_or("", |(_boundary, h)| h).replace("\n ", " ").replace("\n\t", " ");
+        if !headers.to_ascii_lowercase().contains("content-disposition: attachment") {
+            continue;
+        }
+        assert!(headers.to_ascii_lowercase().contains("content-transfer-encoding: base64"), "an attachment not in base64: {headers}");
+        let text: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("base64 attachment");
+        found.push((headers, bytes));
+    }
+    found
+}
+
 impl Drop for Smtpd {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);

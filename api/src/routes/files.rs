@@ -105,7 +105,7 @@ fn unsupported(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
 }
 
-fn storage_error(err: StorageError) -> ApiError {
+pub(crate) fn storage_error(err: StorageError) -> ApiError {
     match err {
         StorageError::TooLarge { limit } => {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the file is larger than {limit} bytes"))

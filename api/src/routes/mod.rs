@@ -42,7 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(files::routes())
         .merge(hospital::routes())
         .merge(follow::routes())
-        .merge(college::routes())
+        .merge(college::routes(&state))
         .merge(wechat_callback::routes())
         .merge(crate::console::routes());
     let routes = routes

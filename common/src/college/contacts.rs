@@ -5,6 +5,8 @@
 
 use sqlx::PgConnection;
 
+use super::contains_pattern;
+
 /// The roles whose holders are in the contact book.
 pub const BOOK_ROLES: [&str; 3] = ["staff", "admin", "counselor"];
 /// At most this many colleagues per user.
@@ -97,13 +99,6 @@ pub async fn update(conn: &mut PgConnection, user_id: i64, change: &CardChange) 
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// `term` as a `LIKE` pattern matching it anywhere, case-insensitively (`%`, `_` and `\` in the
-/// term match themselves).
-fn contains_pattern(term: &str) -> String {
-    let escaped = term.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 /// A page of the book as `viewer` sees it, by name: everyone, or only `viewer`'s colleagues, and

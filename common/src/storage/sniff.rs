@@ -1,5 +1,7 @@
-//! What a file is, from its first bytes: never from a name, an extension or a client's
-//! `Content-Type`.
+//! What a file is, from its bytes: never from a name, an extension or a client's
+//! `Content-Type`. Images and PDF are told by their first bytes; Word, Excel and PowerPoint by
+//! their container (ZIP for the OOXML formats, OLE compound file for the 97–2003 ones) and what
+//! it holds, so only the whole body can tell those.
 
 /// The kinds of file we keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +11,18 @@ pub enum FileKind {
     Gif,
     Webp,
     Pdf,
+    /// Word (OOXML): a ZIP with `[Content_Types].xml` and a `word/` part.
+    Docx,
+    /// Excel (OOXML): `xl/`.
+    Xlsx,
+    /// PowerPoint (OOXML): `ppt/`.
+    Pptx,
+    /// Word 97–2003: an OLE compound file with a `WordDocument` stream.
+    Doc,
+    /// Excel 97–2003: `Workbook` (or the older `Book`).
+    Xls,
+    /// PowerPoint 97–2003: `PowerPoint Document`.
+    Ppt,
 }
 
 /// Which kinds an upload may be.
@@ -18,33 +32,58 @@ pub enum Accept {
     Images,
     /// Images and PDF (uploads through the API).
     Documents,
+    /// Images, PDF, Word, Excel and PowerPoint, old and new, without macros (service guides).
+    Office,
 }
 
+const ZIP: &[u8] = b"PK\x03\x04";
+const CFB: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
 impl FileKind {
-    /// Magic bytes → kind; `None` for anything else (including a file too short to tell).
-    pub fn sniff(head: &[u8]) -> Option<Self> {
-        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    /// The bytes (the whole file, or at least [`SNIFF_LEN`] for the kinds told by their head) →
+    /// kind; `None` for anything else, including a file too short to tell and an Office file
+    /// that carries macros.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             Some(Self::Jpeg)
-        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(Self::Png)
-        } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
             Some(Self::Gif)
-        } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
             Some(Self::Webp)
-        } else if head.starts_with(b"%PDF-") {
+        } else if bytes.starts_with(b"%PDF-") {
             Some(Self::Pdf)
+        } else if bytes.starts_with(ZIP) {
+            ooxml(bytes)
+        } else if bytes.starts_with(CFB) {
+            compound(bytes)
         } else {
             None
         }
     }
 
     /// The kind, if `accept` allows it.
-    pub fn sniff_accepting(head: &[u8], accept: Accept) -> Option<Self> {
-        Self::sniff(head).filter(|kind| kind.is_image() || accept == Accept::Documents)
+    pub fn sniff_accepting(bytes: &[u8], accept: Accept) -> Option<Self> {
+        Self::sniff(bytes).filter(|kind| kind.accepted_by(accept))
+    }
+
+    /// Whether a body starting with `head` ([`SNIFF_LEN`] bytes) may turn out to be a kind
+    /// `accept` allows: lets an upload be refused as soon as its first bytes are in.
+    pub fn may_be(head: &[u8], accept: Accept) -> bool {
+        Self::sniff_accepting(head, accept).is_some() || (accept == Accept::Office && (head.starts_with(ZIP) || head.starts_with(CFB)))
+    }
+
+    fn accepted_by(self, accept: Accept) -> bool {
+        match accept {
+            Accept::Images => self.is_image(),
+            Accept::Documents => self.is_image() || self == Self::Pdf,
+            Accept::Office => true,
+        }
     }
 
     pub fn is_image(self) -> bool {
-        !matches!(self, Self::Pdf)
+        matches!(self, Self::Jpeg | Self::Png | Self::Gif | Self::Webp)
     }
 
     pub fn mime(self) -> &'static str {
@@ -54,6 +93,12 @@ impl FileKind {
             Self::Gif => "image/gif",
             Self::Webp => "image/webp",
             Self::Pdf => "application/pdf",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            Self::Doc => "application/msword",
+            Self::Xls => "application/vnd.ms-excel",
+            Self::Ppt => "application/vnd.ms-powerpoint",
         }
     }
 
@@ -64,16 +109,78 @@ impl FileKind {
             Self::Gif => "gif",
             Self::Webp => "webp",
             Self::Pdf => "pdf",
+            Self::Docx => "docx",
+            Self::Xlsx => "xlsx",
+            Self::Pptx => "pptx",
+            Self::Doc => "doc",
+            Self::Xls => "xls",
+            Self::Ppt => "ppt",
         }
     }
 }
 
-/// Bytes needed to tell every kind apart.
+/// Bytes needed to tell the kinds apart by their head (and to see a container's signature).
 pub const SNIFF_LEN: usize = 12;
+
+/// An OOXML document: a whole ZIP whose central directory lists `[Content_Types].xml` and the
+/// parts of one application. Macro-enabled documents (a `vbaProject.bin` part) are refused.
+fn ooxml(bytes: &[u8]) -> Option<FileKind> {
+    let names = zip_names(bytes)?;
+    let has = |prefix: &[u8]| names.iter().any(|n| n.starts_with(prefix));
+    if !names.contains(&&b"[Content_Types].xml"[..]) || names.iter().any(|n| n.ends_with(b"vbaProject.bin")) {
+        return None;
+    }
+    let apps: [(&[u8], FileKind); 3] = [(b"word/", FileKind::Docx), (b"xl/", FileKind::Xlsx), (b"ppt/", FileKind::Pptx)];
+    apps.into_iter().find(|&(prefix, _)| has(prefix)).map(|(_, kind)| kind)
+}
+
+/// The entry names of a ZIP's central directory; `None` when the bytes are not a whole ZIP.
+fn zip_names(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    // The end record: 22 bytes and a comment of at most 65535, at the very end.
+    let from = bytes.len().saturating_sub(22 + 65535);
+    let at = from + bytes[from..].windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let end = bytes.get(at..at + 22)?;
+    let u16_at = |b: &[u8], i: usize| usize::from(u16::from_le_bytes([b[i], b[i + 1]]));
+    let entries = u16_at(end, 10);
+    let mut pos = usize::try_from(u32::from_le_bytes([end[16], end[17], end[18], end[19]])).ok()?;
+    let mut names = Vec::with_capacity(entries);
+    for _ in 0..entries {
+        let head = bytes.get(pos..pos.checked_add(46)?)?;
+        if &head[..4] != b"PK\x01\x02" {
+            return None;
+        }
+        let (name, extra, comment) = (u16_at(head, 28), u16_at(head, 30), u16_at(head, 32));
+        names.push(bytes.get(pos + 46..pos + 46 + name)?);
+        pos += 46 + name + extra + comment;
+    }
+    Some(names)
+}
+
+/// A 97–2003 Office document: an OLE compound file, told by the stream names in its directory
+/// (UTF-16LE). Files with a VBA project are refused.
+fn compound(bytes: &[u8]) -> Option<FileKind> {
+    let has = |name: &str| {
+        let pattern: Vec<u8> = name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
+        bytes.windows(pattern.len()).any(|w| w == pattern)
+    };
+    if has("_VBA_PROJECT") || has("Macros") {
+        return None;
+    }
+    if has("WordDocument") {
+        Some(FileKind::Doc)
+    } else if has("Workbook") || has("Book") {
+        Some(FileKind::Xls)
+    } else if has("PowerPoint Document") {
+        Some(FileKind::Ppt)
+    } else {
+        None
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::office;
 
     #[test]
     fn magic_bytes_name_the_kind() {
@@ -100,5 +207,47 @@ mod tests {
         assert_eq!(FileKind::sniff_accepting(b"%PDF-1.4", Accept::Images), None);
         assert_eq!(FileKind::sniff_accepting(b"%PDF-1.4", Accept::Documents), Some(FileKind::Pdf));
         assert_eq!(FileKind::sniff_accepting(b"GIF89a", Accept::Images), Some(FileKind::Gif));
+    }
+
+    #[test]
+    fn ooxml_is_told_by_its_parts() {
+        assert_eq!(FileKind::sniff(&office::docx()), Some(FileKind::Docx));
+        let xlsx = office::zip(&[("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")]);
+        assert_eq!(FileKind::sniff(&xlsx), Some(FileKind::Xlsx));
+        let pptx = office::zip(&[("[Content_Types].xml", b"<Types/>"), ("ppt/presentation.xml", b"<p/>")]);
+        assert_eq!(FileKind::sniff(&pptx), Some(FileKind::Pptx));
+        // Only uploads that take Office files take them.
+        assert_eq!(FileKind::sniff_accepting(&office::docx(), Accept::Documents), None);
+        assert_eq!(FileKind::sniff_accepting(&office::docx(), Accept::Office), Some(FileKind::Docx));
+        assert!(FileKind::may_be(&office::docx()[..SNIFF_LEN], Accept::Office));
+        assert!(!FileKind::may_be(&office::docx()[..SNIFF_LEN], Accept::Documents));
+    }
+
+    #[test]
+    fn other_zips_macros_and_broken_zips_are_refused() {
+        assert_eq!(FileKind::sniff(&office::zip(&[("readme.txt", b"hi")])), None, "a plain ZIP");
+        assert_eq!(FileKind::sniff(&office::zip(&[("word/document.xml", b"<d/>")])), None, "no content types");
+        let docm = office::zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<d/>"), ("word/vbaProject.bin", b"\0")]);
+        assert_eq!(FileKind::sniff(&docm), None, "macros");
+        let docx = office::docx();
+        assert_eq!(FileKind::sniff(&docx[..docx.len() - 30]), None, "cut short");
+        assert_eq!(FileKind::sniff(b"PK\x03\x04\0\0\0\0\0\0\0\0PK\x05\x06\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"), None);
+    }
+
+    #[test]
+    fn compound_files_are_told_by_their_streams() {
+        let cfb = |stream: &str| {
+            let mut bytes = CFB.to_vec();
+            bytes.resize(512, 0);
+            bytes.extend(stream.encode_utf16().chain([0]).flat_map(u16::to_le_bytes));
+            bytes
+        };
+        assert_eq!(FileKind::sniff(&cfb("WordDocument")), Some(FileKind::Doc));
+        assert_eq!(FileKind::sniff(&cfb("Workbook")), Some(FileKind::Xls));
+        assert_eq!(FileKind::sniff(&cfb("PowerPoint Document")), Some(FileKind::Ppt));
+        assert_eq!(FileKind::sniff(&cfb("Contents")), None, "another compound file (an installer, a mail)");
+        let mut with_macros = cfb("WordDocument");
+        with_macros.extend(cfb("_VBA_PROJECT"));
+        assert_eq!(FileKind::sniff(&with_macros), None);
     }
 }

@@ -140,7 +140,9 @@ impl Storage {
                 // Refuse an unknown type as soon as it can be told, not after the whole body.
                 let mut head = buf.clone();
                 head.extend_from_slice(&chunk[..SNIFF_LEN - buf.len()]);
-                FileKind::sniff_accepting(&head, accept).ok_or(StorageError::UnknownType)?;
+                if !FileKind::may_be(&head, accept) {
+                    return Err(StorageError::UnknownType);
+                }
             }
             buf.extend_from_slice(&chunk);
         }

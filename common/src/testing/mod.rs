@@ -6,7 +6,10 @@
 //! - [`RedisPrefix`]: a Redis key prefix per test, deleted when the test ends;
 //! - [`eventually`]: the one way to wait for something another task or process does;
 //! - [`enqueued`] / [`assert_enqueued`]: the jobs a test's actions wrote to the outbox, decoded as
-//!   their kind.
+//!   their kind;
+//! - [`MotoBucket`]: a bucket of one's own on moto's S3 (`TEST_S3_ENDPOINT`);
+//! - [`office`] and [`form`]: Word/Excel/PowerPoint containers (ZIPs) and `multipart/form-data`
+//!   bodies made by hand, for upload tests.
 //!
 //! Draining the queues in-process (`run_pending_jobs`) lives in `yizhan_worker::drain`, next to
 //! the worker it runs. `scripts/test` starts throwaway stores and sets both URLs; a plain
@@ -14,12 +17,16 @@
 
 mod database;
 mod eventually;
+pub mod form;
+mod moto;
+pub mod office;
 mod outbox;
 mod redis_prefix;
 pub mod stores;
 
 pub use database::{database, empty_database};
 pub use eventually::{eventually, Settled};
+pub use moto::MotoBucket;
 pub use outbox::{assert_enqueued, enqueued};
 pub use redis_prefix::RedisPrefix;
 pub use stores::{database_url, redis_url};

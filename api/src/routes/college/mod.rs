@@ -2,6 +2,8 @@
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
 mod contacts;
+mod guides;
+mod guides_admin;
 mod page;
 mod repairs;
 mod repairs_admin;
@@ -10,6 +12,7 @@ mod reservations_admin;
 mod rooms;
 mod rooms_admin;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use yizhan_common::users::Role;
@@ -26,7 +29,7 @@ impl RoleSet for BookRole {
     const ROLES: &'static [Role] = &[Role::Staff, Role::Admin, Role::Counselor];
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/current-user/meta/", get(contacts::my_card).put(contacts::replace_card).patch(contacts::change_card))
         .route("/contacts/", get(contacts::list))
@@ -47,6 +50,15 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/reservations/{id}/", axum::routing::patch(reservations_admin::move_reservation))
         .route("/admin/meetingrooms/", get(rooms_admin::list).post(rooms_admin::create))
         .route("/admin/meetingrooms/{id}/", get(rooms_admin::show).patch(rooms_admin::update).delete(rooms_admin::archive))
+        .route("/guides/", get(guides::list))
+        .route("/guides/categories/", get(guides::categories))
+        .route("/guides/{id}", get(guides::download))
+        .route("/guides/{id}/", get(guides::download))
+        .route("/guides/{id}/email", get(guides::email).post(guides::email))
+        .route("/guides/{id}/email/", get(guides::email).post(guides::email))
+        // The upload's size is the storage limit (counted while the file streams in), not the JSON one.
+        .route("/admin/guides/", get(guides_admin::list).post(guides_admin::create).layer(DefaultBodyLimit::max(guides_admin::body_limit(state))))
+        .route("/admin/guides/{id}/", delete(guides_admin::remove))
 }
 
 /// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.

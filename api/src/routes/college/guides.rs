@@ -1,0 +1,163 @@
+//! 服务指南 for staff (seed 002 六): the guides by category or title, a guide's file streamed with
+//! its type and name, and a guide mailed to oneself (answered once queued: the seed's "success
+//! means queued, not sent").
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use yizhan_common::college::guides::{self, CategoryCount, Guide, GuideFilter, MAX_CATEGORY};
+use yizhan_common::mail::PlanMailError;
+use yizhan_common::storage::StorageError;
+use yizhan_common::time::serialize_local;
+
+use super::page::DrfPage;
+use super::BookRole;
+use crate::disposition;
+use crate::enqueued::Enqueued;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
+use crate::routes::files::storage_error;
+use crate::state::AppState;
+
+/// A guide as the list and the admin routes show it; `url` downloads its file.
+#[derive(Debug, Serialize)]
+pub struct GuideView {
+    category: String,
+    content_type: String,
+    #[serde(serialize_with = "serialize_local")]
+    created_at: DateTime<Utc>,
+    filename: String,
+    id: i64,
+    size: i64,
+    title: String,
+    uploader: Option<i64>,
+    uploader_name: Option<String>,
+    url: String,
+}
+
+impl From<Guide> for GuideView {
+    fn from(g: Guide) -> Self {
+        Self {
+            category: g.category,
+            content_type: g.content_type,
+            created_at: g.created_at,
+            filename: g.filename,
+            size: g.size,
+            title: g.title,
+            uploader: g.uploader_id,
+            uploader_name: g.uploader_name,
+            url: format!("/guides/{}", g.id),
+            id: g.id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GuideQuery {
+    search: Option<String>,
+    category: Option<String>,
+}
+
+/// One page of guides, newest first, for `GET /guides/` and `GET /admin/guides/`.
+pub(super) async fn page(state: &AppState, q: &GuideQuery, page: Pagination, uri: &axum::http::Uri) -> ApiResult<DrfPage<GuideView>> {
+    let mut errors = FieldErrors::new();
+    errors.optional_text("search", q.search.as_deref(), 100);
+    errors.optional_text("category", q.category.as_deref(), MAX_CATEGORY);
+    errors.finish()?;
+    let mut conn = state.db.acquire().await?;
+    let filter = GuideFilter { search: q.search.as_deref(), category: q.category.as_deref() };
+    let (rows, total) = guides::list(&mut conn, filter, page.limit(), page.offset()).await?;
+    Ok(DrfPage::new(rows.into_iter().map(GuideView::from).collect(), total, page, uri))
+}
+
+/// `GET /guides/?search=&category=`: 20 per page, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    _: Authorized<BookRole>,
+    ApiQuery(q): ApiQuery<GuideQuery>,
+    pagination: Pagination,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Json<DrfPage<GuideView>>> {
+    Ok(Json(page(&state, &q, pagination, &uri).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct CategoryView {
+    count: i64,
+    name: String,
+}
+
+/// `GET /guides/categories/`: the categories in use, by name, with their number of guides.
+pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) -> ApiResult<Json<Vec<CategoryView>>> {
+    let mut conn = state.db.acquire().await?;
+    let rows = guides::categories(&mut conn).await?;
+    Ok(Json(rows.into_iter().map(|CategoryCount { name, count }| CategoryView { count, name }).collect()))
+}
+
+async fn find(state: &AppState, id: i64) -> ApiResult<Guide> {
+    let mut conn = state.db.acquire().await?;
+    guides::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("guide"))
+}
+
+/// `GET /guides/{id}` (and `/guides/{id}/`): the file, streamed through the API (also on S3, so the
+/// name and type are ours), as an attachment under the name it was uploaded with.
+pub async fn download(State(state): State<AppState>, _: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+    let guide = find(&state, id).await?;
+    let storage = state.storage().await?;
+    let download = storage.get(&guide.key).await.map_err(|err| match err {
+        StorageError::NotFound => {
+            tracing::error!(guide.id = guide.id, "a guide's file is missing from storage");
+            ApiError::not_found("guide")
+        }
+        other => storage_error(other),
+    })?;
+    let content_type = HeaderValue::try_from(guide.content_type).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_LENGTH, HeaderValue::from(download.size)),
+            (header::CONTENT_DISPOSITION, disposition::attachment(&guide.filename)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        Body::from_stream(download.body),
+    )
+        .into_response())
+}
+
+/// `202` answer of `/guides/{id}/email`: the e-mail is queued (not yet sent) to `email`.
+#[derive(Debug, Serialize)]
+pub struct QueuedView {
+    email: String,
+    status: &'static str,
+}
+
+/// `GET|POST /guides/{id}/email`: plans one e-mail with the file attached to my address (the
+/// contact card's e-mail) and answers 202 at once; 422 `no_email` without a usable address.
+pub async fn email(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<(StatusCode, Json<QueuedView>)> {
+    let guide = find(&state, id).await?;
+    let user = auth.user();
+    let Some(to) = user.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
+        return Err(no_email("you have no e-mail address: add one to your contact card (PATCH /current-user/meta/)"));
+    };
+    let mut tx = state.db.begin().await?;
+    let planned = match guides::plan_mail(&mut tx, &guide, user.id, to, state.now()).await {
+        Ok(planned) => planned,
+        Err(PlanMailError::InvalidRecipient(_)) => return Err(no_email("your e-mail address cannot be mailed: correct it on your contact card")),
+        Err(PlanMailError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let mut jobs = Enqueued::default();
+    jobs.add(planned.outbox_id);
+    jobs.commit(tx, &state).await?;
+    tracing::info!(guide.id = guide.id, mail.id = planned.send_id, "guide e-mail queued");
+    Ok((StatusCode::ACCEPTED, Json(QueuedView { email: to.to_owned(), status: "queued" })))
+}
+
+fn no_email(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_email", message)
+}
