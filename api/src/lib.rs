@@ -2,6 +2,7 @@
 //! tests can start the same server on port 0.
 
 pub mod admin;
+mod catalog_admin;
 pub mod config;
 mod console;
 pub mod enqueued;

@@ -10,6 +10,7 @@
 //! (`Signed<AdminOnly>`); the navigation shows only the sections a user's roles open (`layout.rs`).
 
 mod assets;
+mod catalog;
 mod csv;
 mod error;
 mod form;
@@ -17,6 +18,7 @@ mod home;
 mod layout;
 mod list;
 mod queues;
+mod schedules;
 mod session;
 mod signin;
 mod users;
@@ -45,6 +47,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/users.csv", get(users::export))
         .route("/admin/console/users/new", get(users::new_form).post(users::create))
         .route("/admin/console/users/{id}", get(users::edit_form).post(users::update))
+        .route("/admin/console/hospitals", get(catalog::hospitals).post(catalog::create_hospital))
+        .route("/admin/console/departments", get(catalog::departments).post(catalog::create_department))
+        .route("/admin/console/departments/{id}", get(catalog::edit_department).post(catalog::update_department))
+        .route("/admin/console/schedules", get(schedules::list))
+        .route("/admin/console/schedules.csv", get(schedules::export))
+        .route("/admin/console/schedules/new", get(schedules::new_form).post(schedules::create))
+        .route("/admin/console/schedules/{id}", get(schedules::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
         .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))

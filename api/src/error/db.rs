@@ -5,7 +5,12 @@ use axum::http::StatusCode;
 use super::ApiError;
 
 /// Unique constraints a client can run into, with the answer each one deserves.
-const CONFLICTS: &[(&str, &str, &str)] = &[("users_username_key", "username_taken", "username is already taken")];
+const CONFLICTS: &[(&str, &str, &str)] = &[
+    ("users_username_key", "username_taken", "username is already taken"),
+    ("hospitals_name_key", "hospital_taken", "a hospital with that name exists"),
+    ("departments_name_key", "department_taken", "the hospital already has a department with that name"),
+    ("schedules_slot_key", "schedule_taken", "the department already has a schedule for that date and period"),
+];
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
