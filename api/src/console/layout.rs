@@ -26,6 +26,7 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "hospitals", title: "医院", href: "/admin/console/hospitals", roles: &[Role::Admin] },
     Section { key: "departments", title: "科室", href: "/admin/console/departments", roles: &[Role::Admin] },
     Section { key: "schedules", title: "号源", href: "/admin/console/schedules", roles: &[Role::Admin] },
+    Section { key: "sends", title: "订阅消息", href: "/admin/console/sends", roles: &[Role::Admin] },
     Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
 ];
 

@@ -19,6 +19,7 @@ mod layout;
 mod list;
 mod queues;
 mod schedules;
+mod sends;
 mod session;
 mod signin;
 mod users;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/schedules.csv", get(schedules::export))
         .route("/admin/console/schedules/new", get(schedules::new_form).post(schedules::create))
         .route("/admin/console/schedules/{id}", get(schedules::show))
+        .route("/admin/console/sends", get(sends::list))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
         .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))
