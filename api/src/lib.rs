@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod catalog_admin;
+mod follow_admin;
 pub mod config;
 mod console;
 pub mod enqueued;

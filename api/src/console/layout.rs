@@ -27,6 +27,8 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "departments", title: "科室", href: "/admin/console/departments", roles: &[Role::Admin] },
     Section { key: "schedules", title: "号源", href: "/admin/console/schedules", roles: &[Role::Admin] },
     Section { key: "sends", title: "订阅消息", href: "/admin/console/sends", roles: &[Role::Admin] },
+    Section { key: "qrcodes", title: "科室二维码", href: "/admin/console/qrcodes", roles: &[Role::Admin] },
+    Section { key: "keywords", title: "关键词回复", href: "/admin/console/keywords", roles: &[Role::Admin] },
     Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
 ];
 

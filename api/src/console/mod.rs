@@ -15,8 +15,10 @@ mod csv;
 mod error;
 mod form;
 mod home;
+mod keywords;
 mod layout;
 mod list;
+mod qrcodes;
 mod queues;
 mod schedules;
 mod sends;
@@ -56,6 +58,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/schedules/new", get(schedules::new_form).post(schedules::create))
         .route("/admin/console/schedules/{id}", get(schedules::show))
         .route("/admin/console/sends", get(sends::list))
+        .route("/admin/console/qrcodes", get(qrcodes::list).post(qrcodes::create))
+        .route("/admin/console/qrcodes/{id}", get(qrcodes::show))
+        .route("/admin/console/qrcodes/{id}/print", get(qrcodes::print))
+        .route("/admin/console/qrcodes/{id}/qr.svg", get(qrcodes::image))
+        .route("/admin/console/keywords", get(keywords::list))
+        .route("/admin/console/keywords/new", get(keywords::new_form).post(keywords::create))
+        .route("/admin/console/keywords/{id}", get(keywords::edit_form).post(keywords::update))
+        .route("/admin/console/keywords/{id}/delete", post(keywords::delete))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
         .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))
