@@ -30,6 +30,7 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "qrcodes", title: "科室二维码", href: "/admin/console/qrcodes", roles: &[Role::Admin] },
     Section { key: "keywords", title: "关键词回复", href: "/admin/console/keywords", roles: &[Role::Admin] },
     Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
+    Section { key: "facts", title: "运行状态", href: "/admin/console/facts", roles: &[Role::Admin] },
 ];
 
 /// A navigation link as the template shows it.

@@ -13,6 +13,7 @@ mod assets;
 mod catalog;
 mod csv;
 mod error;
+mod facts;
 mod form;
 mod home;
 mod keywords;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/keywords/new", get(keywords::new_form).post(keywords::create))
         .route("/admin/console/keywords/{id}", get(keywords::edit_form).post(keywords::update))
         .route("/admin/console/keywords/{id}/delete", post(keywords::delete))
+        .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
         .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))
