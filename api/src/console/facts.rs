@@ -34,6 +34,12 @@ fn ms(d: Duration) -> String {
     age(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// What the page says when a store cannot be read: the cause goes to the log, not the page.
+fn unreadable(what: &str, err: impl std::fmt::Display) -> String {
+    tracing::warn!(console.fact = what, error = %err, "operator facts: could not read");
+    "读取失败（存储暂不可用，详见日志）".to_owned()
+}
+
 struct TokenRow {
     app: &'static str,
     appid: String,
@@ -90,10 +96,10 @@ async fn tokens(state: &AppState) -> Result<Vec<TokenRow>, String> {
     if apps.is_empty() {
         return Ok(Vec::new());
     }
-    let client = state.wechat().await.map_err(|e| e.message().to_owned())?;
+    let client = state.wechat().await.map_err(|e| unreadable("wechat client", e.message()))?;
     let mut rows = Vec::new();
     for (app, appid) in apps {
-        let s = client.tokens().state(&appid).await.map_err(|e| format!("Redis: {e}"))?;
+        let s = client.tokens().state(&appid).await.map_err(|e| unreadable("token cache", e))?;
         let mut text = match s.expires_in {
             Some(left) => format!("已缓存，{} 后过期", ms(left)),
             None => "未缓存（下次调用时获取）".to_owned(),
@@ -108,11 +114,11 @@ async fn tokens(state: &AppState) -> Result<Vec<TokenRow>, String> {
 
 async fn rates(state: &AppState) -> Result<Vec<RateRow>, String> {
     let config = &state.config.rate_limits;
-    let mut conn = state.redis.get().await.map_err(|e| format!("Redis: {e}"))?;
+    let mut conn = state.redis.get().await.map_err(|e| unreadable("redis", e))?;
     let prefix = &state.config.core.redis_prefix;
     let mut rows = Vec::new();
     for (op, rate) in config.rates.iter() {
-        let usage = ratelimit::usage(&mut conn, prefix, op, rate, config.margin).await.map_err(|e| format!("Redis: {e}"))?;
+        let usage = ratelimit::usage(&mut conn, prefix, op, rate, config.margin).await.map_err(|e| unreadable("rate limits", e))?;
         rows.push(RateRow {
             op: op.to_owned(),
             rate: rate_label(rate),
@@ -126,13 +132,13 @@ async fn rates(state: &AppState) -> Result<Vec<RateRow>, String> {
 async fn leader(state: &AppState) -> String {
     let conn = match state.redis.get().await {
         Ok(conn) => conn,
-        Err(e) => return format!("读取失败（Redis: {e}）"),
+        Err(e) => return unreadable("redis", e),
     };
     let lease = Lease::new(conn, &state.config.core.redis_prefix, SCHEDULER_LEASE, LeaseConfig::default());
     match lease.holder().await {
         Ok(Some((token, left))) => format!("令牌 {token} 的调度器持有，租约还剩 {}", ms(left)),
         Ok(None) => "没有调度器持有租约（调度器未运行，或正在切换）".to_owned(),
-        Err(e) => format!("读取失败（{e}）"),
+        Err(e) => unreadable("scheduler lease", e),
     }
 }
 
@@ -140,11 +146,11 @@ pub async fn show(State(state): State<AppState>, me: Signed<AdminOnly>) -> Resul
     let (tokens, tokens_note) = match tokens(&state).await {
         Ok(rows) if rows.is_empty() => (rows, Some("没有配置微信 appid（WECHAT_MP_APPID / WECHAT_MINI_APPID）。".to_owned())),
         Ok(rows) => (rows, None),
-        Err(e) => (Vec::new(), Some(format!("读取失败：{e}"))),
+        Err(e) => (Vec::new(), Some(e)),
     };
     let (rates, rates_note) = match rates(&state).await {
         Ok(rows) => (rows, None),
-        Err(e) => (Vec::new(), Some(format!("读取失败：{e}"))),
+        Err(e) => (Vec::new(), Some(e)),
     };
     let outbox_oldest = outbox::oldest_unpushed_age(&state.db).await?;
     let outbox_unpushed = outbox::unpushed(&state.db).await?;
