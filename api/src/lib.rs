@@ -3,6 +3,8 @@
 
 pub mod admin;
 mod awaiting;
+mod catalog_admin;
+mod follow_admin;
 pub mod config;
 mod disposition;
 mod console;

@@ -28,6 +28,7 @@ pub mod time;
 pub mod job_contract;
 
 // The job pipeline: the transactional outbox and the Redis queue engine.
+pub mod firings;
 pub mod outbox;
 pub mod queue;
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use yizhan_system_tests::browser::Browser;
 use chrono::Utc;
+use serde_json::json;
 use redis::AsyncCommands;
 use yizhan_common::jobs::kinds::{Probe, ProbeStep};
 use yizhan_common::jobs::{Job, QueueName};
@@ -86,4 +87,100 @@ async fn an_admin_signs_in_and_retries_a_dead_job_from_the_browser() {
     b.click("form.signout button").await;
     b.wait_for_text("登录", Duration::from_secs(10)).await;
     assert!(b.url().await.contains("/admin/console/login"));
+}
+
+/// The schedule `days` ahead, as the form takes it.
+fn ahead(days: i64) -> String {
+    (Utc::now() + chrono::Duration::days(days)).format("%Y-%m-%d").to_string()
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_code() {
+    let sys = System::start().await;
+    let dir = screenshots();
+    let b = Browser::start(1280, 900).await;
+    b.goto(&format!("{}/admin/console/login", sys.api)).await;
+    b.type_into("input[name=username]", "admin").await;
+    b.type_into("input[name=password]", "admin-password").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("你好", Duration::from_secs(10)).await;
+
+    // A hospital and its department, through their forms.
+    b.click("nav.nav a[href='/admin/console/hospitals']").await;
+    b.wait_for_text("新建医院", Duration::from_secs(10)).await;
+    b.type_into("#new-hospital input[name=name]", "北交大校医院").await;
+    b.click("#new-hospital button[type=submit]").await;
+    b.wait_for_text("已创建医院 北交大校医院", Duration::from_secs(10)).await;
+    b.click("nav.nav a[href='/admin/console/departments']").await;
+    b.wait_for_text("新建科室", Duration::from_secs(10)).await;
+    b.click("#new-department select[name=hospitalId] option[value='1']").await;
+    b.type_into("#new-department input[name=name]", "内科").await;
+    b.click("#new-department button[type=submit]").await;
+    b.wait_for_text("已创建科室 内科", Duration::from_secs(10)).await;
+
+    // A schedule: first with a bad field (shown beside it, nothing saved), then right.
+    b.goto(&format!("{}/admin/console/schedules/new", sys.api)).await;
+    b.wait_for_text("号源数量", Duration::from_secs(10)).await;
+    b.click("select[name=hospitalId] option[value='1']").await;
+    b.click("select[name=departmentId] option[value='1']").await;
+    b.type_into("input[name=date]", "2026-13-40").await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("须为日期", Duration::from_secs(10)).await;
+    b.screenshot(&dir, "09-schedule-form-errors").await;
+    b.goto(&format!("{}/admin/console/schedules/new", sys.api)).await;
+    b.wait_for_text("号源数量", Duration::from_secs(10)).await;
+    b.click("select[name=hospitalId] option[value='1']").await;
+    b.click("select[name=departmentId] option[value='1']").await;
+    b.type_into("input[name=date]", &ahead(7)).await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("已创建号源", Duration::from_secs(10)).await;
+    assert_eq!(b.text("#remaining").await, "20");
+    let schedule_page = b.url().await;
+    let schedule: i64 = schedule_page.rsplit('/').next().and_then(|id| id.parse().ok()).expect("schedule id in the URL");
+
+    // A patient books it through the JSON API; the booking shows on the schedule's page.
+    let admin = sys.login("admin", "admin-password").await;
+    let patient = sys.user(&admin, "zhang", &["patient"]).await;
+    let (status, p) = sys.post("/patient/patients", Some(&patient), json!({"name": "张三", "phone": "13812345678"})).await;
+    assert_eq!(status, 201, "{p}");
+    let (status, booked) = sys.post("/patient/appointments", Some(&patient), json!({"scheduleId": schedule, "patientId": p["id"]})).await;
+    assert_eq!(status, 200, "{booked}");
+    b.goto(&schedule_page).await;
+    b.wait_for_text(booked["orderNo"].as_str().expect("order"), Duration::from_secs(10)).await;
+    assert!(b.text("#appointments").await.contains("张三"));
+    assert_eq!(b.text("#remaining").await, "19");
+    b.screenshot(&dir, "10-schedule-appointments").await;
+    b.click("nav.nav a[href='/admin/console/schedules']").await;
+    b.wait_for_text("导出 CSV", Duration::from_secs(10)).await;
+    b.screenshot(&dir, "11-schedules").await;
+
+    // The department's QR code: created by the worker's job (against the simulator), then shown.
+    b.click("nav.nav a[href='/admin/console/qrcodes']").await;
+    b.wait_for_text("为科室生成二维码", Duration::from_secs(10)).await;
+    b.click("#new-qrcode select[name=departmentId] option[value='1']").await;
+    b.click("#new-qrcode button[type=submit]").await;
+    b.wait_for_text("id=\"qr-image\"", Duration::from_secs(20)).await;
+    let loaded = b.execute("const img = document.getElementById('qr-image'); return img.complete && img.naturalWidth > 0;").await;
+    assert_eq!(loaded, json!(true), "the image loads under the console's CSP");
+    b.screenshot(&dir, "12-qrcode").await;
+    b.click("a[href='/admin/console/qrcodes/1/print']").await;
+    b.wait_for_text("微信扫码关注", Duration::from_secs(10)).await;
+    b.screenshot(&dir, "13-qrcode-print").await;
+    assert_eq!(sys.sim_get("/_sim/stats").await["calls"]["qrcode_create"], 1);
+
+    // A keyword reply, deleted after the confirmation dialog.
+    b.goto(&format!("{}/admin/console/keywords/new", sys.api)).await;
+    b.wait_for_text("回复文字", Duration::from_secs(10)).await;
+    b.type_into("input[name=pattern]", "挂号").await;
+    b.type_into("textarea[name=replyText]", "请在小程序“预约挂号”中挂号").await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("已创建关键词规则", Duration::from_secs(10)).await;
+    b.screenshot(&dir, "14-keywords").await;
+
+    for (path, text, shot) in [("sends", "全部模板", "15-sends"), ("facts", "主调度器", "16-facts")] {
+        b.goto(&format!("{}/admin/console/{path}", sys.api)).await;
+        b.wait_for_text(text, Duration::from_secs(10)).await;
+        b.screenshot(&dir, shot).await;
+    }
+    assert!(b.text("#tokens").await.contains("wxsimmp"), "the token state of each configured appid");
 }

@@ -93,11 +93,17 @@ impl FieldMessages {
         self.0.is_empty()
     }
 
-    /// The per-field messages of a 422, and `username_taken` as a message on `username`;
+    /// The per-field messages of a 422, and a taken name (409) as a message on its field;
     /// `Err` with any other error, for the error page.
     pub fn from_error(err: ApiError) -> Result<Self, ApiError> {
-        if err.code() == "username_taken" {
-            return Ok(Self(BTreeMap::from([("username".into(), "用户名已被占用".into())])));
+        const TAKEN: &[(&str, &str, &str)] = &[
+            ("username_taken", "username", "用户名已被占用"),
+            ("hospital_taken", "name", "已有同名医院"),
+            ("department_taken", "name", "该医院已有同名科室"),
+            ("schedule_taken", "period", "该科室在这一天已有同名时段的号源"),
+        ];
+        if let Some((_, field, message)) = TAKEN.iter().find(|(code, _, _)| *code == err.code()) {
+            return Ok(Self(BTreeMap::from([((*field).into(), (*message).into())])));
         }
         if err.fields().is_empty() {
             return Err(err);
@@ -118,6 +124,17 @@ fn chinese(message: &str) -> String {
         ("must name at least one role", "至少选择一个角色"),
         ("an admin cannot remove their own admin role", "不能取消自己的管理员角色"),
         ("an admin cannot deactivate themselves", "不能停用自己的账号"),
+        ("must be a date like 2026-12-01", "须为日期，如 2026-12-01"),
+        ("must be a time like 08:00", "须为时间，如 08:00"),
+        ("must be a time like 12:00", "须为时间，如 12:00"),
+        ("must be after startTime", "须晚于开始时间"),
+        ("must be from 1 to 10000", "须为 1 到 10000 之间的整数"),
+        ("must be a non-negative amount with at most two decimals", "须为不小于 0、最多两位小数的金额"),
+        ("no such hospital", "医院不存在"),
+        ("no such department", "科室不存在"),
+        ("the department does not belong to that hospital", "该科室不属于所选医院"),
+        ("must be an http(s) URL", "须为 http(s) 链接"),
+        ("must be `exact` or `contains`", "须为“精确”或“包含”"),
     ];
     if let Some((_, zh)) = SAME.iter().find(|(en, _)| *en == message) {
         return (*zh).to_owned();

@@ -23,7 +23,14 @@ pub struct Section {
 
 pub const SECTIONS: &[Section] = &[
     Section { key: "users", title: "用户与角色", href: "/admin/console/users", roles: &[Role::Admin] },
+    Section { key: "hospitals", title: "医院", href: "/admin/console/hospitals", roles: &[Role::Admin] },
+    Section { key: "departments", title: "科室", href: "/admin/console/departments", roles: &[Role::Admin] },
+    Section { key: "schedules", title: "号源", href: "/admin/console/schedules", roles: &[Role::Admin] },
+    Section { key: "sends", title: "订阅消息", href: "/admin/console/sends", roles: &[Role::Admin] },
+    Section { key: "qrcodes", title: "科室二维码", href: "/admin/console/qrcodes", roles: &[Role::Admin] },
+    Section { key: "keywords", title: "关键词回复", href: "/admin/console/keywords", roles: &[Role::Admin] },
     Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
+    Section { key: "facts", title: "运行状态", href: "/admin/console/facts", roles: &[Role::Admin] },
 ];
 
 /// A navigation link as the template shows it.

@@ -10,6 +10,22 @@ pub fn pagination(page: Option<&str>, page_size: Option<&str>) -> Pagination {
     Pagination { page: read(page, 1, 1_000_000), page_size: read(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) }
 }
 
+/// A search box's text: trimmed, `None` when blank.
+pub fn search_text(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned)
+}
+
+/// A filter's id (`?hospitalId=3`); blank or not a number is no filter.
+pub fn id_param(raw: Option<&str>) -> Option<i64> {
+    raw.and_then(|v| v.trim().parse().ok())
+}
+
+/// `base?k=v&…` with the non-empty `params` (a CSV export's link keeps the list's filters).
+pub fn link(base: &str, params: &[(&str, &str)]) -> String {
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter().filter(|(_, v)| !v.is_empty())).finish();
+    if query.is_empty() { base.to_owned() } else { format!("{base}?{query}") }
+}
+
 /// Where a list is and how to reach its neighbours.
 #[derive(Debug)]
 pub struct Pager {

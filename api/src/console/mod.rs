@@ -10,13 +10,19 @@
 //! (`Signed<AdminOnly>`); the navigation shows only the sections a user's roles open (`layout.rs`).
 
 mod assets;
+mod catalog;
 mod csv;
 mod error;
+mod facts;
 mod form;
 mod home;
+mod keywords;
 mod layout;
 mod list;
+mod qrcodes;
 mod queues;
+mod schedules;
+mod sends;
 mod session;
 mod signin;
 mod users;
@@ -45,6 +51,23 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/users.csv", get(users::export))
         .route("/admin/console/users/new", get(users::new_form).post(users::create))
         .route("/admin/console/users/{id}", get(users::edit_form).post(users::update))
+        .route("/admin/console/hospitals", get(catalog::hospitals).post(catalog::create_hospital))
+        .route("/admin/console/departments", get(catalog::departments).post(catalog::create_department))
+        .route("/admin/console/departments/{id}", get(catalog::edit_department).post(catalog::update_department))
+        .route("/admin/console/schedules", get(schedules::list))
+        .route("/admin/console/schedules.csv", get(schedules::export))
+        .route("/admin/console/schedules/new", get(schedules::new_form).post(schedules::create))
+        .route("/admin/console/schedules/{id}", get(schedules::show))
+        .route("/admin/console/sends", get(sends::list))
+        .route("/admin/console/qrcodes", get(qrcodes::list).post(qrcodes::create))
+        .route("/admin/console/qrcodes/{id}", get(qrcodes::show))
+        .route("/admin/console/qrcodes/{id}/print", get(qrcodes::print))
+        .route("/admin/console/qrcodes/{id}/qr.svg", get(qrcodes::image))
+        .route("/admin/console/keywords", get(keywords::list))
+        .route("/admin/console/keywords/new", get(keywords::new_form).post(keywords::create))
+        .route("/admin/console/keywords/{id}", get(keywords::edit_form).post(keywords::update))
+        .route("/admin/console/keywords/{id}/delete", post(keywords::delete))
+        .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
         .route("/admin/console/queues/{queue}/retry-all", post(queues::retry_all))

@@ -96,13 +96,14 @@ pub async fn retry(State(state): State<AppState>, me: Signed<AdminOnly>, Path((n
     Ok(Redirect::to(&format!("{LIST}/{queue}")).into_response())
 }
 
+/// The confirmation step of a destructive action (without script; with it, `console.js` asks).
 #[derive(Template)]
 #[template(path = "console/confirm.html")]
-struct ConfirmPage {
-    layout: Layout,
-    question: String,
-    action: String,
-    cancel: String,
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub question: String,
+    pub action: String,
+    pub cancel: String,
 }
 
 /// Without `confirmed=1` it only asks; with it, every dead job of the queue is put back in line.

@@ -8,6 +8,9 @@ use super::ApiError;
 const CONFLICTS: &[(&str, &str, &str)] = &[
     ("users_username_key", "username_taken", "username is already taken"),
     ("room_reservations_no_overlap", "room_taken", "the room is reserved for part of that time"),
+    ("hospitals_name_key", "hospital_taken", "a hospital with that name exists"),
+    ("departments_name_key", "department_taken", "the hospital already has a department with that name"),
+    ("schedules_slot_key", "schedule_taken", "the department already has a schedule for that date and period"),
 ];
 
 impl From<sqlx::Error> for ApiError {

@@ -36,6 +36,28 @@ pub async fn list(conn: &mut PgConnection) -> sqlx::Result<Vec<KeywordRule>> {
         .await
 }
 
+pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<KeywordRule>> {
+    sqlx::query_as!(KeywordRule, "SELECT id, pattern, match_kind, reply_text, reply_url, priority FROM keyword_rules WHERE id = $1", id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Replaces a rule's fields; false when there is no such rule.
+pub async fn update(conn: &mut PgConnection, id: i64, pattern: &str, kind: &str, text: &str, url: Option<&str>, priority: i32) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE keyword_rules SET pattern = $2, match_kind = $3, reply_text = $4, reply_url = $5, priority = $6 WHERE id = $1",
+        id,
+        pattern,
+        kind,
+        text,
+        url,
+        priority
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn delete(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
     Ok(sqlx::query!("DELETE FROM keyword_rules WHERE id = $1", id).execute(conn).await?.rows_affected() == 1)
 }

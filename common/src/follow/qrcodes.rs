@@ -85,6 +85,15 @@ pub async fn mark_ready(conn: &mut PgConnection, department_id: i64, ticket: &st
     Ok(())
 }
 
+/// What a ready code encodes (the `url` WeChat answered), to draw the code without fetching
+/// WeChat's image.
+pub async fn content(conn: &mut PgConnection, department_id: i64) -> sqlx::Result<Option<String>> {
+    let url = sqlx::query_scalar!("SELECT url FROM department_qrcodes WHERE department_id = $1 AND status = 'ready'", department_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(url.flatten())
+}
+
 /// Records a creation that failed for good (the route reports it; asking again retries).
 pub async fn mark_failed(conn: &mut PgConnection, department_id: i64, error: &str) -> sqlx::Result<()> {
     sqlx::query!("UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now() WHERE department_id = $1", department_id, error)

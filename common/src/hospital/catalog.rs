@@ -52,11 +52,20 @@ pub async fn create_hospital(conn: &mut PgConnection, name: &str) -> sqlx::Resul
     sqlx::query_scalar!("INSERT INTO hospitals (name) VALUES ($1) RETURNING id", name).fetch_one(conn).await
 }
 
-pub async fn list_hospitals(conn: &mut PgConnection, limit: i64, offset: i64) -> sqlx::Result<(Vec<Hospital>, i64)> {
-    let rows = sqlx::query_as!(Hospital, "SELECT id, name FROM hospitals ORDER BY id LIMIT $1 OFFSET $2", limit, offset)
-        .fetch_all(&mut *conn)
+/// A page of hospitals by id, those whose name contains `search` when given, and how many match.
+pub async fn list_hospitals(conn: &mut PgConnection, search: Option<&str>, limit: i64, offset: i64) -> sqlx::Result<(Vec<Hospital>, i64)> {
+    let rows = sqlx::query_as!(
+        Hospital,
+        "SELECT id, name FROM hospitals WHERE ($1::TEXT IS NULL OR strpos(name, $1) > 0) ORDER BY id LIMIT $2 OFFSET $3",
+        search,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM hospitals WHERE ($1::TEXT IS NULL OR strpos(name, $1) > 0)"#, search)
+        .fetch_one(conn)
         .await?;
-    let total = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM hospitals"#).fetch_one(conn).await?;
     Ok((rows, total))
 }
 
@@ -74,27 +83,51 @@ pub async fn create_department(conn: &mut PgConnection, hospital_id: Option<i64>
         .await?)
 }
 
+/// A page of departments by id (of `hospital_id`, named with `search`, when given) and how many match.
 pub async fn list_departments(
     conn: &mut PgConnection,
     hospital_id: Option<i64>,
+    search: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<Department>, i64)> {
     let rows = sqlx::query_as!(
         Department,
-        "SELECT id, hospital_id, name FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)
-         ORDER BY id LIMIT $2 OFFSET $3",
+        "SELECT id, hospital_id, name FROM departments
+          WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::TEXT IS NULL OR strpos(name, $2) > 0)
+         ORDER BY id LIMIT $3 OFFSET $4",
         hospital_id,
+        search,
         limit,
         offset
     )
     .fetch_all(&mut *conn)
     .await?;
-    let total =
-        sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM departments WHERE ($1::BIGINT IS NULL OR hospital_id = $1)"#, hospital_id)
-            .fetch_one(conn)
-            .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM departments
+          WHERE ($1::BIGINT IS NULL OR hospital_id = $1) AND ($2::TEXT IS NULL OR strpos(name, $2) > 0)"#,
+        hospital_id,
+        search
+    )
+    .fetch_one(conn)
+    .await?;
     Ok((rows, total))
+}
+
+/// A department with its follow welcome settings.
+#[derive(Debug, Clone)]
+pub struct DepartmentDetail {
+    pub id: i64,
+    pub hospital_id: Option<i64>,
+    pub name: String,
+    pub welcome_text: Option<String>,
+    pub page_url: Option<String>,
+}
+
+pub async fn department(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<DepartmentDetail>> {
+    sqlx::query_as!(DepartmentDetail, "SELECT id, hospital_id, name, welcome_text, page_url FROM departments WHERE id = $1", id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// A schedule to create.

@@ -5,6 +5,7 @@ pub mod booking;
 pub mod catalog;
 mod error;
 pub mod patients;
+pub mod roster;
 mod status;
 pub mod waitlist;
 

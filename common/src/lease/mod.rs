@@ -117,6 +117,15 @@ impl Lease {
         self.config
     }
 
+    /// The token of whoever holds the lease now and how long it lasts without a renewal; `None`
+    /// when nobody does.
+    pub async fn holder(&self) -> Result<Option<(u64, Duration)>, LeaseError> {
+        let mut conn = self.conn.clone();
+        let token: Option<u64> = redis::cmd("GET").arg(&self.key).query_async(&mut conn).await?;
+        let ttl_ms: i64 = redis::cmd("PTTL").arg(&self.key).query_async(&mut conn).await?;
+        Ok(token.map(|t| (t, Duration::from_millis(ttl_ms.max(0).unsigned_abs()))))
+    }
+
     /// Takes the lease if nobody holds it, returning a token larger than every earlier one.
     pub async fn try_acquire(&self) -> Result<Option<FencingToken>, LeaseError> {
         self.try_acquire_above(0).await

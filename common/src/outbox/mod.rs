@@ -12,7 +12,7 @@ mod reconcile;
 mod relay;
 mod write;
 
-pub use reconcile::{reconcile_once, unsettled, JobLedger, Reconciled};
+pub use reconcile::{reconcile_once, unpushed, unsettled, JobLedger, Reconciled};
 pub use relay::{commit_and_push, oldest_unpushed_age, prune, push_now, relay_once};
 pub use write::{insert, Enqueue, NewOutboxJob};
 

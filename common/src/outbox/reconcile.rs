@@ -95,6 +95,11 @@ pub async fn reconcile_once(
     Ok(done)
 }
 
+/// Rows not pushed yet.
+pub async fn unpushed(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM outbox WHERE pushed_at IS NULL"#).fetch_one(pool).await
+}
+
 /// Pushed rows whose job's effect is not yet recorded.
 pub async fn unsettled(pool: &PgPool) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM outbox WHERE pushed_at IS NOT NULL AND settled_at IS NULL"#).fetch_one(pool).await

@@ -26,6 +26,24 @@ use window::{SharedWindow, Verdict};
 use crate::job_contract::Outcome;
 use crate::metrics::names;
 
+/// The shared window log of `op`: `<prefix>:ratelimit:<op>`.
+pub fn log_key(prefix: &str, op: &str) -> String {
+    format!("{prefix}:ratelimit:{op}")
+}
+
+/// What the shared stage holds for one operation now, for operators: grants in the last window,
+/// and how long until the next one could start (zero when one could start now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub in_window: u64,
+    pub next_in: Duration,
+}
+
+/// Reads `op`'s shared state without taking a slot.
+pub async fn usage(conn: &mut RedisConn, prefix: &str, op: &str, rate: Rate, margin: Duration) -> redis::RedisResult<Usage> {
+    window::usage(conn, &log_key(prefix, op), rate, margin).await
+}
+
 /// Permission to start one call of an operation now. Rates limit starts, so nothing is released.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permit {
@@ -116,7 +134,7 @@ impl RateLimiter {
         if let Some(wait) = self.local.check(op) {
             return Ok(Acquired::RetryAt(RetryAt::after(wait)));
         }
-        let key = format!("{}:ratelimit:{op}", self.prefix);
+        let key = log_key(&self.prefix, op);
         let member = format!("{}-{}", self.instance, self.seq.fetch_add(1, Ordering::Relaxed));
         let mut conn = self.conn.clone();
         let verdict = self.shared.try_take(&mut conn, &key, rate, self.config.margin, &member).await?;

@@ -96,6 +96,25 @@ impl SharedWindow {
     }
 }
 
+/// The grants in `key`'s last window and the wait the script would answer now (read-only).
+pub async fn usage(conn: &mut RedisConn, key: &str, rate: Rate, window_extra: Duration) -> redis::RedisResult<super::Usage> {
+    let window_us = i64::try_from((rate.window + window_extra).as_micros()).unwrap_or(i64::MAX);
+    let interval_us = window_us / i64::from(rate.count.max(1));
+    let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(conn).await?;
+    let now = secs * 1_000_000 + micros;
+    let in_window: u64 = redis::cmd("ZCOUNT").arg(key).arg(format!("({}", now - window_us)).arg("+inf").query_async(conn).await?;
+    let tat: Option<i64> = redis::cmd("GET").arg(tat_key(key)).query_async(conn).await?;
+    let allow_at = tat.unwrap_or(0) - (i64::from(burst(rate.count)) - 1) * interval_us;
+    let mut wait = (allow_at - now).max(0);
+    if in_window >= u64::from(rate.count) {
+        let oldest: Vec<(String, f64)> = redis::cmd("ZRANGE").arg(key).arg(0).arg(0).arg("WITHSCORES").query_async(conn).await?;
+        if let Some((_, at)) = oldest.first() {
+            wait = wait.max(*at as i64 + window_us - now);
+        }
+    }
+    Ok(super::Usage { in_window, next_in: Duration::from_micros(wait.unsigned_abs()) })
+}
+
 /// Grants that may go out back to back after a quiet spell: a tenth of the rate, at least one.
 /// The companion of the log key `key`: `{key}:tat`, whose hash tag is the log key's whole name,
 /// so the script's two keys share the log key's Redis Cluster slot.

@@ -6,6 +6,7 @@ mod exchanges;
 mod grants;
 mod input;
 mod kind;
+pub mod log;
 mod plan;
 mod promoted;
 pub mod render;

@@ -111,9 +111,7 @@ impl Chore for OutboxLag {
 
     async fn run_once(&self) -> anyhow::Result<()> {
         let lag = outbox::oldest_unpushed_age(&self.pool).await?;
-        let pending = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM outbox WHERE pushed_at IS NULL"#)
-            .fetch_one(&self.pool)
-            .await?;
+        let pending = outbox::unpushed(&self.pool).await?;
         metrics::gauge!(names::OUTBOX_LAG_SECONDS).set(lag.as_secs_f64());
         metrics::gauge!(names::OUTBOX_PENDING).set(pending as f64);
         metrics::gauge!(names::OUTBOX_UNSETTLED).set(outbox::unsettled(&self.pool).await? as f64);

@@ -11,11 +11,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use yizhan_common::follow::qrcodes::{self, DepartmentCode, QrcodeStatus};
-use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
-use yizhan_common::outbox::Enqueue;
 
 use super::views::{Outcome, QrCodeAnswer};
-use crate::enqueued::Enqueued;
+use crate::follow_admin;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
 use crate::state::AppState;
@@ -31,16 +29,10 @@ pub async fn create(
     _: Authorized<AdminOnly>,
     ApiJson(b): ApiJson<DepartmentRef>,
 ) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
-    let mut tx = state.db.begin().await?;
-    let code = qrcodes::find(&mut tx, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
+    let code = follow_admin::request_code(&state, b.department_id).await?;
     if code.status == Some(QrcodeStatus::Ready) {
         return answer(code);
     }
-    let mut jobs = Enqueued::default();
-    if qrcodes::claim(&mut tx, b.department_id, state.config.qrcode_reclaim_after).await? {
-        jobs.add(CreateDepartmentQrCode { department_id: b.department_id }.enqueue(&mut tx).await?);
-    }
-    jobs.commit(tx, &state).await?;
     let deadline = Instant::now() + state.config.qrcode_wait;
     loop {
         let mut conn = state.db.acquire().await?;

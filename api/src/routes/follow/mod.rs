@@ -17,6 +17,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/nurses/msg/wx/qrcode-list", get(qrcodes::list))
         .route("/api/admin/nurses/msg/wx/departments/{id}/followers", get(followers::list))
         .route("/api/admin/nurses/msg/wx/keywords", get(keywords::list).post(keywords::create))
-        .route("/api/admin/nurses/msg/wx/keywords/{id}", delete(keywords::remove))
+        .route("/api/admin/nurses/msg/wx/keywords/{id}", delete(keywords::remove).put(keywords::replace))
         .route("/admin/departments/{id}", patch(qrcodes::update_department))
 }

@@ -38,7 +38,7 @@ pub use qrcode::{showqrcode_url, QrCode, QrRequest, QrScene};
 pub use subscribe::SubscribeMessage;
 pub use tags::Tag;
 pub use template::{MiniProgramLink, TemplateMessage};
-pub use token::{cache_ttl, FetchedToken, TokenCache, EXPIRY_MARGIN_SECS};
+pub use token::{cache_ttl, FetchedToken, TokenCache, TokenState, EXPIRY_MARGIN_SECS};
 pub use users::UserInfo;
 
 use crate::wechat::errcode::ErrClass;

@@ -33,6 +33,15 @@ pub struct FetchedToken {
     pub expires_in: u64,
 }
 
+/// What the cache holds for one appid, for operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenState {
+    /// How long the cached token stays cached; `None` when none is.
+    pub expires_in: Option<Duration>,
+    /// A process is fetching a new token now.
+    pub fetching: bool,
+}
+
 /// The shared cache (cheap to clone).
 #[derive(Clone)]
 pub struct TokenCache {
@@ -65,6 +74,15 @@ impl TokenCache {
 
     fn lock_key(&self, appid: &str) -> String {
         format!("{}:wechat:token-lock:{appid}", self.prefix)
+    }
+
+    /// Whether a token is cached and for how long yet, and whether a fetch holds the lock now;
+    /// never the token itself.
+    pub async fn state(&self, appid: &str) -> Result<TokenState, WechatError> {
+        let mut conn = self.redis.clone();
+        let ttl_ms: i64 = redis::cmd("PTTL").arg(self.key(appid)).query_async(&mut conn).await?;
+        let fetching: bool = redis::cmd("EXISTS").arg(self.lock_key(appid)).query_async(&mut conn).await?;
+        Ok(TokenState { expires_in: u64::try_from(ttl_ms).ok().map(Duration::from_millis), fetching })
     }
 
     /// The cached token, if any.
