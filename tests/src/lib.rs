@@ -86,6 +86,21 @@ impl SystemEnv {
             .expect("spawn binary");
         Proc { child: Some(child) }
     }
+
+    /// Starts a binary in the background with its stdout and stderr appended to `log`.
+    pub fn spawn_logged(&self, name: &str, args: &[&str], log: &std::path::Path) -> Proc {
+        let out = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = Command::new(binary(name))
+            .args(args)
+            .envs(self.vars.clone())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn binary");
+        Proc { child: Some(child) }
+    }
 }
 
 /// A child process stopped when dropped.

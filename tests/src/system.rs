@@ -22,6 +22,17 @@ impl System {
     }
 
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
+        Self::start_inner(extra, None).await
+    }
+
+    /// Like [`System::start_with`], with the api's and the worker's output written to
+    /// `dir/api.log` and `dir/worker.log` (for tests that read what the processes log).
+    pub async fn start_logged(extra: &[(&str, &str)], dir: &std::path::Path) -> Self {
+        std::fs::create_dir_all(dir).expect("log folder");
+        Self::start_inner(extra, Some(dir)).await
+    }
+
+    async fn start_inner(extra: &[(&str, &str)], logs: Option<&std::path::Path>) -> Self {
         let db = fresh_database().await;
         let (api_port, sim_port) = (free_port(), free_port());
         let mut env = SystemEnv::new(&db)
@@ -47,7 +58,11 @@ impl System {
         }
         assert!(env.run("yizhan-api", &["migrate"]).success(), "migrate");
         assert!(env.run("yizhan-api", &["create-admin", "--username", "admin", "--password", "admin-password"]).success());
-        let procs = vec![env.spawn("yizhan-sim", &[]), env.spawn("yizhan-api", &[]), env.spawn("yizhan-worker", &[])];
+        let spawn = |name: &str, log: &str| match logs {
+            Some(dir) => env.spawn_logged(name, &[], &dir.join(log)),
+            None => env.spawn(name, &[]),
+        };
+        let procs = vec![env.spawn("yizhan-sim", &[]), spawn("yizhan-api", "api.log"), spawn("yizhan-worker", "worker.log")];
         let system = Self {
             api: format!("http://127.0.0.1:{api_port}"),
             sim: format!("http://127.0.0.1:{sim_port}"),
@@ -58,6 +73,13 @@ impl System {
         assert!(wait_http_ok(&system.http, &format!("{}/readyz", system.api), Duration::from_secs(30)).await, "api not ready");
         assert!(wait_http_ok(&system.http, &format!("{}/_sim/stats", system.sim), Duration::from_secs(10)).await, "sim not up");
         system
+    }
+
+    /// Stops every process (SIGTERM, then up to 10 s each), so their logs are complete.
+    pub fn stop_all(&mut self) {
+        for proc in &mut self.procs {
+            let _ = proc.terminate(Duration::from_secs(10));
+        }
     }
 
     pub fn procs(&mut self) -> &mut Vec<Proc> {
