@@ -70,15 +70,22 @@ pub async fn claim(conn: &mut PgConnection, department_id: i64, reclaim_after: D
     Ok(done.rows_affected() == 1)
 }
 
-/// Stores a created code.
+/// The channel a code's end (ready or failed) is announced on, with the department id as payload,
+/// for the API requests that wait for it.
+pub const SETTLED_CHANNEL: &str = "qrcode_settled";
+
+/// Stores a created code (and announces it on [`SETTLED_CHANNEL`]).
 pub async fn mark_ready(conn: &mut PgConnection, department_id: i64, ticket: &str, url: &str, image_url: &str) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE department_qrcodes SET status = 'ready', ticket = $2, url = $3, image_url = $4, last_error = NULL, updated_at = now()
-          WHERE department_id = $1",
+        "WITH done AS (
+           UPDATE department_qrcodes SET status = 'ready', ticket = $2, url = $3, image_url = $4, last_error = NULL, updated_at = now()
+            WHERE department_id = $1 RETURNING department_id)
+         SELECT pg_notify($5, department_id::TEXT) FROM done",
         department_id,
         ticket,
         url,
-        image_url
+        image_url,
+        SETTLED_CHANNEL
     )
     .execute(conn)
     .await?;
@@ -94,9 +101,18 @@ pub async fn content(conn: &mut PgConnection, department_id: i64) -> sqlx::Resul
     Ok(url.flatten())
 }
 
-/// Records a creation that failed for good (the route reports it; asking again retries).
+/// Records a creation that failed for good (the route reports it; asking again retries), and
+/// announces it on [`SETTLED_CHANNEL`].
 pub async fn mark_failed(conn: &mut PgConnection, department_id: i64, error: &str) -> sqlx::Result<()> {
-    sqlx::query!("UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now() WHERE department_id = $1", department_id, error)
+    sqlx::query!(
+        "WITH done AS (
+           UPDATE department_qrcodes SET status = 'failed', last_error = left($2, 500), updated_at = now()
+            WHERE department_id = $1 RETURNING department_id)
+         SELECT pg_notify($3, department_id::TEXT) FROM done",
+        department_id,
+        error,
+        SETTLED_CHANNEL
+    )
         .execute(conn)
         .await?;
     Ok(())

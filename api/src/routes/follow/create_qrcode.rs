@@ -1,10 +1,9 @@
 //! `POST /api/admin/nurses/msg/wx/qrcode {"departmentId"}` (seed 000 §1): the department's permanent
-//! QR code. Created once through a job; the route waits for it up to `QRCODE_WAIT_MS` and otherwise
+//! QR code. Created once through a job; the route waits for it up to `QRCODE_WAIT_MS` (woken by the
+//! job's `NOTIFY qrcode_settled`, see `crate::awaiting`) and otherwise
 //! answers 202 with where to poll (`GET` on the same path with `?departmentId=`). Asking again for
 //! a department that has its code returns it without calling WeChat. A code left `pending` longer
 //! than `QRCODE_RECLAIM_SECS` (its job died) is claimed again and a new job started.
-
-use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -33,15 +32,23 @@ pub async fn create(
     if code.status == Some(QrcodeStatus::Ready) {
         return answer(code);
     }
-    let deadline = Instant::now() + state.config.qrcode_wait;
-    loop {
-        let mut conn = state.db.acquire().await?;
-        let code = qrcodes::find(&mut conn, b.department_id).await?.ok_or_else(|| ApiError::not_found("department"))?;
-        drop(conn);
-        if code.status != Some(QrcodeStatus::Pending) || Instant::now() >= deadline {
-            return answer(code);
+    let (db, department_id) = (state.db.clone(), b.department_id);
+    let settled = state
+        .awaiting
+        .until(&state.db, qrcodes::SETTLED_CHANNEL, department_id.to_string(), state.config.qrcode_wait, || {
+            let db = db.clone();
+            async move {
+                let mut conn = db.acquire().await?;
+                Ok(qrcodes::find(&mut conn, department_id).await?.filter(|c| c.status != Some(QrcodeStatus::Pending)))
+            }
+        })
+        .await?;
+    match settled {
+        Some(code) => answer(code),
+        None => {
+            let mut conn = state.db.acquire().await?;
+            answer(qrcodes::find(&mut conn, department_id).await?.ok_or_else(|| ApiError::not_found("department"))?)
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
