@@ -1,5 +1,6 @@
-//! Requests that wait for a job's effect (a reservation's decision): the job's transaction sends
-//! `NOTIFY channel, 'key'` as it commits; one `LISTEN` connection per API process wakes the
+//! Requests that wait for a job's effect (a reservation's decision, a department's QR code): the
+//! job's transaction sends `NOTIFY channel, 'key'` as it commits; one `LISTEN` connection per
+//! channel and API process (started when the channel is first waited on) wakes the
 //! request waiting for that key, which then reads the state it needs. Waiting never holds a pool
 //! connection, and notices only hurry things up: a waiter also reads the state every
 //! [`RECHECK`], so a notice lost while the listener reconnects costs at most that long.

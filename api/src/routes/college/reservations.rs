@@ -98,7 +98,8 @@ pub struct ReserveBody {
     meetingroom: Option<i64>,
 }
 
-/// Checks a period for a reservation (`from_field`/`to_field` name the fields in errors).
+/// Checks `reserve_from`/`reserve_to` for a reservation (errors name those fields): the period, or
+/// `None` when it is not one.
 pub fn check_period(errors: &mut FieldErrors, from: Option<DateTime<FixedOffset>>, to: Option<DateTime<FixedOffset>>, now: DateTime<Utc>) -> Option<Period> {
     let (Some(from), Some(to)) = (from, to) else { return None };
     let (from, to) = (from.with_timezone(&Utc), to.with_timezone(&Utc));
