@@ -47,6 +47,13 @@ impl std::fmt::Debug for App {
 }
 
 impl AppState {
+    /// What a reservation's notices can go through (the Mini Program's subscribe messages when it
+    /// is configured, else e-mail).
+    pub fn reservation_channels(&self) -> yizhan_common::college::reservations::notice::Channels<'_> {
+        let mini_appid = self.config.wechat.as_ref().and_then(|w| w.mini.as_ref()).map(|m| m.appid.as_str());
+        yizhan_common::college::reservations::notice::Channels { templates: &self.config.templates, mini_appid }
+    }
+
     pub fn new(config: ApiConfig, db: PgPool) -> Self {
         Self::with_clock(config, db, Arc::new(SystemClock))
     }

@@ -7,20 +7,10 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
+use support::college::room_and_staff;
 use support::{assert_error, config, redis_url, TestApp};
 use yizhan_common::jobs::kinds::SendEmail;
 use yizhan_common::testing::{database, enqueued};
-
-/// An admin token, a room (`行政楼 301`, 10 seats) and a staff user with an e-mail address.
-async fn setup(app: &TestApp) -> (String, i64, String) {
-    let admin = app.user_token("root", &[]).await;
-    let (status, room) = app.post("/admin/meetingrooms/", Some(&admin), json!({"name": "301", "location": "行政楼", "capacity": 10})).await;
-    assert_eq!(status, StatusCode::CREATED, "{room}");
-    let staff = app.login_or_create("li").await;
-    let (status, v) = app.send(Method::PATCH, "/current-user/meta/", Some(&staff), Some(json!({"email": "li@example.edu"}))).await;
-    assert_eq!(status, StatusCode::OK, "{v}");
-    (admin, room["id"].as_i64().expect("id"), staff)
-}
 
 fn at(hm: &str) -> String {
     format!("2027-03-01T{hm}:00+08:00")
@@ -45,7 +35,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 #[tokio::test]
 async fn a_request_is_decided_while_it_waits_and_a_conflict_names_the_period() {
     let app = TestApp::new(database().await);
-    let (_, room, staff) = setup(&app).await;
+    let (_, room, staff) = room_and_staff(&app).await;
     let worker = app.start_worker().await;
 
     let (status, first) = app.post("/reservations/", Some(&staff), body(room, "09:00", "10:00")).await;
@@ -80,7 +70,7 @@ async fn past_the_wait_the_answer_is_202_and_the_status_url_tells_the_decision()
     let mut cfg = config(&redis_url());
     cfg.reservation_wait = std::time::Duration::from_millis(200);
     let app = TestApp::with_config(database().await, cfg);
-    let (_, room, staff) = setup(&app).await;
+    let (_, room, staff) = room_and_staff(&app).await;
     let other = app.login_or_create("wang").await;
 
     let (status, pending) = app.post("/reservations/", Some(&staff), body(room, "14:00", "15:00")).await;
@@ -113,7 +103,7 @@ async fn past_the_wait_the_answer_is_202_and_the_status_url_tells_the_decision()
 #[tokio::test]
 async fn a_redelivered_decision_changes_nothing() {
     let app = TestApp::new(database().await);
-    let (_, room, staff) = setup(&app).await;
+    let (_, room, staff) = room_and_staff(&app).await;
     // No worker runs: the request waits in the queue (202 after the test's 2 s bound).
     let (status, pending) = app.post("/reservations/", Some(&staff), body(room, "16:00", "17:00")).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{pending}");
@@ -132,7 +122,7 @@ async fn a_redelivered_decision_changes_nothing() {
 #[tokio::test]
 async fn bad_requests_name_their_fields_and_write_nothing() {
     let app = TestApp::new(database().await);
-    let (admin, room, staff) = setup(&app).await;
+    let (admin, room, staff) = room_and_staff(&app).await;
     let (status, archived) = app.post("/admin/meetingrooms/", Some(&admin), json!({"name": "999", "location": "行政楼", "capacity": 10})).await;
     assert_eq!(status, StatusCode::CREATED);
     app.send(Method::DELETE, &format!("/admin/meetingrooms/{}/", archived["id"]), Some(&admin), None).await;
@@ -165,7 +155,7 @@ async fn bad_requests_name_their_fields_and_write_nothing() {
 #[tokio::test]
 async fn owners_and_admins_cancel_and_only_an_admins_cancel_is_mailed() {
     let app = TestApp::new(database().await);
-    let (admin, room, staff) = setup(&app).await;
+    let (admin, room, staff) = room_and_staff(&app).await;
     let other = app.login_or_create("wang").await;
     let worker = app.start_worker().await;
     let (_, mine) = app.post("/reservations/", Some(&staff), body(room, "09:00", "10:00")).await;
@@ -204,7 +194,7 @@ async fn owners_and_admins_cancel_and_only_an_admins_cancel_is_mailed() {
 #[tokio::test]
 async fn admins_see_conflicts_with_contact_cards_and_move_reservations() {
     let app = TestApp::new(database().await);
-    let (admin, room, staff) = setup(&app).await;
+    let (admin, room, staff) = room_and_staff(&app).await;
     let (_, other_room) = app.post("/admin/meetingrooms/", Some(&admin), json!({"name": "302", "location": "行政楼", "capacity": 10})).await;
     let worker = app.start_worker().await;
     let (_, a) = app.post("/reservations/", Some(&staff), body(room, "09:00", "10:00")).await;
@@ -247,7 +237,7 @@ async fn admins_see_conflicts_with_contact_cards_and_move_reservations() {
 #[tokio::test]
 async fn free_slots_of_a_length_start_on_the_grid_around_reservations() {
     let app = TestApp::new(database().await);
-    let (admin, room, staff) = setup(&app).await;
+    let (admin, room, staff) = room_and_staff(&app).await;
     app.post("/admin/meetingrooms/", Some(&admin), json!({"name": "102", "location": "图书馆", "capacity": 4})).await;
     let worker = app.start_worker().await;
     let (status, _) = app.post("/reservations/", Some(&staff), body(room, "09:30", "10:15")).await;

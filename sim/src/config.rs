@@ -18,8 +18,8 @@ pub struct SimConfig {
     pub apps: BTreeMap<String, String>,
     /// `SIM_TOKEN_TTL_SECS`: access-token lifetime (default 7200, as WeChat).
     pub token_ttl: Duration,
-    /// `SIM_TEMPLATES`: `templateId=keyword|keyword…;…` (default the seed's 模板ID1–6, each with
-    /// thing1, thing2, time3, thing4, thing5).
+    /// `SIM_TEMPLATES`: `templateId=keyword|keyword…;…` (default seed 001's 模板ID1–6 and the
+    /// reservation notices' 模板ID7–9, each with thing1, thing2, time3, thing4, thing5).
     pub templates: BTreeMap<String, Vec<String>>,
     /// Where `POST /_sim/callbacks` delivers when the request names no URL.
     pub callbacks: CallbackTarget,
@@ -127,7 +127,7 @@ fn parse_templates(raw: &str) -> BTreeMap<String, Vec<String>> {
 }
 
 fn default_templates() -> BTreeMap<String, Vec<String>> {
-    (1..=6)
+    (1..=9)
         .map(|n| (format!("模板ID{n}"), ["thing1", "thing2", "time3", "thing4", "thing5"].map(String::from).to_vec()))
         .collect()
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod clinic;
+pub mod college;
 pub mod matrix;
 pub mod sim;
 

@@ -53,6 +53,12 @@ impl JobServices {
         self
     }
 
+    /// What a reservation's notices can go through in this process.
+    pub fn reservation_channels(&self) -> crate::college::reservations::notice::Channels<'_> {
+        let mini_appid = self.wechat.as_ref().and_then(|c| c.appid(crate::wechat::client::App::Mini));
+        crate::college::reservations::notice::Channels { templates: &self.templates, mini_appid }
+    }
+
     pub fn with_templates(mut self, templates: TemplateConfig) -> Self {
         self.templates = templates;
         self

@@ -24,6 +24,12 @@ pub struct SubscribeInput {
 }
 
 impl SubscribeInput {
+    /// The three fields as another seed names them (seed 002: `wx_code`, `subscribe_auth_result`,
+    /// `subscribe_scene`), read as leniently.
+    pub fn new(wx_code: Option<Value>, subscribe_auth_result: Option<Value>, subscribe_scene: Option<Value>) -> Self {
+        Self { wx_code, subscribe_auth_result, subscribe_scene }
+    }
+
     /// The `wx.login()` code, when it is a plausible one.
     pub fn wx_code(&self) -> Option<String> {
         let code = self.wx_code.as_ref()?.as_str()?.trim();

@@ -14,6 +14,7 @@ use crate::outbox::Enqueue;
 pub enum SendTarget {
     Appointment(i64),
     Waitlist(i64),
+    Reservation(i64),
 }
 
 /// A send that was planned: its log row and its outbox row.
@@ -21,6 +22,22 @@ pub enum SendTarget {
 pub struct PlannedSend {
     pub send_id: i64,
     pub outbox_id: i64,
+}
+
+/// The idempotency key of the message of `kind` about `target` on `occasion`.
+fn send_key(kind: MessageKind, target: SendTarget, occasion: &str) -> String {
+    let target_key = match target {
+        SendTarget::Appointment(id) => format!("appointment:{id}"),
+        SendTarget::Waitlist(id) => format!("waitlist:{id}"),
+        SendTarget::Reservation(id) => format!("reservation:{id}"),
+    };
+    format!("{}:{target_key}:{occasion}", kind.as_str())
+}
+
+/// Whether the message of `kind` about `target` on `occasion` was planned before.
+pub async fn planned_before(conn: &mut PgConnection, kind: MessageKind, target: SendTarget, occasion: &str) -> sqlx::Result<bool> {
+    let key = send_key(kind, target, occasion);
+    sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1) AS "already!""#, key).fetch_one(conn).await
 }
 
 /// Plans one message of `kind` to `user_id`. `None` when the user holds no grant for the kind's
@@ -33,29 +50,28 @@ pub async fn plan_send(
     target: SendTarget,
     occasion: &str,
 ) -> sqlx::Result<Option<PlannedSend>> {
-    let (appointment_id, waitlist_id, target_key) = match target {
-        SendTarget::Appointment(id) => (Some(id), None, format!("appointment:{id}")),
-        SendTarget::Waitlist(id) => (None, Some(id), format!("waitlist:{id}")),
+    let (appointment_id, waitlist_id, reservation_id) = match target {
+        SendTarget::Appointment(id) => (Some(id), None, None),
+        SendTarget::Waitlist(id) => (None, Some(id), None),
+        SendTarget::Reservation(id) => (None, None, Some(id)),
     };
-    let key = format!("{}:{target_key}:{occasion}", kind.as_str());
+    let key = send_key(kind, target, occasion);
     // Two transactions planning one key (the 20:00 planning and a late booking) take turns.
     sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key).execute(&mut *conn).await?;
-    let already = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1) AS "already!""#, key)
-        .fetch_one(&mut *conn)
-        .await?;
-    if already {
+    if planned_before(conn, kind, target, occasion).await? {
         return Ok(None);
     }
     let template = templates.template(kind);
     let Some(grant_id) = spend(conn, user_id, template).await? else { return Ok(None) };
     let send_id = sqlx::query_scalar!(
-        "INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, waitlist_entry_id, template_id, grant_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, waitlist_entry_id, reservation_id, template_id, grant_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         key,
         kind.as_str(),
         user_id,
         appointment_id,
         waitlist_id,
+        reservation_id,
         template,
         grant_id
     )

@@ -1,30 +1,34 @@
-//! The keyword values of one planned send, from the facts of its appointment or waitlist entry
-//! and the template's configured mapping (`thing1=patient_name,…`).
+//! The keyword values of one planned send, from the facts of what it is about (an appointment, a
+//! waitlist entry or a meeting-room reservation) and the template's configured mapping
+//! (`thing1=patient_name,…`).
 
 use std::collections::BTreeMap;
 
 use sqlx::PgConnection;
 
 use super::kind::{MessageKind, TemplateConfig};
+use super::sends::PendingSend;
+use crate::college::reservations;
+use crate::time;
 
-/// What a message can say about its appointment or waitlist entry.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// What a message can say about its subject: a value per source of [`super::kind::Subject`], and
+/// the id its page opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
-    pub patient_name: String,
-    pub department: String,
-    pub hospital: String,
-    pub date: chrono::NaiveDate,
-    pub start_time: chrono::NaiveTime,
-    pub end_time: chrono::NaiveTime,
-    pub order_no: Option<String>,
-    pub queue_number: i32,
-    pub appointment_id: Option<i64>,
+    values: BTreeMap<&'static str, String>,
+    pub page_id: Option<i64>,
 }
 
-/// Reads the facts behind a send row.
-pub async fn facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option<Facts>> {
-    sqlx::query_as!(
-        Facts,
+/// Reads the facts behind a send row; `None` when its subject is gone.
+pub async fn facts(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<Option<Facts>> {
+    match send.reservation_id {
+        Some(id) => reservation_facts(conn, id).await,
+        None => appointment_facts(conn, send.id).await,
+    }
+}
+
+async fn appointment_facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option<Facts>> {
+    let row = sqlx::query!(
         r#"SELECT p.name AS patient_name, d.name AS department, h.name AS hospital, s.date, s.start_time, s.end_time,
                 a.order_no AS "order_no?", COALESCE(a.queue_number, w.queue_number) AS "queue_number!", a.id AS "appointment_id?"
            FROM subscribe_sends x
@@ -38,31 +42,53 @@ pub async fn facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option
         send_id
     )
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(row.map(|r| Facts {
+        values: BTreeMap::from([
+            ("patient_name", r.patient_name),
+            ("department", r.department),
+            ("hospital", r.hospital),
+            ("visit_time", format!("{} {}~{}", r.date.format("%Y-%m-%d"), r.start_time.format("%H:%M"), r.end_time.format("%H:%M"))),
+            ("order_no", r.order_no.unwrap_or_default()),
+            ("queue_number", r.queue_number.to_string()),
+        ]),
+        page_id: r.appointment_id,
+    }))
 }
 
-/// The `data` of the message: each configured keyword with its value.
+async fn reservation_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Facts>> {
+    let Some(r) = reservations::find(conn, id).await? else { return Ok(None) };
+    let (from, to) = (time::local(r.period.from), time::local(r.period.to));
+    let until = if from.date_naive() == to.date_naive() { to.format("%H:%M").to_string() } else { to.format("%Y-%m-%d %H:%M").to_string() };
+    Ok(Some(Facts {
+        values: BTreeMap::from([
+            ("room", r.room_name),
+            ("location", r.location),
+            ("reserve_time", format!("{}~{until}", from.format("%Y-%m-%d %H:%M"))),
+            // WeChat refuses an empty value, and a description is optional.
+            ("description", if r.description.trim().is_empty() { "无".to_owned() } else { r.description }),
+        ]),
+        page_id: Some(r.id),
+    }))
+}
+
+/// The `data` of the message: each configured keyword with its value (`note` is the kind's note;
+/// the client checks and shortens each value by its keyword's type before sending).
 pub fn render(templates: &TemplateConfig, kind: MessageKind, facts: &Facts) -> BTreeMap<String, String> {
     templates
         .fields(kind)
         .iter()
-        .map(|(keyword, source)| (keyword.clone(), value(source, kind, facts)))
+        .map(|(keyword, source)| {
+            let value = match source.as_str() {
+                "note" => kind.default_note().to_owned(),
+                source => facts.values.get(source).cloned().unwrap_or_default(),
+            };
+            (keyword.clone(), value)
+        })
         .collect()
 }
 
-fn value(source: &str, kind: MessageKind, f: &Facts) -> String {
-    match source {
-        "patient_name" => f.patient_name.clone(),
-        "department" => f.department.clone(),
-        "hospital" => f.hospital.clone(),
-        "visit_time" => format!("{} {}~{}", f.date.format("%Y-%m-%d"), f.start_time.format("%H:%M"), f.end_time.format("%H:%M")),
-        "order_no" => f.order_no.clone().unwrap_or_default(),
-        "queue_number" => f.queue_number.to_string(),
-        _ => kind.default_note().to_owned(),
-    }
-}
-
-/// The page the message opens, with the appointment id filled in.
-pub fn page(templates: &TemplateConfig, facts: &Facts) -> String {
-    templates.page.replace("{id}", &facts.appointment_id.map(|id| id.to_string()).unwrap_or_default())
+/// The page the message opens, with its subject's id filled in.
+pub fn page(templates: &TemplateConfig, kind: MessageKind, facts: &Facts) -> String {
+    templates.page(kind, facts.page_id)
 }

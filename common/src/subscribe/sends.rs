@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use crate::college::reservations::ReservationStatus;
 use crate::hospital::{AppointmentStatus, WaitlistStatus};
 
 crate::text_enum! {
@@ -23,6 +24,7 @@ pub struct PendingSend {
     pub template_id: String,
     pub appointment_id: Option<i64>,
     pub waitlist_entry_id: Option<i64>,
+    pub reservation_id: Option<i64>,
     /// The claim this run holds; updates that do not match it change nothing.
     pub claimed_at: DateTime<Utc>,
 }
@@ -42,7 +44,7 @@ impl SendLog {
             PendingSend,
             r#"UPDATE subscribe_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
                 WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
-               RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, claimed_at AS "claimed_at!""#,
+               RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, reservation_id, claimed_at AS "claimed_at!""#,
             id,
             i32::try_from(attempt).unwrap_or(i32::MAX),
             secs
@@ -119,15 +121,27 @@ impl SendLog {
     }
 
     /// Finishes the row as `skipped`, with the reason, when its message no longer applies (its
-    /// appointment or waitlist entry was cancelled); true if so. With `settled` the row is read
+    /// appointment, waitlist entry or reservation was cancelled); true if so. With `settled` the row is read
     /// `FOR SHARE`: a cancel or reschedule in flight commits first, and what follows (the text)
     /// is read after it. A `cancelled` message is about the cancel itself and always applies.
     pub async fn skip_if_no_longer_applies(conn: &mut PgConnection, send: &PendingSend, settled: bool) -> sqlx::Result<bool> {
-        if send.kind == super::MessageKind::Cancelled.as_str() {
+        if super::MessageKind::parse(&send.kind).is_some_and(super::MessageKind::tells_of_cancel) {
             return Ok(false);
         }
-        let (cancelled, reason) = match (send.appointment_id, send.waitlist_entry_id) {
-            (Some(id), _) => {
+        let (cancelled, reason) = match (send.appointment_id, send.waitlist_entry_id, send.reservation_id) {
+            (_, _, Some(id)) => {
+                let status = if settled {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1 FOR SHARE"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                } else {
+                    sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1"#, id)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                };
+                (status == Some(ReservationStatus::Cancelled), "the reservation was cancelled")
+            }
+            (Some(id), _, None) => {
                 let status = if settled {
                     sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE"#, id)
                         .fetch_optional(&mut *conn)
@@ -139,7 +153,7 @@ impl SendLog {
                 };
                 (status == Some(AppointmentStatus::Cancelled), "the appointment was cancelled")
             }
-            (None, Some(id)) => {
+            (None, Some(id), None) => {
                 let status = if settled {
                     sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1 FOR SHARE"#, id)
                         .fetch_optional(&mut *conn)
@@ -151,7 +165,7 @@ impl SendLog {
                 };
                 (status == Some(WaitlistStatus::Cancelled), "the waitlist entry was cancelled")
             }
-            (None, None) => return Ok(false),
+            (None, None, None) => return Ok(false),
         };
         if !cancelled {
             return Ok(false);

@@ -3,7 +3,9 @@
 //! `RESERVATION_WAIT_MS`): 201 with the reservation, 409 `room_taken` naming the period in the
 //! way, or 202 with the request's status URL (`GET /reservations/requests/{id}/`) when the
 //! decision takes longer. `GET /reservations/` lists one's own, `GET|DELETE /reservations/{id}/`
-//! shows or cancels one (its owner, or an admin, whose cancel is mailed to the owner).
+//! shows or cancels one (its owner, or an admin, whose cancel is told to the owner). The owner's
+//! notices come as subscribe messages where the body's optional `subscribe_auth_result` granted
+//! them (see `notice`), else by e-mail.
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, StatusCode};
@@ -16,6 +18,7 @@ use yizhan_common::college::reservations::notice::{self, Event};
 use yizhan_common::college::reservations::{self, Period, Refusal, Request, RequestStatus, Reservation, ReservationStatus, MAX_HOURS};
 use yizhan_common::jobs::kinds::DecideReservation;
 use yizhan_common::outbox::Enqueue;
+use yizhan_common::subscribe::SubscribeInput;
 use yizhan_common::time::serialize_local;
 use yizhan_common::users::{Role, User};
 
@@ -96,6 +99,12 @@ pub struct ReserveBody {
     reserve_to: Option<DateTime<FixedOffset>>,
     description: Option<String>,
     meetingroom: Option<i64>,
+    /// Optional, as seed 001's `wxCode`/`subscribeAuthResult`/`subscribeScene` (snake_case here):
+    /// what the Mini Program's `wx.requestSubscribeMessage` answered, so the notices of this
+    /// reservation can come as subscribe messages. Read leniently: never an error.
+    wx_code: Option<serde_json::Value>,
+    subscribe_auth_result: Option<serde_json::Value>,
+    subscribe_scene: Option<serde_json::Value>,
 }
 
 /// Checks `reserve_from`/`reserve_to` for a reservation (errors name those fields): the period, or
@@ -127,6 +136,8 @@ pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, Ap
     let description = b.description.unwrap_or_default();
     let id = reservations::request(&mut tx, who.user().id, room, period, description.trim()).await?;
     let mut jobs = Enqueued::default();
+    let subscribe = SubscribeInput::new(b.wx_code, b.subscribe_auth_result, b.subscribe_scene);
+    jobs.subscribe_fields(&mut tx, &state, who.user().id, &subscribe).await?;
     jobs.add(DecideReservation { request_id: id }.enqueue(&mut tx).await?);
     jobs.commit(tx, &state).await?;
 
@@ -237,7 +248,7 @@ pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, Ap
     let mut jobs = Enqueued::default();
     if let Some((r, true)) = reservations::cancel(&mut tx, id).await? {
         if r.user_id != who.user().id {
-            jobs.add(notice::plan(&mut tx, &r, Event::Cancelled).await?);
+            jobs.add(notice::plan(&mut tx, state.reservation_channels(), &r, Event::Cancelled).await?);
         }
     }
     jobs.commit(tx, &state).await?;

@@ -98,7 +98,7 @@ pub async fn move_reservation(
         Moved::Taken(other) => return Err(room_taken(other.period)),
     };
     let mut jobs = Enqueued::default();
-    jobs.add(notice::plan(&mut tx, &moved, Event::Changed).await?);
+    jobs.add(notice::plan(&mut tx, state.reservation_channels(), &moved, Event::Changed).await?);
     jobs.commit(tx, &state).await?;
     Ok(Json(moved.into()))
 }

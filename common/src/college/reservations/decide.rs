@@ -29,8 +29,8 @@ pub async fn lock_room(conn: &mut PgConnection, room_id: i64) -> sqlx::Result<bo
     Ok(active == Some(true))
 }
 
-/// Decides request `id` in the caller's transaction.
-pub async fn decide(conn: &mut PgConnection, id: i64) -> Result<Decided, PlanMailError> {
+/// Decides request `id` in the caller's transaction; the owner's confirmation goes `via`.
+pub async fn decide(conn: &mut PgConnection, via: notice::Channels<'_>, id: i64) -> Result<Decided, PlanMailError> {
     let Some(request) = sqlx::query!(
         r#"SELECT user_id, room_id, period, description, status = 'pending' AS "pending!"
              FROM reservation_requests WHERE id = $1 FOR UPDATE"#,
@@ -61,7 +61,7 @@ pub async fn decide(conn: &mut PgConnection, id: i64) -> Result<Decided, PlanMai
         .await?;
         let reservation = super::find(conn, reservation_id).await?.ok_or(sqlx::Error::RowNotFound)?;
         debug_assert_eq!(reservation.status, ReservationStatus::Confirmed);
-        let notice = notice::plan(conn, &reservation, notice::Event::Confirmed).await?;
+        let notice = notice::plan(conn, via, &reservation, notice::Event::Confirmed).await?;
         Decided::Accepted { reservation, notice }
     };
     match &decided {

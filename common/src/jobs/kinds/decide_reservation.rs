@@ -2,7 +2,7 @@
 //! `reservations` queue (seed 002: "only one worker, to prevent concurrent bookings"). The
 //! decision is written in the transaction that claims the queue's fence, so a paused holder whose
 //! lease passed on is refused by PostgreSQL before it writes anything; the request's state makes
-//! a redelivery a no-op, and the confirmation e-mail is planned in the same transaction.
+//! a redelivery a no-op, and the confirmation notice is planned in the same transaction.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,7 @@ impl Job for DecideReservation {
         let decided = async {
             let mut tx = ctx.db.begin().await?;
             fence.claim(&mut tx).await?;
-            let decided = decide(&mut tx, self.request_id).await?;
+            let decided = decide(&mut tx, ctx.reservation_channels(), self.request_id).await?;
             let notice: Vec<i64> = match &decided {
                 Decided::Accepted { notice, .. } => notice.iter().copied().collect(),
                 _ => Vec::new(),

@@ -101,7 +101,7 @@ impl SendSubscribeMessage {
         if SendLog::skip_if_no_longer_applies(&mut conn, &send, true).await? {
             return done(Outcome::Done);
         }
-        let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send.id).await?) else {
+        let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, &send).await?) else {
             SendLog::finish(&mut conn, &send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
             return done(Outcome::Done);
         };
@@ -122,7 +122,7 @@ impl SendSubscribeMessage {
         let message = SubscribeMessage {
             touser: openid.to_owned(),
             template_id: send.template_id.clone(),
-            page: Some(render::page(&ctx.templates, facts)),
+            page: Some(render::page(&ctx.templates, kind, facts)),
             data: data.clone(),
             ..SubscribeMessage::default()
         };
