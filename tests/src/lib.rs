@@ -6,6 +6,7 @@ pub mod browser;
 pub mod lines;
 pub mod redis_keys;
 pub mod redis_server;
+pub mod round_robin;
 pub mod smtpd;
 pub mod stores;
 pub mod system;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::round_robin::RoundRobin;
 use crate::{fresh_database, free_port, wait_http_ok, Proc, SystemEnv};
 
 pub struct System {
@@ -13,6 +14,21 @@ pub struct System {
     pub env: SystemEnv,
     pub http: reqwest::Client,
     procs: Vec<Proc>,
+    /// With several API processes: the proxy in front of them (`api` is its address).
+    pub proxy: Option<RoundRobin>,
+}
+
+/// How many of each process a system runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub apis: usize,
+    pub workers: usize,
+    pub schedulers: usize,
+}
+
+impl Shape {
+    /// One API and one worker, no scheduler: what most tests need.
+    pub const ONE: Shape = Shape { apis: 1, workers: 1, schedulers: 0 };
 }
 
 impl System {
@@ -22,19 +38,27 @@ impl System {
     }
 
     pub async fn start_with(extra: &[(&str, &str)]) -> Self {
-        Self::start_inner(extra, None).await
+        Self::start_inner(extra, None, Shape::ONE).await
+    }
+
+    /// `shape.apis` API processes behind one address (a round-robin proxy that gives every new
+    /// connection to the next one; this system's client opens a connection per request, so
+    /// requests alternate), `shape.workers` workers and `shape.schedulers` schedulers.
+    pub async fn start_several(extra: &[(&str, &str)], shape: Shape) -> Self {
+        Self::start_inner(extra, None, shape).await
     }
 
     /// Like [`System::start_with`], with the api's and the worker's output written to
     /// `dir/api.log` and `dir/worker.log` (for tests that read what the processes log).
     pub async fn start_logged(extra: &[(&str, &str)], dir: &std::path::Path) -> Self {
         std::fs::create_dir_all(dir).expect("log folder");
-        Self::start_inner(extra, Some(dir)).await
+        Self::start_inner(extra, Some(dir), Shape::ONE).await
     }
 
-    async fn start_inner(extra: &[(&str, &str)], logs: Option<&std::path::Path>) -> Self {
+    async fn start_inner(extra: &[(&str, &str)], logs: Option<&std::path::Path>, shape: Shape) -> Self {
         let db = fresh_database().await;
-        let (api_port, sim_port) = (free_port(), free_port());
+        let api_ports: Vec<u16> = (0..shape.apis.max(1)).map(|_| free_port()).collect();
+        let (api_port, sim_port) = (api_ports[0], free_port());
         let mut env = SystemEnv::new(&db)
             .with("API_ADDR", &format!("127.0.0.1:{api_port}"))
             .with("SIM_ADDR", &format!("127.0.0.1:{sim_port}"))
@@ -62,15 +86,24 @@ impl System {
             Some(dir) => env.spawn_logged(name, &[], &dir.join(log)),
             None => env.spawn(name, &[]),
         };
-        let procs = vec![env.spawn("yizhan-sim", &[]), spawn("yizhan-api", "api.log"), spawn("yizhan-worker", "worker.log")];
-        let system = Self {
-            api: format!("http://127.0.0.1:{api_port}"),
-            sim: format!("http://127.0.0.1:{sim_port}"),
-            env,
-            http: reqwest::Client::new(),
-            procs,
+        let mut procs = vec![env.spawn("yizhan-sim", &[]), spawn("yizhan-api", "api.log"), spawn("yizhan-worker", "worker.log")];
+        let http = reqwest::Client::new();
+        for port in &api_ports[1..] {
+            procs.push(env.clone().with("API_ADDR", &format!("127.0.0.1:{port}")).spawn("yizhan-api", &[]));
+        }
+        procs.extend((1..shape.workers).map(|_| env.spawn("yizhan-worker", &[])));
+        procs.extend((0..shape.schedulers).map(|_| env.spawn("yizhan-scheduler", &[])));
+        for port in &api_ports {
+            assert!(wait_http_ok(&http, &format!("http://127.0.0.1:{port}/readyz"), Duration::from_secs(30)).await, "api on {port} not ready");
+        }
+        let (api, proxy, http) = if api_ports.len() > 1 {
+            let proxy = RoundRobin::start(api_ports.iter().map(|p| format!("127.0.0.1:{p}")).collect()).await;
+            let fresh_connections = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+            (format!("http://{}", proxy.addr), Some(proxy), fresh_connections)
+        } else {
+            (format!("http://127.0.0.1:{api_port}"), None, http)
         };
-        assert!(wait_http_ok(&system.http, &format!("{}/readyz", system.api), Duration::from_secs(30)).await, "api not ready");
+        let system = Self { api, sim: format!("http://127.0.0.1:{sim_port}"), env, http, procs, proxy };
         assert!(wait_http_ok(&system.http, &format!("{}/_sim/stats", system.sim), Duration::from_secs(10)).await, "sim not up");
         system
     }
