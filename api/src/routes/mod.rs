@@ -14,6 +14,8 @@ mod views;
 mod wechat_login;
 mod wechat_callback;
 
+pub(crate) use files::storage_error;
+
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
