@@ -5,7 +5,7 @@ use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use yizhan_common::college::rooms::{self, Room};
+use yizhan_common::college::rooms::{self, Room, RoomFilter};
 
 use super::page::DrfPage;
 use crate::college_admin::{self, rooms::RoomBody};
@@ -51,7 +51,8 @@ pub async fn list(
 ) -> ApiResult<Json<DrfPage<RoomView>>> {
     let archived = super::yes_no(q.archived.as_deref(), "archived")?;
     let mut conn = state.db.acquire().await?;
-    let (rows, total) = rooms::list(&mut conn, q.location.as_deref().filter(|l| !l.is_empty()), archived, page.limit(), page.offset()).await?;
+    let filter = RoomFilter { location: q.location.as_deref().filter(|l| !l.is_empty()), search: None, active: (!archived).then_some(true) };
+    let (rows, total) = rooms::list(&mut conn, filter, page.limit(), page.offset()).await?;
     Ok(Json(DrfPage::new(rows.into_iter().map(RoomView::from).collect(), total, page, &uri)))
 }
 
