@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(follow::routes())
         .merge(college::routes(&state))
         .merge(wechat_callback::routes())
-        .merge(crate::console::routes());
+        .merge(crate::console::routes(&state));
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
