@@ -4,6 +4,7 @@
 pub mod admin;
 mod awaiting;
 mod catalog_admin;
+mod college_admin;
 mod follow_admin;
 pub mod config;
 mod disposition;

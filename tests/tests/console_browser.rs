@@ -177,6 +177,20 @@ async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_cod
     b.wait_for_text("已创建关键词规则", Duration::from_secs(10)).await;
     b.screenshot(&dir, "14-keywords").await;
 
+    // A meeting room in the college group (seed 002), through its form.
+    b.click("nav.nav a[href='/admin/console/rooms']").await;
+    b.wait_for_text("新建会议室", Duration::from_secs(10)).await;
+    b.click("a[href='/admin/console/rooms/new']").await;
+    b.wait_for_text("容纳人数", Duration::from_secs(10)).await;
+    b.type_into("input[name=name]", "301").await;
+    b.type_into("input[name=location]", "行政楼").await;
+    b.type_into("textarea[name=labels]", "投影, 白板").await;
+    b.type_into("input[name=capacity]", "12").await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("已创建会议室“301”（行政楼）", Duration::from_secs(10)).await;
+    assert!(b.text("#room-1").await.contains("投影、白板"));
+    b.screenshot(&dir, "17-rooms").await;
+
     for (path, text, shot) in [("sends", "全部模板", "15-sends"), ("facts", "主调度器", "16-facts")] {
         b.goto(&format!("{}/admin/console/{path}", sys.api)).await;
         b.wait_for_text(text, Duration::from_secs(10)).await;

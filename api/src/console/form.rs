@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Multipart, Request};
 use subtle::ConstantTimeEq;
+use yizhan_common::users::Session;
 
+use super::layout::local_minute;
 use super::session::current;
 use super::PageError;
 use crate::error::ApiError;
@@ -60,19 +62,65 @@ impl FromRequest<AppState> for CsrfForm {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let Some(session) = current(&mut parts, state).await? else {
-            return Err(PageError::SignIn { next: String::new() });
-        };
-        let req = Request::from_parts(parts, body);
+        let (session, req) = signed(req, state).await?;
         let bytes = Bytes::from_request(req, state).await.map_err(|_| PageError::csrf())?;
         let fields = Fields::parse(&bytes);
-        if !tokens_match(&fields.text("csrf"), &session.csrf_token) {
-            tracing::warn!(user.id = session.user.id, "console form refused: CSRF token mismatch");
-            return Err(PageError::csrf());
-        }
+        check_token(&fields.text("csrf"), &session)?;
         Ok(Self(fields))
     }
+}
+
+/// A POSTed `multipart/form-data` form (a file upload) whose first part is `csrf`, equal to the
+/// signed-in session's token; otherwise 403 before any other part is read (no file reaches
+/// storage). The handler reads the parts after it. Take it last, after `Signed<R>`.
+pub struct CsrfMultipart(pub Multipart);
+
+/// The longest `csrf` part read.
+const MAX_TOKEN_BYTES: usize = 256;
+
+impl FromRequest<AppState> for CsrfMultipart {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (session, req) = signed(req, state).await?;
+        let mut form = Multipart::from_request(req, state).await.map_err(|_| PageError::csrf())?;
+        check_token(&first_token(&mut form).await, &session)?;
+        Ok(Self(form))
+    }
+}
+
+/// The value of the form's first part when it is `csrf` ("" otherwise).
+async fn first_token(form: &mut Multipart) -> String {
+    let Ok(Some(mut field)) = form.next_field().await else { return String::new() };
+    if field.name() != Some("csrf") {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = field.chunk().await {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_TOKEN_BYTES {
+            return String::new();
+        }
+    }
+    String::from_utf8(bytes).map(|t| t.trim().to_owned()).unwrap_or_default()
+}
+
+/// The session of a form's request (none: to the sign-in page), and the request, body unread.
+async fn signed(req: Request, state: &AppState) -> Result<(Session, Request), PageError> {
+    let (mut parts, body) = req.into_parts();
+    let Some(session) = current(&mut parts, state).await? else {
+        return Err(PageError::SignIn { next: String::new() });
+    };
+    Ok((session, Request::from_parts(parts, body)))
+}
+
+/// 403 (logged) unless `posted` is the session's CSRF token.
+fn check_token(posted: &str, session: &Session) -> Result<(), PageError> {
+    if tokens_match(posted, &session.csrf_token) {
+        return Ok(());
+    }
+    tracing::warn!(user.id = session.user.id, "console form refused: CSRF token mismatch");
+    Err(PageError::csrf())
 }
 
 /// Constant-time comparison of a posted token with the expected one (empty never matches).
@@ -93,17 +141,31 @@ impl FieldMessages {
         self.0.is_empty()
     }
 
-    /// The per-field messages of a 422, and a taken name (409) as a message on its field;
-    /// `Err` with any other error, for the error page.
+    /// One message on one field (a check only the form makes, such as a date it cannot read).
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        Self(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
+
+    /// The per-field messages of a 422, and a taken name (409) as a message on its field (a room
+    /// taken names the period in the way); `Err` with any other error, for the error page.
     pub fn from_error(err: ApiError) -> Result<Self, ApiError> {
         const TAKEN: &[(&str, &str, &str)] = &[
             ("username_taken", "username", "用户名已被占用"),
             ("hospital_taken", "name", "已有同名医院"),
             ("department_taken", "name", "该医院已有同名科室"),
             ("schedule_taken", "period", "该科室在这一天已有同名时段的号源"),
+            ("room_exists", "name", "该位置已有同名会议室"),
+            ("room_taken", "reserve_from", "该会议室在这段时间已有其他预约"),
+            ("category_exists", "name", "已有同名分类，或分类数量已达上限"),
+            ("recipient_exists", "email", "该邮箱已在通知列表中"),
+            ("too_many_recipients", "email", "通知邮箱数量已达上限"),
         ];
         if let Some((_, field, message)) = TAKEN.iter().find(|(code, _, _)| *code == err.code()) {
-            return Ok(Self(BTreeMap::from([((*field).into(), (*message).into())])));
+            let message = match err.conflict_period() {
+                Some(p) => format!("{message}（{} 至 {}）", local_minute(p.reserve_from), local_minute(p.reserve_to)),
+                None => (*message).to_owned(),
+            };
+            return Ok(Self::one(field, message));
         }
         if err.fields().is_empty() {
             return Err(err);
@@ -135,12 +197,38 @@ fn chinese(message: &str) -> String {
         ("the department does not belong to that hospital", "该科室不属于所选医院"),
         ("must be an http(s) URL", "须为 http(s) 链接"),
         ("must be `exact` or `contains`", "须为“精确”或“包含”"),
+        ("must be a date and time like 2027-03-01T09:00", "须为日期时间，如 2027-03-01 09:00"),
+        ("at most 20 labels", "最多 20 个标签"),
+        ("each label is 1 to 30 characters", "每个标签 1 到 30 个字符"),
+        ("must be after time_from", "须晚于开始时间"),
+        ("must be after reserve_from", "须晚于开始时间"),
+        ("a reservation is at most 24 hours", "一次预约最长 24 小时"),
+        ("is in the past", "已经过去"),
+        ("at most 365 days ahead", "最多提前 365 天"),
+        ("no bookable meeting room has this id", "会议室不存在或已归档"),
+        ("must be pending, in_progress or resolved", "须为待处理、处理中或已解决"),
+        ("names a category that does not exist", "包含不存在的分类"),
+        ("at most 200 categories", "最多选择 200 个分类"),
+        ("is given more than once", "重复提交"),
+        ("is not a field of this form (file, title, category)", "不是本表单的字段"),
+        ("the form is larger than the upload limit", "表单超过上传大小限制"),
+        ("must be UTF-8 text", "须为 UTF-8 文本"),
+        (
+            "must be a PDF, Word, Excel or PowerPoint document (without macros) or a JPEG, PNG, GIF or WebP image",
+            "须为 PDF、Word、Excel 或 PowerPoint 文档（不含宏），或 JPEG、PNG、GIF、WebP 图片",
+        ),
     ];
     if let Some((_, zh)) = SAME.iter().find(|(en, _)| *en == message) {
         return (*zh).to_owned();
     }
     if let Some(n) = message.strip_prefix("must be at most ").and_then(|m| m.strip_suffix(" characters")) {
         return format!("最多 {n} 个字符");
+    }
+    if let Some(n) = message.strip_prefix("must be at most ").and_then(|m| m.strip_suffix(" bytes")) {
+        return format!("最大 {n} 字节");
+    }
+    if let Some(n) = message.strip_prefix("the range is at most ").and_then(|m| m.strip_suffix(" days")) {
+        return format!("时间范围最多 {n} 天");
     }
     if let Some(role) = message.strip_prefix("unknown role ") {
         return format!("未知角色 {role}");

@@ -2,7 +2,8 @@
 //! who is signed in, the CSRF token for the page's forms, and the flash message.
 //!
 //! A later section (hospitals, follow, subscribe log, operator facts) adds one line to
-//! [`SECTIONS`] and its routes to `mod.rs`.
+//! [`SECTIONS`] and its routes to `mod.rs`; a seed's sections share a group, named in the
+//! navigation before its first link.
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -19,18 +20,27 @@ pub struct Section {
     pub href: &'static str,
     /// Who sees it (any one of these roles).
     pub roles: &'static [Role],
+    /// The group it is shown in (one seed's sections together), `None` for the shared ones.
+    pub group: Option<&'static str>,
 }
 
+/// Seed 002's pages (college staff services).
+const COLLEGE: Option<&str> = Some("高校服务");
+
 pub const SECTIONS: &[Section] = &[
-    Section { key: "users", title: "用户与角色", href: "/admin/console/users", roles: &[Role::Admin] },
-    Section { key: "hospitals", title: "医院", href: "/admin/console/hospitals", roles: &[Role::Admin] },
-    Section { key: "departments", title: "科室", href: "/admin/console/departments", roles: &[Role::Admin] },
-    Section { key: "schedules", title: "号源", href: "/admin/console/schedules", roles: &[Role::Admin] },
-    Section { key: "sends", title: "订阅消息", href: "/admin/console/sends", roles: &[Role::Admin] },
-    Section { key: "qrcodes", title: "科室二维码", href: "/admin/console/qrcodes", roles: &[Role::Admin] },
-    Section { key: "keywords", title: "关键词回复", href: "/admin/console/keywords", roles: &[Role::Admin] },
-    Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin] },
-    Section { key: "facts", title: "运行状态", href: "/admin/console/facts", roles: &[Role::Admin] },
+    Section { key: "users", title: "用户与角色", href: "/admin/console/users", roles: &[Role::Admin], group: None },
+    Section { key: "hospitals", title: "医院", href: "/admin/console/hospitals", roles: &[Role::Admin], group: None },
+    Section { key: "departments", title: "科室", href: "/admin/console/departments", roles: &[Role::Admin], group: None },
+    Section { key: "schedules", title: "号源", href: "/admin/console/schedules", roles: &[Role::Admin], group: None },
+    Section { key: "sends", title: "订阅消息", href: "/admin/console/sends", roles: &[Role::Admin], group: None },
+    Section { key: "qrcodes", title: "科室二维码", href: "/admin/console/qrcodes", roles: &[Role::Admin], group: None },
+    Section { key: "keywords", title: "关键词回复", href: "/admin/console/keywords", roles: &[Role::Admin], group: None },
+    Section { key: "queues", title: "任务队列", href: "/admin/console/queues", roles: &[Role::Admin], group: None },
+    Section { key: "facts", title: "运行状态", href: "/admin/console/facts", roles: &[Role::Admin], group: None },
+    Section { key: "rooms", title: "会议室", href: "/admin/console/rooms", roles: &[Role::Admin], group: COLLEGE },
+    Section { key: "reservations", title: "预约冲突查询", href: "/admin/console/reservations", roles: &[Role::Admin], group: COLLEGE },
+    Section { key: "repairs", title: "故障报修", href: "/admin/console/repairs", roles: &[Role::Admin], group: COLLEGE },
+    Section { key: "guides", title: "服务指南", href: "/admin/console/guides", roles: &[Role::Admin], group: COLLEGE },
 ];
 
 /// A navigation link as the template shows it.
@@ -39,6 +49,8 @@ pub struct NavLink {
     pub title: &'static str,
     pub href: &'static str,
     pub current: bool,
+    /// The group's name, on the first link of a group.
+    pub group: Option<&'static str>,
 }
 
 /// What the base template needs besides the page's own content.
@@ -57,8 +69,13 @@ impl Layout {
         let mut conn = state.db.acquire().await?;
         let flash = users::take_flash(&mut conn, session.session_id).await?;
         let user = &session.user;
+        let mut group = None;
         let nav = visible_sections(user)
-            .map(|s| NavLink { title: s.title, href: s.href, current: s.key == current })
+            .map(|s| {
+                let starts = s.group.is_some() && s.group != group;
+                group = s.group;
+                NavLink { title: s.title, href: s.href, current: s.key == current, group: s.group.filter(|_| starts) }
+            })
             .collect();
         let user_name = if user.name.trim().is_empty() { user.username.clone() } else { user.name.clone() };
         Ok(Self { title: title.into(), user_name, csrf: session.csrf_token.clone(), flash, nav })
@@ -112,4 +129,9 @@ pub fn age(ms: u64) -> String {
 /// A moment in the service time zone, to the second.
 pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
     yizhan_common::time::local(at).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A moment in the service time zone, to the minute.
+pub fn local_minute(at: chrono::DateTime<chrono::Utc>) -> String {
+    yizhan_common::time::local(at).format("%Y-%m-%d %H:%M").to_string()
 }

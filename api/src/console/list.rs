@@ -10,9 +10,10 @@ pub fn pagination(page: Option<&str>, page_size: Option<&str>) -> Pagination {
     Pagination { page: read(page, 1, 1_000_000), page_size: read(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) }
 }
 
-/// A search box's text: trimmed, `None` when blank.
+/// A search box's text: trimmed, without NUL characters (which PostgreSQL cannot hold in text),
+/// `None` when blank.
 pub fn search_text(raw: Option<&str>) -> Option<String> {
-    raw.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned)
+    raw.map(|q| q.replace('\0', "")).map(|q| q.trim().to_owned()).filter(|q| !q.is_empty())
 }
 
 /// A filter's id (`?hospitalId=3`); blank or not a number is no filter.

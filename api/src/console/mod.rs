@@ -15,18 +15,23 @@ mod csv;
 mod error;
 mod facts;
 mod form;
+mod guides;
 mod home;
 mod keywords;
 mod layout;
 mod list;
 mod qrcodes;
 mod queues;
+mod repairs;
+mod reservations;
+mod rooms;
 mod schedules;
 mod sends;
 mod session;
 mod signin;
 mod users;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
@@ -40,7 +45,9 @@ pub use error::PageError;
 pub const BASE: &str = "/admin/console";
 
 /// Every console route, with the security headers every console answer carries.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    // A guide's upload may be as large as the storage takes (counted again while it streams in).
+    let upload_limit = DefaultBodyLimit::max(crate::college_admin::guides::body_limit(state));
     Router::new()
         .route("/admin/", get(|| async { Redirect::to("/admin/console/") }))
         .route("/admin/console", get(|| async { Redirect::to("/admin/console/") }))
@@ -67,6 +74,23 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/console/keywords/new", get(keywords::new_form).post(keywords::create))
         .route("/admin/console/keywords/{id}", get(keywords::edit_form).post(keywords::update))
         .route("/admin/console/keywords/{id}/delete", post(keywords::delete))
+        .route("/admin/console/rooms", get(rooms::list))
+        .route("/admin/console/rooms/new", get(rooms::new_form).post(rooms::create))
+        .route("/admin/console/rooms/{id}", get(rooms::edit_form).post(rooms::update))
+        .route("/admin/console/rooms/{id}/archive", post(rooms::archive))
+        .route("/admin/console/reservations", get(reservations::conflicts))
+        .route("/admin/console/reservations/{id}", get(reservations::move_page).post(reservations::move_reservation))
+        .route("/admin/console/reservations/{id}/cancel", post(reservations::cancel))
+        .route("/admin/console/repairs", get(repairs::list))
+        .route("/admin/console/repairs.csv", get(repairs::export))
+        .route("/admin/console/repairs/{id}", get(repairs::show).post(repairs::set_status))
+        .route("/admin/console/repairs/categories", get(repairs::category_list).post(repairs::add_category))
+        .route("/admin/console/repairs/recipients", get(repairs::recipient_list).post(repairs::add_recipient))
+        .route("/admin/console/repairs/recipients/{id}/delete", post(repairs::remove_recipient))
+        .route("/admin/console/guides", get(guides::list))
+        .route("/admin/console/guides/new", get(guides::new_form).post(guides::upload).layer(upload_limit))
+        .route("/admin/console/guides/{id}/file", get(guides::download))
+        .route("/admin/console/guides/{id}/delete", post(guides::delete))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

@@ -41,7 +41,7 @@ pub fn status_label(s: SendStatus) -> &'static str {
 }
 
 /// The moments a service-zone day starts and ends.
-fn day_range(day: NaiveDate) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+pub(super) fn day_range(day: NaiveDate) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
     let tz = time::service_tz();
     let start = tz.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).earliest()?;
     let end = tz.from_local_datetime(&day.succ_opt()?.and_hms_opt(0, 0, 0)?).earliest()?;

@@ -121,6 +121,11 @@ impl ApiError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         self.retry_after_secs
     }
+
+    /// The period a 409 lost to (`room_taken`).
+    pub fn conflict_period(&self) -> Option<&PeriodView> {
+        self.conflict.as_deref()
+    }
 }
 
 #[derive(Serialize)]

@@ -14,6 +14,8 @@ mod views;
 mod wechat_login;
 mod wechat_callback;
 
+pub(crate) use files::storage_error;
+
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
@@ -44,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(follow::routes())
         .merge(college::routes(&state))
         .merge(wechat_callback::routes())
-        .merge(crate::console::routes());
+        .merge(crate::console::routes(&state));
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

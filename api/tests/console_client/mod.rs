@@ -14,12 +14,13 @@ use tower::ServiceExt;
 
 use crate::support::TestApp;
 
-/// One answer: status, headers and the body as text.
+/// One answer: status, headers and the body as text (and as sent, for downloads).
 #[derive(Debug)]
 pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -67,7 +68,16 @@ impl<'a> Browser<'a> {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// POSTs a body of `content_type` as it is (a `multipart/form-data` upload).
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        self.request(Method::POST, path, Some((content_type.to_owned(), body))).await
+    }
+
     pub async fn send(&mut self, method: Method, path: &str, form: Option<String>) -> Page {
+        self.request(method, path, form.map(|f| ("application/x-www-form-urlencoded".to_owned(), f.into_bytes()))).await
+    }
+
+    async fn request(&mut self, method: Method, path: &str, content: Option<(String, Vec<u8>)>) -> Page {
         let mut req = Request::builder().method(method).uri(path);
         if !self.cookies.is_empty() {
             let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -76,8 +86,8 @@ impl<'a> Browser<'a> {
         for (k, v) in &self.extra {
             req = req.header(k.as_str(), v.as_str());
         }
-        let req = match form {
-            Some(body) => req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)),
+        let req = match content {
+            Some((content_type, body)) => req.header(header::CONTENT_TYPE, content_type).header(header::CONTENT_LENGTH, body.len()).body(Body::from(body)),
             None => req.body(Body::empty()),
         };
         let mut req = req.expect("request");
@@ -87,7 +97,7 @@ impl<'a> Browser<'a> {
         let res = self.app.router.clone().oneshot(req).await.expect("response");
         let (status, headers) = (res.status(), res.headers().clone());
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let page = Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() };
+        let page = Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() };
         for cookie in page.set_cookies() {
             let pair = cookie.split(';').next().unwrap_or_default();
             let (name, value) = pair.split_once('=').expect("cookie pair");

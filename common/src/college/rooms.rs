@@ -87,25 +87,39 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Room>
         .await
 }
 
-/// A page of rooms by building and name (only those that can be booked unless `archived`), and
-/// the total.
-pub async fn list(conn: &mut PgConnection, location: Option<&str>, archived: bool, limit: i64, offset: i64) -> sqlx::Result<(Vec<Room>, i64)> {
+/// Which rooms a list shows: one building (exact name), a substring of the room's name or building
+/// (case-insensitive), bookable or archived ones (`None`: both).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoomFilter<'a> {
+    pub location: Option<&'a str>,
+    pub search: Option<&'a str>,
+    pub active: Option<bool>,
+}
+
+/// A page of rooms by building and name, and the total.
+pub async fn list(conn: &mut PgConnection, f: RoomFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<(Vec<Room>, i64)> {
+    let pattern = f.search.map(str::trim).filter(|s| !s.is_empty()).map(super::contains_pattern);
     let rows = sqlx::query_as!(
         Room,
         "SELECT id, name, location, labels, capacity, equipment, is_active FROM meeting_rooms
-          WHERE ($1::TEXT IS NULL OR location = $1) AND (is_active OR $2)
-          ORDER BY location, name, id LIMIT $3 OFFSET $4",
-        location,
-        archived,
+          WHERE ($1::TEXT IS NULL OR location = $1) AND ($2::BOOL IS NULL OR is_active = $2)
+            AND ($3::TEXT IS NULL OR lower(name) LIKE $3 OR lower(location) LIKE $3)
+          ORDER BY location, name, id LIMIT $4 OFFSET $5",
+        f.location,
+        f.active,
+        pattern,
         limit,
         offset,
     )
     .fetch_all(&mut *conn)
     .await?;
     let total = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM meeting_rooms WHERE ($1::TEXT IS NULL OR location = $1) AND (is_active OR $2)"#,
-        location,
-        archived,
+        r#"SELECT count(*) AS "n!" FROM meeting_rooms
+            WHERE ($1::TEXT IS NULL OR location = $1) AND ($2::BOOL IS NULL OR is_active = $2)
+              AND ($3::TEXT IS NULL OR lower(name) LIKE $3 OR lower(location) LIKE $3)"#,
+        f.location,
+        f.active,
+        pattern,
     )
     .fetch_one(conn)
     .await?;

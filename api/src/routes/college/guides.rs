@@ -2,25 +2,22 @@
 //! its type and name, and a guide mailed to oneself (answered once queued: the seed's "success
 //! means queued, not sent").
 
-use axum::body::Body;
 use axum::extract::{OriginalUri, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use yizhan_common::college::guides::{self, CategoryCount, Guide, GuideFilter, MAX_CATEGORY};
 use yizhan_common::mail::PlanMailError;
-use yizhan_common::storage::StorageError;
 use yizhan_common::time::serialize_local;
 
 use super::page::DrfPage;
 use super::BookRole;
-use crate::disposition;
+use crate::college_admin::guides as guides_shared;
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
-use crate::routes::files::storage_error;
 use crate::state::AppState;
 
 /// A guide as the list and the admin routes show it; `url` downloads its file.
@@ -98,35 +95,10 @@ pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) 
     Ok(Json(rows.into_iter().map(|CategoryCount { name, count }| CategoryView { count, name }).collect()))
 }
 
-async fn find(state: &AppState, id: i64) -> ApiResult<Guide> {
-    let mut conn = state.db.acquire().await?;
-    guides::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("guide"))
-}
-
 /// `GET /guides/{id}` (and `/guides/{id}/`): the file, streamed through the API (also on S3, so the
 /// name and type are ours), as an attachment under the name it was uploaded with.
 pub async fn download(State(state): State<AppState>, _: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
-    let guide = find(&state, id).await?;
-    let storage = state.storage().await?;
-    let download = storage.get(&guide.key).await.map_err(|err| match err {
-        StorageError::NotFound => {
-            tracing::error!(guide.id = guide.id, "a guide's file is missing from storage");
-            ApiError::not_found("guide")
-        }
-        other => storage_error(other),
-    })?;
-    let content_type = HeaderValue::try_from(guide.content_type).map_err(ApiError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_LENGTH, HeaderValue::from(download.size)),
-            (header::CONTENT_DISPOSITION, disposition::attachment(&guide.filename)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        Body::from_stream(download.body),
-    )
-        .into_response())
+    guides_shared::download(&state, id).await
 }
 
 /// `202` answer of `/guides/{id}/email`: the e-mail is queued (not yet sent) to `email`.
@@ -139,7 +111,7 @@ pub struct QueuedView {
 /// `GET|POST /guides/{id}/email`: plans one e-mail with the file attached to my address (the
 /// contact card's e-mail) and answers 202 at once; 422 `no_email` without a usable address.
 pub async fn email(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<(StatusCode, Json<QueuedView>)> {
-    let guide = find(&state, id).await?;
+    let guide = guides_shared::find(&state, id).await?;
     let user = auth.user();
     let Some(to) = user.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
         return Err(no_email("you have no e-mail address: add one to your contact card (PATCH /current-user/meta/)"));

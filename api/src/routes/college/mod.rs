@@ -69,19 +69,3 @@ pub(crate) fn yes_no(value: Option<&str>, field: &str) -> Result<bool, ApiError>
         _ => Err(ApiError::field(field, "must be `yes` or `no`")),
     }
 }
-
-/// Seed 002's `time_from`/`time_to` query range: both required, `time_to` after `time_from` and
-/// at most `max_days` later. `None` when a check failed (each named in `errors`).
-pub(crate) fn time_range(
-    errors: &mut crate::error::FieldErrors,
-    from: Option<chrono::DateTime<chrono::FixedOffset>>,
-    to: Option<chrono::DateTime<chrono::FixedOffset>>,
-    max_days: i64,
-) -> Option<yizhan_common::college::reservations::Period> {
-    errors.check(from.is_none(), "time_from", "is required");
-    errors.check(to.is_none(), "time_to", "is required");
-    let (from, to) = (from?, to?);
-    errors.check(to <= from, "time_to", "must be after time_from");
-    errors.check(to - from > chrono::TimeDelta::days(max_days), "time_to", &format!("the range is at most {max_days} days"));
-    (to > from && to - from <= chrono::TimeDelta::days(max_days)).then(|| yizhan_common::college::reservations::Period { from: from.to_utc(), to: to.to_utc() })
-}

@@ -7,12 +7,13 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use yizhan_common::college::repairs::routing::{self, Category};
-use yizhan_common::college::repairs::{self, Repair, RepairFilter, RepairStatus, ReportError};
+use yizhan_common::college::repairs::{self, Repair, RepairFilter, RepairStatus};
 use yizhan_common::time::serialize_local;
 use yizhan_common::users::Role;
 
 use super::page::DrfPage;
 use super::BookRole;
+use crate::college_admin::repairs::report_error;
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, Authorized, Pagination};
@@ -78,14 +79,6 @@ pub struct NewReport {
     location: String,
     category: i64,
     description: String,
-}
-
-pub(super) fn report_error(e: ReportError) -> ApiError {
-    match e {
-        ReportError::UnknownCategory => ApiError::field("category", "is not a repair category"),
-        ReportError::Mail(e) => ApiError::internal(e),
-        ReportError::Db(e) => e.into(),
-    }
 }
 
 /// `POST /repairs/ {location, category, description}` → 201 the report; its category's

@@ -11,26 +11,22 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use yizhan_common::college::reservations::decide::DECIDED_CHANNEL;
-use yizhan_common::college::reservations::notice::{self, Event};
-use yizhan_common::college::reservations::{self, Period, Refusal, Request, RequestStatus, Reservation, ReservationStatus, MAX_HOURS};
+use yizhan_common::college::reservations::{self, Refusal, Request, RequestStatus, Reservation, ReservationStatus};
 use yizhan_common::jobs::kinds::DecideReservation;
 use yizhan_common::outbox::Enqueue;
 use yizhan_common::subscribe::SubscribeInput;
 use yizhan_common::time::serialize_local;
-use yizhan_common::users::{Role, User};
 
 use super::page::DrfPage;
 use super::BookRole;
+use crate::college_admin::reservations::{self as reservations_admin, check_period, may_see, room_taken, visible};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors, PeriodView};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::state::AppState;
-
-/// How far ahead a room can be reserved.
-pub const MAX_DAYS_AHEAD: i64 = 365;
 
 /// A reservation as seed 002's front end sees it (`meetingroom` is the room's id, as in requests).
 #[derive(Debug, Serialize)]
@@ -84,10 +80,6 @@ pub struct RequestView {
     url: String,
 }
 
-pub fn room_taken(p: Period) -> ApiError {
-    ApiError::conflict("room_taken", "the room is reserved for part of that time").with_conflict(p.into())
-}
-
 fn status_url(id: i64) -> String {
     format!("/reservations/requests/{id}/")
 }
@@ -105,18 +97,6 @@ pub struct ReserveBody {
     wx_code: Option<serde_json::Value>,
     subscribe_auth_result: Option<serde_json::Value>,
     subscribe_scene: Option<serde_json::Value>,
-}
-
-/// Checks `reserve_from`/`reserve_to` for a reservation (errors name those fields): the period, or
-/// `None` when it is not one.
-pub fn check_period(errors: &mut FieldErrors, from: Option<DateTime<FixedOffset>>, to: Option<DateTime<FixedOffset>>, now: DateTime<Utc>) -> Option<Period> {
-    let (Some(from), Some(to)) = (from, to) else { return None };
-    let (from, to) = (from.with_timezone(&Utc), to.with_timezone(&Utc));
-    errors.check(to <= from, "reserve_to", "must be after reserve_from");
-    errors.check(to - from > TimeDelta::hours(MAX_HOURS), "reserve_to", "a reservation is at most 24 hours");
-    errors.check(to <= now, "reserve_to", "is in the past");
-    errors.check(from > now + TimeDelta::days(MAX_DAYS_AHEAD), "reserve_from", "at most 365 days ahead");
-    (to > from).then_some(Period { from, to })
 }
 
 /// `POST /reservations/ {reserve_from, reserve_to, description, meetingroom}`.
@@ -202,11 +182,6 @@ pub async fn request_status(State(state): State<AppState>, who: Authorized<BookR
     Ok(Json(request_view(&mut conn, request).await?))
 }
 
-/// Owners see their own; admins see every one (others get a 404: an id reveals nothing).
-fn may_see(user: &User, owner: i64) -> bool {
-    user.id == owner || user.has_role(Role::Admin)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct MineQuery {
     cancelled: Option<String>,
@@ -227,10 +202,6 @@ pub async fn mine(
     Ok(Json(DrfPage::new(rows.into_iter().map(ReservationView::from).collect(), total, page, &uri)))
 }
 
-async fn visible(conn: &mut sqlx::PgConnection, user: &User, id: i64) -> ApiResult<Reservation> {
-    reservations::find(conn, id).await?.filter(|r| may_see(user, r.user_id)).ok_or_else(|| ApiError::not_found("reservation"))
-}
-
 /// `GET /reservations/{id}/`.
 pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ReservationView>> {
     let mut conn = state.db.acquire().await?;
@@ -238,19 +209,8 @@ pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiP
 }
 
 /// `DELETE /reservations/{id}/`: cancels (204, again 204); one that is over stays (409
-/// `reservation_over`). An admin cancelling someone else's reservation mails the owner.
+/// `reservation_over`). An admin cancelling someone else's reservation tells the owner.
 pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
-    let mut tx = state.db.begin().await?;
-    let current = visible(&mut tx, who.user(), id).await?;
-    if current.status == ReservationStatus::Confirmed && current.period.to <= state.now() {
-        return Err(ApiError::conflict("reservation_over", "the reservation is over"));
-    }
-    let mut jobs = Enqueued::default();
-    if let Some((r, true)) = reservations::cancel(&mut tx, id).await? {
-        if r.user_id != who.user().id {
-            jobs.add(notice::plan(&mut tx, state.reservation_channels(), &r, Event::Cancelled).await?);
-        }
-    }
-    jobs.commit(tx, &state).await?;
+    reservations_admin::cancel(&state, who.user(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -69,7 +69,7 @@ fn by_building<T, R>(items: Vec<T>, room: impl Fn(&T) -> &Room, view: impl Fn(T)
 
 fn search(q: AvailableQuery) -> Result<(RoomSearch, Option<TimeDelta>), ApiError> {
     let mut errors = FieldErrors::new();
-    let range = super::time_range(&mut errors, q.time_from, q.time_to, MAX_RANGE_DAYS);
+    let range = crate::college_admin::time_range(&mut errors, q.time_from, q.time_to, MAX_RANGE_DAYS);
     errors.check(q.people_count.is_some_and(|n| !(1..=10_000).contains(&n)), "people_count", "must be from 1 to 10000");
     if let (Some(range), Some(length)) = (range, q.length) {
         errors.check(length == 0, "length", "must be at least 1 minute");

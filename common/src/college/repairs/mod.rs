@@ -95,12 +95,15 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Repai
     .await
 }
 
-/// What a list shows: one reporter's reports, or (admins) everyone's by status and category.
+/// What a list shows: one reporter's reports, or (admins) everyone's by status, category and
+/// when they were filed (`created_from` inclusive, `created_before` exclusive).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RepairFilter {
     pub reporter: Option<i64>,
     pub status: Option<RepairStatus>,
     pub category: Option<i64>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
 }
 
 /// A page of reports, newest first, and the total.
@@ -113,10 +116,13 @@ pub async fn list(conn: &mut PgConnection, f: RepairFilter, limit: i64, offset: 
              FROM repairs r JOIN users u ON u.id = r.reporter_id JOIN repair_categories c ON c.id = r.category_id
             WHERE ($1::BIGINT IS NULL OR r.reporter_id = $1) AND ($2::TEXT IS NULL OR r.status = $2)
               AND ($3::BIGINT IS NULL OR r.category_id = $3)
-            ORDER BY r.id DESC LIMIT $4 OFFSET $5"#,
+              AND ($4::TIMESTAMPTZ IS NULL OR r.created_at >= $4) AND ($5::TIMESTAMPTZ IS NULL OR r.created_at < $5)
+            ORDER BY r.id DESC LIMIT $6 OFFSET $7"#,
         f.reporter,
         status,
         f.category,
+        f.created_from,
+        f.created_before,
         limit,
         offset,
     )
@@ -125,10 +131,13 @@ pub async fn list(conn: &mut PgConnection, f: RepairFilter, limit: i64, offset: 
     let total = sqlx::query_scalar!(
         r#"SELECT count(*) AS "count!" FROM repairs r
             WHERE ($1::BIGINT IS NULL OR r.reporter_id = $1) AND ($2::TEXT IS NULL OR r.status = $2)
-              AND ($3::BIGINT IS NULL OR r.category_id = $3)"#,
+              AND ($3::BIGINT IS NULL OR r.category_id = $3)
+              AND ($4::TIMESTAMPTZ IS NULL OR r.created_at >= $4) AND ($5::TIMESTAMPTZ IS NULL OR r.created_at < $5)"#,
         f.reporter,
         status,
         f.category,
+        f.created_from,
+        f.created_before,
     )
     .fetch_one(conn)
     .await?;
