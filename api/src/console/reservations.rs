@@ -3,7 +3,7 @@
 //! card; per reservation an admin moves it (new start, end and/or room) or cancels it after a
 //! confirmation. The query, the move and the cancel are `crate::college_admin::reservations`'s,
 //! the same as `GET /admin/reservations/conflicts/`, `PATCH /admin/reservations/{id}/` and
-//! `DELETE /reservations/{id}/`: the owner is mailed, and a move into a taken period (409
+//! `DELETE /reservations/{id}/`: the owner is told (WeChat or e-mail), and a move into a taken period (409
 //! `room_taken`) shows under the form and changes nothing.
 
 use askama::Template;
