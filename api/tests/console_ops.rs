@@ -85,13 +85,25 @@ async fn the_facts_page_reads_the_recorded_state_and_never_shows_a_token() {
 
     let page = b.get("/admin/console/facts").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.has("wxfactsmini") && page.has("未缓存"), "{}", page.body);
+    assert!(page.has("wxfactsmini") && page.has("未缓存") && page.has("还没有获取记录"), "{}", page.body);
     assert!(page.has("<dd id=\"outbox-unpushed\">0</dd>") && page.has("没有调度器持有租约") && page.has("还没有触发记录"), "{}", page.body);
-    assert!(page.has("<code>wechat.access_token</code>") && page.has("id=\"tokens-unrecorded\""), "{}", page.body);
+    assert!(page.has("<code>wechat.access_token</code>") && !page.has("tokens-unrecorded"), "{}", page.body);
 
     let mut redis = yizhan_common::redis_conn::connect(&SecretString::from(support::redis_url()), Default::default()).await.expect("redis");
     let set = |key: String, value: &'static str, ms: u64| redis::cmd("SET").arg(key).arg(value).arg("PX").arg(ms).clone();
     set(format!("{prefix}:wechat:token:wxfactsmini"), "TOKEN-SECRET-VALUE", 3_600_000).query_async::<()>(&mut redis).await.expect("token");
+    let refreshed_ms = (chrono::Utc::now() - chrono::Duration::minutes(1)).timestamp_millis();
+    redis::cmd("HSET")
+        .arg(format!("{prefix}:wechat:token-log:wxfactsmini"))
+        .arg("refreshed_at_ms")
+        .arg(refreshed_ms)
+        .arg("error_at_ms")
+        .arg(refreshed_ms - 60_000)
+        .arg("error")
+        .arg("WeChat stable_token: errcode 45009 (reach max api daily quota limit)")
+        .query_async::<()>(&mut redis)
+        .await
+        .expect("token log");
     set(format!("{prefix}:lease:scheduler"), "7", 8_000).query_async::<()>(&mut redis).await.expect("lease");
     sqlx::query("INSERT INTO outbox (queue, kind, payload, created_at) VALUES ('default', 'probe', '{}', now() - interval '90 seconds')")
         .execute(&pool)
@@ -115,6 +127,7 @@ async fn the_facts_page_reads_the_recorded_state_and_never_shows_a_token() {
     let row = &row[..row.find("</tr>").expect("end of row")];
     assert!(row.contains("每分钟 10 次") && row.contains(">1 / 10<") && row.contains(" 秒</td>"), "one grant in the window, the next spaced: {row}");
     assert!(page.has("已缓存，59 分") && !page.has("TOKEN-SECRET-VALUE"), "{}", page.body);
+    assert!(page.has("上次获取于 ") && page.has("（1 分 ") && page.has("最近一次获取失败于 ") && page.has("errcode 45009"), "age, last refresh, last error: {}", page.body);
     assert!(page.has("<dd id=\"outbox-unpushed\">1</dd>") && page.has("<dd id=\"outbox-oldest\">1 分 3"), "{}", page.body);
     assert!(page.has("令牌 7 的调度器持有，租约还剩"), "{}", page.body);
     assert!(page.has("<code>heartbeat</code>") && page.has("<td data-label=\"入队任务数\">3</td>"), "{}", page.body);

@@ -2,8 +2,8 @@
 //! estimated. Where a fact is not recorded anywhere the page says so.
 //!
 //! - WeChat access tokens per configured appid: the shared cache's key in Redis (cached or not,
-//!   how long yet, a fetch in progress). The fetch time and the last refresh error are not
-//!   recorded (only logged), so the page says so instead of showing an age.
+//!   how long yet, a fetch in progress) and the fetch log beside it (the last successful fetch,
+//!   so the token's age, and the last failed one with its error).
 //! - Rate limits per operation: this process's table (`RATE_LIMITS`) and the shared window in
 //!   Redis (grants in the current window, wait before the next one).
 //! - Outbox: unpushed rows and the oldest one's age, pushed rows not yet settled.
@@ -106,6 +106,14 @@ async fn tokens(state: &AppState) -> Result<Vec<TokenRow>, String> {
         };
         if s.fetching {
             text.push_str("；正在获取新令牌");
+        }
+        let since = |at: chrono::DateTime<chrono::Utc>| age(u64::try_from((chrono::Utc::now() - at).num_milliseconds()).unwrap_or(0));
+        match s.refreshed_at {
+            Some(at) => text.push_str(&format!("；上次获取于 {}（{}前）", local_time(at), since(at))),
+            None => text.push_str("；还没有获取记录"),
+        }
+        if let Some((at, error)) = &s.last_error {
+            text.push_str(&format!("；最近一次获取失败于 {}：{error}", local_time(*at)));
         }
         rows.push(TokenRow { app, appid, state: text });
     }

@@ -6,10 +6,13 @@
 //! - A miss is filled under a lock (`SET NX PX`): one process fetches, the others poll the key.
 //! - A token WeChat refuses is deleted only if the cache still holds that very token
 //!   (compare-and-delete), so a late failure never throws away a newer token.
+//! - Each fetch is recorded for operators in a hash beside the key (when it last succeeded, its
+//!   lifetime, the last failure and when): best effort, never failing the fetch, never the token.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use crate::redis_conn::RedisConn;
 use redis::Script;
@@ -34,12 +37,16 @@ pub struct FetchedToken {
 }
 
 /// What the cache holds for one appid, for operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenState {
     /// How long the cached token stays cached; `None` when none is.
     pub expires_in: Option<Duration>,
     /// A process is fetching a new token now.
     pub fetching: bool,
+    /// When a fetch last succeeded (the token's age), if one was recorded.
+    pub refreshed_at: Option<DateTime<Utc>>,
+    /// The last failed fetch: when, and WeChat's or the transport's error (never a secret).
+    pub last_error: Option<(DateTime<Utc>, String)>,
 }
 
 /// The shared cache (cheap to clone).
@@ -76,13 +83,41 @@ impl TokenCache {
         format!("{}:wechat:token-lock:{appid}", self.prefix)
     }
 
+    /// The hash recording fetches: `refreshed_at_ms`, `expires_in_s`, `error_at_ms`, `error`.
+    pub fn log_key(&self, appid: &str) -> String {
+        format!("{}:wechat:token-log:{appid}", self.prefix)
+    }
+
+    /// Records how a fetch ended; a Redis failure here is logged, never returned.
+    async fn record(&self, appid: &str, fetched: Result<u64, &WechatError>) {
+        let now_ms = Utc::now().timestamp_millis();
+        let mut cmd = redis::cmd("HSET");
+        cmd.arg(self.log_key(appid));
+        match fetched {
+            Ok(expires_in) => cmd.arg("refreshed_at_ms").arg(now_ms).arg("expires_in_s").arg(expires_in),
+            Err(err) => cmd.arg("error_at_ms").arg(now_ms).arg("error").arg(err.to_string().chars().take(300).collect::<String>()),
+        };
+        let mut conn = self.redis.clone();
+        if let Err(err) = cmd.query_async::<()>(&mut conn).await {
+            tracing::warn!(wechat.appid = appid, error = %err, "could not record the token fetch");
+        }
+    }
+
     /// Whether a token is cached and for how long yet, and whether a fetch holds the lock now;
     /// never the token itself.
     pub async fn state(&self, appid: &str) -> Result<TokenState, WechatError> {
         let mut conn = self.redis.clone();
         let ttl_ms: i64 = redis::cmd("PTTL").arg(self.key(appid)).query_async(&mut conn).await?;
         let fetching: bool = redis::cmd("EXISTS").arg(self.lock_key(appid)).query_async(&mut conn).await?;
-        Ok(TokenState { expires_in: u64::try_from(ttl_ms).ok().map(Duration::from_millis), fetching })
+        let (refreshed, error_at, error): (Option<i64>, Option<i64>, Option<String>) =
+            redis::cmd("HMGET").arg(self.log_key(appid)).arg("refreshed_at_ms").arg("error_at_ms").arg("error").query_async(&mut conn).await?;
+        let at = |ms: Option<i64>| ms.and_then(DateTime::from_timestamp_millis);
+        Ok(TokenState {
+            expires_in: u64::try_from(ttl_ms).ok().map(Duration::from_millis),
+            fetching,
+            refreshed_at: at(refreshed),
+            last_error: at(error_at).zip(error),
+        })
     }
 
     /// The cached token, if any.
@@ -123,7 +158,13 @@ impl TokenCache {
         if let Some(token) = self.cached(appid).await? {
             return Ok(token);
         }
-        let fetched = fetch().await?;
+        let fetched = match fetch().await {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                self.record(appid, Err(&err)).await;
+                return Err(err);
+            }
+        };
         let ttl = cache_ttl(fetched.expires_in);
         let mut conn = self.redis.clone();
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
@@ -134,6 +175,7 @@ impl TokenCache {
             .arg(ttl_ms)
             .query_async::<()>(&mut conn)
             .await?;
+        self.record(appid, Ok(fetched.expires_in)).await;
         tracing::info!(wechat.appid = appid, wechat.token_ttl_s = ttl.as_secs(), "fetched a WeChat access token");
         Ok(fetched.access_token)
     }

@@ -94,6 +94,9 @@ async fn handle(State(fake): State<Fake>, uri: Uri, Query(query): Query<HashMap<
         fake.token_fetches.fetch_add(1, Ordering::SeqCst);
         let delay = *fake.token_delay.lock().expect("lock");
         tokio::time::sleep(delay).await;
+        if let Some(code) = fake.faults.lock().expect("lock").get_mut(&path).and_then(VecDeque::pop_front) {
+            return err(code.parse().unwrap_or(-1), "injected");
+        }
         if body["secret"] != "mp-secret" && body["secret"] != "mini-secret" {
             return err(40125, "invalid appsecret");
         }

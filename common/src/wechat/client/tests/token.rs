@@ -100,3 +100,30 @@ async fn a_wrong_secret_is_a_permanent_error_without_the_secret() {
     assert!(!format!("{config:?}").contains("WRONG-SECRET-VALUE"));
     env.cleanup().await;
 }
+
+#[tokio::test]
+async fn each_fetch_is_recorded_for_operators_and_the_token_never_is() {
+    let env = Env::start().await;
+    let client = env.client().await;
+    let fresh = client.tokens().state(MP_APPID).await.expect("state");
+    assert_eq!((fresh.refreshed_at, fresh.last_error), (None, None), "nothing fetched, nothing recorded");
+
+    env.fake.fault("/cgi-bin/stable_token", "45009");
+    client.access_token(App::Mp).await.expect_err("WeChat refused the fetch");
+    let failed = client.tokens().state(MP_APPID).await.expect("state");
+    let (at, error) = failed.last_error.clone().expect("the failure is recorded");
+    assert!(error.contains("45009"), "{error}");
+    assert!((chrono::Utc::now() - at).num_seconds().abs() < 10, "{at}");
+    assert_eq!(failed.refreshed_at, None);
+
+    let token = client.access_token(App::Mp).await.expect("token");
+    let fetched = client.tokens().state(MP_APPID).await.expect("state");
+    let refreshed = fetched.refreshed_at.expect("the fetch is recorded");
+    assert!((chrono::Utc::now() - refreshed).num_seconds().abs() < 10, "{refreshed}");
+    assert_eq!(fetched.last_error, failed.last_error, "the last failure stays on record beside the success");
+    let log: std::collections::HashMap<String, String> =
+        ::redis::cmd("HGETALL").arg(client.tokens().log_key(MP_APPID)).query_async(&mut redis().await).await.expect("log");
+    assert_eq!(log.get("expires_in_s").map(String::as_str), Some("7200"));
+    assert!(log.values().all(|v| !v.contains(&token)), "the token is never recorded: {log:?}");
+    env.cleanup().await;
+}
