@@ -14,5 +14,10 @@
 //! Rust against the form. Nothing queries single fields in SQL. The `CHECK` keeps it an array of
 //! bounded length.
 
+pub mod filter;
 pub mod form;
 pub mod items;
+pub mod records;
+
+#[cfg(test)]
+mod tests;
