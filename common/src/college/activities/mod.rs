@@ -14,6 +14,7 @@
 //! Rust against the form. Nothing queries single fields in SQL. The `CHECK` keeps it an array of
 //! bounded length.
 
+pub mod checkin_token;
 pub mod filter;
 pub mod form;
 pub mod items;
