@@ -21,4 +21,6 @@ pub mod items;
 pub mod records;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
