@@ -1,6 +1,7 @@
 //! Seed 002 (college staff services): the contact book and colleagues, repairs, meeting rooms,
-//! reservations and their single-consumer decisions, service guides.
+//! reservations and their single-consumer decisions, service guides, activities and check-in.
 
+pub mod activities;
 pub mod contacts;
 pub mod guides;
 pub mod repairs;
