@@ -34,6 +34,8 @@ pub enum Event {
 }
 
 impl Event {
+    /// The message kind (its name is the e-mail's kind too) and the occasion that makes each
+    /// event's notice its own (`changed:<n>` for the n-th move).
     fn message(self, r: &Reservation) -> (MessageKind, String) {
         match self {
             Self::Confirmed => (MessageKind::ReservationConfirmed, "confirmed".to_owned()),
@@ -42,11 +44,12 @@ impl Event {
         }
     }
 
-    fn parts(self, r: &Reservation) -> (String, &'static str, &'static str, &'static str) {
+    /// The e-mail's subject and its first words.
+    fn mail_text(self) -> (&'static str, &'static str) {
         match self {
-            Self::Confirmed => (format!("reservation:{}:confirmed", r.id), "reservation_confirmed", "【会议室预约】预约成功：{{room}}", "您预约的会议室已确认"),
-            Self::Changed => (format!("reservation:{}:changed:{}", r.id, r.changes), "reservation_changed", "【会议室预约】预约已调整：{{room}}", "管理员调整了您的会议室预约，现在是"),
-            Self::Cancelled => (format!("reservation:{}:cancelled", r.id), "reservation_cancelled", "【会议室预约】预约已取消：{{room}}", "管理员取消了您的会议室预约"),
+            Self::Confirmed => ("【会议室预约】预约成功：{{room}}", "您预约的会议室已确认"),
+            Self::Changed => ("【会议室预约】预约已调整：{{room}}", "管理员调整了您的会议室预约，现在是"),
+            Self::Cancelled => ("【会议室预约】预约已取消：{{room}}", "管理员取消了您的会议室预约"),
         }
     }
 }
@@ -89,7 +92,9 @@ async fn plan_wechat(conn: &mut PgConnection, via: Channels<'_>, r: &Reservation
 async fn plan_mail(conn: &mut PgConnection, r: &Reservation, event: Event) -> Result<Option<i64>, PlanMailError> {
     let email = sqlx::query_scalar!("SELECT email FROM users WHERE id = $1", r.user_id).fetch_one(&mut *conn).await?;
     let Some(to) = email.filter(|e| !e.trim().is_empty()) else { return Ok(None) };
-    let (key, kind, subject, lead) = event.parts(r);
+    let (kind, occasion) = event.message(r);
+    let key = format!("reservation:{}:{occasion}", r.id);
+    let (subject, lead) = event.mail_text();
     let params = BTreeMap::from([
         ("room".to_owned(), format!("{} {}", r.location, r.room_name)),
         ("from".to_owned(), time::format_local(r.period.from)),
@@ -99,7 +104,7 @@ async fn plan_mail(conn: &mut PgConnection, r: &Reservation, event: Event) -> Re
     ]);
     let text = "{{lead}}：\n会议室：{{room}}\n时间：{{from}} 至 {{to}}\n说明：{{description}}\n";
     let body = MailTemplate { subject: subject.to_owned(), text: text.to_owned(), html: None }.render(&params);
-    match plan_email(conn, &key, kind, &[to], &body, &[]).await {
+    match plan_email(conn, &key, kind.as_str(), &[to], &body, &[]).await {
         Ok(planned) => Ok(planned.outbox_id),
         Err(PlanMailError::InvalidRecipient(_)) => Ok(None),
         Err(e) => Err(e),
