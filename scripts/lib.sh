@@ -107,9 +107,11 @@ start_postgres() {
     "${as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   "${as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=256MB -c min_wal_size=32MB" \
     start >/dev/null
   PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir" -m fast -w stop)
+  # For scripts that stop and start the server themselves (scripts/chaos).
+  PG_CTL="${as[*]} $bin/pg_ctl -D $dir" PG_LOG="$dir/server.log"
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/yizhan"
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='yizhan'" postgres | grep -q 1 ||
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres yizhan
