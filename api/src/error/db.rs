@@ -1,4 +1,5 @@
-//! Database errors as answers: not found → 404, named constraints → 409, the rest opaque 500.
+//! Database errors as answers: not found → 404, named constraints → 409, the database out of
+//! reach (down, restarting, the pool exhausted) → 503, the rest opaque 500.
 
 use axum::http::StatusCode;
 
@@ -17,6 +18,10 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => ApiError::not_found("resource"),
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| is_unreachable_state(&c)) => {
+                tracing::error!(code = %db.code().unwrap_or_default(), "the database went away");
+                ApiError::unavailable("the database is unreachable; try again")
+            }
             sqlx::Error::Database(db) => {
                 let constraint = db.constraint().unwrap_or_default();
                 if let Some((_, code, message)) = CONFLICTS.iter().find(|(name, _, _)| *name == constraint) {
@@ -32,9 +37,20 @@ impl From<sqlx::Error> for ApiError {
                 tracing::error!("database pool timed out");
                 ApiError::unavailable("the database is busy or unreachable; try again")
             }
+            sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                tracing::error!(error = %err, "the database connection failed");
+                ApiError::unavailable("the database is unreachable; try again")
+            }
             _ => ApiError::internal(err),
         }
     }
+}
+
+/// SQLSTATEs that say the server is going or gone, not that the request was wrong: class 08
+/// (connection exception) and 57P01–57P03 (shut down by an administrator, crashed, not yet
+/// accepting connections).
+fn is_unreachable_state(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 impl From<redis::RedisError> for ApiError {
@@ -50,5 +66,19 @@ impl From<yizhan_common::mail::PlanMailError> for ApiError {
             yizhan_common::mail::PlanMailError::Db(err) => err.into(),
             other => ApiError::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_503_not_500() {
+        let io = sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"));
+        assert_eq!(ApiError::from(io).status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(ApiError::from(sqlx::Error::PoolClosed).status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(["08006", "08003", "57P01", "57P02", "57P03"].iter().all(|c| is_unreachable_state(c)));
+        assert!(!["23505", "40001", "57014", "42P01"].iter().any(|c| is_unreachable_state(c)));
     }
 }
