@@ -257,6 +257,12 @@ async fn admins_and_the_activitys_operators_fetch_the_code_and_no_one_else() {
     let (status, body) = s.app.send(Method::PUT, &ops, Some(&s.admin), Some(json!({"user_ids": [999_999, 1]}))).await;
     let err = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert!(err["fields"]["user_ids"].as_str().is_some_and(|m| m.contains("999999")), "{err}");
+    let patient = s.app.user_token("pat", &["patient"]).await;
+    let (status, body) = s.app.send(Method::PUT, &ops, Some(&s.admin), Some(json!({"user_ids": [user_id(&s.app.pool, "pat").await]}))).await;
+    let err = assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(err["fields"]["user_ids"].as_str().is_some_and(|m| m.contains("need the role")), "{err}");
+    let (status, _) = s.app.get(&path, Some(&patient)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, now) = s.app.get(&ops, Some(&s.admin)).await;
     assert_eq!(now["user_ids"].as_array().map(Vec::len), Some(2), "{now}");
     let only_guide = json!({"user_ids": [user_id(&s.app.pool, "guide").await]});
