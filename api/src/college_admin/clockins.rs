@@ -11,6 +11,9 @@ use yizhan_common::users::{Role, User};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::state::AppState;
 
+/// The roles an operator needs (those of `GET …/token`, `BookRole`).
+const OPERATOR_ROLES: &[Role] = &[Role::Staff, Role::Admin, Role::Counselor];
+
 /// At most this many operators per activity.
 pub const MAX_OPERATORS: usize = 100;
 
@@ -77,6 +80,18 @@ pub async fn set_operators(state: &AppState, activity_id: i64, b: OperatorsBody)
     if !unknown.is_empty() {
         let list: Vec<String> = unknown.iter().map(i64::to_string).collect();
         return Err(ApiError::field("user_ids", format!("no such user: {}", list.join(", "))));
+    }
+    // The code is fetched through a route for the contact book's roles: anyone else named here
+    // could never show it, so the mistake is refused rather than kept.
+    let mut cannot = Vec::new();
+    for &id in &ids {
+        let user = yizhan_common::users::find_by_id(&mut conn, id).await?;
+        if !user.is_some_and(|u| OPERATOR_ROLES.iter().any(|r| u.has_role(*r))) {
+            cannot.push(id.to_string());
+        }
+    }
+    if !cannot.is_empty() {
+        return Err(ApiError::field("user_ids", format!("operators need the role staff, admin or counselor: {}", cannot.join(", "))));
     }
     clockins::replace_operators(&mut conn, activity_id, &ids).await?;
     Ok(ids)
