@@ -76,6 +76,10 @@ pub struct ApiConfig {
     pub queue: QueueSettings,
     /// `STORAGE_*`: object storage for `/api/files` (unset: 503).
     pub storage: Option<yizhan_common::storage::StorageConfig>,
+    /// `CHECKIN_TOKEN_KEYS` (a secret, never logged) and `CHECKIN_TOKEN_KID`: the keys of the
+    /// rotating check-in codes. Unset: the development key under `YIZHAN_ENV=development|test`,
+    /// otherwise `None` and the check-in routes answer 503 `checkin_not_configured`.
+    pub checkin_keys: Option<yizhan_common::college::activities::checkin_token::CheckinKeys>,
 }
 
 impl ApiConfig {
@@ -109,6 +113,7 @@ impl ApiConfig {
         }
         let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
         let storage = yizhan_common::storage::StorageConfig::read(&mut env);
+        let checkin_keys = yizhan_common::college::activities::checkin_token::CheckinKeys::read(&mut env);
         if waitlist_max_per_user < 1 {
             env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
         }
@@ -139,6 +144,7 @@ impl ApiConfig {
                 room_slot_grid: Duration::from_secs(slot_grid_minutes * 60),
                 waitlist_max_per_user,
                 storage,
+                checkin_keys,
             })
         })
     }

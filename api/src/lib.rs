@@ -67,6 +67,10 @@ impl Server {
     /// Serves until SIGTERM or Ctrl-C.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(addr = %self.addr, "api listening");
+        match &self.state.config.checkin_keys {
+            Some(keys) => tracing::info!(kid = keys.active_kid(), "check-in codes signed with key id"),
+            None => tracing::warn!("check-in codes off (503 checkin_not_configured): set CHECKIN_TOKEN_KEYS"),
+        }
         self.run_until(shutdown::signal()).await?;
         tracing::info!("api stopped");
         Ok(())

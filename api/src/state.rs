@@ -89,6 +89,13 @@ impl AppState {
         self.clock.local_now()
     }
 
+    /// The check-in code keys; 503 `checkin_not_configured` without them.
+    pub fn checkin_keys(&self) -> Result<&yizhan_common::college::activities::checkin_token::CheckinKeys, ApiError> {
+        self.config.checkin_keys.as_ref().ok_or_else(|| {
+            ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "checkin_not_configured", "check-in codes are off: CHECKIN_TOKEN_KEYS is not set")
+        })
+    }
+
     /// The WeChat client (built on first use over the shared Redis connection).
     pub async fn wechat(&self) -> Result<WechatClient, ApiError> {
         let Some(config) = self.config.wechat.as_ref().filter(|c| c.mini.is_some() || c.mp.is_some()) else {

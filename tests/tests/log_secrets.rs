@@ -16,7 +16,9 @@ const WITHIN: Duration = Duration::from_secs(30);
 async fn a_whole_run_at_debug_logs_no_secret_and_no_raw_openid_or_phone() {
     let logs = std::env::temp_dir().join(format!("yz-logs-{}", uuid::Uuid::new_v4().simple()));
     let quiet = "debug,sqlx=warn,hyper=info,hyper_util=info,reqwest=info,h2=info,tower=info,rustls=info,lettre=info";
-    let mut sys = System::start_logged(&[("RUST_LOG", quiet), ("SMS_TEMPLATE_VISIT_CODE", "SMS_100")], &logs).await;
+    // The check-in keys' secret (base64 of "log-secrets check-in key 0123456789ab").
+    let checkin_keys = "k1:bG9nLXNlY3JldHMgY2hlY2staW4ga2V5IDAxMjM0NTY3ODlhYg==";
+    let mut sys = System::start_logged(&[("RUST_LOG", quiet), ("SMS_TEMPLATE_VISIT_CODE", "SMS_100"), ("CHECKIN_TOKEN_KEYS", checkin_keys)], &logs).await;
 
     let (status, _) = sys.post("/auth/get-token/", None, json!({"username": "admin", "password": "wrong-password-xyz"})).await;
     assert!((400..500).contains(&status), "a wrong password is refused: {status}");
@@ -71,7 +73,7 @@ async fn a_whole_run_at_debug_logs_no_secret_and_no_raw_openid_or_phone() {
     }
     let _ = std::fs::remove_dir_all(&logs);
     // The run really was logged at debug: requests, jobs and the WeChat call are there.
-    for expected in ["/auth/get-token/", "send_subscribe_message", "send_sms"] {
+    for expected in ["/auth/get-token/", "send_subscribe_message", "send_sms", "check-in codes signed with key id"] {
         assert!(text.contains(expected), "the logs say nothing of `{expected}` ({} bytes)", text.len());
     }
     let secrets = [
@@ -90,6 +92,8 @@ async fn a_whole_run_at_debug_logs_no_secret_and_no_raw_openid_or_phone() {
         ("a raw phone number", "13812345678"),
         ("a raw phone number", "13700001111"),
         ("an SMS code", "246810"),
+        ("the check-in key's secret", "bG9nLXNlY3JldHMgY2hlY2staW4ga2V5IDAxMjM0NTY3ODlhYg"),
+        ("the check-in key's secret", "log-secrets check-in key"),
     ];
     let found: Vec<String> = secrets
         .iter()

@@ -3,7 +3,9 @@
 //! pages: the checks (422 naming each bad field by its JSON name) and the writes, with the
 //! notices they plan, so a form refuses what the JSON route refuses and writes the same rows.
 
+pub mod clockins;
 pub mod guides;
+pub mod records;
 pub mod repairs;
 pub mod reservations;
 pub mod rooms;

@@ -9,6 +9,9 @@ use super::PageError;
 const FILES: &[(&str, &str, &str)] = &[
     ("console.css", "text/css; charset=utf-8", include_str!("../../static/console/console.css")),
     ("console.js", "text/javascript; charset=utf-8", include_str!("../../static/console/console.js")),
+    // The check-in QR display (`routes/college/clockin_display.rs`), outside the console.
+    ("clockin-display.css", "text/css; charset=utf-8", include_str!("../../static/console/clockin-display.css")),
+    ("clockin-display.js", "text/javascript; charset=utf-8", include_str!("../../static/console/clockin-display.js")),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {

@@ -10,15 +10,13 @@ pub struct Csv(String);
 
 impl Csv {
     pub fn new(header: &[&str]) -> Self {
-        let mut csv = Self(String::from("\u{feff}"));
+        let mut csv = Self(String::from(BOM));
         csv.row(header.iter().copied());
         csv
     }
 
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
-        let cells: Vec<String> = cells.into_iter().map(cell).collect();
-        self.0.push_str(&cells.join(","));
-        self.0.push_str("\r\n");
+        self.0.push_str(&line(cells));
     }
 
     /// The download, named `filename`.
@@ -30,6 +28,18 @@ impl Csv {
         ];
         (headers, self.0).into_response()
     }
+}
+
+/// The byte-order mark a CSV download starts with.
+pub const BOM: &str = "\u{feff}";
+
+/// One CSV line (cells quoted where needed and made inert, `\r\n` at the end), for a download
+/// that is streamed rather than built whole.
+pub fn line<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+    let cells: Vec<String> = cells.into_iter().map(cell).collect();
+    let mut line = cells.join(",");
+    line.push_str("\r\n");
+    line
 }
 
 fn cell(value: &str) -> String {

@@ -159,6 +159,7 @@ impl FieldMessages {
             ("category_exists", "name", "已有同名分类，或分类数量已达上限"),
             ("recipient_exists", "email", "该邮箱已在通知列表中"),
             ("too_many_recipients", "email", "通知邮箱数量已达上限"),
+            ("label_exists", "label", "该活动已有同名打卡项"),
         ];
         if let Some((_, field, message)) = TAKEN.iter().find(|(code, _, _)| *code == err.code()) {
             let message = match err.conflict_period() {

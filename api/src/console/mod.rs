@@ -11,7 +11,8 @@
 
 mod assets;
 mod catalog;
-mod csv;
+mod clockins;
+pub(crate) mod csv;
 mod error;
 mod facts;
 mod form;
@@ -20,7 +21,7 @@ mod home;
 mod keywords;
 mod layout;
 mod list;
-mod qrcodes;
+pub(crate) mod qrcodes;
 mod queues;
 mod repairs;
 mod reservations;
@@ -91,6 +92,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/guides/new", get(guides::new_form).post(guides::upload).layer(upload_limit))
         .route("/admin/console/guides/{id}/file", get(guides::download))
         .route("/admin/console/guides/{id}/delete", post(guides::delete))
+        .route("/admin/console/activities/{id}/clockins", get(clockins::show))
+        .route("/admin/console/activities/{id}/clockins/items", post(clockins::add_item))
+        .route("/admin/console/activities/{id}/clockins/operators", post(clockins::set_operators))
+        .route("/admin/console/activities/{id}/enrollments", get(clockins::records_page))
+        .route("/admin/console/activities/{id}/enrollments.csv", get(clockins::records_csv))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

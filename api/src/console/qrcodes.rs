@@ -181,7 +181,7 @@ pub async fn image(State(state): State<AppState>, _me: Signed<AdminOnly>, Path(i
 }
 
 /// `text` as a QR code in SVG: one square per dark module, a quiet zone of four modules.
-fn svg(text: &str) -> Option<String> {
+pub(crate) fn svg(text: &str) -> Option<String> {
     let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
     let (size, border) = (qr.size(), 4);
     let mut path = String::new();

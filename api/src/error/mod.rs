@@ -22,6 +22,7 @@ pub struct ApiError {
     fields: BTreeMap<String, String>,
     retry_after_secs: Option<u64>,
     conflict: Option<Box<PeriodView>>,
+    detail: Option<Box<serde_json::Value>>,
 }
 
 /// A period in seed 002's names, e.g. what a 409 lost to (`room_taken`):
@@ -44,7 +45,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: BTreeMap::new(), retry_after_secs: None, conflict: None }
+        Self { status, code, message: message.into(), fields: BTreeMap::new(), retry_after_secs: None, conflict: None, detail: None }
     }
 
     /// 422 with a message per field.
@@ -101,6 +102,19 @@ impl ApiError {
         self
     }
 
+    /// The same error with messages per field.
+    pub fn with_fields(mut self, fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.fields.extend(fields);
+        self
+    }
+
+    /// The same error with more about what is wrong, sent as `detail` (e.g. where a malformed
+    /// records filter went wrong).
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(Box::new(detail));
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -141,11 +155,13 @@ struct Body<'a> {
     fields: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     conflict: Option<&'a PeriodView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a serde_json::Value>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Envelope { error: Body { code: self.code, message: &self.message, fields: &self.fields, conflict: self.conflict.as_deref() } };
+        let body = Envelope { error: Body { code: self.code, message: &self.message, fields: &self.fields, conflict: self.conflict.as_deref(), detail: self.detail.as_deref() } };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -3,7 +3,7 @@
 mod admin_queues;
 mod admin_users;
 mod auth;
-mod college;
+pub(crate) mod college;
 mod current_user;
 mod files;
 mod follow;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod checkin;
 pub mod clinic;
 pub mod college;
 pub mod matrix;
@@ -55,6 +56,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         reservation_wait: Duration::from_secs(2),
         room_slot_grid: Duration::from_secs(15 * 60),
         storage: None,
+        checkin_keys: Some(yizhan_common::college::activities::checkin_token::CheckinKeys::development()),
     }
 }
 

@@ -1,7 +1,13 @@
 //! Seed 002 (college staff services): snake_case fields, trailing slashes, `Token` (or Bearer)
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
+mod clockin_display;
+mod clockins;
+mod clockins_admin;
 mod contacts;
+mod enrollment_records;
+
+pub(crate) use clockins_admin::current_token;
 mod guides;
 mod guides_admin;
 mod page;
@@ -59,6 +65,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         // The upload's size is the storage limit (counted while the file streams in), not the JSON one.
         .route("/admin/guides/", get(guides_admin::list).post(guides_admin::create).layer(DefaultBodyLimit::max(guides_admin::body_limit(state))))
         .route("/admin/guides/{id}/", delete(guides_admin::remove))
+        // Seed 002 活动: check-in (打卡) and enrollment records (报名记录).
+        .route("/activities/clockins/{activity_id}", get(clockins::mine).post(clockins::check_in))
+        .route("/admin/activities/{id}/clockin-items/", get(clockins_admin::items).post(clockins_admin::add_item))
+        .route("/admin/activities/{id}/operators/", get(clockins_admin::operators).put(clockins_admin::set_operators))
+        .route("/admin/activities/{id}/clockin-items/{item_id}/token", get(clockins_admin::token))
+        .route("/admin/activities/{id}/clockin-items/{item_id}/display", get(clockin_display::show))
+        .route("/admin/activities/{id}/enrollments/", get(enrollment_records::list))
 }
 
 /// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.

@@ -15,6 +15,7 @@
 //! bounded length.
 
 pub mod checkin_token;
+pub mod clockins;
 pub mod filter;
 pub mod form;
 pub mod items;

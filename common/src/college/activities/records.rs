@@ -54,3 +54,18 @@ fn push_selection(query: &mut QueryBuilder<'_, Postgres>, activity_id: i64, filt
         filter.push_sql(query, "e");
     }
 }
+
+/// The activity's enrollment form (`None`: no such activity). A stored form that does not read
+/// as fields is an error, not an empty form.
+pub async fn form_of(conn: &mut PgConnection, activity_id: i64) -> sqlx::Result<Option<Vec<super::form::FormField>>> {
+    let Some(form) = sqlx::query_scalar!("SELECT form FROM activities WHERE id = $1", activity_id).fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    serde_json::from_value(form).map(Some).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// The `(id, username, name)` of these users.
+pub async fn names_of(conn: &mut PgConnection, user_ids: &[i64]) -> sqlx::Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query!("SELECT id, username, name FROM users WHERE id = ANY($1)", user_ids).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.username, r.name)).collect())
+}

@@ -19,10 +19,12 @@
 //! (and `activity_clockins`' `UNIQUE (item_id, user_id)` makes a repeated scan harmless). The
 //! clock is passed in (`now`), never read here, so tests can stand on a window's edge.
 
+mod display;
 mod keys;
 #[cfg(test)]
 mod tests;
 
+pub use display::DisplayPass;
 pub use keys::CheckinKeys;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
