@@ -5,6 +5,7 @@
 pub mod clinic;
 pub mod college;
 pub mod matrix;
+pub mod routes;
 pub mod sim;
 
 use std::net::SocketAddr;

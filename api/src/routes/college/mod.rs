@@ -1,6 +1,7 @@
 //! Seed 002 (college staff services): snake_case fields, trailing slashes, `Token` (or Bearer)
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
+mod api_doc;
 mod contacts;
 mod guides;
 mod guides_admin;
@@ -11,6 +12,8 @@ mod reservations;
 mod reservations_admin;
 mod rooms;
 mod rooms_admin;
+
+pub use api_doc::CollegeApi;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
