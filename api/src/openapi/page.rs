@@ -43,6 +43,15 @@ struct Answer {
     status: String,
     description: String,
     bodies: Vec<Body>,
+    /// A shared answer (`#/components/responses/…`): its name, described once on the page.
+    common: Option<String>,
+}
+
+/// A shared answer of `#/components/responses`.
+struct Common {
+    name: String,
+    description: String,
+    bodies: Vec<Body>,
 }
 
 struct Op {
@@ -81,6 +90,7 @@ struct ReferencePage {
     description: String,
     groups: Vec<Group>,
     schemas: Vec<SchemaDoc>,
+    common: Vec<Common>,
     operations: usize,
 }
 
@@ -119,6 +129,12 @@ fn reference(doc: &Value) -> ReferencePage {
             }
         }
     }
+    let common = doc["components"]["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, r)| Common { name: name.clone(), description: text(r.get("description")), bodies: bodies(r, false) })
+        .collect();
     let schemas = doc["components"]["schemas"].as_object().into_iter().flatten().map(|(name, s)| schema_doc(name, s)).collect();
     ReferencePage {
         title: text(doc["info"].get("title")),
@@ -126,6 +142,7 @@ fn reference(doc: &Value) -> ReferencePage {
         description: text(doc["info"].get("description")),
         groups,
         schemas,
+        common,
         operations,
     }
 }
@@ -148,9 +165,9 @@ fn operation(doc: &Value, method: &str, path: &str, op: &Value) -> Op {
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(status, r)| {
-            let r = resolve(doc, r);
-            Answer { status: status.clone(), description: text(r.get("description")), bodies: bodies(r, false) }
+        .map(|(status, r)| match common_name(r) {
+            Some(name) => Answer { status: status.clone(), description: text(doc["components"]["responses"][&name].get("description")), bodies: Vec::new(), common: Some(name) },
+            None => Answer { status: status.clone(), description: text(r.get("description")), bodies: bodies(r, false), common: None },
         })
         .collect();
     Op {
@@ -166,12 +183,9 @@ fn operation(doc: &Value, method: &str, path: &str, op: &Value) -> Op {
     }
 }
 
-/// A `$ref` to `#/components/responses/…` followed once.
-fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/responses/")) {
-        Some(name) => &doc["components"]["responses"][name],
-        None => v,
-    }
+/// The name of a shared answer a `$ref` points to.
+fn common_name(v: &Value) -> Option<String> {
+    v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/responses/")).map(str::to_owned)
 }
 
 /// The contents of a request body or an answer (`described`: with the body's description).
