@@ -61,8 +61,10 @@ async fn every_json_route_is_documented() {
     assert!(missing.is_empty(), "routes the OpenAPI document lacks (add #[utoipa::path] and list the handler in its domain's …Api): {missing:?}");
     assert!(stale.is_empty(), "documented operations no route serves: {stale:?}");
     assert!(documented.len() > 70, "only {} operations documented", documented.len());
+    let mut ids = BTreeSet::new();
     for (method, path) in &documented {
         let op = &doc["paths"][path][method.to_lowercase()];
+        assert!(ids.insert(op["operationId"].as_str().unwrap_or_default().to_owned()), "{method} {path}: operationId missing or not unique");
         assert!(op["tags"].get(0).is_some_and(Value::is_string), "{method} {path} has no tag");
         assert!(op["responses"].as_object().is_some_and(|r| r.keys().any(|k| k.starts_with('2') || k.starts_with('3'))), "{method} {path}: no success answer");
     }

@@ -18,12 +18,18 @@ pub(super) fn finish(doc: &mut Value) {
         }
     }
     let Some(Value::Object(paths)) = doc.get_mut("paths") else { return };
+    let slashed: Vec<String> = paths.keys().filter(|p| p.ends_with('/')).cloned().collect();
     for (path, item) in paths.iter_mut() {
         for method in METHODS {
             if let Some(Value::Object(op)) = item.get_mut(method) {
                 add_error_responses(op);
-                // Unique by construction (handler names repeat across modules): `get_admin_users_id`.
-                op.insert("operationId".into(), Value::String(operation_id(method, path)));
+                // Unique by construction (handler names repeat across modules): `get_admin_users_id`;
+                // a path also served without its trailing slash: `get_guides_id_no_slash`.
+                let mut id = operation_id(method, path);
+                if slashed.contains(&format!("{path}/")) {
+                    id.push_str("_no_slash");
+                }
+                op.insert("operationId".into(), Value::String(id));
             }
         }
     }
