@@ -2,7 +2,7 @@
 //! route of the source is documented (`every_json_route_is_documented` fails for a route added
 //! without `#[utoipa::path]` and a line in its domain's `…Api`), each operation's security
 //! matches the authorization matrix, the seeds' casings come out, and real answers match the
-//! schemas they are documented with.
+//! schemas they are documented with, as do the examples.
 
 mod support;
 
@@ -320,4 +320,36 @@ async fn real_answers_match_their_documented_schemas() {
     let mut extra = answers[3].3.clone();
     extra["surprise"] = json!(1);
     assert!(!mismatches(&doc, user, &extra, "x").is_empty());
+}
+
+#[tokio::test]
+async fn examples_match_their_schemas() {
+    let app = TestApp::new(database().await);
+    let doc = document(&app).await;
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for (name, schema) in doc["components"]["schemas"].as_object().expect("schemas") {
+        if let Some(example) = schema.get("example") {
+            seen += 1;
+            wrong.extend(mismatches(&doc, schema, example, &format!("schema {name}")));
+        }
+    }
+    let mut contents = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            let op = &item[method];
+            contents.extend(op["requestBody"]["content"].as_object().into_iter().flatten().map(|(_, c)| (format!("{method} {path} body"), c)));
+            for (status, answer) in op["responses"].as_object().into_iter().flatten() {
+                contents.extend(answer["content"].as_object().into_iter().flatten().map(|(_, c)| (format!("{method} {path} {status}"), c)));
+            }
+        }
+    }
+    for (at, content) in contents {
+        if let Some(example) = content.get("example") {
+            seen += 1;
+            wrong.extend(mismatches(&doc, &content["schema"], example, &at));
+        }
+    }
+    assert!(seen > 20, "only {seen} examples");
+    assert!(wrong.is_empty(), "examples that do not match their schemas:\n{}", wrong.join("\n"));
 }
