@@ -305,6 +305,22 @@ async fn real_answers_match_their_documented_schemas() {
     let range = "time_from=2030-01-07T09:00:00%2B08:00&time_to=2030-01-07T12:00:00%2B08:00";
     answers.push(("get", "/meetingrooms/available/", "200", app.get(&format!("/meetingrooms/available/?{range}"), Some(&staff)).await.1));
     answers.push(("get", "/meetingrooms/available/", "200", app.get(&format!("/meetingrooms/available/?{range}&length=60"), Some(&staff)).await.1));
+    // Seed 002's repairs and guides, seed 000's lists, health.
+    let (status, category) = app.post("/admin/repairs/categories/", Some(&c.admin), json!({"name": "投影仪"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{category}");
+    let report = json!({"location": "行政楼 301", "category": category["id"], "description": "投影仪无法开机"});
+    let (status, repair) = app.post("/repairs/", Some(&staff), report).await;
+    assert_eq!(status, StatusCode::CREATED, "{repair}");
+    answers.push(("post", "/repairs/", "201", repair));
+    answers.push(("get", "/repairs/", "200", app.get("/repairs/", Some(&staff)).await.1));
+    answers.push(("get", "/guides/", "200", app.get("/guides/", Some(&staff)).await.1));
+    let rule = json!({"pattern": "挂号", "replyText": "点击预约挂号", "replyUrl": "https://example.org/book"});
+    let (status, created) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&c.admin), rule).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    answers.push(("post", "/api/admin/nurses/msg/wx/keywords", "201", created));
+    answers.push(("get", "/api/admin/nurses/msg/wx/keywords", "200", app.get("/api/admin/nurses/msg/wx/keywords", Some(&c.admin)).await.1));
+    answers.push(("get", "/api/admin/nurses/msg/wx/qrcode-list", "200", app.get("/api/admin/nurses/msg/wx/qrcode-list?page=1", Some(&c.admin)).await.1));
+    answers.push(("get", "/readyz", "200", app.get("/readyz", None).await.1));
     let (status, refused) = app.post("/patient/appointments", Some(&patient_token), json!({"patientId": p})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     answers.push(("post", "/patient/appointments", "422", refused));
