@@ -237,10 +237,8 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<Str
         return;
     }
     match value {
-        Value::String(s) if schema["format"] == "date-time" => {
-            if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                out.push(format!("{at}: {s} is not an ISO 8601 time with an offset"));
-            }
+        Value::String(s) if schema["format"] == "date-time" && chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+            out.push(format!("{at}: {s} is not an ISO 8601 time with an offset"));
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
