@@ -30,16 +30,22 @@ pub async fn create_department(state: &AppState, hospital_id: Option<i64>, name:
 }
 
 /// A new schedule as the JSON body (or the console's form) gives it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"hospitalId": 1, "departmentId": 2, "date": "2023-12-18", "period": "上午", "startTime": "08:00", "endTime": "12:00", "capacity": 20, "fee": 10.0}))]
 pub struct NewScheduleBody {
     pub hospital_id: i64,
     pub department_id: i64,
+    #[schema(format = Date)]
     pub date: String,
+    /// `上午`, `下午` or `晚上`.
     pub period: String,
+    /// `HH:MM`.
     pub start_time: String,
+    /// `HH:MM`.
     pub end_time: String,
     pub capacity: i64,
+    /// In yuan.
     pub fee: f64,
 }
 
@@ -78,7 +84,7 @@ pub async fn create_schedule(state: &AppState, b: NewScheduleBody) -> ApiResult<
 
 /// Changes to a department's name and follow welcome; an absent field stays as it is, an empty
 /// `welcomeText` or `pageUrl` clears it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DepartmentPatch {
     pub name: Option<String>,

@@ -32,11 +32,14 @@ pub async fn request_code(state: &AppState, department_id: i64) -> ApiResult<Dep
 }
 
 /// A keyword rule as the JSON body (or the console's form) gives it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"pattern": "挂号", "matchKind": "contains", "replyText": "点击预约挂号", "replyUrl": "https://example.org/book", "priority": 10}))]
 pub struct RuleBody {
     pub pattern: String,
+    /// `exact` or `contains` (the default).
     #[serde(default = "contains")]
+    #[schema(default = "contains")]
     pub match_kind: String,
     pub reply_text: String,
     pub reply_url: Option<String>,

@@ -15,6 +15,7 @@ pub mod extract;
 mod ip_limiter;
 mod login;
 mod middleware;
+mod openapi;
 mod queue_admin;
 pub mod routes;
 pub mod state;

@@ -4,6 +4,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use yizhan_common::auth::password;
 use yizhan_common::users::{self, NewUser, Role, User, UserPatch};
 
@@ -11,15 +12,18 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::state::AppState;
 
 /// A new user as the JSON body (or the console's form) gives it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"username": "wang.li", "password": "a-long-password", "name": "王丽", "roles": ["staff"]}))]
 pub struct CreateUser {
     pub username: String,
+    #[schema(value_type = String, format = Password, min_length = 8)]
     pub password: SecretString,
     #[serde(default)]
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// Role names: `admin`, `staff`, `patient`, `visitor`, `student`, `counselor`.
     pub roles: Vec<String>,
 }
 
@@ -48,16 +52,21 @@ pub async fn create(state: &AppState, body: CreateUser) -> ApiResult<User> {
 }
 
 /// Changes to a user; an absent field stays as it is.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatchUser {
     pub name: Option<String>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     pub roles: Option<Vec<String>>,
     pub is_active: Option<bool>,
+    #[schema(value_type = Option<String>, format = Password)]
     pub password: Option<SecretString>,
 }
 

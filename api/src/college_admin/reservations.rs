@@ -81,7 +81,7 @@ pub async fn conflicts(
 }
 
 /// Where to move a reservation; what is left out stays.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
     pub reserve_from: Option<DateTime<FixedOffset>>,

@@ -9,8 +9,9 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::state::AppState;
 
 /// The fields of `POST` (name, location and capacity required) and `PATCH` (any).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "301", "location": "行政楼", "labels": ["投影"], "capacity": 10, "equipment": "投影仪、白板"}))]
 pub struct RoomBody {
     pub name: Option<String>,
     pub location: Option<String>,

@@ -27,7 +27,7 @@ pub struct ApiError {
 
 /// A period in seed 002's names, e.g. what a 409 lost to (`room_taken`):
 /// `{"error":{"code":"room_taken","message":"…","conflict":{"reserve_from":"…","reserve_to":"…"}}}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PeriodView {
     #[serde(serialize_with = "yizhan_common::time::serialize_local")]
     pub reserve_from: chrono::DateTime<chrono::Utc>,

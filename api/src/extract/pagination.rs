@@ -62,7 +62,7 @@ fn number(raw: Option<&str>, field: &str, default: u32, min: u32, max: u32) -> R
 }
 
 /// One page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub count: i64,

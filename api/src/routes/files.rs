@@ -11,12 +11,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::ToSchema;
 use yizhan_common::storage::files::StoredFile;
 use yizhan_common::storage::{Accept, StorageError};
 use yizhan_common::users::Role;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, AuthUser};
+use crate::openapi::schemas::ErrorEnvelope;
+use crate::openapi::TAG_FILES;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -27,8 +30,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `201` answer of `POST /api/files`: where the stored file is served, its sniffed type and size.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"contentType": "image/png", "id": "0123456789abcdef0123456789abcdef", "size": 48213, "url": "/api/files/0123456789abcdef0123456789abcdef"}))]
 pub struct FileView {
     content_type: String,
     id: String,
@@ -36,7 +40,14 @@ pub struct FileView {
     url: String,
 }
 
-async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMap, body: Body) -> ApiResult<(StatusCode, Json<FileView>)> {
+#[utoipa::path(post, path = "/api/files", tag = TAG_FILES, security(("token" = []), ("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The file itself as the body, with its own `Content-Type` (not a form); the type kept is sniffed: JPEG, PNG, GIF, WebP or PDF, at most `STORAGE_MAX_BYTES`"),
+    responses((status = 201, description = "Stored", body = FileView),
+        (status = 413, description = "`payload_too_large`", body = ErrorEnvelope),
+        (status = 415, description = "`unsupported_media_type`: a form, or a type not taken", body = ErrorEnvelope)))]
+/// Stores the request body as a file of the signed-in user.
+pub async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMap, body: Body) -> ApiResult<(StatusCode, Json<FileView>)> {
     let storage = state.storage().await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if content_type.starts_with("multipart/") || content_type.starts_with("application/x-www-form-urlencoded") {
@@ -59,7 +70,15 @@ async fn upload(State(state): State<AppState>, auth: AuthUser, headers: HeaderMa
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>, auth: Option<AuthUser>) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/api/files/{id}", tag = TAG_FILES,
+    security((), ("token" = []), ("bearer" = [])),
+    params(("id" = String, Path, description = "32 hex digits")),
+    responses((status = 200, description = "The file, streamed, with its type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 307, description = "On S3: a redirect to a short-lived presigned URL"),
+        (status = 401, description = "A private file without a token", body = ErrorEnvelope),
+        (status = 404, description = "No such file, or not the caller's (public files are anyone's; the others their owner's, staff's and admins')", body = ErrorEnvelope)))]
+/// A stored file.
+pub async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>, auth: Option<AuthUser>) -> ApiResult<Response> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return Err(ApiError::not_found("file"));
     }

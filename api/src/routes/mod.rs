@@ -2,18 +2,20 @@
 
 mod admin_queues;
 mod admin_users;
+mod api_doc;
 mod auth;
 pub(crate) mod college;
 mod current_user;
 mod files;
-mod follow;
+pub(crate) mod follow;
 mod health;
-mod hospital;
+pub(crate) mod hospital;
 mod metrics;
 mod views;
 mod wechat_login;
 mod wechat_callback;
 
+pub(crate) use api_doc::CoreApi;
 pub(crate) use files::storage_error;
 
 use axum::extract::DefaultBodyLimit;
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(follow::routes())
         .merge(college::routes(&state))
         .merge(wechat_callback::routes())
+        .merge(crate::openapi::routes())
         .merge(crate::console::routes(&state));
     let routes = routes
         .fallback(not_found)

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use yizhan_common::time::serialize_local;
 use yizhan_common::users::User;
 
 /// A user as seed 002's `/current-user/` and the admin endpoints show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     pub id: i64,
@@ -16,6 +17,7 @@ pub struct UserView {
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    #[schema(example = json!(["staff"]))]
     pub roles: Vec<String>,
     pub is_active: bool,
     #[serde(serialize_with = "serialize_local")]
@@ -38,19 +40,19 @@ impl From<User> for UserView {
 }
 
 /// `201 Created` answers of the create routes: `{"id": …}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
     pub id: i64,
 }
 
 /// `{"token": …}`: a login's bearer token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenBody {
     pub token: String,
 }
 
 /// A whole (unpaginated, bounded) list: `{"count", "results"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct List<T> {
     pub count: usize,
     pub results: Vec<T>,
@@ -63,7 +65,7 @@ impl<T> List<T> {
 }
 
 /// `GET /current-user/meta/` (seed 002): the user's contact card.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactCard {
     pub department: String,
     pub email: Option<String>,

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use sha2::{Digest, Sha256};
 use yizhan_common::mask;
 use yizhan_common::users;
@@ -21,13 +22,21 @@ use yizhan_common::wechat::identities::{self, Bind};
 use super::views::{TokenBody, UserView};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
+use crate::openapi::schemas::ErrorEnvelope;
+use crate::openapi::TAG_AUTH;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CodeBody {
+    /// The Mini Program's `wx.login()` code (used once).
     code: String,
 }
 
+#[utoipa::path(post, path = "/auth/wechat-code2token/", tag = TAG_AUTH, request_body = CodeBody,
+    responses((status = 200, description = "A token for the user bound to the code's openid", body = TokenBody),
+        (status = 400, description = "`wechat_not_bound`, `account_disabled`, `code_used` or `invalid_code`", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`", body = ErrorEnvelope)))]
+/// WeChat login: exchanges a `wx.login()` code for a token.
 pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<TokenBody>> {
     // Per address, in process, before the code touches Redis or the jscode2session budget.
     if let Err(wait) = state.code_logins.check(ip) {
@@ -46,6 +55,11 @@ pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, A
     Ok(Json(TokenBody { token }))
 }
 
+#[utoipa::path(put, path = "/auth/wechat-auth/", tag = TAG_AUTH, security(("token" = []), ("bearer" = [])), request_body = CodeBody,
+    responses((status = 200, description = "The signed-in user, now bound to the code's openid", body = UserView),
+        (status = 400, description = "`code_used` or `invalid_code`", body = ErrorEnvelope),
+        (status = 409, description = "`openid_taken`: the WeChat account is bound to another user", body = ErrorEnvelope)))]
+/// Binds the signed-in user to the WeChat account of a `wx.login()` code.
 pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<UserView>> {
     let (appid, session) = exchange(&state, &b.code).await?;
     let mut tx = state.db.begin().await?;

@@ -25,6 +25,9 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/healthz", Anyone),
     ("GET", "/readyz", Anyone),
     ("GET", "/metrics", Anyone),
+    // The OpenAPI document and its reference page (issue 18).
+    ("GET", "/openapi.json", Anyone),
+    ("GET", "/docs", Anyone),
     ("POST", "/auth/get-token/", Anyone),
     ("POST", "/auth/wechat-code2token/", Anyone),
     ("DELETE", "/auth/wechat-auth/", SignedIn),

@@ -6,6 +6,7 @@ pub mod checkin;
 pub mod clinic;
 pub mod college;
 pub mod matrix;
+pub mod routes;
 pub mod sim;
 
 use std::net::SocketAddr;

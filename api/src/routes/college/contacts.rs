@@ -5,6 +5,7 @@ use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::college::contacts::{self, Added, CardChange, ContactCard, MAX_COLLEAGUES};
 
 use super::page::DrfPage;
@@ -13,6 +14,8 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, Authorized, Pagination};
 use crate::routes::views;
 use crate::state::AppState;
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 
 pub(super) fn meta_view(c: ContactCard) -> views::ContactCard {
     views::ContactCard {
@@ -29,7 +32,7 @@ pub(super) fn meta_view(c: ContactCard) -> views::ContactCard {
 
 /// A card in `/contacts/`: the `/current-user/meta/` fields and whether the person is one of the
 /// asking user's colleagues.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactView {
     #[serde(flatten)]
     card: views::ContactCard,
@@ -49,14 +52,17 @@ async fn own_card(state: &AppState, user_id: i64) -> ApiResult<Json<views::Conta
     Ok(Json(meta_view(card)))
 }
 
-/// `GET /current-user/meta/`.
+#[utoipa::path(get, path = "/current-user/meta/", tag = TAG_COLLEGE, security(("token" = []), ("bearer" = [])),
+    responses((status = 200, description = "The signed-in user's contact card", body = views::ContactCard)))]
+/// `GET /current-user/meta/`: the signed-in user's contact card.
 pub async fn my_card(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Json<views::ContactCard>> {
     own_card(&state, auth.user.id).await
 }
 
 /// The editable fields; absent ones are left as they are (`PATCH`) or emptied (`PUT`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "李华", "position": "科员", "department": "学生处", "mobile": "13812345678", "email": "li@example.edu"}))]
 pub struct CardBody {
     name: Option<String>,
     position: Option<String>,
@@ -101,11 +107,15 @@ async fn save(state: &AppState, user_id: i64, b: CardBody) -> ApiResult<Json<vie
     own_card(state, user_id).await
 }
 
+#[utoipa::path(patch, path = "/current-user/meta/", tag = TAG_COLLEGE, security(("token" = []), ("bearer" = [])), request_body = CardBody,
+    responses((status = 200, description = "The card after the change", body = views::ContactCard)))]
 /// `PATCH /current-user/meta/`: changes the fields sent.
 pub async fn change_card(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<CardBody>) -> ApiResult<Json<views::ContactCard>> {
     save(&state, auth.user.id, b).await
 }
 
+#[utoipa::path(put, path = "/current-user/meta/", tag = TAG_COLLEGE, security(("token" = []), ("bearer" = [])), request_body = CardBody,
+    responses((status = 200, description = "The card after the change", body = views::ContactCard)))]
 /// `PUT /current-user/meta/`: the whole card; `name` is required, every other field absent is
 /// emptied.
 pub async fn replace_card(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<CardBody>) -> ApiResult<Json<views::ContactCard>> {
@@ -125,12 +135,17 @@ pub async fn replace_card(State(state): State<AppState>, auth: AuthUser, ApiJson
     save(&state, auth.user.id, whole).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ContactQuery {
+    /// `yes`: only my colleagues.
     my: Option<String>,
+    /// Searches names.
     search: Option<String>,
 }
 
+#[utoipa::path(get, path = "/contacts/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(ContactQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of contact cards, by name", body = DrfPage<ContactView>)))]
 /// `GET /contacts/?my=yes|no&search=`: the book by name, 20 per page.
 pub async fn list(
     State(state): State<AppState>,
@@ -159,6 +174,11 @@ async fn colleague(state: &AppState, me: i64, other: i64) -> ApiResult<()> {
     Ok(())
 }
 
+#[utoipa::path(post, path = "/friends/{user_id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("user_id" = i64, Path, description = "The colleague's user id")),
+    responses((status = 200, description = "The colleague's card", body = ContactView),
+        (status = 404, description = "No such user in the contact book", body = ErrorEnvelope),
+        (status = 409, description = "`too_many_colleagues`", body = ErrorEnvelope)))]
 /// `POST /friends/{userId}/`: adds a colleague (again: no change) and answers with their card.
 pub async fn add_friend(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(other): ApiPath<i64>) -> ApiResult<Json<ContactView>> {
     let me = auth.user().id;
@@ -171,6 +191,10 @@ pub async fn add_friend(State(state): State<AppState>, auth: Authorized<BookRole
     Ok(Json(card.into()))
 }
 
+#[utoipa::path(delete, path = "/friends/{user_id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("user_id" = i64, Path, description = "The colleague's user id")),
+    responses((status = 204, description = "Not (or no longer) a colleague"),
+        (status = 404, description = "No such user in the contact book", body = ErrorEnvelope)))]
 /// `DELETE /friends/{userId}/`: removes a colleague (one who is not: no change), 204.
 pub async fn remove_friend(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(other): ApiPath<i64>) -> ApiResult<StatusCode> {
     let me = auth.user().id;

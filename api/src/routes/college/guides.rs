@@ -8,6 +8,7 @@ use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::college::guides::{self, CategoryCount, Guide, GuideFilter, MAX_CATEGORY};
 use yizhan_common::mail::PlanMailError;
 use yizhan_common::time::serialize_local;
@@ -19,9 +20,11 @@ use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 
 /// A guide as the list and the admin routes show it; `url` downloads its file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GuideView {
     category: String,
     content_type: String,
@@ -31,8 +34,11 @@ pub struct GuideView {
     id: i64,
     size: i64,
     title: String,
+    /// The uploader's user id.
     uploader: Option<i64>,
     uploader_name: Option<String>,
+    /// Downloads the file.
+    #[schema(example = "/guides/7")]
     url: String,
 }
 
@@ -53,9 +59,12 @@ impl From<Guide> for GuideView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GuideQuery {
+    /// Searches titles.
     search: Option<String>,
+    /// Only this category.
     category: Option<String>,
 }
 
@@ -71,6 +80,8 @@ pub(super) async fn page(state: &AppState, q: &GuideQuery, page: Pagination, uri
     Ok(DrfPage::new(rows.into_iter().map(GuideView::from).collect(), total, page, uri))
 }
 
+#[utoipa::path(get, path = "/guides/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(GuideQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of guides, newest first", body = DrfPage<GuideView>)))]
 /// `GET /guides/?search=&category=`: 20 per page, newest first.
 pub async fn list(
     State(state): State<AppState>,
@@ -82,12 +93,15 @@ pub async fn list(
     Ok(Json(page(&state, &q, pagination, &uri).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = GuideCategoryView)]
 pub struct CategoryView {
     count: i64,
     name: String,
 }
 
+#[utoipa::path(get, path = "/guides/categories/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    responses((status = 200, description = "The categories in use, with their number of guides", body = Vec<CategoryView>)))]
 /// `GET /guides/categories/`: the categories in use, by name, with their number of guides.
 pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) -> ApiResult<Json<Vec<CategoryView>>> {
     let mut conn = state.db.acquire().await?;
@@ -95,6 +109,10 @@ pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) 
     Ok(Json(rows.into_iter().map(|CategoryCount { name, count }| CategoryView { count, name }).collect()))
 }
 
+#[utoipa::path(get, path = "/guides/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The guide's id")),
+    responses((status = 200, description = "The file, as an attachment under its uploaded name", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "No such guide", body = ErrorEnvelope)))]
 /// `GET /guides/{id}` (and `/guides/{id}/`): the file, streamed through the API (also on S3, so the
 /// name and type are ours), as an attachment under the name it was uploaded with.
 pub async fn download(State(state): State<AppState>, _: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
@@ -102,12 +120,18 @@ pub async fn download(State(state): State<AppState>, _: Authorized<BookRole>, Ap
 }
 
 /// `202` answer of `/guides/{id}/email`: the e-mail is queued (not yet sent) to `email`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct QueuedView {
     email: String,
+    #[schema(value_type = String, example = "queued")]
     status: &'static str,
 }
 
+#[utoipa::path(method(get, post), path = "/guides/{id}/email/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The guide's id")),
+    responses((status = 202, description = "The e-mail is queued (not yet sent)", body = QueuedView, example = json!({"email": "li@example.edu", "status": "queued"})),
+        (status = 404, description = "No such guide", body = ErrorEnvelope),
+        (status = 422, description = "`no_email`: no usable address on the contact card", body = ErrorEnvelope)))]
 /// `GET|POST /guides/{id}/email`: plans one e-mail with the file attached to my address (the
 /// contact card's e-mail) and answers 202 at once; 422 `no_email` without a usable address.
 pub async fn email(State(state): State<AppState>, auth: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<(StatusCode, Json<QueuedView>)> {

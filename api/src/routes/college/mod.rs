@@ -1,13 +1,12 @@
 //! Seed 002 (college staff services): snake_case fields, trailing slashes, `Token` (or Bearer)
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
+mod api_doc;
 mod clockin_display;
 mod clockins;
 mod clockins_admin;
 mod contacts;
 mod enrollment_records;
-
-pub(crate) use clockins_admin::current_token;
 mod guides;
 mod guides_admin;
 mod page;
@@ -17,6 +16,9 @@ mod reservations;
 mod reservations_admin;
 mod rooms;
 mod rooms_admin;
+
+pub use api_doc::CollegeApi;
+pub(crate) use clockins_admin::current_token;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};

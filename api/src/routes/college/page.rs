@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::extract::Pagination;
 
-#[derive(Debug, Serialize)]
+/// Django REST framework's page: `next`/`previous` are the same request's path and query with
+/// another `page`, or `null`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DrfPage<T> {
     pub count: i64,
     pub next: Option<String>,

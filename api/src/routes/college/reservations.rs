@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::college::reservations::decide::DECIDED_CHANNEL;
 use yizhan_common::college::reservations::{self, Refusal, Request, RequestStatus, Reservation, ReservationStatus};
 use yizhan_common::jobs::kinds::DecideReservation;
@@ -27,22 +28,29 @@ use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors, PeriodView};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 
 /// A reservation as seed 002's front end sees it (`meetingroom` is the room's id, as in requests).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"created_at": "2026-12-01T10:00:00+08:00", "description": "周例会", "id": 12, "location": "行政楼", "meetingroom": 3,
+    "meetingroom_name": "301", "reserve_from": "2026-12-04T09:00:00+08:00", "reserve_to": "2026-12-04T10:00:00+08:00", "status": "confirmed", "user": 42}))]
 pub struct ReservationView {
     #[serde(serialize_with = "serialize_local")]
     created_at: DateTime<Utc>,
     description: String,
     id: i64,
     location: String,
+    /// The room's id.
     meetingroom: i64,
     meetingroom_name: String,
     #[serde(serialize_with = "serialize_local")]
     reserve_from: DateTime<Utc>,
     #[serde(serialize_with = "serialize_local")]
     reserve_to: DateTime<Utc>,
+    #[schema(schema_with = crate::openapi::schemas::reservation_status)]
     status: ReservationStatus,
+    /// The owner's user id.
     user: i64,
 }
 
@@ -65,18 +73,23 @@ impl From<Reservation> for ReservationView {
 
 /// A request and where it stands: `reservation` once accepted, `refusal` (and `conflict` for
 /// `room_taken`) once refused.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RequestView {
+    /// The period in the way, once refused as `room_taken`.
     conflict: Option<PeriodView>,
     id: i64,
     meetingroom: i64,
+    #[schema(schema_with = crate::openapi::schemas::refusal_or_null)]
     refusal: Option<Refusal>,
     #[serde(serialize_with = "serialize_local")]
     reserve_from: DateTime<Utc>,
     #[serde(serialize_with = "serialize_local")]
     reserve_to: DateTime<Utc>,
+    /// The reservation, once accepted.
     reservation: Option<ReservationView>,
+    #[schema(schema_with = crate::openapi::schemas::request_status)]
     status: RequestStatus,
+    /// Where to poll this request.
     url: String,
 }
 
@@ -84,21 +97,34 @@ fn status_url(id: i64) -> String {
     format!("/reservations/requests/{id}/")
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reserve_from": "2026-12-04T09:00:00+08:00", "reserve_to": "2026-12-04T10:00:00+08:00", "description": "周例会", "meetingroom": 3}))]
 pub struct ReserveBody {
+    /// Required: ISO 8601 with an offset.
     reserve_from: Option<DateTime<FixedOffset>>,
+    /// Required: after `reserve_from`, at most 24 hours later.
     reserve_to: Option<DateTime<FixedOffset>>,
     description: Option<String>,
+    /// Required: the room's id.
     meetingroom: Option<i64>,
     /// Optional, as seed 001's `wxCode`/`subscribeAuthResult`/`subscribeScene` (snake_case here):
     /// what the Mini Program's `wx.requestSubscribeMessage` answered, so the notices of this
     /// reservation can come as subscribe messages. Read leniently: never an error.
+    #[schema(value_type = Option<String>)]
     wx_code: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
     subscribe_auth_result: Option<serde_json::Value>,
+    #[schema(value_type = Option<String>)]
     subscribe_scene: Option<serde_json::Value>,
 }
 
+#[utoipa::path(post, path = "/reservations/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), request_body = ReserveBody,
+    responses((status = 201, description = "Reserved (`Location`: the reservation)", body = ReservationView),
+        (status = 202, description = "Not decided yet (`Location`: the request; poll it)", body = RequestView),
+        (status = 409, description = "`room_taken` (with `conflict`, the period in the way) or `room_unavailable`", body = ErrorEnvelope,
+            example = json!({"error": {"code": "room_taken", "message": "the room is reserved for part of that time",
+                "conflict": {"reserve_from": "2026-12-04T09:30:00+08:00", "reserve_to": "2026-12-04T11:00:00+08:00"}}}))))]
 /// `POST /reservations/ {reserve_from, reserve_to, description, meetingroom}`.
 pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, ApiJson(b): ApiJson<ReserveBody>) -> ApiResult<Response> {
     let mut errors = FieldErrors::new();
@@ -172,6 +198,10 @@ async fn request_view(conn: &mut sqlx::PgConnection, r: Request) -> ApiResult<Re
     })
 }
 
+#[utoipa::path(get, path = "/reservations/requests/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The request's id")),
+    responses((status = 200, description = "Where the request stands", body = RequestView),
+        (status = 404, description = "No such request of the caller's", body = ErrorEnvelope)))]
 /// `GET /reservations/requests/{id}/`: where one's request stands (for clients that got a 202).
 pub async fn request_status(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<RequestView>> {
     let mut conn = state.db.acquire().await?;
@@ -182,11 +212,15 @@ pub async fn request_status(State(state): State<AppState>, who: Authorized<BookR
     Ok(Json(request_view(&mut conn, request).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MineQuery {
+    /// `yes`: include cancelled ones.
     cancelled: Option<String>,
 }
 
+#[utoipa::path(get, path = "/reservations/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(MineQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of my reservations: coming ones first (soonest first), then past ones", body = DrfPage<ReservationView>)))]
 /// `GET /reservations/?cancelled=yes`: one's reservations, those not yet over first (soonest
 /// first), then past ones; cancelled ones only with `cancelled=yes`. 20 per page.
 pub async fn mine(
@@ -202,12 +236,21 @@ pub async fn mine(
     Ok(Json(DrfPage::new(rows.into_iter().map(ReservationView::from).collect(), total, page, &uri)))
 }
 
+#[utoipa::path(get, path = "/reservations/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The reservation's id")),
+    responses((status = 200, description = "The reservation", body = ReservationView),
+        (status = 404, description = "No such reservation of the caller's (admins see all)", body = ErrorEnvelope)))]
 /// `GET /reservations/{id}/`.
 pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ReservationView>> {
     let mut conn = state.db.acquire().await?;
     Ok(Json(visible(&mut conn, who.user(), id).await?.into()))
 }
 
+#[utoipa::path(delete, path = "/reservations/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The reservation's id")),
+    responses((status = 204, description = "Cancelled (again: 204)"),
+        (status = 404, description = "No such reservation of the caller's (admins: any)", body = ErrorEnvelope),
+        (status = 409, description = "`reservation_over`", body = ErrorEnvelope)))]
 /// `DELETE /reservations/{id}/`: cancels (204, again 204); one that is over stays (409
 /// `reservation_over`). An admin cancelling someone else's reservation tells the owner.
 pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {

@@ -9,6 +9,7 @@ use axum::extract::{OriginalUri, State};
 use axum::Json;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::contacts::meta_view;
 use super::page::DrfPage;
@@ -18,22 +19,30 @@ use crate::error::ApiResult;
 use crate::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::routes::views::ContactCard;
 use crate::state::AppState;
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConflictQuery {
+    /// ISO 8601 with an offset.
     time_from: Option<DateTime<FixedOffset>>,
     time_to: Option<DateTime<FixedOffset>>,
+    /// Only this room.
     meetingroom: Option<i64>,
 }
 
 /// A reservation in the way, with who to call about it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ConflictView {
+    /// Who to call about it.
     owner: Option<ContactCard>,
     #[serde(flatten)]
     reservation: ReservationView,
 }
 
+#[utoipa::path(get, path = "/admin/reservations/conflicts/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(ConflictQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of confirmed reservations overlapping the period, by start", body = DrfPage<ConflictView>)))]
 /// `GET /admin/reservations/conflicts/?time_from&time_to&meetingroom=`: by start, 20 per page.
 pub async fn conflicts(
     State(state): State<AppState>,
@@ -47,6 +56,11 @@ pub async fn conflicts(
     Ok(Json(DrfPage::new(results, total, page, &uri)))
 }
 
+#[utoipa::path(patch, path = "/admin/reservations/{id}/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The reservation's id")), request_body = MoveBody,
+    responses((status = 200, description = "The reservation after the move", body = ReservationView),
+        (status = 404, description = "No such reservation", body = ErrorEnvelope),
+        (status = 409, description = "`room_taken` (with `conflict`) or `reservation_cancelled`", body = ErrorEnvelope)))]
 /// `PATCH /admin/reservations/{id}/`: moves a confirmed reservation; 409 `room_taken` (naming
 /// the period in the way) when another holds part of the new time; the owner is mailed.
 pub async fn move_reservation(

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::college::reservations::slots;
 use yizhan_common::college::rooms::{self, Room, RoomSearch};
 
@@ -16,31 +17,39 @@ use super::BookRole;
 use crate::error::{ApiError, ApiResult, FieldErrors, PeriodView};
 use crate::extract::{ApiQuery, Authorized};
 use crate::state::AppState;
+use crate::openapi::TAG_COLLEGE;
 
 /// The longest range one search may cover.
 pub const MAX_RANGE_DAYS: i64 = 31;
 /// The longest range a search for slots of a length may cover.
 pub const MAX_SLOT_RANGE_DAYS: i64 = 7;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AvailableQuery {
+    /// Required: ISO 8601 with an offset (`2026-12-04T09:00:00+08:00`).
     time_from: Option<DateTime<FixedOffset>>,
+    /// Required: at most 31 days after `time_from` (7 with `length`).
     time_to: Option<DateTime<FixedOffset>>,
+    /// Seats needed (1 by default).
     people_count: Option<i32>,
+    /// Rooms with this label.
     label: Option<String>,
+    /// Rooms in this building.
     location: Option<String>,
+    /// Minutes: answer each room's free slots of this length instead.
     length: Option<u32>,
 }
 
 /// One building's free rooms (`R` is a room, or a room with its free slots).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Building<R> {
     location: String,
     meetingrooms: Vec<R>,
 }
 
 /// A room with its free slots of the length asked for.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RoomSlotsView {
     #[serde(flatten)]
     room: RoomView,
@@ -48,7 +57,7 @@ pub struct RoomSlotsView {
 }
 
 /// The answer: rooms free for the whole range, or (with `length`) rooms with their free slots.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Available {
     Rooms(Vec<Building<RoomView>>),
@@ -91,6 +100,10 @@ fn search(q: AvailableQuery) -> Result<(RoomSearch, Option<TimeDelta>), ApiError
     Ok((search, q.length.map(|m| TimeDelta::minutes(i64::from(m)))))
 }
 
+#[utoipa::path(get, path = "/meetingrooms/available/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(AvailableQuery),
+    responses((status = 200, description = "By building: the rooms free for the whole range, or (with `length`) each room with its free slots", body = Available,
+        example = json!([{"location": "行政楼", "meetingrooms": [{"capacity": 10, "equipment": "投影仪", "id": 3, "is_active": true, "labels": ["投影"], "location": "行政楼", "name": "301"}]}]))))]
+/// Free meeting rooms (seed 002 四.2).
 pub async fn available(State(state): State<AppState>, _: Authorized<BookRole>, ApiQuery(q): ApiQuery<AvailableQuery>) -> ApiResult<Json<Available>> {
     let (search, length) = search(q)?;
     let mut conn = state.db.acquire().await?;

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::follow::qrcodes::{self, DepartmentCode, QrcodeStatus};
 
 use super::views::{Outcome, QrCodeAnswer};
@@ -16,13 +17,25 @@ use crate::follow_admin;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized};
 use crate::state::AppState;
+use crate::openapi::schemas::{ErrorEnvelope};
+use crate::openapi::TAG_FOLLOW;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"departmentId": 123}))]
 pub struct DepartmentRef {
     department_id: i64,
 }
 
+#[utoipa::path(post, path = "/api/admin/nurses/msg/wx/qrcode", tag = TAG_FOLLOW, security(("token" = ["admin"]), ("bearer" = ["admin"])), request_body = DepartmentRef,
+    responses((status = 200, description = "The department's permanent QR code (seed 000 §1)", body = QrCodeAnswer,
+            example = json!({"result": {"success": true}, "qrcodeUrl": "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw=="})),
+        (status = 202, description = "Still being created: poll the `poll` URL", body = QrCodeAnswer,
+            example = json!({"poll": "/api/admin/nurses/msg/wx/qrcode?departmentId=123", "result": {"success": false}, "status": "pending"})),
+        (status = 404, description = "No such department", body = ErrorEnvelope),
+        (status = 502, description = "`wechat_failed`: WeChat did not create the code (ask again to retry)", body = ErrorEnvelope)))]
+/// Creates (once) and answers a department's permanent QR code; waits up to `QRCODE_WAIT_MS`.
 pub async fn create(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,
@@ -52,6 +65,11 @@ pub async fn create(
     }
 }
 
+#[utoipa::path(get, path = "/api/admin/nurses/msg/wx/qrcode", tag = TAG_FOLLOW, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(DepartmentRef),
+    responses((status = 200, description = "The code is ready", body = QrCodeAnswer),
+        (status = 202, description = "Still being created", body = QrCodeAnswer),
+        (status = 404, description = "No such department, or no code asked for", body = ErrorEnvelope),
+        (status = 502, description = "`wechat_failed`", body = ErrorEnvelope)))]
 /// `GET …/qrcode?departmentId=`: the code's current state (for clients that got a 202).
 pub async fn show(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiQuery(q): ApiQuery<DepartmentRef>) -> ApiResult<(StatusCode, Json<QrCodeAnswer>)> {
     let mut conn = state.db.acquire().await?;

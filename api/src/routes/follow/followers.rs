@@ -9,7 +9,14 @@ use super::views::FollowerView;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiPath, Authorized, Page, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
+use crate::openapi::TAG_FOLLOW;
 
+#[utoipa::path(get, path = "/api/admin/nurses/msg/wx/departments/{id}/followers", tag = TAG_FOLLOW, security(("token" = ["admin"]), ("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The department's id"), PageQuery),
+    responses((status = 200, description = "One page of the users who followed through the department's code", body = Page<FollowerView>),
+        (status = 404, description = "No such department", body = ErrorEnvelope)))]
+/// Who followed the Official Account through a department's code.
 pub async fn list(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,

@@ -1,10 +1,13 @@
 //! Seed 000: department QR codes, followers and keyword replies for the Official Account.
 
+mod api_doc;
 mod create_qrcode;
 mod followers;
 mod keywords;
 mod qrcodes;
 mod views;
+
+pub use api_doc::FollowApi;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;

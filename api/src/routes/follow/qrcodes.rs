@@ -9,7 +9,12 @@ use crate::catalog_admin::{self, DepartmentPatch};
 use crate::error::ApiResult;
 use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
+use crate::openapi::TAG_FOLLOW;
 
+#[utoipa::path(get, path = "/api/admin/nurses/msg/wx/qrcode-list", tag = TAG_FOLLOW, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(PageQuery),
+    responses((status = 200, description = "The departments with their codes (seed 000 §3)", body = QrCodeList,
+        example = json!({"result": {"success": true}, "count": 1, "department": [{"id": 123, "name": "内科", "qrcodeUrl": "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=gQH47joAAAAAAAAAASxodHRwOi8v"}]}))))]
 /// The seed's shape: every department of the Official Account's flow (one a code was asked for),
 /// `qrcodeUrl` `null` until its code is ready, and `count`. Pages (`page`/`pageSize` echoed) only
 /// when the query asks for one.
@@ -32,6 +37,10 @@ pub async fn list(State(state): State<AppState>, _: Authorized<AdminOnly>, RawQu
     }))
 }
 
+#[utoipa::path(patch, path = "/admin/departments/{id}", tag = TAG_FOLLOW, security(("token" = ["admin"]), ("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The department's id")), request_body = DepartmentPatch,
+    responses((status = 200, description = "The department's welcome settings after the change", body = DepartmentSettings),
+        (status = 404, description = "No such department", body = ErrorEnvelope)))]
 /// `PATCH /admin/departments/{id}`: name, welcome text (`{name}` is replaced) and page link.
 pub async fn update_department(
     State(state): State<AppState>,

@@ -2,25 +2,31 @@
 //! of their JSON names (the order the `json!` maps had), so the bytes on the wire are unchanged.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use yizhan_common::follow::followers::{FollowerStatus, Source};
 
 /// `{"success": …}`, the seed's `result` object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Outcome {
     pub success: bool,
 }
 
 /// `POST|GET …/qrcode`: the code when it is ready, else where to poll for it (202).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum QrCodeAnswer {
     #[serde(rename_all = "camelCase")]
     Ready { qrcode_url: Option<String>, result: Outcome },
-    Pending { poll: String, result: Outcome, status: &'static str },
+    Pending {
+        poll: String,
+        result: Outcome,
+        #[schema(value_type = String, example = "pending")]
+        status: &'static str,
+    },
 }
 
 /// One department of `GET …/qrcode-list`; `qrcodeUrl` is `null` until its code is ready.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentCodeView {
     pub id: i64,
@@ -29,20 +35,24 @@ pub struct DepartmentCodeView {
 }
 
 /// `GET …/qrcode-list` (seed 000 §3): `page`/`pageSize` only when the query asked for a page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QrCodeList {
     pub count: i64,
     pub department: Vec<DepartmentCodeView>,
+    /// Only when the query asked for a page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u32, required = false)]
     pub page: Option<u32>,
+    /// Only when the query asked for a page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u32, required = false)]
     pub page_size: Option<u32>,
     pub result: Outcome,
 }
 
 /// `PATCH /admin/departments/{id}`: the department's welcome settings after the change.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentSettings {
     pub id: i64,
@@ -52,18 +62,22 @@ pub struct DepartmentSettings {
 }
 
 /// A follower of a department's code; times in the service zone.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FollowerView {
+    #[schema(format = DateTime)]
     pub followed_at: String,
     pub openid: String,
+    #[schema(schema_with = crate::openapi::schemas::follower_source)]
     pub source: Source,
+    #[schema(schema_with = crate::openapi::schemas::follower_status)]
     pub status: FollowerStatus,
+    #[schema(format = DateTime)]
     pub unfollowed_at: Option<String>,
 }
 
 /// A keyword auto-reply rule.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KeywordRuleView {
     pub id: i64,

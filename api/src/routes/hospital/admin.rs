@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::hospital::catalog;
 
 use super::schedules;
@@ -13,6 +14,8 @@ use crate::catalog_admin::{self, NewScheduleBody};
 use crate::error::ApiResult;
 use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
+use crate::openapi::TAG_HOSPITAL;
 
 type Created = (StatusCode, Json<views::Created>);
 
@@ -20,16 +23,23 @@ fn created(id: i64) -> Created {
     (StatusCode::CREATED, Json(views::Created { id }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewHospital {
     name: String,
 }
 
+#[utoipa::path(post, path = "/admin/hospitals", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), request_body = NewHospital,
+    responses((status = 201, description = "Created", body = views::Created, example = json!({"id": 1})),
+        (status = 409, description = "`hospital_taken`", body = ErrorEnvelope)))]
+/// Adds a hospital.
 pub async fn create_hospital(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewHospital>) -> ApiResult<Created> {
     Ok(created(catalog_admin::create_hospital(&state, &b.name).await?))
 }
 
+#[utoipa::path(get, path = "/admin/hospitals", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(PageQuery),
+    responses((status = 200, description = "One page of hospitals", body = Page<HospitalView>)))]
+/// The hospitals.
 pub async fn list_hospitals(State(state): State<AppState>, _: Authorized<AdminOnly>, page: Pagination) -> ApiResult<Json<Page<HospitalView>>> {
     let mut conn = state.db.acquire().await?;
     let (rows, total) = catalog::list_hospitals(&mut conn, None, page.limit(), page.offset()).await?;
@@ -37,23 +47,31 @@ pub async fn list_hospitals(State(state): State<AppState>, _: Authorized<AdminOn
     Ok(Json(Page::new(rows, total, page)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewDepartment {
     hospital_id: Option<i64>,
     name: String,
 }
 
+#[utoipa::path(post, path = "/admin/departments", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), request_body = NewDepartment,
+    responses((status = 201, description = "Created", body = views::Created),
+        (status = 409, description = "`department_taken`", body = ErrorEnvelope)))]
+/// Adds a department (of a hospital, or of the Official Account's flow without one).
 pub async fn create_department(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewDepartment>) -> ApiResult<Created> {
     Ok(created(catalog_admin::create_department(&state, b.hospital_id, &b.name).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentFilter {
     hospital_id: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/admin/departments", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(DepartmentFilter, PageQuery),
+    responses((status = 200, description = "One page of departments", body = Page<DepartmentView>)))]
+/// The departments, of one hospital with `?hospitalId=`.
 pub async fn list_departments(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,
@@ -66,10 +84,17 @@ pub async fn list_departments(
     Ok(Json(Page::new(rows, total, page)))
 }
 
+#[utoipa::path(post, path = "/admin/schedules", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), request_body = NewScheduleBody,
+    responses((status = 201, description = "Created", body = views::Created),
+        (status = 409, description = "`schedule_taken`: the department has a schedule for that date and period", body = ErrorEnvelope)))]
+/// Adds a schedule (号源): a department's places for one date and period.
 pub async fn create_schedule(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewScheduleBody>) -> ApiResult<Created> {
     Ok(created(catalog_admin::create_schedule(&state, b).await?))
 }
 
+#[utoipa::path(get, path = "/admin/schedules", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(schedules::Filter, PageQuery),
+    responses((status = 200, description = "One page of schedules with their remaining places", body = Page<ScheduleView>)))]
+/// Every schedule, past ones too.
 pub async fn list_schedules(
     State(state): State<AppState>,
     _: Authorized<AdminOnly>,

@@ -1,6 +1,7 @@
 //! Hospital appointments (seed 001): admin catalogue, patients, the seed's four routes and the
 //! patient views a Mini Program needs beside them.
 
+mod api_doc;
 mod admin;
 mod appointments;
 mod errors;
@@ -9,6 +10,8 @@ mod schedules;
 mod subscribe;
 mod views;
 mod waitlist;
+
+pub use api_doc::HospitalApi;
 
 use axum::routing::{get, post, put};
 use axum::Router;

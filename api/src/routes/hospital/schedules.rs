@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use utoipa::IntoParams;
 use yizhan_common::hospital::catalog::{self, ScheduleFilter};
 use yizhan_common::time;
 
@@ -12,9 +13,12 @@ use super::PatientRole;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
+use crate::openapi::schemas::PageQuery;
+use crate::openapi::TAG_HOSPITAL;
 
 /// The query of both schedule lists: `?hospitalId=&departmentId=&date=`.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct Filter {
     hospital_id: Option<i64>,
@@ -36,6 +40,8 @@ pub(super) async fn page_of(state: &AppState, filter: ScheduleFilter, page: Pagi
     Ok(Json(Page::new(rows.into_iter().map(ScheduleView::from).collect(), total, page)))
 }
 
+#[utoipa::path(get, path = "/patient/schedules", tag = TAG_HOSPITAL, security(("token" = ["patient"]), ("bearer" = ["patient"])), params(Filter, PageQuery),
+    responses((status = 200, description = "One page of schedules with their remaining places", body = Page<ScheduleView>)))]
 /// Schedules from today on, for patients.
 pub async fn available(
     State(state): State<AppState>,

@@ -3,6 +3,7 @@
 //! had when they were built as `json!` maps), so the bytes on the wire are unchanged.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use yizhan_common::hospital::booking::Appointment;
 use yizhan_common::hospital::catalog::Schedule;
 use yizhan_common::hospital::waitlist::WaitlistEntry;
@@ -10,17 +11,21 @@ use yizhan_common::hospital::{yuan, AppointmentStatus, PaymentStatus, WaitlistSt
 use yizhan_common::time;
 
 /// `POST /patient/appointments` (seed 001 §1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookedView {
+    #[schema(format = Date, example = "2023-12-18")]
     appointment_date: String,
+    #[schema(example = "上午 08:00-12:00")]
     appointment_time: String,
     id: i64,
     need_pay: bool,
     order_no: String,
     pay_amount: f64,
+    #[schema(schema_with = crate::openapi::schemas::payment_status)]
     payment_status: PaymentStatus,
     queue_number: i32,
+    #[schema(schema_with = crate::openapi::schemas::appointment_status)]
     status: AppointmentStatus,
 }
 
@@ -41,14 +46,17 @@ impl From<&Appointment> for BookedView {
 }
 
 /// `PUT /patient/appointments/{id}/reschedule` (seed 001 §3).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RescheduledView {
+    #[schema(format = Date, example = "2023-12-18")]
     appointment_date: String,
+    #[schema(example = "上午 08:00-12:00")]
     appointment_time: String,
     id: i64,
     order_no: String,
     queue_number: i32,
+    #[schema(schema_with = crate::openapi::schemas::appointment_status)]
     status: AppointmentStatus,
 }
 
@@ -66,7 +74,7 @@ impl From<&Appointment> for RescheduledView {
 }
 
 /// `DELETE /patient/appointments/{id}` (seed 001 §4).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelledView {
     pub refund_amount: f64,
@@ -75,14 +83,17 @@ pub struct CancelledView {
 
 /// `POST /patient/waitlist` (seed 001 §2): the seed's fields, `queueNumber` being the entry's
 /// ticket (never reused), and `position`, its place in the line now (1 = next; `null` once not waiting).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitingView {
+    #[schema(format = DateTime, example = "2023-12-16T10:30:00+08:00")]
     created_at: String,
     id: i64,
+    /// Its place in the line now (1 = next); `null` once not waiting.
     position: Option<i64>,
     queue_number: i32,
     schedule_id: i64,
+    #[schema(schema_with = crate::openapi::schemas::waitlist_status)]
     status: WaitlistStatus,
 }
 
@@ -100,11 +111,14 @@ impl From<&WaitlistEntry> for WaitingView {
 }
 
 /// One appointment in the patient's own views: the booking's fields and the ids behind them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DetailView {
+    #[schema(format = Date, example = "2023-12-18")]
     appointment_date: String,
+    #[schema(example = "上午 08:00-12:00")]
     appointment_time: String,
+    #[schema(format = DateTime, example = "2023-12-16T10:30:00+08:00")]
     created_at: String,
     department_id: i64,
     hospital_id: i64,
@@ -113,9 +127,11 @@ pub struct DetailView {
     order_no: String,
     patient_id: i64,
     pay_amount: f64,
+    #[schema(schema_with = crate::openapi::schemas::payment_status)]
     payment_status: PaymentStatus,
     queue_number: i32,
     schedule_id: i64,
+    #[schema(schema_with = crate::openapi::schemas::appointment_status)]
     status: AppointmentStatus,
     symptoms: String,
 }
@@ -141,15 +157,19 @@ impl From<&Appointment> for DetailView {
         }
     }
 }
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleView {
     id: i64,
     hospital_id: i64,
     department_id: i64,
+    #[schema(format = Date)]
     date: String,
+    #[schema(example = "上午")]
     period: String,
+    #[schema(example = "08:00")]
     start_time: String,
+    #[schema(example = "12:00")]
     end_time: String,
     capacity: i32,
     remaining: i32,
@@ -174,14 +194,14 @@ impl From<Schedule> for ScheduleView {
 }
 
 /// A hospital in the admin catalogue list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HospitalView {
     pub id: i64,
     pub name: String,
 }
 
 /// A department in the admin catalogue list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentView {
     pub hospital_id: Option<i64>,
@@ -190,7 +210,7 @@ pub struct DepartmentView {
 }
 
 /// One of an account's patients (`GET /patient/patients`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PatientView {
     pub id: i64,
     pub name: String,

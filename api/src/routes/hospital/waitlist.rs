@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use yizhan_common::hospital::waitlist;
 use yizhan_common::subscribe::{MessageKind, SendTarget, SubscribeInput};
 
@@ -13,16 +14,26 @@ use crate::enqueued::Enqueued;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, Authorized};
 use crate::state::AppState;
+use crate::openapi::schemas::{ErrorEnvelope, SubscribeFields};
+use crate::openapi::TAG_HOSPITAL;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"scheduleId": 123, "patientId": 10, "wxCode": "071aBcDe1f23g4", "subscribeAuthResult": {"模板ID3": "accept"}, "subscribeScene": "waitlist"}))]
 pub struct JoinBody {
     schedule_id: i64,
     patient_id: i64,
     #[serde(flatten)]
+    #[schema(value_type = SubscribeFields)]
     subscribe: SubscribeInput,
 }
 
+#[utoipa::path(post, path = "/patient/waitlist", tag = TAG_HOSPITAL, security(("token" = ["patient"]), ("bearer" = ["patient"])), request_body = JoinBody,
+    responses((status = 200, description = "On the waitlist (seed 001 §2's answer, with `position`)", body = WaitingView,
+            example = json!({"id": 789, "scheduleId": 123, "queueNumber": 3, "position": 1, "status": "waiting", "createdAt": "2023-12-16T10:30:00+08:00"})),
+        (status = 404, description = "No such schedule", body = ErrorEnvelope),
+        (status = 409, description = "`schedule_available` (book instead), `already_waiting`, `too_many_waiting`, `schedule_closed`", body = ErrorEnvelope)))]
+/// Joins a full schedule's waitlist (seed 001 §2).
 pub async fn join(State(state): State<AppState>, auth: Authorized<PatientRole>, ApiJson(b): ApiJson<JoinBody>) -> ApiResult<Json<WaitingView>> {
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
