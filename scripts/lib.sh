@@ -90,7 +90,8 @@ need_root_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
-# start_postgres DIR PORT: a throwaway cluster in DIR; exports DATABASE_URL.
+# start_postgres DIR PORT: a throwaway cluster in DIR; exports DATABASE_URL. Durability is off
+# (fsync, synchronous_commit) for speed; PG_EXTRA_OPTS (`-c name=value …`) overrides it.
 start_postgres() {
   local dir=$1 port=$2 bin
   bin=$(pg_bin) || { echo "PostgreSQL binaries not found" >&2; return 1; }
@@ -107,7 +108,7 @@ start_postgres() {
     "${as[@]}" "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   "${as[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=256MB -c min_wal_size=32MB" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=256MB -c min_wal_size=32MB ${PG_EXTRA_OPTS:-}" \
     start >/dev/null
   PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir" -m fast -w stop)
   # For scripts that stop and start the server themselves (scripts/chaos).
