@@ -1,7 +1,10 @@
 //! Seed 002 (college staff services): snake_case fields, trailing slashes, `Token` (or Bearer)
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
+mod activities;
+mod activities_admin;
 mod contacts;
+mod enrollments;
 mod guides;
 mod guides_admin;
 mod page;
@@ -59,6 +62,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         // The upload's size is the storage limit (counted while the file streams in), not the JSON one.
         .route("/admin/guides/", get(guides_admin::list).post(guides_admin::create).layer(DefaultBodyLimit::max(guides_admin::body_limit(state))))
         .route("/admin/guides/{id}/", delete(guides_admin::remove))
+        .route("/activities/", get(activities::list))
+        .route("/activities/{id}", get(activities::show))
+        .route("/activities/{id}/", get(activities::show))
+        .route("/enrollments/", get(enrollments::mine).post(enrollments::create))
+        .route("/enrollments/{id}/", get(enrollments::show).delete(enrollments::cancel))
+        .route("/admin/activities/", get(activities_admin::list).post(activities_admin::create))
+        .route("/admin/activities/{id}/", get(activities_admin::show).patch(activities_admin::update))
 }
 
 /// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.
