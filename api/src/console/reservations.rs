@@ -34,13 +34,13 @@ const MAX_ROOMS: i64 = 1000;
 const NOT_A_TIME: &str = "must be a date and time like 2027-03-01T09:00";
 
 /// A `datetime-local` value (`2027-03-01T09:00`, seconds optional) read in the service time zone.
-fn local_input(text: &str) -> Option<DateTime<FixedOffset>> {
+pub(super) fn local_input(text: &str) -> Option<DateTime<FixedOffset>> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")).ok()?;
     yizhan_common::time::service_tz().from_local_datetime(&naive).earliest().map(|t| t.fixed_offset())
 }
 
 /// A moment as a `datetime-local` value in the service time zone.
-fn input_value(at: DateTime<Utc>) -> String {
+pub(super) fn input_value(at: DateTime<Utc>) -> String {
     yizhan_common::time::local(at).format("%Y-%m-%dT%H:%M").to_string()
 }
 
