@@ -22,6 +22,7 @@ const FIELDS: &[&str] = &[
     "pageUrl", "position", "department", "qq", "telephone", "mobile", "location", "category", "description", "status",
     "categories", "labels", "equipment", "is_active", "reserve_from", "reserve_to", "meetingroom", "time_from",
     "time_to", "people_count", "length", "search", "my", "page", "page_size", "pageSize", "archived", "cancelled",
+    "title", "place", "starts_at", "ends_at", "enroll_from", "enroll_until", "cover_file_id", "form", "activity", "answers",
 ];
 
 fn text(rng: &mut StdRng) -> String {

@@ -3,6 +3,7 @@
 //! pages: the checks (422 naming each bad field by its JSON name) and the writes, with the
 //! notices they plan, so a form refuses what the JSON route refuses and writes the same rows.
 
+pub mod activities;
 pub mod clockins;
 pub mod guides;
 pub mod records;

@@ -41,6 +41,7 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "reservations", title: "预约冲突查询", href: "/admin/console/reservations", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "repairs", title: "故障报修", href: "/admin/console/repairs", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "guides", title: "服务指南", href: "/admin/console/guides", roles: &[Role::Admin], group: COLLEGE },
+    Section { key: "activities", title: "活动", href: "/admin/console/activities", roles: &[Role::Admin], group: COLLEGE },
 ];
 
 /// A navigation link as the template shows it.

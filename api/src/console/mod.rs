@@ -9,6 +9,7 @@
 //! nothing to the JSON API. Each page states the roles it needs in its signature
 //! (`Signed<AdminOnly>`); the navigation shows only the sections a user's roles open (`layout.rs`).
 
+mod activities;
 mod assets;
 mod catalog;
 mod clockins;
@@ -97,6 +98,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/activities/{id}/clockins/operators", post(clockins::set_operators))
         .route("/admin/console/activities/{id}/enrollments", get(clockins::records_page))
         .route("/admin/console/activities/{id}/enrollments.csv", get(clockins::records_csv))
+        .route("/admin/console/activities", get(activities::list))
+        .route("/admin/console/activities/new", get(activities::new_form).post(activities::create))
+        .route("/admin/console/activities/{id}", get(activities::edit_form).post(activities::update))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

@@ -40,7 +40,7 @@ pub(super) fn local_input(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 /// A moment as a `datetime-local` value in the service time zone.
-fn input_value(at: DateTime<Utc>) -> String {
+pub(super) fn input_value(at: DateTime<Utc>) -> String {
     yizhan_common::time::local(at).format("%Y-%m-%dT%H:%M").to_string()
 }
 

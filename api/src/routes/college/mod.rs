@@ -1,12 +1,15 @@
 //! Seed 002 (college staff services): snake_case fields, trailing slashes, `Token` (or Bearer)
 //! auth, pages of 20 in Django REST framework's shape (`count`, `next`, `previous`, `results`).
 
+mod activities;
+mod activities_admin;
 mod api_doc;
 mod clockin_display;
 mod clockins;
 mod clockins_admin;
 mod contacts;
 mod enrollment_records;
+mod enrollments;
 mod guides;
 mod guides_admin;
 mod page;
@@ -74,6 +77,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/activities/{id}/clockin-items/{item_id}/token", get(clockins_admin::token))
         .route("/admin/activities/{id}/clockin-items/{item_id}/display", get(clockin_display::show))
         .route("/admin/activities/{id}/enrollments/", get(enrollment_records::list))
+        .route("/activities/", get(activities::list))
+        .route("/activities/{id}", get(activities::show))
+        .route("/activities/{id}/", get(activities::show))
+        .route("/enrollments/", get(enrollments::mine).post(enrollments::create))
+        .route("/enrollments/{id}/", get(enrollments::show).delete(enrollments::cancel))
+        .route("/admin/activities/", get(activities_admin::list).post(activities_admin::create))
+        .route("/admin/activities/{id}/", get(activities_admin::show).patch(activities_admin::update))
 }
 
 /// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.

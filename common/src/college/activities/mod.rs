@@ -14,8 +14,11 @@
 //! Rust against the form. Nothing queries single fields in SQL. The `CHECK` keeps it an array of
 //! bounded length.
 
+pub mod activity;
+pub mod answers;
 pub mod checkin_token;
 pub mod clockins;
+pub mod enrollments;
 pub mod filter;
 pub mod form;
 pub mod items;
