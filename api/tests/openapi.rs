@@ -22,6 +22,8 @@ fn not_json_api(method: &str, path: &str) -> bool {
     path == "/admin/" || path == "/admin/console" || path.starts_with("/admin/console/")
         // The reference page itself (HTML).
         || (method, path) == ("GET", "/docs")
+        // The check-in QR display: an HTML page opened by a signed link (clockin_display.rs).
+        || (method, path) == ("GET", "/admin/activities/{id}/clockin-items/{item_id}/display")
         // WeChat's signed XML callback (seed 000): WeChat calls it, not a front end.
         || path == "/api/nurses/msg/wx/callback"
         // A unit test's own router in middleware.rs (the panic answer), not served.
@@ -319,6 +321,28 @@ async fn real_answers_match_their_documented_schemas() {
     answers.push(("get", "/api/admin/nurses/msg/wx/keywords", "200", app.get("/api/admin/nurses/msg/wx/keywords", Some(&c.admin)).await.1));
     answers.push(("get", "/api/admin/nurses/msg/wx/qrcode-list", "200", app.get("/api/admin/nurses/msg/wx/qrcode-list?page=1", Some(&c.admin)).await.1));
     answers.push(("get", "/readyz", "200", app.get("/readyz", None).await.1));
+    // Seed 002's activities: the admin's activity, its detail, an enrollment, an item, the records.
+    let activity = json!({"title": "迎新晚会", "place": "礼堂", "capacity": 50,
+        "starts_at": "2030-01-10T19:00:00+08:00", "ends_at": "2030-01-10T21:00:00+08:00",
+        "enroll_from": "2020-01-01T00:00:00+08:00", "enroll_until": "2030-01-09T00:00:00+08:00",
+        "form": [{"id": "name", "kind": "text", "label": "姓名", "required": true},
+                 {"id": "days", "kind": "multiple_choice", "label": "哪几天", "options": ["周六", "周日"], "min": 1, "max": 2}]});
+    let (status, created) = app.post("/admin/activities/", Some(&c.admin), activity).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    answers.push(("post", "/admin/activities/", "201", created.clone()));
+    let id = created["id"].as_i64().expect("activity id");
+    let (status, enrolled) = app.post("/enrollments/", Some(&staff), json!({"activity": id, "answers": {"name": "李四", "days": ["周六"]}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+    answers.push(("post", "/enrollments/", "201", enrolled));
+    answers.push(("get", "/activities/{id}/", "200", app.get(&format!("/activities/{id}/"), Some(&staff)).await.1));
+    answers.push(("get", "/activities/", "200", app.get("/activities/?my=yes", Some(&staff)).await.1));
+    let item = json!({"label": "签到", "start": "2030-01-10T18:30:00+08:00", "end": "2030-01-10T19:30:00+08:00"});
+    let (status, item) = app.post(&format!("/admin/activities/{id}/clockin-items/"), Some(&c.admin), item).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    answers.push(("post", "/admin/activities/{id}/clockin-items/", "201", item));
+    let records = app.get(&format!("/admin/activities/{id}/enrollments/?filter=%E6%9C%AA%E7%AD%BE%E5%88%B0"), Some(&c.admin)).await.1;
+    assert_eq!(records["count"], 1, "{records}");
+    answers.push(("get", "/admin/activities/{id}/enrollments/", "200", records));
     let (status, refused) = app.post("/patient/appointments", Some(&patient_token), json!({"patientId": p})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     answers.push(("post", "/patient/appointments", "422", refused));

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
 use yizhan_common::college::activities::activity::{self, Activity, ActivityFields, Changed};
 use yizhan_common::college::activities::form::{self, FormField, Problem};
 use yizhan_common::storage::files::StoredFile;
@@ -21,7 +22,7 @@ pub const MAX_CAPACITY: i32 = 100_000;
 
 /// The fields of `POST` (title, starts_at, ends_at, enroll_from and enroll_until required) and
 /// `PATCH` (any). `capacity: null` is no limit, `cover_file_id: null` no cover.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityBody {
     pub title: Option<String>,
@@ -29,12 +30,18 @@ pub struct ActivityBody {
     pub place: Option<String>,
     pub starts_at: Option<DateTime<FixedOffset>>,
     pub ends_at: Option<DateTime<FixedOffset>>,
+    /// Places; `null`: no limit. Never below those enrolled.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i32>)]
     pub capacity: Option<Option<i32>>,
     pub enroll_from: Option<DateTime<FixedOffset>>,
     pub enroll_until: Option<DateTime<FixedOffset>>,
+    /// An uploaded image (`POST /api/files`); `null`: no cover.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub cover_file_id: Option<Option<String>>,
+    /// The whole form, in order (replaces the old one; after the first enrollment only additive changes).
+    #[schema(value_type = Option<Vec<crate::openapi::schemas::FormFieldDoc>>)]
     pub form: Option<Vec<FormField>>,
 }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use yizhan_common::college::activities::items::{self, ClockinItem};
 use yizhan_common::college::activities::clockins;
 use yizhan_common::users::{Role, User};
@@ -18,7 +19,7 @@ const OPERATOR_ROLES: &[Role] = &[Role::Staff, Role::Admin, Role::Counselor];
 pub const MAX_OPERATORS: usize = 100;
 
 /// `{label, start, end}`: the item's label and when scanning it counts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     pub label: Option<String>,
@@ -27,7 +28,7 @@ pub struct ItemBody {
 }
 
 /// `{user_ids: […]}`: the whole set of operators.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorsBody {
     pub user_ids: Option<Vec<i64>>,

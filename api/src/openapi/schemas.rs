@@ -139,6 +139,33 @@ text_enums! {
     repair_status => yizhan_common::college::repairs::RepairStatus,
     reservation_status => yizhan_common::college::reservations::ReservationStatus,
     request_status => yizhan_common::college::reservations::RequestStatus,
+    field_kind => yizhan_common::college::activities::form::FieldKind,
+}
+
+/// One field of an activity's enrollment form (`yizhan-common`'s `FormField`): answers are
+/// stored under `id`, which stays the same when the label changes.
+#[derive(ToSchema)]
+#[schema(as = FormField, example = json!({"id": "days", "kind": "multiple_choice", "label": "参加哪几天", "help": "",
+    "required": true, "min": 1, "max": 2, "options": ["周六", "周日"]}))]
+pub struct FormFieldDoc {
+    /// 1–64 of `A-Z a-z 0-9 _ -`.
+    id: String,
+    #[schema(schema_with = field_kind)]
+    kind: String,
+    label: String,
+    #[schema(required = false)]
+    help: String,
+    #[schema(required = false)]
+    required: bool,
+    /// `number`: the smallest value; `multiple_choice`: the fewest picks.
+    #[schema(required = false)]
+    min: Option<f64>,
+    /// `number`: the largest value; `multiple_choice`: the most picks.
+    #[schema(required = false)]
+    max: Option<f64>,
+    /// The choices of `single_choice` and `multiple_choice`, in order.
+    #[schema(required = false)]
+    options: Vec<String>,
 }
 
 /// A refused request's reason, `null` until refused.

@@ -8,6 +8,7 @@ use axum::extract::{OriginalUri, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use yizhan_common::college::activities::activity::{self, Activity, ActivityFilter};
 use yizhan_common::college::activities::enrollments;
 use yizhan_common::college::activities::form::FormField;
@@ -18,14 +19,17 @@ use super::page::DrfPage;
 use super::BookRole;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope, FormFieldDoc};
+use crate::openapi::TAG_COLLEGE;
 use crate::state::AppState;
 
 /// An activity as a list shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ActivitySummary {
     capacity: Option<i32>,
     cover_file_id: Option<String>,
     /// Where the cover is served (`GET /api/files/{id}`), `null` without one.
+    /// Where the cover image is served (`/api/files/{id}`), when there is one.
     cover_url: Option<String>,
     description: String,
     #[serde(serialize_with = "serialize_local")]
@@ -65,20 +69,28 @@ impl ActivitySummary {
 }
 
 /// One activity with its form and my live enrollment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityDetail {
     #[serde(flatten)]
     summary: ActivitySummary,
+    #[schema(value_type = Vec<FormFieldDoc>)]
     form: Vec<FormField>,
+    /// The caller's live enrollment, if any.
     my_enrollment: Option<EnrollmentView>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `yes`: only those I enrolled in (default `no`).
     my: Option<String>,
+    /// Part of the title.
     search: Option<String>,
 }
 
+/// `GET /activities/?my=yes|no&search=`.
+#[utoipa::path(get, path = "/activities/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(ListQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of activities, the latest start first", body = DrfPage<ActivitySummary>)))]
 /// `GET /activities/?my=yes|no&search=`.
 pub async fn list(
     State(state): State<AppState>,
@@ -96,6 +108,11 @@ pub async fn list(
 }
 
 /// `GET /activities/{id}` and `/activities/{id}/`.
+#[utoipa::path(get, path = "/activities/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The activity's id")),
+    responses((status = 200, description = "The activity with its form and my enrollment", body = ActivityDetail),
+        (status = 404, description = "No such activity", body = ErrorEnvelope)))]
+/// `GET /activities/{id}` (also with the trailing slash).
 pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ActivityDetail>> {
     let mut conn = state.db.acquire().await?;
     let a = activity::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("activity"))?;

@@ -44,6 +44,24 @@ use utoipa::{Modify, OpenApi};
         super::guides_admin::list,
         super::guides_admin::create,
         super::guides_admin::remove,
+        super::activities::list,
+        super::activities::show,
+        super::activities_admin::list,
+        super::activities_admin::create,
+        super::activities_admin::show,
+        super::activities_admin::update,
+        super::enrollments::mine,
+        super::enrollments::create,
+        super::enrollments::show,
+        super::enrollments::cancel,
+        super::clockins::mine,
+        super::clockins::check_in,
+        super::clockins_admin::items,
+        super::clockins_admin::add_item,
+        super::clockins_admin::operators,
+        super::clockins_admin::set_operators,
+        super::clockins_admin::token,
+        super::enrollment_records::list,
     ),
     modifiers(&Aliases)
 )]
@@ -54,6 +72,7 @@ struct Aliases;
 impl Modify for Aliases {
     fn modify(&self, doc: &mut Document) {
         crate::openapi::alias(doc, ("get", "/guides/{id}/"), ("get", "/guides/{id}"));
+        crate::openapi::alias(doc, ("get", "/activities/{id}/"), ("get", "/activities/{id}"));
         for method in ["get", "post"] {
             crate::openapi::alias(doc, (method, "/guides/{id}/email/"), (method, "/guides/{id}/email"));
         }

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use yizhan_common::college::activities::clockins::{self, Clockin, Recorded};
 use yizhan_common::college::activities::items;
 
@@ -21,9 +22,11 @@ use super::BookRole;
 use crate::college_admin::clockins::existing_activity;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, Authorized};
+use crate::openapi::schemas::ErrorEnvelope;
+use crate::openapi::TAG_COLLEGE;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClockinView {
     id: i64,
     activity_id: i64,
@@ -42,12 +45,19 @@ impl ClockinView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanBody {
+    /// What the QR code on the display holds.
     token: Option<String>,
 }
 
+#[utoipa::path(post, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("activity_id" = i64, Path, description = "The activity's id")), request_body = ScanBody,
+    responses((status = 201, description = "Checked in", body = ClockinView),
+        (status = 200, description = "Checked in before (`already: true`); nothing changed", body = ClockinView),
+        (status = 400, description = "The code is `expired`, `malformed`, `bad_signature`, `unknown_key`, for another activity (`wrong_activity`), or its item is `unknown_item`, `item_not_open` or `item_closed`", body = ErrorEnvelope),
+        (status = 403, description = "`not_enrolled`", body = ErrorEnvelope),
+        (status = 503, description = "`checkin_not_configured`: no check-in keys", body = ErrorEnvelope)))]
 /// `POST /activities/clockins/{activityId} {token}`: 201 checked in, 200 `already: true`.
 pub async fn check_in(
     State(state): State<AppState>,
@@ -82,6 +92,9 @@ pub async fn check_in(
     })
 }
 
+#[utoipa::path(get, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("activity_id" = i64, Path, description = "The activity's id")),
+    responses((status = 200, description = "My check-ins to the activity, oldest first", body = Vec<ClockinView>),
+        (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /activities/clockins/{activityId}`: my check-ins to the activity, oldest first.
 pub async fn mine(State(state): State<AppState>, me: Authorized<BookRole>, ApiPath(activity_id): ApiPath<i64>) -> ApiResult<Json<Vec<ClockinView>>> {
     existing_activity(&state, activity_id).await?;

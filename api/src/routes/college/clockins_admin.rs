@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use yizhan_common::college::activities::checkin_token::{self, DisplayPass, WINDOW_SECS};
 use yizhan_common::college::activities::clockins;
 use yizhan_common::college::activities::items::{self, ClockinItem};
@@ -16,13 +17,15 @@ use super::BookRole;
 use crate::college_admin::clockins::{self as shared, ItemBody, OperatorsBody};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiJson, ApiPath, Authorized};
+use crate::openapi::schemas::ErrorEnvelope;
+use crate::openapi::TAG_COLLEGE;
 use crate::state::AppState;
 
 /// How long a display link opens the display (a day's event at a projector); every load also
 /// checks that its user may still show the codes.
 pub const DISPLAY_PASS_HOURS: i64 = 8;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ItemView {
     id: i64,
     activity_id: i64,
@@ -39,12 +42,19 @@ impl From<ClockinItem> for ItemView {
     }
 }
 
+#[utoipa::path(post, path = "/admin/activities/{id}/clockin-items/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")), request_body = ItemBody,
+    responses((status = 201, description = "The item", body = ItemView),
+        (status = 404, description = "No such activity", body = ErrorEnvelope),
+        (status = 409, description = "`label_exists`", body = ErrorEnvelope)))]
 /// `POST /admin/activities/{id}/clockin-items/ {label, start, end}` → 201 the item (422 per
 /// field, 404 unknown activity, 409 `label_exists`).
 pub async fn add_item(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<ItemBody>) -> ApiResult<(StatusCode, Json<ItemView>)> {
     Ok((StatusCode::CREATED, Json(shared::add_item(&state, id, b).await?.into())))
 }
 
+#[utoipa::path(get, path = "/admin/activities/{id}/clockin-items/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")),
+    responses((status = 200, description = "The activity's items by opening time", body = Vec<ItemView>),
+        (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /admin/activities/{id}/clockin-items/`: the activity's items by opening time.
 pub async fn items(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<ItemView>>> {
     shared::existing_activity(&state, id).await?;
@@ -52,12 +62,15 @@ pub async fn items(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiP
     Ok(Json(items::of_activity(&mut conn, id).await?.into_iter().map(ItemView::from).collect()))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OperatorsView {
     activity_id: i64,
     user_ids: Vec<i64>,
 }
 
+#[utoipa::path(put, path = "/admin/activities/{id}/operators/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")), request_body = OperatorsBody,
+    responses((status = 200, description = "The operators now", body = OperatorsView),
+        (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `PUT /admin/activities/{id}/operators/ {user_ids: […]}`: exactly these users become the
 /// activity's operators (422 naming unknown users).
 pub async fn set_operators(
@@ -70,6 +83,9 @@ pub async fn set_operators(
     Ok(Json(OperatorsView { activity_id: id, user_ids }))
 }
 
+#[utoipa::path(get, path = "/admin/activities/{id}/operators/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")),
+    responses((status = 200, description = "The activity's operators", body = OperatorsView),
+        (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /admin/activities/{id}/operators/`: the activity's operators.
 pub async fn operators(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<OperatorsView>> {
     shared::existing_activity(&state, id).await?;
@@ -77,7 +93,7 @@ pub async fn operators(State(state): State<AppState>, _: Authorized<AdminOnly>, 
     Ok(Json(OperatorsView { activity_id: id, user_ids: clockins::operators(&mut conn, id).await? }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
     /// What the QR code holds.
     pub token: String,
@@ -108,6 +124,13 @@ pub fn current_token(state: &AppState, activity_id: i64, item_id: i64, user_id: 
     })
 }
 
+#[utoipa::path(get, path = "/admin/activities/{id}/clockin-items/{item_id}/token", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+    params(("id" = i64, Path, description = "The activity's id"), ("item_id" = i64, Path, description = "The check-in item's id")),
+    responses((status = 200, description = "The code to show now (admins and the activity's operators)", body = TokenView,
+            example = json!({"token": "ck1.dev.AAAAAAAAAAMAAAAAAAAABwAAAAAEPdWg.3q2-7w", "window": 71161248, "seconds_left": 17,
+                "expires_at": "2026-12-04T20:35:25+08:00", "display_url": "/admin/activities/3/clockin-items/7/display?pass=…"})),
+        (status = 404, description = "No such activity or item, or not its operator", body = ErrorEnvelope),
+        (status = 503, description = "`checkin_not_configured`: no check-in keys", body = ErrorEnvelope)))]
 /// `GET /admin/activities/{id}/clockin-items/{itemId}/token`: the code to show now (admins and
 /// the activity's operators; 404 unknown activity or item, 503 `checkin_not_configured`).
 pub async fn token(State(state): State<AppState>, me: Authorized<BookRole>, ApiPath((id, item_id)): ApiPath<(i64, i64)>) -> ApiResult<Json<TokenView>> {

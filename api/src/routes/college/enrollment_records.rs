@@ -10,27 +10,34 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use super::page::DrfPage;
 use crate::college_admin::records::{Records, Row};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AdminOnly, ApiPath, ApiQuery, Authorized, Pagination};
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordsQuery {
+    /// The filter language: item labels, 且 (或 但), 或, 未, 了, 的 and parentheses, e.g. `签到了但未签退`.
     filter: Option<String>,
+    /// `json` (default) or `csv`: every matching row as a UTF-8 CSV with BOM.
     format: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RecordUser)]
 pub struct UserView {
     id: i64,
     username: String,
     name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ItemState {
     item_id: i64,
     label: String,
@@ -39,12 +46,13 @@ pub struct ItemState {
     at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecordView {
     id: i64,
     user: UserView,
     #[serde(serialize_with = "yizhan_common::time::serialize_local")]
     enrolled_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
     answers: Value,
     clockins: Vec<ItemState>,
 }
@@ -59,6 +67,10 @@ fn view(records: &Records, row: Row) -> RecordView {
     RecordView { id: row.enrollment_id, user: UserView { id: row.user_id, username: row.username, name: row.name }, enrolled_at: row.enrolled_at, answers: row.answers, clockins }
 }
 
+#[utoipa::path(get, path = "/admin/activities/{id}/enrollments/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")), params(RecordsQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of the live enrollments that match, newest first, with each item's check-in; with `format=csv` a `text/csv` download of all of them", body = DrfPage<RecordView>),
+        (status = 404, description = "No such activity", body = ErrorEnvelope),
+        (status = 422, description = "`invalid_filter`: `detail` gives the position, what was expected and a code", body = ErrorEnvelope)))]
 /// The JSON page, or with `format=csv` the whole CSV download.
 pub async fn list(
     State(state): State<AppState>,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use serde_json::{Map, Value};
 use yizhan_common::college::activities::enrollments::{self, CancelRefusal, Enrollment, Refusal};
 use yizhan_common::time::{serialize_local, serialize_local_opt};
@@ -20,11 +21,15 @@ use super::page::DrfPage;
 use super::BookRole;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
+use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
+use crate::openapi::TAG_COLLEGE;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollmentView {
     activity: i64,
+    /// `{fieldId: value}` as checked against the form.
+    #[schema(value_type = Object)]
     answers: Value,
     #[serde(serialize_with = "serialize_local_opt")]
     cancelled_at: Option<DateTime<Utc>>,
@@ -50,10 +55,14 @@ impl From<Enrollment> for EnrollmentView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"activity": 3, "answers": {"name": "张三", "days": ["周六"]}}))]
 pub struct EnrollBody {
+    /// The activity's id.
     activity: Option<i64>,
+    /// `{fieldId: value}`: text, a number, one option, a list of options, `YYYY-MM-DD`, a phone number or an e-mail address, as each field asks.
+    #[schema(value_type = Option<Object>)]
     answers: Option<Map<String, Value>>,
 }
 
@@ -61,7 +70,12 @@ pub fn closed() -> ApiError {
     ApiError::conflict("enrollment_closed", "the activity's enrollment window is not open")
 }
 
-/// `POST /enrollments/ {activity, answers}`.
+#[utoipa::path(post, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), request_body = EnrollBody,
+    responses((status = 201, description = "Enrolled (`Location`: the enrollment)", body = EnrollmentView),
+        (status = 409, description = "`already_enrolled`, `activity_full` or `enrollment_closed`", body = ErrorEnvelope,
+            example = json!({"error": {"code": "activity_full", "message": "the activity has no places left"}}))))]
+/// `POST /enrollments/ {activity, answers}`: a bad answer is a 422 whose `fields` key is
+/// `answers.<fieldId>`.
 pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, ApiJson(b): ApiJson<EnrollBody>) -> ApiResult<Response> {
     let Some(activity) = b.activity else { return Err(ApiError::field("activity", "is required")) };
     let answers = b.answers.unwrap_or_default();
@@ -83,11 +97,15 @@ pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, Ap
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MineQuery {
+    /// `yes`: include cancelled ones.
     cancelled: Option<String>,
 }
 
+#[utoipa::path(get, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(MineQuery, DrfPageQuery),
+    responses((status = 200, description = "One page of my enrollments, newest first", body = DrfPage<EnrollmentView>)))]
 /// `GET /enrollments/?cancelled=yes`.
 pub async fn mine(
     State(state): State<AppState>,
@@ -102,6 +120,9 @@ pub async fn mine(
     Ok(Json(DrfPage::new(rows.into_iter().map(EnrollmentView::from).collect(), total, page, &uri)))
 }
 
+#[utoipa::path(get, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("id" = i64, Path, description = "The enrollment's id")),
+    responses((status = 200, description = "The enrollment", body = EnrollmentView),
+        (status = 404, description = "No such enrollment of the caller's", body = ErrorEnvelope)))]
 /// `GET /enrollments/{id}/`: mine only.
 pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<EnrollmentView>> {
     let mut conn = state.db.acquire().await?;
@@ -109,6 +130,10 @@ pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiP
     Ok(Json(e.into()))
 }
 
+#[utoipa::path(delete, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("id" = i64, Path, description = "The enrollment's id")),
+    responses((status = 204, description = "Cancelled (also when it was already)"),
+        (status = 404, description = "No such enrollment of the caller's", body = ErrorEnvelope),
+        (status = 409, description = "`enrollment_closed`: the window has closed", body = ErrorEnvelope)))]
 /// `DELETE /enrollments/{id}/`: 204, again 204; 409 `enrollment_closed` once the window closed.
 pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
