@@ -98,6 +98,12 @@ async fn the_admin_creates_activities_with_checked_fields_and_forms() {
     assert_eq!(a["title"], "迎新晚会");
     assert_eq!((a["capacity"].is_null(), a["enrolled"].as_i64()), (true, Some(0)), "no capacity is no limit: {a}");
     assert_eq!(a["cover_url"], format!("/api/files/{}", "a".repeat(32)));
+    // A cover is shown to everyone who sees the activity: it becomes public, nothing else does.
+    let public = |id: String| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, bool>("SELECT public FROM stored_files WHERE id = $1").bind(id).fetch_one(&pool).await.expect("file") }
+    };
+    assert_eq!((public("a".repeat(32)).await, public("b".repeat(32)).await), (true, false));
     assert_eq!(a["form"][1]["options"], json!(["S", "M"]));
     assert!(a["starts_at"].as_str().is_some_and(|t| t.ends_with("+08:00")), "{a}");
     let id = a["id"].as_i64().expect("id");
@@ -107,6 +113,9 @@ async fn the_admin_creates_activities_with_checked_fields_and_forms() {
     let (status, patched) = app.send(Method::PATCH, &format!("/admin/activities/{id}/"), Some(&admin), Some(json!({"capacity": 30, "cover_file_id": null}))).await;
     assert_eq!((status, patched["capacity"].as_i64(), patched["cover_url"].is_null()), (StatusCode::OK, Some(30), true), "{patched}");
     assert_eq!(patched["title"], "迎新晚会", "fields not sent stay");
+    sqlx::query("INSERT INTO stored_files (id, key, content_type, size) VALUES ($1, $1, 'image/jpeg', 10)").bind("d".repeat(32)).execute(&pool).await.expect("file");
+    let (status, _) = app.send(Method::PATCH, &format!("/admin/activities/{id}/"), Some(&admin), Some(json!({"cover_file_id": "d".repeat(32)}))).await;
+    assert_eq!((status, public("d".repeat(32)).await), (StatusCode::OK, true), "a new cover set by PATCH is public too");
     let (status, err) = app.send(Method::PATCH, &format!("/admin/activities/{id}/"), Some(&admin), Some(json!({"ends_at": "2000-01-01T00:00:00+08:00"}))).await;
     let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(field_names(&err), ["ends_at"], "the merged period is checked: {err}");

@@ -107,6 +107,14 @@ async fn activities_are_designed_in_rows_with_the_json_routes_checks() {
     assert_eq!(status, StatusCode::CREATED, "{e}");
     let edit = b.get(&format!("/admin/console/activities/{id}")).await;
     assert!(edit.has("value=\"field1\"") && edit.has("周六\n周日"), "{}", edit.body);
+    // The activity's check-in and enrollment-record pages are a link away, from its page and the list.
+    for page in [&edit, &list] {
+        for link in ["clockins", "enrollments"] {
+            assert!(page.has(&format!("href=\"/admin/console/activities/{id}/{link}\"")), "a link to {link}: {}", page.body);
+        }
+    }
+    let records = b.get(&format!("/admin/console/activities/{id}/enrollments")).await;
+    assert!(records.status == StatusCode::OK && records.has("李"), "{}", records.body);
     let mut dropped: Vec<(&str, &str)> = vec![("csrf", &csrf)];
     dropped.extend(head);
     dropped.extend(row("field1", "text", "姓名", "1", "", "", ""));

@@ -115,13 +115,23 @@ fn refused(problems: &[Problem]) -> ApiError {
     errors.finish().err().unwrap_or_else(|| ApiError::internal("a refusal without problems"))
 }
 
-/// Checks the fields (422 per field), then adds the activity.
+/// Checks the fields (422 per field), then adds the activity. Its cover becomes public with it:
+/// every user who may see the activity sees the cover (`/api/files/{id}`), not only the uploader.
 pub async fn create_activity(state: &AppState, b: ActivityBody) -> ApiResult<Activity> {
     let fields = validate(state, b, true).await?;
-    let mut conn = state.db.acquire().await?;
-    let created = activity::create(&mut conn, fields).await?.map_err(|p| refused(&p))?;
+    let mut tx = state.db.begin().await?;
+    let created = activity::create(&mut tx, fields).await?.map_err(|p| refused(&p))?;
+    publish_cover(&mut tx, &created).await?;
+    tx.commit().await?;
     tracing::info!(activity.id = created.id, "activity created");
     Ok(created)
+}
+
+async fn publish_cover(conn: &mut sqlx::PgConnection, a: &Activity) -> sqlx::Result<()> {
+    match &a.cover_file_id {
+        Some(id) => StoredFile::publish(conn, id).await,
+        None => Ok(()),
+    }
 }
 
 /// Checks the fields sent, then changes them in one transaction with the checks that need the
@@ -131,6 +141,7 @@ pub async fn update_activity(state: &AppState, id: i64, b: ActivityBody) -> ApiR
     let mut tx = state.db.begin().await?;
     match activity::update(&mut tx, id, fields).await? {
         Changed::Done(a) => {
+            publish_cover(&mut tx, &a).await?;
             tx.commit().await?;
             Ok(*a)
         }

@@ -41,6 +41,13 @@ impl StoredFile {
             .await
     }
 
+    /// Makes the file anyone's to download (an activity's cover, shown to every user who sees
+    /// the activity). Nothing happens to an unknown id.
+    pub async fn publish(conn: &mut PgConnection, id: &str) -> sqlx::Result<()> {
+        sqlx::query!("UPDATE stored_files SET public = true WHERE id = $1 AND NOT public", id).execute(conn).await?;
+        Ok(())
+    }
+
     /// The path the API serves it under.
     pub fn api_path(&self) -> String {
         format!("/api/files/{}", self.id)
