@@ -69,6 +69,12 @@ async fn every_json_route_is_documented() {
         assert!(ids.insert(op["operationId"].as_str().unwrap_or_default().to_owned()), "{method} {path}: operationId missing or not unique");
         assert!(op["tags"].get(0).is_some_and(Value::is_string), "{method} {path} has no tag");
         assert!(op["responses"].as_object().is_some_and(|r| r.keys().any(|k| k.starts_with('2') || k.starts_with('3'))), "{method} {path}: no success answer");
+        // Each `{name}` of the path is a path parameter of the operation, and nothing else is
+        // (a client generator, or schemathesis, refuses the operation otherwise).
+        let in_path: BTreeSet<&str> = path.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(name, _)| name).collect();
+        let declared: BTreeSet<&str> =
+            op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect();
+        assert_eq!(in_path, declared, "{method} {path}: the path's parameters and the declared ones differ");
     }
 }
 

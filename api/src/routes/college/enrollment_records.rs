@@ -67,7 +67,7 @@ fn view(records: &Records, row: Row) -> RecordView {
     RecordView { id: row.enrollment_id, user: UserView { id: row.user_id, username: row.username, name: row.name }, enrolled_at: row.enrolled_at, answers: row.answers, clockins }
 }
 
-#[utoipa::path(get, path = "/admin/activities/{id}/enrollments/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id")), params(RecordsQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/admin/activities/{id}/enrollments/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), params(("id" = i64, Path, description = "The activity's id"), RecordsQuery, DrfPageQuery),
     responses((status = 200, description = "One page of the live enrollments that match, newest first, with each item's check-in; with `format=csv` a `text/csv` download of all of them", body = DrfPage<RecordView>),
         (status = 404, description = "No such activity", body = ErrorEnvelope),
         (status = 422, description = "`invalid_filter`: `detail` gives the position, what was expected and a code", body = ErrorEnvelope)))]
