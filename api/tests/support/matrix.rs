@@ -224,3 +224,53 @@ pub fn concrete(path: &str) -> String {
     let path = path.replace("{queue}", "default").replace("{file}", "console.css").replace("{*rest}", "nowhere");
     path.split('/').map(|seg| if seg.starts_with('{') { "999999" } else { seg }).collect::<Vec<_>>().join("/")
 }
+
+/// What a route's `{id}` names when it is one user's own: another user with the same roles gets
+/// 404 (as if it did not exist), the owner gets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    /// A patient's appointment (seed 001).
+    Appointment,
+    /// An uploaded file that is not public: its uploader's (staff and admins also see it).
+    File,
+    /// A staff member's repair report (admins also see it).
+    Repair,
+    /// A reservation request (seed 002), and the reservation it became.
+    ReservationRequest,
+    Reservation,
+    /// An enrollment in an activity.
+    Enrollment,
+}
+
+/// The owner dimension of the matrix: every route whose parameter names one user's resource.
+pub const OWNED: &[(&str, &str, Owned)] = &[
+    ("GET", "/patient/appointments/{id}", Owned::Appointment),
+    ("PUT", "/patient/appointments/{id}/reschedule", Owned::Appointment),
+    ("POST", "/patient/appointments/{id}/cancel", Owned::Appointment),
+    ("DELETE", "/patient/appointments/{id}", Owned::Appointment),
+    ("GET", "/api/files/{id}", Owned::File),
+    ("GET", "/repairs/{id}/", Owned::Repair),
+    ("GET", "/reservations/requests/{id}/", Owned::ReservationRequest),
+    ("GET", "/reservations/{id}/", Owned::Reservation),
+    ("DELETE", "/reservations/{id}/", Owned::Reservation),
+    ("GET", "/enrollments/{id}/", Owned::Enrollment),
+    ("DELETE", "/enrollments/{id}/", Owned::Enrollment),
+];
+
+/// Routes with a parameter that names something shared by everyone the route's roles admit, so
+/// there is no owner to check (each with the reason).
+pub const SHARED: &[(&str, &str, &str)] = &[
+    ("POST", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
+    ("DELETE", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
+    ("GET", "/guides/{id}", "a service guide, published to all staff"),
+    ("GET", "/guides/{id}/", "a service guide, published to all staff"),
+    ("GET", "/guides/{id}/email", "a service guide, mailed to oneself"),
+    ("POST", "/guides/{id}/email", "a service guide, mailed to oneself"),
+    ("GET", "/guides/{id}/email/", "a service guide, mailed to oneself"),
+    ("POST", "/guides/{id}/email/", "a service guide, mailed to oneself"),
+    ("GET", "/activities/{id}", "an activity, listed to all staff"),
+    ("GET", "/activities/{id}/", "an activity, listed to all staff"),
+    ("GET", "/activities/clockins/{activity_id}", "an activity; the check-ins listed are the caller's own"),
+    ("POST", "/activities/clockins/{activity_id}", "an activity; the check-in made is the caller's own"),
+    ("GET", "/admin/activities/{id}/clockin-items/{item_id}/token", "admins and the activity's operators (others 404): api/tests/clockins.rs"),
+];
