@@ -15,14 +15,11 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::CheckinKeys;
+use super::{i64_at, mac, CheckinKeys, MAC_LEN};
 
 const VERSION: u8 = 2;
-const MAC_LEN: usize = 16;
 /// Activity, item, user and expiry.
 const FIELDS_LEN: usize = 32;
 const CONTEXT: &[u8] = b"yizhan-checkin-display";
@@ -38,16 +35,6 @@ pub struct DisplayPass {
     pub expires: i64,
 }
 
-fn mac(secret: &[u8], signed: &[u8]) -> [u8; MAC_LEN] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(CONTEXT);
-    mac.update(signed);
-    let full = mac.finalize().into_bytes();
-    let mut out = [0; MAC_LEN];
-    out.copy_from_slice(&full[..MAC_LEN]);
-    out
-}
-
 impl CheckinKeys {
     /// A pass for the display of `pass.item_id`, signed with the active key.
     pub fn sign_display(&self, pass: DisplayPass) -> String {
@@ -59,7 +46,7 @@ impl CheckinKeys {
         for field in [pass.activity_id, pass.item_id, pass.user_id, pass.expires] {
             bytes.extend_from_slice(&field.to_be_bytes());
         }
-        let tag = mac(secret, &bytes);
+        let tag = mac(CONTEXT, secret, &bytes);
         bytes.extend_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(bytes)
     }
@@ -75,15 +62,10 @@ impl CheckinKeys {
         }
         let secret = self.secret_of(&rest[..kid_len])?;
         let (signed, given) = bytes.split_at(bytes.len() - MAC_LEN);
-        if !bool::from(mac(secret, signed).ct_eq(given)) {
+        if !bool::from(mac(CONTEXT, secret, signed).ct_eq(given)) {
             return None;
         }
-        let at = |i: usize| {
-            let start = 2 + kid_len + 8 * i;
-            let mut be = [0; 8];
-            be.copy_from_slice(&bytes[start..start + 8]);
-            i64::from_be_bytes(be)
-        };
+        let at = |i: usize| i64_at(&bytes, 2 + kid_len + 8 * i);
         let pass = DisplayPass { activity_id: at(0), item_id: at(1), user_id: at(2), expires: at(3) };
         (pass.activity_id == activity_id && pass.item_id == item_id && now.timestamp() < pass.expires).then_some(pass)
     }

@@ -39,7 +39,7 @@ pub const WINDOW_SECS: i64 = 25;
 /// The format written into the first byte.
 const VERSION: u8 = 1;
 /// Bytes of the MAC kept (128 bits).
-const MAC_LEN: usize = 16;
+pub(super) const MAC_LEN: usize = 16;
 /// Activity id, item id and window.
 const FIELDS_LEN: usize = 24;
 /// Mixed into the MAC so that these keys sign nothing else by accident.
@@ -101,9 +101,11 @@ pub fn seconds_left(now: DateTime<Utc>) -> i64 {
     WINDOW_SECS - now.timestamp().rem_euclid(WINDOW_SECS)
 }
 
-fn mac(secret: &[u8], signed: &[u8]) -> [u8; MAC_LEN] {
+/// HMAC-SHA256 of `context ‖ signed`, cut to [`MAC_LEN`]: the check-in token's and the display
+/// pass's (each with its own context, so neither verifies as the other).
+pub(super) fn mac(context: &[u8], secret: &[u8], signed: &[u8]) -> [u8; MAC_LEN] {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(CONTEXT);
+    mac.update(context);
     mac.update(signed);
     let full = mac.finalize().into_bytes();
     let mut out = [0; MAC_LEN];
@@ -111,7 +113,7 @@ fn mac(secret: &[u8], signed: &[u8]) -> [u8; MAC_LEN] {
     out
 }
 
-fn i64_at(bytes: &[u8], at: usize) -> i64 {
+pub(super) fn i64_at(bytes: &[u8], at: usize) -> i64 {
     let mut be = [0; 8];
     be.copy_from_slice(&bytes[at..at + 8]);
     i64::from_be_bytes(be)
@@ -128,7 +130,7 @@ impl CheckinKeys {
         bytes.extend_from_slice(&activity_id.to_be_bytes());
         bytes.extend_from_slice(&item_id.to_be_bytes());
         bytes.extend_from_slice(&window_of(now).to_be_bytes());
-        let tag = mac(secret, &bytes);
+        let tag = mac(CONTEXT, secret, &bytes);
         bytes.extend_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(bytes)
     }
@@ -146,7 +148,7 @@ impl CheckinKeys {
         }
         let secret = self.secret_of(&rest[..kid_len]).ok_or(TokenError::UnknownKey)?;
         let (signed, given) = bytes.split_at(bytes.len() - MAC_LEN);
-        if !bool::from(mac(secret, signed).ct_eq(given)) {
+        if !bool::from(mac(CONTEXT, secret, signed).ct_eq(given)) {
             return Err(TokenError::Forged);
         }
         let fields = 2 + kid_len;
