@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use serde_json::{Map, Value};
 use yizhan_common::college::activities::enrollments::{self, CancelRefusal, Enrollment, Refusal};
 use yizhan_common::time::{serialize_local, serialize_local_opt};
 
 use super::page::DrfPage;
-use super::BookRole;
+use super::{BookRole, CancelledQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
@@ -97,24 +97,17 @@ pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, Ap
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MineQuery {
-    /// `yes`: include cancelled ones.
-    cancelled: Option<String>,
-}
-
-#[utoipa::path(get, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(MineQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(CancelledQuery, DrfPageQuery),
     responses((status = 200, description = "One page of my enrollments, newest first", body = DrfPage<EnrollmentView>)))]
 /// `GET /enrollments/?cancelled=yes`.
 pub async fn mine(
     State(state): State<AppState>,
     who: Authorized<BookRole>,
-    ApiQuery(q): ApiQuery<MineQuery>,
+    ApiQuery(q): ApiQuery<CancelledQuery>,
     page: Pagination,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<EnrollmentView>>> {
-    let cancelled = super::yes_no(q.cancelled.as_deref(), "cancelled")?;
+    let cancelled = q.included()?;
     let mut conn = state.db.acquire().await?;
     let (rows, total) = enrollments::mine(&mut conn, who.user().id, cancelled, page.limit(), page.offset()).await?;
     Ok(Json(DrfPage::new(rows.into_iter().map(EnrollmentView::from).collect(), total, page, &uri)))

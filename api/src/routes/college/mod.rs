@@ -86,6 +86,20 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/activities/{id}/", get(activities_admin::show).patch(activities_admin::update))
 }
 
+/// `?cancelled=yes|no` of one's own lists (reservations, enrollments): cancelled ones too?
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CancelledQuery {
+    /// `yes`: include cancelled ones.
+    cancelled: Option<String>,
+}
+
+impl CancelledQuery {
+    pub(crate) fn included(&self) -> Result<bool, ApiError> {
+        yes_no(self.cancelled.as_deref(), "cancelled")
+    }
+}
+
 /// Seed 002's `yes`/`no` query flags (`my`, `archived`): absent or empty is `no`.
 pub(crate) fn yes_no(value: Option<&str>, field: &str) -> Result<bool, ApiError> {
     match value.unwrap_or("") {

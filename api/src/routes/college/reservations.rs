@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use yizhan_common::college::reservations::decide::DECIDED_CHANNEL;
 use yizhan_common::college::reservations::{self, Refusal, Request, RequestStatus, Reservation, ReservationStatus};
 use yizhan_common::jobs::kinds::DecideReservation;
@@ -22,7 +22,7 @@ use yizhan_common::subscribe::SubscribeInput;
 use yizhan_common::time::serialize_local;
 
 use super::page::DrfPage;
-use super::BookRole;
+use super::{BookRole, CancelledQuery};
 use crate::college_admin::reservations::{self as reservations_admin, check_period, may_see, room_taken, visible};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors, PeriodView};
@@ -212,25 +212,18 @@ pub async fn request_status(State(state): State<AppState>, who: Authorized<BookR
     Ok(Json(request_view(&mut conn, request).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MineQuery {
-    /// `yes`: include cancelled ones.
-    cancelled: Option<String>,
-}
-
-#[utoipa::path(get, path = "/reservations/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(MineQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/reservations/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(CancelledQuery, DrfPageQuery),
     responses((status = 200, description = "One page of my reservations: coming ones first (soonest first), then past ones", body = DrfPage<ReservationView>)))]
 /// `GET /reservations/?cancelled=yes`: one's reservations, those not yet over first (soonest
 /// first), then past ones; cancelled ones only with `cancelled=yes`. 20 per page.
 pub async fn mine(
     State(state): State<AppState>,
     who: Authorized<BookRole>,
-    ApiQuery(q): ApiQuery<MineQuery>,
+    ApiQuery(q): ApiQuery<CancelledQuery>,
     page: Pagination,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<ReservationView>>> {
-    let cancelled = super::yes_no(q.cancelled.as_deref(), "cancelled")?;
+    let cancelled = q.included()?;
     let mut conn = state.db.acquire().await?;
     let (rows, total) = reservations::mine(&mut conn, who.user().id, cancelled, page.limit(), page.offset()).await?;
     Ok(Json(DrfPage::new(rows.into_iter().map(ReservationView::from).collect(), total, page, &uri)))
