@@ -55,7 +55,7 @@ pub struct ScanBody {
 #[utoipa::path(post, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("activity_id" = i64, Path, description = "The activity's id")), request_body = ScanBody,
     responses((status = 201, description = "Checked in", body = ClockinView),
         (status = 200, description = "Checked in before (`already: true`); nothing changed", body = ClockinView),
-        (status = 400, description = "The code is `expired`, `malformed`, `bad_signature`, `unknown_key`, for another activity (`wrong_activity`), or its item is `unknown_item`, `item_not_open` or `item_closed`", body = ErrorEnvelope),
+        (status = 400, description = "The code is `expired`, `malformed`, `forged`, `unknown_key`, for another activity (`wrong_activity`), or its item is `unknown_item`, `item_not_open` or `item_closed`", body = ErrorEnvelope),
         (status = 403, description = "`not_enrolled`", body = ErrorEnvelope),
         (status = 503, description = "`checkin_not_configured`: no check-in keys", body = ErrorEnvelope)))]
 /// `POST /activities/clockins/{activityId} {token}`: 201 checked in, 200 `already: true`.
