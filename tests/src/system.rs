@@ -134,6 +134,17 @@ impl System {
         (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON") })
     }
 
+    /// `GET path` read to its last byte and not parsed: the status and the body's length.
+    pub async fn get_raw(&self, path: &str, token: Option<&str>) -> (u16, usize) {
+        let mut req = self.http.get(format!("{}{path}", self.api));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.bytes().await.expect("body").len())
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
         self.call(reqwest::Method::POST, path, token, Some(body)).await
     }

@@ -54,10 +54,11 @@ pub struct WorkerConfig {
 /// Which loop drives the queues (`WORKER_RUNTIME`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Runtime {
-    /// The engine's own fetch loop (`worker/src/pool.rs`); the default.
-    #[default]
+    /// The engine's own fetch loop (`worker/src/pool.rs`).
     Direct,
-    /// apalis 1.0's `Monitor` and workers over the engine's backend (`worker/src/apalis/`).
+    /// apalis 1.0's `Monitor` and workers over the engine's backend (`worker/src/apalis/`); the
+    /// default.
+    #[default]
     Apalis,
 }
 
@@ -92,7 +93,7 @@ impl WorkerConfig {
         let avatars = yizhan_common::avatar::AvatarConfig::read(&mut env);
         let grace = env.optional("WORKER_SHUTDOWN_GRACE_SECS", 30u64);
         let idle_ms = env.optional("WORKER_IDLE_POLL_MS", 20u64);
-        let runtime = env.optional("WORKER_RUNTIME", Runtime::Direct);
+        let runtime = env.optional("WORKER_RUNTIME", Runtime::default());
         let metrics_addr = yizhan_common::metrics::server::read_addr(&mut env, "WORKER_METRICS_ADDR");
         if !(1..=1000).contains(&idle_ms) {
             env.invalid("WORKER_IDLE_POLL_MS", "must be from 1 to 1000");

@@ -130,16 +130,21 @@ async fn the_backend_is_a_task_sink() {
 }
 
 #[tokio::test]
-async fn the_binary_runs_on_apalis_when_asked_and_drains_on_sigterm() {
-    let env = Env::new().await;
-    let mut worker = env.spawn_worker(&[("WORKER_RUNTIME", "apalis"), ("WORKER_SHUTDOWN_GRACE_SECS", "2")]);
-    env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 500 }]).await;
-    env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 600_000 }]).await;
-    eventually("both running", Duration::from_secs(20), || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
-    sigterm(&worker);
-    let status = tokio::time::timeout(Duration::from_secs(10), worker.wait()).await.expect("exits after the grace period");
-    assert!(status.expect("exit").success());
-    assert_eq!(env.done("short").await, 1);
-    let stats = env.stats().await;
-    assert_eq!((stats.done, stats.pending, stats.running), (1, 1, 0), "{stats:?}");
+async fn the_binary_runs_on_either_runtime_and_drains_on_sigterm() {
+    // apalis is the default; `direct` is the engine's own loop.
+    for runtime in [None, Some("direct")] {
+        let env = Env::new().await;
+        let mut vars = vec![("WORKER_SHUTDOWN_GRACE_SECS", "2")];
+        vars.extend(runtime.map(|r| ("WORKER_RUNTIME", r)));
+        let mut worker = env.spawn_worker(&vars);
+        env.push_probe("short", "short", vec![ProbeStep::Sleep { ms: 500 }]).await;
+        env.push_probe("long", "long", vec![ProbeStep::Sleep { ms: 600_000 }]).await;
+        eventually("both running", Duration::from_secs(20), || async { env.runs("short").await == 1 && env.runs("long").await == 1 }).await;
+        sigterm(&worker);
+        let status = tokio::time::timeout(Duration::from_secs(10), worker.wait()).await.expect("exits after the grace period");
+        assert!(status.expect("exit").success(), "{runtime:?}");
+        assert_eq!(env.done("short").await, 1, "{runtime:?}");
+        let stats = env.stats().await;
+        assert_eq!((stats.done, stats.pending, stats.running), (1, 1, 0), "{runtime:?}: {stats:?}");
+    }
 }

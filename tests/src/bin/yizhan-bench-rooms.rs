@@ -2,7 +2,9 @@
 //! thirds of them with reservations through a working week (4 a day), against the running system
 //! (release builds). Prints `p50_ms=`/`p99_ms=` of one request at a time for: the rooms free for
 //! the whole week (`available_week_`), free one-hour slots on one day (`slots_day_`) and through
-//! the week (`slots_week_`), with `baseline_healthz_p99_ms=` from the same run.
+//! the week (`slots_week_`), with `baseline_healthz_p99_ms=` from the same run. A sample is the
+//! time from sending the request to its answer's last byte (the client does not parse it), and
+//! `_bytes=` is the answer's size.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -19,17 +21,18 @@ fn enc(t: &str) -> String {
     t.replace('+', "%2B").replace(':', "%3A")
 }
 
-async fn measure(sys: &Arc<System>, token: &str, path: String) -> anyhow::Result<(f64, f64, usize)> {
+async fn measure(sys: &Arc<System>, token: &str, path: String) -> anyhow::Result<(f64, f64, usize, usize)> {
     let (status, first) = sys.call(reqwest::Method::GET, &path, Some(token), None).await;
     anyhow::ensure!(status == 200, "{path}: {status} {first}");
     let rooms = first.as_array().map_or(0, |b| b.iter().map(|b| b["meetingrooms"].as_array().map_or(0, Vec::len)).sum());
+    let (_, bytes) = sys.get_raw(&path, Some(token)).await;
     let (sys, token) = (sys.clone(), token.to_owned());
     let (_, latencies, _) = drive(SAMPLES, 1, move |_| {
         let (sys, token, path) = (sys.clone(), token.clone(), path.clone());
-        async move { sys.call(reqwest::Method::GET, &path, Some(&token), None).await.1 }
+        async move { serde_json::Value::from(sys.get_raw(&path, Some(&token)).await.1) }
     })
     .await;
-    Ok((percentile(&latencies, 0.50), percentile(&latencies, 0.99), rooms))
+    Ok((percentile(&latencies, 0.50), percentile(&latencies, 0.99), rooms, bytes))
 }
 
 #[tokio::main]
@@ -70,9 +73,9 @@ async fn main() -> anyhow::Result<()> {
     let day = measure(&sys, &admin, format!("{base}?time_from={}&time_to={}&length=60", enc(mon), enc(mon_end))).await?;
     let slots_week = measure(&sys, &admin, format!("{base}?time_from={}&time_to={}&length=60", enc(mon), enc(fri))).await?;
     println!("rooms={ROOMS} reservations={reservations} samples={SAMPLES} concurrency=1");
-    println!("available_week_rooms={} available_week_p50_ms={:.2} available_week_p99_ms={:.2}", week.2, week.0, week.1);
-    println!("slots_day_rooms={} slots_day_p50_ms={:.2} slots_day_p99_ms={:.2}", day.2, day.0, day.1);
-    println!("slots_week_rooms={} slots_week_p50_ms={:.2} slots_week_p99_ms={:.2}", slots_week.2, slots_week.0, slots_week.1);
+    for (name, m) in [("available_week", week), ("slots_day", day), ("slots_week", slots_week)] {
+        println!("{name}_rooms={} {name}_bytes={} {name}_p50_ms={:.2} {name}_p99_ms={:.2}", m.2, m.3, m.0, m.1);
+    }
     println!("baseline_healthz_p50_ms={:.2} baseline_healthz_p99_ms={:.2}", percentile(&healthz, 0.50), percentile(&healthz, 0.99));
     Ok(())
 }

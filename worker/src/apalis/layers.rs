@@ -22,24 +22,27 @@ pub fn panicked(panic: &Box<dyn Any + Send>) -> Panicked {
     Panicked(panic_message(&**panic))
 }
 
-/// Ends a run that outlives its kind's timeout ([`TimedOut`]).
+/// Ends a run that outlives its kind's timeout ([`TimedOut`]). It sits inside the trace layer on
+/// purpose (the span and the metrics see the timed-out run as a failure). Not named `…Timeout`:
+/// apalis-core 1.0 matches `Timeout<` in the service's type name and would warn at every worker
+/// start that a timeout should come before `enable_tracing()`, a rule meant for its own layer.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindTimeoutLayer;
+pub struct KindDeadlineLayer;
 
-impl<S> Layer<S> for KindTimeoutLayer {
-    type Service = KindTimeout<S>;
+impl<S> Layer<S> for KindDeadlineLayer {
+    type Service = KindDeadline<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        KindTimeout { inner }
+        KindDeadline { inner }
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct KindTimeout<S> {
+pub struct KindDeadline<S> {
     inner: S,
 }
 
-impl<S> Service<Task<JobArgs>> for KindTimeout<S>
+impl<S> Service<Task<JobArgs>> for KindDeadline<S>
 where
     S: Service<Task<JobArgs>, Response = Outcome>,
     S::Error: Into<BoxDynError>,

@@ -25,7 +25,7 @@ use yizhan_common::lease::Fence;
 use yizhan_common::queue::{Held, RedisQueue};
 
 use super::backend::{EngineBackend, EngineConfig};
-use super::layers::{panicked, JobMetricsLayer, KindTimeoutLayer};
+use super::layers::{panicked, JobMetricsLayer, KindDeadlineLayer};
 use super::service::{Panicked, RunJob};
 use crate::backoff::Backoff;
 use crate::inflight::InFlight;
@@ -83,7 +83,7 @@ pub async fn run_until(lanes: Vec<Lane>, worker_name: &str, grace: Duration, sto
                 .enable_tracing()
                 .layer(JobMetricsLayer { queue: lane.name })
                 .layer(CatchPanicLayer::with_panic_handler(panicked as PanicHandler))
-                .layer(KindTimeoutLayer)
+                .layer(KindDeadlineLayer)
                 .build(run)
         });
     }

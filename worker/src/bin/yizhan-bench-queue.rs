@@ -32,6 +32,46 @@ struct Args {
     /// Jobs pushed one at a time onto an idle queue for the pickup figures.
     #[arg(long, default_value_t = 200)]
     pickup_samples: usize,
+    /// Drains through each path (direct loop, apalis), taking turns.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+}
+
+/// One drain: jobs per second, and the CPU time per job in microseconds of this process and of
+/// the Redis server.
+struct Drained {
+    rate: f64,
+    cpu_us_per_job: f64,
+    redis_cpu_us_per_job: f64,
+    /// Script calls (`EVALSHA`) the Redis server ran per 1,000 jobs: fewer means larger batches.
+    scripts_per_1000_jobs: f64,
+}
+
+/// The medians of some drains' rates, CPU per job, Redis CPU per job and scripts per 1,000 jobs.
+fn medians(drains: &[Drained]) -> (f64, f64, f64, f64) {
+    let median = |f: fn(&Drained) -> f64| {
+        let mut v: Vec<f64> = drains.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        percentile(&v, 0.5)
+    };
+    (median(|d| d.rate), median(|d| d.cpu_us_per_job), median(|d| d.redis_cpu_us_per_job), median(|d| d.scripts_per_1000_jobs))
+}
+
+/// Script calls (`EVALSHA`) the Redis server has run, from `INFO commandstats`.
+async fn redis_script_calls(conn: &mut RedisConn) -> anyhow::Result<f64> {
+    let info: String = redis::cmd("INFO").arg("commandstats").query_async(conn).await?;
+    let line = info.lines().find(|l| l.starts_with("cmdstat_evalsha:")).unwrap_or("cmdstat_evalsha:calls=0,");
+    let calls = line.split([':', ',']).find_map(|kv| kv.strip_prefix("calls=")).context("calls")?;
+    Ok(calls.parse()?)
+}
+
+/// CPU seconds (user + system) the Redis server has used, from `INFO cpu`.
+async fn redis_cpu_seconds(conn: &mut RedisConn) -> anyhow::Result<f64> {
+    let info: String = redis::cmd("INFO").arg("cpu").query_async(conn).await?;
+    let field = |name: &str| {
+        info.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':'))).and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    Ok(field("used_cpu_user").context("used_cpu_user")? + field("used_cpu_sys").context("used_cpu_sys")?)
 }
 
 #[tokio::main]
@@ -48,8 +88,6 @@ async fn main() -> anyhow::Result<()> {
 
     // The whole backlog falls due at one moment, a few seconds ahead, so the drain goes through
     // the scheduled set and its promotion (the apalis-redis failure mode at ~8,000 due jobs).
-    let (due, enqueue) = backlog(&queue, QueueName::Default, args.jobs).await?;
-    println!("enqueue_jobs_per_sec={enqueue:.0}");
     let bench_worker = |queue_name, runtime, name: &str| Worker {
         queue: queue.clone(),
         services: services.clone(),
@@ -61,41 +99,67 @@ async fn main() -> anyhow::Result<()> {
         lease: yizhan_common::lease::LeaseConfig::default(),
         runtime,
     };
-    let direct = drain(&queue, QueueName::Default, due, args.jobs, bench_worker(QueueName::Default, Runtime::Direct, "bench")).await?;
-    println!("drain_jobs_per_sec={direct:.0}");
+    // Direct loop and apalis take turns, `rounds` times each (the first of a round alternates), on a
+    // backlog of the same size each time, so a machine whose load drifts during the run weighs on
+    // both alike; the figures are each path's median. CPU time of this process per job drained is
+    // printed beside them: it moves far less with other load on the machine than the rate does.
+    let (mut direct, mut apalis) = (Vec::new(), Vec::new());
+    for round in 0..args.rounds {
+        for apalis_turn in [round % 2 == 1, round % 2 == 0] {
+            let (queue_name, runtime, name, into) = if apalis_turn {
+                (QueueName::Storage, Runtime::Apalis, "bench-apalis", &mut apalis)
+            } else {
+                (QueueName::Default, Runtime::Direct, "bench", &mut direct)
+            };
+            let (due, enqueue) = backlog(&queue, queue_name, &format!("{name}{round}"), args.jobs).await?;
+            if round == 0 && !apalis_turn {
+                println!("enqueue_jobs_per_sec={enqueue:.0}");
+            }
+            into.push(drain(&queue, conn.clone(), queue_name, due, args.jobs, bench_worker(queue_name, runtime, name)).await?);
+        }
+    }
+    let (direct_rate, direct_cpu, direct_redis, direct_scripts) = medians(&direct);
+    let (apalis_rate, apalis_cpu, apalis_redis, apalis_scripts) = medians(&apalis);
+    let list = |v: &[Drained]| v.iter().map(|d| format!("{:.0}", d.rate)).collect::<Vec<_>>().join(",");
+    println!("drain_rounds={} drain_jobs_per_sec_each={} apalis_drain_jobs_per_sec_each={}", args.rounds, list(&direct), list(&apalis));
+    println!("drain_jobs_per_sec={direct_rate:.0}");
+    println!("apalis_drain_jobs_per_sec={apalis_rate:.0}");
+    println!("apalis_vs_direct_pct={:.0}", apalis_rate / direct_rate * 100.0);
+    println!("drain_cpu_us_per_job={direct_cpu:.1}");
+    println!("apalis_drain_cpu_us_per_job={apalis_cpu:.1}");
+    println!("drain_redis_cpu_us_per_job={direct_redis:.1}");
+    println!("apalis_drain_redis_cpu_us_per_job={apalis_redis:.1}");
+    println!("drain_scripts_per_1000_jobs={direct_scripts:.1}");
+    println!("apalis_drain_scripts_per_1000_jobs={apalis_scripts:.1}");
 
-    // The same backlog through apalis' Monitor over the same engine, on a queue of its own.
-    let (due, _) = backlog(&queue, QueueName::Storage, args.jobs).await?;
-    let drained = drain(&queue, QueueName::Storage, due, args.jobs, bench_worker(QueueName::Storage, Runtime::Apalis, "bench-apalis")).await?;
-    println!("apalis_drain_jobs_per_sec={drained:.0}");
-    println!("apalis_vs_direct_pct={:.0}", drained / direct * 100.0);
-
-    let worker = bench_worker(QueueName::Default, Runtime::Direct, "bench");
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(worker.run_until(async move {
-        let _ = stop_rx.await;
-    }));
-    let mut pickups = pickup(&queue, conn.clone(), &prefix, args.pickup_samples).await?;
-    pickups.sort_by(f64::total_cmp);
-    println!("pickup_p50_ms={:.1}", percentile(&pickups, 0.50));
-    println!("pickup_p99_ms={:.1}", percentile(&pickups, 0.99));
-    let _ = stop_tx.send(());
-    running.await?;
-
-    let idle = idle_cpu(&queue, &services_for_idle).await?;
-    println!("idle_worker_cpu_pct={idle:.2}");
+    // Idle pickup and idle CPU for each runtime (unprefixed: the direct loop; `apalis_`: apalis).
+    for (runtime, key) in [(Runtime::Direct, ""), (Runtime::Apalis, "apalis_")] {
+        let worker = bench_worker(QueueName::Default, runtime, "bench-pickup");
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(worker.run_until(async move {
+            let _ = stop_rx.await;
+        }));
+        let mut pickups = pickup(&queue, conn.clone(), &prefix, &format!("{key}pickup"), args.pickup_samples).await?;
+        pickups.sort_by(f64::total_cmp);
+        println!("{key}pickup_p50_ms={:.1}", percentile(&pickups, 0.50));
+        println!("{key}pickup_p99_ms={:.1}", percentile(&pickups, 0.99));
+        let _ = stop_tx.send(());
+        running.await?;
+        let idle = idle_cpu(&queue, &services_for_idle, runtime).await?;
+        println!("{key}idle_worker_cpu_pct={idle:.2}");
+    }
 
     let baseline = baseline_drain(conn.clone(), &prefix, args.jobs, args.concurrency.min(64)).await?;
     println!("baseline_reliable_list_drain_jobs_per_sec={baseline:.0}");
     clean(conn, &prefix).await
 }
 
-/// Pushes `jobs` no-op jobs onto `name`, all due at one moment a few seconds ahead; returns that
-/// moment and the enqueue rate.
-async fn backlog(queue: &RedisQueue, name: QueueName, jobs: usize) -> anyhow::Result<(chrono::DateTime<Utc>, f64)> {
+/// Pushes `jobs` no-op jobs onto `name` (ids `<tag>-<n>`), all due at one moment a few seconds
+/// ahead; returns that moment and the enqueue rate.
+async fn backlog(queue: &RedisQueue, name: QueueName, tag: &str, jobs: usize) -> anyhow::Result<(chrono::DateTime<Utc>, f64)> {
     let due = Utc::now() + chrono::TimeDelta::seconds(5);
     let envelopes = (0..jobs)
-        .map(|i| Noop {}.envelope(format!("n{i}"), due).map(|e| JobEnvelope { queue: name, ..e }))
+        .map(|i| Noop {}.envelope(format!("{tag}-{i}"), due).map(|e| JobEnvelope { queue: name, ..e }))
         .collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
     let pushes = envelopes.chunks(1000).map(|chunk| queue.push(chunk));
@@ -105,17 +169,19 @@ async fn backlog(queue: &RedisQueue, name: QueueName, jobs: usize) -> anyhow::Re
     Ok((due, rate(jobs, started.elapsed())))
 }
 
-/// Waits until `due`, runs `worker` until `name` has `jobs` done, stops it; returns the rate.
-async fn drain(queue: &RedisQueue, name: QueueName, due: chrono::DateTime<Utc>, jobs: usize, worker: Worker) -> anyhow::Result<f64> {
+/// Waits until `due`, runs `worker` until `name` has `jobs` more done, stops it; returns the rate
+/// and the CPU time per job.
+async fn drain(queue: &RedisQueue, mut conn: RedisConn, name: QueueName, due: chrono::DateTime<Utc>, jobs: usize, worker: Worker) -> anyhow::Result<Drained> {
     while Utc::now() <= due {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let total = queue.stats(name).await?.done + u64::try_from(jobs)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let started = Instant::now();
+    let (redis_before, scripts_before) = (redis_cpu_seconds(&mut conn).await?, redis_script_calls(&mut conn).await?);
+    let (started, cpu_before) = (Instant::now(), cpu_seconds()?);
     let running = tokio::spawn(worker.run_until(async move {
         let _ = stop_rx.await;
     }));
-    let total = u64::try_from(jobs)?;
     loop {
         if queue.stats(name).await?.done >= total {
             break;
@@ -123,15 +189,18 @@ async fn drain(queue: &RedisQueue, name: QueueName, due: chrono::DateTime<Utc>, 
         anyhow::ensure!(started.elapsed() < Duration::from_secs(600), "drain did not finish in 10 minutes");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let took = started.elapsed();
+    let (took, cpu) = (started.elapsed(), cpu_seconds()? - cpu_before);
+    let redis_cpu = redis_cpu_seconds(&mut conn).await? - redis_before;
+    let scripts = redis_script_calls(&mut conn).await? - scripts_before;
     let _ = stop_tx.send(());
     running.await?;
-    Ok(rate(jobs, took))
+    let per_job = |seconds: f64| seconds * 1e6 / jobs as f64;
+    Ok(Drained { rate: rate(jobs, took), cpu_us_per_job: per_job(cpu), redis_cpu_us_per_job: per_job(redis_cpu), scripts_per_1000_jobs: scripts * 1000.0 / jobs as f64 })
 }
 
 /// CPU used by this process (% of one core) over 10 s while a worker serves every queue, all
 /// of them empty. Nothing else runs in the process meanwhile.
-async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>) -> anyhow::Result<f64> {
+async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>, runtime: Runtime) -> anyhow::Result<f64> {
     let worker = Worker {
         queue: queue.clone(),
         services: services.clone(),
@@ -141,7 +210,7 @@ async fn idle_cpu(queue: &RedisQueue, services: &Arc<JobServices>) -> anyhow::Re
         shutdown_grace: Duration::from_secs(5),
         name: format!("bench-idle-{}", std::process::id()),
         lease: yizhan_common::lease::LeaseConfig::default(),
-        runtime: yizhan_worker::Runtime::Direct,
+        runtime,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run_until(async move {
@@ -167,14 +236,14 @@ fn cpu_seconds() -> anyhow::Result<f64> {
 }
 
 /// Pushes one probe at a time onto the idle queue and reads when its run started.
-async fn pickup(queue: &RedisQueue, mut conn: RedisConn, prefix: &str, samples: usize) -> anyhow::Result<Vec<f64>> {
-    let started_key = format!("{prefix}:{}", Probe::started_key("pickup"));
+async fn pickup(queue: &RedisQueue, mut conn: RedisConn, prefix: &str, tag: &str, samples: usize) -> anyhow::Result<Vec<f64>> {
+    let started_key = format!("{prefix}:{}", Probe::started_key(tag));
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples {
         // An idle gap of 0–30 ms, so each job lands at a random point of the poll cycle.
         tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % 30)).await;
         let pushed_us = Utc::now().timestamp_micros();
-        queue.push(&[Probe { tag: "pickup".into(), steps: vec![] }.envelope(format!("p{i}"), Utc::now())?]).await?;
+        queue.push(&[Probe { tag: tag.into(), steps: vec![] }.envelope(format!("{tag}{i}"), Utc::now())?]).await?;
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let n: usize = conn.llen(&started_key).await?;
