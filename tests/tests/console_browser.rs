@@ -167,6 +167,7 @@ async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_cod
     b.type_into("input[name=capacity]", "1").await;
     b.click("form.stack button[type=submit]").await;
     b.wait_for_text("不能少于已预约的 2 个号源", Duration::from_secs(10)).await;
+    b.execute("document.querySelector('[data-field=capacity]').scrollIntoView({block: 'center'}); return true;").await;
     b.screenshot(&dir, "18-schedule-edit-refused").await;
     b.goto(&schedule_page).await;
     b.wait_for_text("修改号源", Duration::from_secs(10)).await;
