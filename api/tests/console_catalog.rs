@@ -1,5 +1,6 @@
-//! The console's catalogue pages: hospitals, departments and schedules (号源) created through
-//! forms with the JSON API's per-field checks (nothing written until valid), CSRF refusal, role
+//! The console's catalogue pages: hospitals, departments and schedules (号源) created and changed
+//! through forms with the JSON API's per-field checks and rules (nothing written until valid; a
+//! booked schedule keeps its terms and never drops below its bookings), CSRF refusal, role
 //! denial, the schedule list's filters, pages and CSV, and one schedule's appointments and
 //! waitlist.
 
@@ -224,11 +225,108 @@ async fn staff_cannot_open_the_catalogue_pages() {
     for path in ["/admin/console/hospitals", "/admin/console/departments", "/admin/console/schedules", "/admin/console/schedules.csv", "/admin/console/schedules/new"]
         .into_iter()
         .map(String::from)
-        .chain([format!("/admin/console/schedules/{s}"), format!("/admin/console/departments/{}", c.department)])
+        .chain([
+            format!("/admin/console/schedules/{s}"),
+            format!("/admin/console/schedules/{s}/edit"),
+            format!("/admin/console/departments/{}", c.department),
+            format!("/admin/console/hospitals/{}", c.hospital),
+        ])
     {
         assert_eq!(staff.get(&path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
     let page = staff.post("/admin/console/hospitals", &[("csrf", &csrf), ("name", "护士建的医院")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&pool, "hospitals").await, 1);
+    let page = staff.post(&format!("/admin/console/hospitals/{}", c.hospital), &[("csrf", &csrf), ("name", "护士改的医院")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = staff.post(&format!("/admin/console/schedules/{s}/edit"), &[("csrf", &csrf), ("capacity", "50")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let capacity: i32 = sqlx::query_scalar("SELECT capacity FROM schedules").fetch_one(&pool).await.expect("capacity");
+    assert_eq!(capacity, 5);
+}
+
+/// POSTs fields held as owned strings.
+async fn post_owned(b: &mut Browser<'_>, path: &str, fields: Vec<(String, String)>) -> console_client::Page {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.post(path, &pairs).await
+}
+
+#[tokio::test]
+async fn a_hospital_is_renamed_from_its_form() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    app.post("/admin/hospitals", Some(&c.admin), json!({"name": "第二医院"})).await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
+    let edit = format!("/admin/console/hospitals/{}", c.hospital);
+    let list = b.get("/admin/console/hospitals").await;
+    assert!(list.has(&format!("href=\"{edit}\"")), "the list links each hospital's form: {}", list.body);
+    let form = b.get(&edit).await;
+    assert!(form.has("value=\"北交大校医院\""), "{}", form.body);
+    let csrf = form.csrf();
+
+    let page = b.post(&edit, &[("csrf", &csrf), ("name", " ")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.has("data-field=\"name\">必填") && page.has("没有保存任何更改"), "{}", page.body);
+    let page = b.post(&edit, &[("csrf", &csrf), ("name", "第二医院")]).await;
+    assert!(page.has("data-field=\"name\">已有同名医院"), "{}", page.body);
+    assert_eq!(b.post(&edit, &[("csrf", "forged"), ("name", "伪造")]).await.status, StatusCode::FORBIDDEN);
+    let name: String = sqlx::query_scalar("SELECT name FROM hospitals WHERE id = $1").bind(c.hospital).fetch_one(&pool).await.expect("name");
+    assert_eq!(name, "北交大校医院", "nothing written");
+
+    let page = b.post(&edit, &[("csrf", &csrf), ("name", "北京交通大学校医院")]).await;
+    assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, edit.as_str()), "{}", page.body);
+    let shown = b.get(&edit).await;
+    assert!(shown.has("已保存医院 北京交通大学校医院") && shown.has("value=\"北京交通大学校医院\""), "{}", shown.body);
+    assert_eq!(b.get("/admin/console/hospitals/999999").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_schedule_is_changed_from_its_form_and_never_below_its_bookings() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 3).await;
+    let user = app.user_token("zhang", &["patient"]).await;
+    for name in ["张三", "李四"] {
+        let p = patient(&app, &user, name).await;
+        assert_eq!(book(&app, &user, s, p, json!({})).await.0, StatusCode::OK);
+    }
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
+    let edit = format!("/admin/console/schedules/{s}/edit");
+    assert!(b.get(&format!("/admin/console/schedules/{s}")).await.has(&format!("href=\"{edit}\"")), "the schedule's page links its form");
+    assert!(b.get("/admin/console/schedules").await.has(&format!("href=\"{edit}\"")), "so does the list");
+    let form = b.get(&edit).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.has("已预约 <strong>2</strong>") && form.has("name=\"capacity\" type=\"number\" min=\"1\" max=\"10000\" value=\"3\""), "{}", form.body);
+    assert!(form.has("value=\"10.00\"") && form.has("value=\"08:00\""), "{}", form.body);
+    let csrf = form.csrf();
+    let (h, d, date) = (c.hospital.to_string(), c.department.to_string(), future_date());
+    let fields = |capacity: &'static str, date: &str, fee: &'static str| -> Vec<(String, String)> {
+        [("csrf", csrf.as_str()), ("hospitalId", h.as_str()), ("departmentId", d.as_str()), ("date", date), ("period", "上午"), ("startTime", "08:00"),
+         ("endTime", "12:00"), ("capacity", capacity), ("fee", fee)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+    let page = post_owned(&mut b, &edit, fields("1", &date, "10.00")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.has("data-field=\"capacity\">不能少于已预约的 2 个号源") && page.has("value=\"1\""), "{}", page.body);
+    let page = post_owned(&mut b, &edit, fields("3", "2030-01-02", "12")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.has("data-field=\"date\">已有预约或候补，不能修改") && page.has("data-field=\"fee\">已有预约或候补，不能修改"), "{}", page.body);
+    let page = post_owned(&mut b, &edit, fields("abc", &date, "x")).await;
+    assert!(page.has("data-field=\"capacity\">须为 1 到 10000 之间的整数") && page.has("data-field=\"fee\">须为不小于 0"), "{}", page.body);
+    let mut forged = fields("9", &date, "10.00");
+    forged[0].1 = "forged".into();
+    assert_eq!(post_owned(&mut b, &edit, forged).await.status, StatusCode::FORBIDDEN);
+    let stored: (i32, i64, String) =
+        sqlx::query_as("SELECT capacity, fee_cents, date::text FROM schedules WHERE id = $1").bind(s).fetch_one(&pool).await.expect("row");
+    assert_eq!(stored, (3, 1000, date.clone()), "nothing written");
+
+    let page = post_owned(&mut b, &edit, fields("5", &date, "10.00")).await;
+    assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, format!("/admin/console/schedules/{s}").as_str()), "{}", page.body);
+    let shown = b.get(page.location()).await;
+    assert!(shown.has(&format!("已保存号源 #{s}")) && shown.has("<strong id=\"remaining\">3</strong>"), "{}", shown.body);
+    assert_eq!(b.get("/admin/console/schedules/999999/edit").await.status, StatusCode::NOT_FOUND);
 }

@@ -249,3 +249,266 @@ async fn bad_schedules_are_refused_and_write_nothing() {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM schedules").fetch_one(&pool).await.expect("count");
     assert_eq!(count, 0);
 }
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    app.send(Method::PATCH, path, Some(token), Some(body)).await
+}
+
+/// The schedule's stored row, as the tests compare it before and after a refusal.
+async fn stored(pool: &sqlx::PgPool, id: i64) -> (String, String, String, String, i32, i32, i64) {
+    sqlx::query_as("SELECT date::text, period, start_time::text, end_time::text, capacity, booked, fee_cents FROM schedules WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .expect("schedule")
+}
+
+#[tokio::test]
+async fn hospitals_are_renamed_with_the_create_checks() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let path = format!("/admin/hospitals/{}", c.hospital);
+    let (status, v) = patch(&app, &c.admin, &path, json!({"name": " 北京交通大学校医院 "})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v, json!({"id": c.hospital, "name": "北京交通大学校医院"}));
+    let (status, v) = patch(&app, &c.admin, &path, json!({})).await;
+    assert_eq!((status, v["name"].clone()), (StatusCode::OK, json!("北京交通大学校医院")), "an empty body changes nothing");
+
+    let (status, err) = patch(&app, &c.admin, &path, json!({"name": "  "})).await;
+    assert_eq!(assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")["fields"]["name"], "is required");
+    let (status, err) = patch(&app, &c.admin, &path, json!({"name": "新名字", "city": "北京"})).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (_, other) = app.post("/admin/hospitals", Some(&c.admin), json!({"name": "另一家"})).await;
+    let (status, err) = patch(&app, &c.admin, &path, json!({"name": "另一家"})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "hospital_taken");
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM hospitals ORDER BY id").fetch_all(&pool).await.expect("names");
+    assert_eq!(names, ["北京交通大学校医院", "另一家"], "refusals change nothing");
+    let (status, err) = patch(&app, &c.admin, &format!("/admin/hospitals/{}", other["id"].as_i64().expect("id") + 99), json!({"name": "x"})).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+    let patient = app.user_token("zhang", &["patient"]).await;
+    let (status, err) = patch(&app, &patient, &path, json!({"name": "x"})).await;
+    assert_error(status, &err, StatusCode::FORBIDDEN, "forbidden");
+}
+
+#[tokio::test]
+async fn a_schedule_changes_only_what_is_sent_with_the_create_checks() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 5).await;
+    let path = format!("/admin/schedules/{s}");
+    let (status, v) = patch(&app, &c.admin, &path, json!({"capacity": 8})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["capacity"].clone(), v["remaining"].clone(), v["fee"].clone(), v["startTime"].clone()), (json!(8), json!(8), json!(10.0), json!("08:00")));
+    let (status, v) = patch(&app, &c.admin, &path, json!({"fee": 12.5, "startTime": "09:00", "period": "上午专家", "date": null})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["fee"].clone(), v["startTime"].clone(), v["period"].clone(), v["date"].clone()), (json!(12.5), json!("09:00"), json!("上午专家"), json!(future_date())));
+    let before = stored(&pool, s).await;
+    assert_eq!((before.4, before.6), (8, 1250));
+
+    // Each bad field named, as on create; nothing written.
+    let (status, err) = patch(&app, &c.admin, &path, json!({"date": "2026-13-01", "period": "", "capacity": 0, "fee": -1.0, "endTime": "25:00"})).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    for field in ["date", "period", "capacity", "fee", "endTime"] {
+        assert!(err["fields"][field].is_string(), "{field}: {err}");
+    }
+    // The times as they would end up: a start after the stored end.
+    let (status, err) = patch(&app, &c.admin, &path, json!({"startTime": "13:00", "capacity": 9})).await;
+    assert_eq!(assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")["fields"]["endTime"], "must be after startTime");
+    let (status, err) = patch(&app, &c.admin, &path, json!({"capacity": 9, "room": "3"})).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (_, other) = app.post("/admin/hospitals", Some(&c.admin), json!({"name": "另一家"})).await;
+    let (status, err) = patch(&app, &c.admin, &path, json!({"hospitalId": other["id"], "capacity": 9})).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(err["fields"]["departmentId"], "the department does not belong to that hospital");
+    let pm = schedule(&app, &c, "下午", 5).await;
+    let (status, err) = patch(&app, &c.admin, &format!("/admin/schedules/{pm}"), json!({"period": "上午专家", "capacity": 9})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_taken");
+    assert_eq!(stored(&pool, s).await, before, "refusals change nothing");
+    assert_eq!(stored(&pool, pm).await.4, 5);
+    let (status, err) = patch(&app, &c.admin, &format!("/admin/schedules/{}", pm + 99), json!({"capacity": 9})).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn a_booked_schedule_keeps_its_terms_and_never_drops_below_its_bookings() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 3).await;
+    let path = format!("/admin/schedules/{s}");
+    let user = app.user_token("zhang", &["patient"]).await;
+    let (p1, p2) = (patient(&app, &user, "张三").await, patient(&app, &user, "李四").await);
+    let (_, first) = book(&app, &user, s, p1, json!({})).await;
+    let (_, second) = book(&app, &user, s, p2, json!({})).await;
+
+    let (status, err) = patch(&app, &c.admin, &path, json!({"capacity": 1})).await;
+    let err = assert_error(status, &err, StatusCode::CONFLICT, "capacity_below_booked");
+    assert_eq!(err["fields"]["capacity"], "cannot be below the 2 places already booked");
+    let (status, err) = patch(&app, &c.admin, &path, json!({"date": "2030-01-02", "fee": 20.0, "capacity": 4})).await;
+    let err = assert_error(status, &err, StatusCode::CONFLICT, "schedule_in_use");
+    let fields: BTreeSet<String> = err["fields"].as_object().expect("fields").keys().cloned().collect();
+    assert_eq!(fields, ["date", "fee"].into_iter().map(String::from).collect(), "{err}");
+    assert_eq!(stored(&pool, s).await.4, 3, "nothing written");
+
+    // The values it has are no change; capacity down to exactly the bookings is allowed.
+    let (status, v) = patch(&app, &c.admin, &path, json!({"date": future_date(), "fee": 10.0, "period": "上午", "capacity": 2})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["capacity"].clone(), v["remaining"].clone()), (json!(2), json!(0)));
+    let (status, err) = book(&app, &user, s, patient(&app, &user, "王五").await, json!({})).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_full");
+
+    // Cancelled appointments do not hold the terms.
+    for id in [first["id"].as_i64().expect("id"), second["id"].as_i64().expect("id")] {
+        let (status, v) = app.send(Method::DELETE, &format!("/patient/appointments/{id}"), Some(&user), None).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let (status, v) = patch(&app, &c.admin, &path, json!({"fee": 0, "capacity": 1})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = book(&app, &user, s, p1, json!({})).await;
+    assert_eq!((status, v["payAmount"].clone(), v["paymentStatus"].clone()), (StatusCode::OK, json!(0.0), json!("free")), "{v}");
+}
+
+#[tokio::test]
+async fn a_larger_capacity_promotes_the_waitlist_at_once() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 1).await;
+    let first = app.user_token("first", &["patient"]).await;
+    let waiter = app.user_token("waiter", &["patient"]).await;
+    book(&app, &first, s, patient(&app, &first, "F").await, json!({})).await;
+    let (w1, w2) = (patient(&app, &waiter, "W1").await, patient(&app, &waiter, "W2").await);
+    for p in [w1, w2] {
+        let (status, v) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let (status, v) = patch(&app, &c.admin, &format!("/admin/schedules/{s}"), json!({"capacity": 2})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["capacity"].clone(), v["remaining"].clone()), (json!(2), json!(0)), "the new place went to the first waiting at once");
+    let entries: Vec<(i64, String)> =
+        sqlx::query_as("SELECT patient_id, status FROM waitlist_entries ORDER BY queue_number").fetch_all(&pool).await.expect("entries");
+    assert_eq!(entries, vec![(w1, "promoted".to_owned()), (w2, "waiting".to_owned())]);
+    let (_, mine) = app.get("/patient/appointments", Some(&waiter)).await;
+    assert_eq!(mine["count"], 1);
+}
+
+/// The patient's user id, for calling the booking code directly.
+async fn user_id(app: &TestApp, token: &str) -> i64 {
+    app.get("/current-user/", Some(token)).await.1["id"].as_i64().expect("id")
+}
+
+fn local_now() -> chrono::NaiveDateTime {
+    yizhan_common::time::local(chrono::Utc::now()).naive_local()
+}
+
+#[tokio::test]
+async fn a_change_and_a_booking_at_the_same_time_take_turns_on_the_schedule() {
+    use yizhan_common::hospital::booking::{self, Expected};
+    use yizhan_common::hospital::catalog::{self, SchedulePatch};
+    let pool = yizhan_common::testing::database().await;
+    let app = std::sync::Arc::new(TestApp::new(pool.clone()));
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 2).await;
+    let user = app.user_token("zhang", &["patient"]).await;
+    let uid = user_id(&app, &user).await;
+    let (p1, p2) = (patient(&app, &user, "张三").await, patient(&app, &user, "李四").await);
+    book(&app, &user, s, p1, json!({})).await;
+    let patch_later = |id: i64, body: serde_json::Value| {
+        let (app, admin) = (app.clone(), c.admin.clone());
+        tokio::spawn(async move { patch(&app, &admin, &format!("/admin/schedules/{id}"), body).await })
+    };
+
+    // A booking in flight (its transaction open) while the admin cuts capacity to the one place
+    // booked before it: the change waits for it, then counts it.
+    let mut tx = pool.begin().await.expect("tx");
+    booking::book(&mut tx, uid, p2, s, Expected::default(), "", local_now()).await.expect("book");
+    let cut = patch_later(s, json!({"capacity": 1}));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!cut.is_finished(), "the change waits for the booking's transaction");
+    tx.commit().await.expect("commit");
+    let (status, err) = cut.await.expect("task");
+    assert_eq!(assert_error(status, &err, StatusCode::CONFLICT, "capacity_below_booked")["fields"]["capacity"], "cannot be below the 2 places already booked");
+
+    // The first booking of a schedule in flight while the admin changes its fee: the change sees it.
+    let fresh = schedule(&app, &c, "下午", 2).await;
+    let mut tx = pool.begin().await.expect("tx");
+    booking::book(&mut tx, uid, p1, fresh, Expected::default(), "", local_now()).await.expect("book");
+    let fee = patch_later(fresh, json!({"fee": 20.0}));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tx.commit().await.expect("commit");
+    let (status, err) = fee.await.expect("task");
+    assert_error(status, &err, StatusCode::CONFLICT, "schedule_in_use");
+
+    // And the other way: a change in flight, then a booking, which books the new fee.
+    let third = schedule(&app, &c, "晚上", 2).await;
+    let mut tx = pool.begin().await.expect("tx");
+    catalog::update_schedule(&mut tx, third, &SchedulePatch { fee_cents: Some(2000), ..SchedulePatch::default() }).await.expect("change");
+    let (app2, user2) = (app.clone(), user.clone());
+    let booking = tokio::spawn(async move { book(&app2, &user2, third, p2, json!({})).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!booking.is_finished(), "the booking waits for the change's transaction");
+    tx.commit().await.expect("commit");
+    let (status, v) = booking.await.expect("task");
+    assert_eq!((status, v["payAmount"].clone()), (StatusCode::OK, json!(20.0)), "{v}");
+}
+
+#[tokio::test]
+async fn capacity_cuts_during_a_rush_of_bookings_never_oversell() {
+    let pool = yizhan_common::testing::database().await;
+    let app = std::sync::Arc::new(TestApp::new(pool.clone()));
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "下午", 60).await;
+    let user = app.user_token("crowd", &["patient"]).await;
+    let uid = user_id(&app, &user).await;
+    let patients: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO patients (user_id, name, phone) SELECT $1, 'p' || g, '13800000000' FROM generate_series(1, 80) g RETURNING id",
+    )
+    .bind(uid)
+    .fetch_all(&pool)
+    .await
+    .expect("patients");
+    let mut bookings = Vec::new();
+    let mut cuts = Vec::new();
+    for (i, p) in patients.into_iter().enumerate() {
+        let (booker, user) = (app.clone(), user.clone());
+        bookings.push(tokio::spawn(async move { book(&booker, &user, s, p, json!({})).await }));
+        if i % 16 == 8 {
+            let (app, admin) = (app.clone(), c.admin.clone());
+            let capacity = 10 + i64::try_from(i).expect("small") / 2;
+            cuts.push(tokio::spawn(async move { (capacity, patch(&app, &admin, &format!("/admin/schedules/{s}"), json!({"capacity": capacity})).await) }));
+        }
+    }
+    let mut ok = 0;
+    for task in bookings {
+        let (status, v) = task.await.expect("task");
+        match status {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => assert_eq!(v["error"]["code"], "schedule_full", "{v}"),
+            other => panic!("booking: unexpected {other}: {v}"),
+        }
+    }
+    let mut accepted = Vec::new();
+    for task in cuts {
+        let (capacity, (status, v)) = task.await.expect("task");
+        match status {
+            StatusCode::OK => accepted.push(capacity),
+            StatusCode::CONFLICT => assert_eq!(v["error"]["code"], "capacity_below_booked", "{v}"),
+            other => panic!("capacity {capacity}: unexpected {other}: {v}"),
+        }
+    }
+    let (capacity, booked, live): (i32, i32, i64) = sqlx::query_as(
+        "SELECT s.capacity, s.booked, (SELECT count(*) FROM appointments a WHERE a.schedule_id = s.id AND a.status <> 'cancelled')
+           FROM schedules s WHERE s.id = $1",
+    )
+    .bind(s)
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!((i64::from(booked), live), (ok, ok), "every answered booking holds one place");
+    assert!(booked <= capacity, "{booked} booked of {capacity}");
+    if !accepted.is_empty() {
+        assert!(accepted.contains(&i64::from(capacity)), "the capacity is one that was accepted: {capacity} of {accepted:?}");
+    }
+}

@@ -397,3 +397,101 @@ async fn examples_match_their_schemas() {
     assert!(seen > 20, "only {seen} examples");
     assert!(wrong.is_empty(), "examples that do not match their schemas:\n{}", wrong.join("\n"));
 }
+
+/// Sends a request and keeps the answer's headers (`TestApp::send` drops them).
+async fn send_keeping_headers(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Value) -> (StatusCode, axum::http::HeaderMap, Value) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(path).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = app.router.clone().oneshot(req.body(axum::body::Body::from(body.to_string())).expect("request")).await.expect("answer");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+    (status, headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// The header objects a documented answer declares, `$ref`s resolved.
+fn declared_headers<'a>(doc: &'a Value, answer: &'a Value) -> Vec<(&'a str, &'a Value)> {
+    answer["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, h)| match h.get("$ref").and_then(Value::as_str) {
+            Some(r) => (name.as_str(), &doc["components"]["headers"][r.rsplit('/').next().expect("name")]),
+            None => (name.as_str(), h),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_declare_the_headers_they_send() {
+    let app = TestApp::new(database().await);
+    let doc = document(&app).await;
+    // Every 429 declares `Retry-After` as an integer header; every answer that says it sets
+    // `Location` declares the header.
+    let mut rate_limited = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in METHODS {
+            for (status, answer) in item[method]["responses"].as_object().into_iter().flatten() {
+                let headers = declared_headers(&doc, answer);
+                if status == "429" {
+                    rate_limited += 1;
+                    let retry = headers.iter().find(|(n, _)| *n == "Retry-After").map(|(_, h)| *h);
+                    assert!(retry.is_some_and(|h| h["schema"]["type"] == "integer"), "{method} {path} 429 lacks Retry-After: {answer}");
+                }
+                if answer["description"].as_str().is_some_and(|d| d.contains("`Location`")) {
+                    assert!(headers.iter().any(|(n, h)| *n == "Location" && h["schema"]["type"] == "string"), "{method} {path} {status}: {answer}");
+                }
+            }
+        }
+    }
+    assert!(rate_limited >= 3, "the login routes answer 429: {rate_limited}");
+
+    // Real answers: whatever header of the two an answer carries, its documented answer declares.
+    let (admin, room, staff) = support::college::room_and_staff(&app).await;
+    let mut seen = Vec::new();
+    let reserve = json!({"reserve_from": "2027-03-01T09:00:00+08:00", "reserve_to": "2027-03-01T10:00:00+08:00", "description": "组会", "meetingroom": room});
+    seen.push(("post", "/reservations/", send_keeping_headers(&app, Method::POST, "/reservations/", Some(&staff), reserve.clone()).await));
+    let worker = app.start_worker().await;
+    let later = json!({"reserve_from": "2027-03-01T11:00:00+08:00", "reserve_to": "2027-03-01T12:00:00+08:00", "description": "组会", "meetingroom": room});
+    seen.push(("post", "/reservations/", send_keeping_headers(&app, Method::POST, "/reservations/", Some(&staff), later).await));
+    worker.stop().await;
+    let activity = json!({"title": "迎新晚会", "starts_at": "2030-01-10T19:00:00+08:00", "ends_at": "2030-01-10T21:00:00+08:00",
+                          "enroll_from": "2020-01-01T00:00:00+08:00", "enroll_until": "2030-01-09T00:00:00+08:00"});
+    let (status, created) = app.post("/admin/activities/", Some(&admin), activity).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let enroll = json!({"activity": created["id"], "answers": {}});
+    seen.push(("post", "/enrollments/", send_keeping_headers(&app, Method::POST, "/enrollments/", Some(&staff), enroll).await));
+    for _ in 0..4 {
+        let wrong = json!({"username": "li", "password": "wrong-password"});
+        seen.push(("post", "/auth/get-token/", send_keeping_headers(&app, Method::POST, "/auth/get-token/", None, wrong).await));
+    }
+    let statuses: BTreeSet<u16> = seen.iter().map(|(_, _, (s, _, _))| s.as_u16()).collect();
+    assert!([201, 202, 429].iter().all(|s| statuses.contains(s)), "the answers cover 201, 202 and 429: {statuses:?}");
+    for (method, path, (status, headers, body)) in &seen {
+        let answer = &doc["paths"][*path][*method]["responses"][status.as_str()];
+        let declared: BTreeSet<&str> = declared_headers(&doc, answer).into_iter().map(|(n, _)| n).collect();
+        for name in ["Location", "Retry-After"] {
+            if headers.contains_key(name) {
+                assert!(declared.contains(name), "{method} {path} {status} sends {name} but does not declare it: {answer} ({body})");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_reference_their_item_schema() {
+    let app = TestApp::new(database().await);
+    let doc = document(&app).await;
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let pages: Vec<&String> = schemas.keys().filter(|name| name.starts_with("Page_")).collect();
+    assert!(pages.len() >= 5, "{pages:?}");
+    for page in pages {
+        let items = &schemas[page]["properties"]["results"]["items"];
+        let target = items["$ref"].as_str().unwrap_or_else(|| panic!("{page} repeats its item inline: {items}"));
+        let name = target.strip_prefix("#/components/schemas/").expect("a schema reference");
+        assert_eq!(format!("Page_{name}"), *page);
+        assert!(schemas.contains_key(name), "{page} references a missing schema {name}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The admin console in headless Chromium against the whole running system: sign in as the
 //! admin, see the queues page, retry a dead job and watch it leave the dead list (the worker runs
-//! it again and it succeeds). Screenshots of the main pages go to `screenshots/` (git-ignored).
+//! it again and it succeeds); create a schedule, see its bookings, change its capacity (refused
+//! below the places booked, then raised). Screenshots of the main pages go to `screenshots/` (git-ignored).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -150,6 +151,35 @@ async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_cod
     assert!(b.text("#appointments").await.contains("张三"));
     assert_eq!(b.text("#remaining").await, "19");
     b.screenshot(&dir, "10-schedule-appointments").await;
+
+    // A second booking, then the capacity changed from the schedule's form: refused below the two
+    // places booked (shown beside the field, nothing saved), then raised.
+    let (status, p2) = sys.post("/patient/patients", Some(&patient), json!({"name": "李四", "phone": "13912345678"})).await;
+    assert_eq!(status, 201, "{p2}");
+    let (status, second) = sys.post("/patient/appointments", Some(&patient), json!({"scheduleId": schedule, "patientId": p2["id"]})).await;
+    assert_eq!(status, 200, "{second}");
+    b.goto(&schedule_page).await;
+    b.wait_for_text(second["orderNo"].as_str().expect("order"), Duration::from_secs(10)).await;
+    b.click("#edit-schedule").await;
+    b.wait_for_text("号源数量不能少于已预约数", Duration::from_secs(10)).await;
+    assert_eq!(b.text("#booked-note strong").await, "2");
+    b.clear("input[name=capacity]").await;
+    b.type_into("input[name=capacity]", "1").await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("不能少于已预约的 2 个号源", Duration::from_secs(10)).await;
+    b.execute("document.querySelector('[data-field=capacity]').scrollIntoView({block: 'center'}); return true;").await;
+    b.screenshot(&dir, "18-schedule-edit-refused").await;
+    b.goto(&schedule_page).await;
+    b.wait_for_text("修改号源", Duration::from_secs(10)).await;
+    assert_eq!(b.text("#remaining").await, "18", "the refused change saved nothing");
+    b.click("#edit-schedule").await;
+    b.wait_for_text("号源数量不能少于已预约数", Duration::from_secs(10)).await;
+    b.clear("input[name=capacity]").await;
+    b.type_into("input[name=capacity]", "25").await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("已保存号源", Duration::from_secs(10)).await;
+    assert_eq!(b.text("#remaining").await, "23");
+    b.screenshot(&dir, "19-schedule-edited").await;
     b.click("nav.nav a[href='/admin/console/schedules']").await;
     b.wait_for_text("导出 CSV", Duration::from_secs(10)).await;
     b.screenshot(&dir, "11-schedules").await;

@@ -1,7 +1,7 @@
 //! Hospitals and departments: lists with search (departments also by hospital), creating one
-//! from the form above the list, and a department's name and follow welcome. Checks and writes
-//! are `crate::catalog_admin`'s, the same as `POST /admin/hospitals`, `POST /admin/departments`
-//! and `PATCH /admin/departments/{id}`.
+//! from the form above the list, a hospital's name, and a department's name and follow welcome.
+//! Checks and writes are `crate::catalog_admin`'s, the same as `POST /admin/hospitals`,
+//! `PATCH /admin/hospitals/{id}`, `POST /admin/departments` and `PATCH /admin/departments/{id}`.
 
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use super::layout::{flash, html, Layout};
 use super::list::{id_param, pagination, search_text, Pager};
 use super::session::Signed;
 use super::PageError;
-use crate::catalog_admin::{self, DepartmentPatch};
+use crate::catalog_admin::{self, DepartmentPatch, HospitalPatch};
 use crate::extract::{AdminOnly, Pagination};
 use crate::state::AppState;
 
@@ -104,6 +104,42 @@ pub async fn create_hospital(State(state): State<AppState>, me: Signed<AdminOnly
             let q = ListQuery { q: None, hospital_id: None, page: None, page_size: None };
             let page = hospitals_page(&state, &me, &q, f.text("name"), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/hospital_form.html")]
+struct HospitalForm {
+    layout: Layout,
+    id: i64,
+    name: String,
+    errors: FieldMessages,
+}
+
+async fn find_hospital(state: &AppState, id: &str) -> Result<Hospital, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let mut conn = state.db.acquire().await?;
+    catalog::hospital(&mut conn, id).await?.ok_or_else(PageError::not_found)
+}
+
+pub async fn edit_hospital(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let h = find_hospital(&state, &id).await?;
+    let layout = Layout::new(&state, &me.session, "hospitals", format!("医院 {}", h.name)).await?;
+    Ok(html(&HospitalForm { layout, id: h.id, name: h.name, errors: FieldMessages::default() }))
+}
+
+pub async fn update_hospital(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<String>, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
+    let h = find_hospital(&state, &id).await?;
+    match catalog_admin::update_hospital(&state, h.id, HospitalPatch { name: Some(f.text("name")) }).await {
+        Ok(saved) => {
+            flash(&state, &me.session, &format!("已保存医院 {}。", saved.name)).await?;
+            Ok(Redirect::to(&format!("{HOSPITALS}/{}", saved.id)).into_response())
+        }
+        Err(err) => {
+            let errors = FieldMessages::from_error(err)?;
+            let layout = Layout::new(&state, &me.session, "hospitals", format!("医院 {}", h.name)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&HospitalForm { layout, id: h.id, name: f.text("name"), errors })).into_response())
         }
     }
 }

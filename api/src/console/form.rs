@@ -23,6 +23,11 @@ impl Fields {
         Self(form_urlencoded::parse(body).into_owned().collect())
     }
 
+    /// A form filled with stored values (an edit page before anything is posted).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+        Self(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
     /// The first value of `name`, trimmed ("" when absent).
     pub fn text(&self, name: &str) -> String {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
@@ -193,6 +198,7 @@ fn chinese(message: &str) -> String {
         ("must be after startTime", "须晚于开始时间"),
         ("must be from 1 to 10000", "须为 1 到 10000 之间的整数"),
         ("must be a non-negative amount with at most two decimals", "须为不小于 0、最多两位小数的金额"),
+        ("cannot change once the schedule has appointments or a waitlist", "已有预约或候补，不能修改"),
         ("no such hospital", "医院不存在"),
         ("no such department", "科室不存在"),
         ("the department does not belong to that hospital", "该科室不属于所选医院"),
@@ -228,6 +234,9 @@ fn chinese(message: &str) -> String {
     if let Some(n) = message.strip_prefix("must be at most ").and_then(|m| m.strip_suffix(" bytes")) {
         return format!("最大 {n} 字节");
     }
+    if let Some(n) = message.strip_prefix("cannot be below the ").and_then(|m| m.strip_suffix(" places already booked")) {
+        return format!("不能少于已预约的 {n} 个号源");
+    }
     if let Some(n) = message.strip_prefix("the range is at most ").and_then(|m| m.strip_suffix(" days")) {
         return format!("时间范围最多 {n} 天");
     }
@@ -261,6 +270,7 @@ mod tests {
     fn messages_read_in_chinese() {
         assert_eq!(chinese("must be at most 100 characters"), "最多 100 个字符");
         assert_eq!(chinese("is required"), "必填");
+        assert_eq!(chinese("cannot be below the 3 places already booked"), "不能少于已预约的 3 个号源");
         assert_eq!(chinese("something new"), "something new");
     }
 }

@@ -1,6 +1,6 @@
 //! Schedules (号源): the list with its remaining places (filters: hospital, department, date;
-//! pages; CSV), creating one (the checks of `POST /admin/schedules`, `crate::catalog_admin`), and
-//! one schedule's roster: its appointments and its waitlist, read-only (the JSON API lets only
+//! pages; CSV), creating and changing one (the checks and rules of `POST /admin/schedules` and
+//! `PATCH /admin/schedules/{id}`, `crate::catalog_admin`), and one schedule's roster: its appointments and its waitlist, read-only (the JSON API lets only
 //! the patient cancel an appointment, so the console offers no cancelling).
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use super::layout::{flash, html, local_time, Layout};
 use super::list::{id_param, link, pagination, Pager};
 use super::session::Signed;
 use super::PageError;
-use crate::catalog_admin::{self, NewScheduleBody};
+use crate::catalog_admin::{self, NewScheduleBody, SchedulePatchBody};
 use crate::extract::AdminOnly;
 use crate::state::AppState;
 
@@ -141,6 +141,7 @@ pub async fn export(State(state): State<AppState>, _me: Signed<AdminOnly>, Query
     Ok(csv.into_response("schedules.csv"))
 }
 
+/// The schedule form: a new schedule, or changing one (`editing`).
 #[derive(Template)]
 #[template(path = "console/schedule_form.html")]
 struct ScheduleForm {
@@ -149,17 +150,37 @@ struct ScheduleForm {
     departments: Vec<Department>,
     form: Fields,
     errors: FieldMessages,
+    editing: Option<Editing>,
 }
 
-async fn schedule_form(state: &AppState, me: &Signed<AdminOnly>, form: Fields, errors: FieldMessages) -> Result<ScheduleForm, PageError> {
+/// The schedule being changed: its id and the places booked.
+struct Editing {
+    id: i64,
+    booked: i32,
+}
+
+impl ScheduleForm {
+    fn action(&self) -> String {
+        match &self.editing {
+            Some(e) => format!("{LIST}/{}/edit", e.id),
+            None => format!("{LIST}/new"),
+        }
+    }
+}
+
+async fn schedule_form(state: &AppState, me: &Signed<AdminOnly>, form: Fields, errors: FieldMessages, editing: Option<Editing>) -> Result<ScheduleForm, PageError> {
     let choices = Choices::load(state).await?;
-    let layout = Layout::new(state, &me.session, "schedules", "新建号源").await?;
-    Ok(ScheduleForm { layout, hospitals: choices.hospitals, departments: choices.departments, form, errors })
+    let title = match &editing {
+        Some(e) => format!("修改号源 #{}", e.id),
+        None => "新建号源".to_owned(),
+    };
+    let layout = Layout::new(state, &me.session, "schedules", title).await?;
+    Ok(ScheduleForm { layout, hospitals: choices.hospitals, departments: choices.departments, form, errors, editing })
 }
 
 pub async fn new_form(State(state): State<AppState>, me: Signed<AdminOnly>) -> Result<Response, PageError> {
     let defaults = Fields::parse(b"period=%E4%B8%8A%E5%8D%88&startTime=08:00&endTime=12:00&capacity=20&fee=0");
-    Ok(html(&schedule_form(&state, &me, defaults, FieldMessages::default()).await?))
+    Ok(html(&schedule_form(&state, &me, defaults, FieldMessages::default(), None).await?))
 }
 
 pub async fn create(State(state): State<AppState>, me: Signed<AdminOnly>, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
@@ -182,7 +203,61 @@ pub async fn create(State(state): State<AppState>, me: Signed<AdminOnly>, CsrfFo
         }
         Err(err) => {
             let errors = FieldMessages::from_error(err)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&schedule_form(&state, &me, f, errors).await?)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&schedule_form(&state, &me, f, errors, None).await?)).into_response())
+        }
+    }
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Schedule, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found())?;
+    let mut conn = state.db.acquire().await?;
+    catalog::schedule(&mut conn, id).await?.ok_or_else(PageError::not_found)
+}
+
+/// The change form, filled with the schedule as stored.
+pub async fn edit_form(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let s = find(&state, &id).await?;
+    let form = Fields::from_pairs([
+        ("hospitalId", s.hospital_id.to_string()),
+        ("departmentId", s.department_id.to_string()),
+        ("date", s.date.to_string()),
+        ("period", s.period.clone()),
+        ("startTime", s.start_time.format("%H:%M").to_string()),
+        ("endTime", s.end_time.format("%H:%M").to_string()),
+        ("capacity", s.capacity.to_string()),
+        ("fee", format!("{:.2}", yuan(s.fee_cents))),
+    ]);
+    let editing = Some(Editing { id: s.id, booked: s.booked });
+    Ok(html(&schedule_form(&state, &me, form, FieldMessages::default(), editing).await?))
+}
+
+/// Saves the change form through `PATCH /admin/schedules/{id}`'s checks and rules: every field is
+/// sent, and those left as they were are no change (so a schedule with bookings can still take a
+/// new capacity from the whole form).
+pub async fn update(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<String>, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
+    let s = find(&state, &id).await?;
+    // As on create: what is not a number fails the API's own check of that field.
+    let body = SchedulePatchBody {
+        hospital_id: Some(f.text("hospitalId").parse().unwrap_or(0)),
+        department_id: Some(f.text("departmentId").parse().unwrap_or(0)),
+        date: Some(f.text("date")),
+        period: Some(f.text("period")),
+        start_time: Some(f.text("startTime")),
+        end_time: Some(f.text("endTime")),
+        capacity: Some(f.text("capacity").parse().unwrap_or(0)),
+        fee: Some(f.text("fee").parse().unwrap_or(f64::NAN)),
+    };
+    match catalog_admin::update_schedule(&state, s.id, body).await {
+        Ok(saved) => {
+            flash(&state, &me.session, &format!("已保存号源 #{}。", saved.id)).await?;
+            Ok(Redirect::to(&format!("{LIST}/{}", saved.id)).into_response())
+        }
+        Err(err) => {
+            let errors = FieldMessages::from_error(err)?;
+            // The booked count as it is now (the refusal may be about a booking just made).
+            let booked = find(&state, &id).await.map_or(s.booked, |now| now.booked);
+            let page = schedule_form(&state, &me, f, errors, Some(Editing { id: s.id, booked })).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
         }
     }
 }

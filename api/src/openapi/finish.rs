@@ -1,6 +1,7 @@
 //! What every operation shares, added once to the generated document instead of to each
 //! annotation: the two auth schemes, the error envelope's common answers (401 where a token is
-//! needed, 403 where roles are, 422 where there is input, 5XX everywhere) and alias paths (one
+//! needed, 403 where roles are, 422 where there is input, 5XX everywhere), the `Retry-After`
+//! header of every 429, page schemas that reference their item schema, and alias paths (one
 //! handler routed at two paths).
 
 use serde_json::{json, Map, Value};
@@ -16,6 +17,13 @@ pub(super) fn finish(doc: &mut Value) {
         if let Value::Object(responses) = responses {
             responses.extend(common_responses());
         }
+        let headers = components.entry("headers").or_insert_with(|| json!({}));
+        if let Value::Object(headers) = headers {
+            headers.insert(RETRY_AFTER.into(), retry_after());
+        }
+        if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
+            reference_page_items(schemas);
+        }
     }
     let Some(Value::Object(paths)) = doc.get_mut("paths") else { return };
     let slashed: Vec<String> = paths.keys().filter(|p| p.ends_with('/')).cloned().collect();
@@ -23,6 +31,7 @@ pub(super) fn finish(doc: &mut Value) {
         for method in METHODS {
             if let Some(Value::Object(op)) = item.get_mut(method) {
                 add_error_responses(op);
+                add_retry_after(op);
                 // Unique by construction (handler names repeat across modules): `get_admin_users_id`;
                 // a path also served without its trailing slash: `get_guides_id_no_slash`.
                 let mut id = operation_id(method, path);
@@ -106,6 +115,43 @@ fn add_error_responses(op: &mut Map<String, Value>) {
     add("403", "Forbidden", needs_role);
     add("422", "ValidationFailed", has_input);
     add("5XX", "ServerError", true);
+}
+
+/// The name of the `Retry-After` header object under `components.headers`.
+const RETRY_AFTER: &str = "RetryAfter";
+
+fn retry_after() -> Value {
+    json!({
+        "description": "Seconds to wait before trying again (`rate_limited`)",
+        "required": true,
+        "schema": {"type": "integer", "minimum": 1},
+        "example": 30
+    })
+}
+
+/// Every 429 answer carries `Retry-After` (`ApiError::too_many_requests` always sets it).
+fn add_retry_after(op: &mut Map<String, Value>) {
+    let Some(Value::Object(answer)) = op.get_mut("responses").and_then(|r| r.get_mut("429")) else { return };
+    let headers = answer.entry("headers").or_insert_with(|| json!({}));
+    if let Value::Object(headers) = headers {
+        headers.insert("Retry-After".into(), json!({"$ref": format!("#/components/headers/{RETRY_AFTER}")}));
+    }
+}
+
+/// A page schema utoipa composes from a generic (`Page_ScheduleView`: `Page<ScheduleView>`)
+/// repeats its item's whole schema under `results`; this makes it a `$ref` to the item's own
+/// schema (added to the components when no operation named it elsewhere).
+fn reference_page_items(schemas: &mut Map<String, Value>) {
+    let pages: Vec<(String, String)> =
+        schemas.keys().filter_map(|name| name.strip_prefix("Page_").map(|item| (name.clone(), item.to_owned()))).collect();
+    for (page, item) in pages {
+        let Some(items) = schemas.get_mut(&page).and_then(|p| p.pointer_mut("/properties/results/items")) else { continue };
+        if items.get("$ref").is_some() {
+            continue;
+        }
+        let inline = std::mem::replace(items, json!({"$ref": format!("#/components/schemas/{item}")}));
+        schemas.entry(item).or_insert(inline);
+    }
 }
 
 fn operation<'a>(item: &'a mut PathItem, method: &str) -> Option<&'a mut Option<Operation>> {

@@ -43,6 +43,8 @@ struct Answer {
     status: String,
     description: String,
     bodies: Vec<Body>,
+    /// The answer's headers (`Location`, `Retry-After`): name and description.
+    headers: Vec<(String, String)>,
     /// A shared answer (`#/components/responses/…`): its name, described once on the page.
     common: Option<String>,
 }
@@ -166,8 +168,14 @@ fn operation(doc: &Value, method: &str, path: &str, op: &Value) -> Op {
         .into_iter()
         .flatten()
         .map(|(status, r)| match common_name(r) {
-            Some(name) => Answer { status: status.clone(), description: text(doc["components"]["responses"][&name].get("description")), bodies: Vec::new(), common: Some(name) },
-            None => Answer { status: status.clone(), description: text(r.get("description")), bodies: bodies(r, false), common: None },
+            Some(name) => Answer {
+                status: status.clone(),
+                description: text(doc["components"]["responses"][&name].get("description")),
+                bodies: Vec::new(),
+                headers: Vec::new(),
+                common: Some(name),
+            },
+            None => Answer { status: status.clone(), description: text(r.get("description")), bodies: bodies(r, false), headers: headers(doc, r), common: None },
         })
         .collect();
     Op {
@@ -181,6 +189,22 @@ fn operation(doc: &Value, method: &str, path: &str, op: &Value) -> Op {
         request,
         answers,
     }
+}
+
+/// An answer's headers by name, with their descriptions (a `$ref` read from `components.headers`).
+fn headers(doc: &Value, answer: &Value) -> Vec<(String, String)> {
+    answer["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, h)| {
+            let h = match h.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/headers/")) {
+                Some(shared) => &doc["components"]["headers"][shared],
+                None => h,
+            };
+            (name.clone(), text(h.get("description")))
+        })
+        .collect()
 }
 
 /// The name of a shared answer a `$ref` points to.

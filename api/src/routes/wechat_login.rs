@@ -35,7 +35,7 @@ pub struct CodeBody {
 #[utoipa::path(post, path = "/auth/wechat-code2token/", tag = TAG_AUTH, request_body = CodeBody,
     responses((status = 200, description = "A token for the user bound to the code's openid", body = TokenBody),
         (status = 400, description = "`wechat_not_bound`, `account_disabled`, `code_used` or `invalid_code`", body = ErrorEnvelope),
-        (status = 429, description = "`rate_limited`", body = ErrorEnvelope)))]
+        (status = 429, description = "`rate_limited`: too many logins from this address, the code exchange's budget is spent, or WeChat is limiting", body = ErrorEnvelope)))]
 /// WeChat login: exchanges a `wx.login()` code for a token.
 pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<TokenBody>> {
     // Per address, in process, before the code touches Redis or the jscode2session budget.
@@ -58,7 +58,8 @@ pub async fn code2token(State(state): State<AppState>, ClientIp(ip): ClientIp, A
 #[utoipa::path(put, path = "/auth/wechat-auth/", tag = TAG_AUTH, security(("token" = []), ("bearer" = [])), request_body = CodeBody,
     responses((status = 200, description = "The signed-in user, now bound to the code's openid", body = UserView),
         (status = 400, description = "`code_used` or `invalid_code`", body = ErrorEnvelope),
-        (status = 409, description = "`openid_taken`: the WeChat account is bound to another user", body = ErrorEnvelope)))]
+        (status = 409, description = "`openid_taken`: the WeChat account is bound to another user", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: the code exchange's budget is spent, or WeChat is limiting", body = ErrorEnvelope)))]
 /// Binds the signed-in user to the WeChat account of a `wx.login()` code.
 pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<UserView>> {
     let (appid, session) = exchange(&state, &b.code).await?;

@@ -190,6 +190,9 @@ pub async fn book(
     symptoms: &str,
     now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
+    // Locked before it is read: an admin's change of the schedule is seen whole or not at all
+    // (`catalog::update_schedule` decides on the same lock), so the fee and time booked are current.
+    super::catalog::lock_schedule(conn, schedule_id).await?;
     let schedule = open_schedule_of(conn, schedule_id, expected, now).await?;
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
@@ -256,6 +259,11 @@ pub async fn reschedule(
     if current.schedule_id == new_schedule_id {
         return Err(HospitalError::SameSchedule);
     }
+    // Both counters change: lock them in id order so opposite moves cannot deadlock; the target
+    // is read after, as locked (an admin's change of it is seen whole).
+    sqlx::query_scalar!("SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[current.schedule_id, new_schedule_id][..])
+        .fetch_all(&mut *conn)
+        .await?;
     let target = open_schedule(conn, new_schedule_id, now).await?;
     if current.payment_status == PaymentStatus::Paid && target.fee_cents != current.pay_amount_cents {
         return Err(HospitalError::FeeDiffers);
@@ -263,10 +271,6 @@ pub async fn reschedule(
     if has_active(conn, new_schedule_id, current.patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
-    // Both counters change: lock them in id order so opposite moves cannot deadlock.
-    sqlx::query_scalar!("SELECT id FROM schedules WHERE id = ANY($1) ORDER BY id FOR UPDATE", &[current.schedule_id, new_schedule_id][..])
-        .fetch_all(&mut *conn)
-        .await?;
     let queue_number = take_place(conn, new_schedule_id).await?;
     give_back_place(conn, current.schedule_id).await?;
     sqlx::query!(

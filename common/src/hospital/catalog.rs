@@ -69,6 +69,15 @@ pub async fn list_hospitals(conn: &mut PgConnection, search: Option<&str>, limit
     Ok((rows, total))
 }
 
+/// Renames a hospital; `None` when there is no such hospital.
+pub async fn rename_hospital(conn: &mut PgConnection, id: i64, name: &str) -> sqlx::Result<Option<Hospital>> {
+    sqlx::query_as!(Hospital, "UPDATE hospitals SET name = $2 WHERE id = $1 RETURNING id, name", id, name).fetch_optional(conn).await
+}
+
+pub async fn hospital(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Hospital>> {
+    sqlx::query_as!(Hospital, "SELECT id, name FROM hospitals WHERE id = $1", id).fetch_optional(conn).await
+}
+
 pub async fn create_department(conn: &mut PgConnection, hospital_id: Option<i64>, name: &str) -> HospitalResult<i64> {
     if let Some(h) = hospital_id {
         let exists = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM hospitals WHERE id = $1) AS "exists!""#, h)
@@ -143,17 +152,20 @@ pub struct NewSchedule {
     pub fee_cents: i64,
 }
 
-pub async fn create_schedule(conn: &mut PgConnection, s: &NewSchedule) -> HospitalResult<i64> {
-    let owner = sqlx::query_scalar!("SELECT hospital_id FROM departments WHERE id = $1", s.department_id)
+/// 422 `departmentId` unless the department exists and belongs to the hospital.
+async fn check_department(conn: &mut PgConnection, hospital_id: i64, department_id: i64) -> HospitalResult<()> {
+    let owner = sqlx::query_scalar!("SELECT hospital_id FROM departments WHERE id = $1", department_id)
         .fetch_optional(&mut *conn)
         .await?;
     match owner {
-        None => return Err(HospitalError::invalid("departmentId", "no such department")),
-        Some(h) if h != Some(s.hospital_id) => {
-            return Err(HospitalError::invalid("departmentId", "the department does not belong to that hospital"))
-        }
-        Some(_) => {}
+        None => Err(HospitalError::invalid("departmentId", "no such department")),
+        Some(h) if h != Some(hospital_id) => Err(HospitalError::invalid("departmentId", "the department does not belong to that hospital")),
+        Some(_) => Ok(()),
     }
+}
+
+pub async fn create_schedule(conn: &mut PgConnection, s: &NewSchedule) -> HospitalResult<i64> {
+    check_department(conn, s.hospital_id, s.department_id).await?;
     Ok(sqlx::query_scalar!(
         "INSERT INTO schedules (hospital_id, department_id, date, period, start_time, end_time, capacity, fee_cents)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -225,4 +237,134 @@ pub async fn schedule(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<S
     )
     .fetch_optional(conn)
     .await
+}
+
+/// Locks a schedule's row until the transaction ends (bookings, waitlist joins, promotions and
+/// admin changes of one schedule take turns on it) and reads it as locked.
+pub async fn lock_schedule(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Schedule>> {
+    sqlx::query_as!(
+        Schedule,
+        "SELECT id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents
+           FROM schedules WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A change to a schedule: `Some` fields change, the others stay.
+#[derive(Debug, Clone, Default)]
+pub struct SchedulePatch {
+    pub hospital_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub period: Option<String>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    pub capacity: Option<i32>,
+    pub fee_cents: Option<i64>,
+}
+
+/// A schedule before and after a change.
+#[derive(Debug, Clone)]
+pub struct ScheduleChange {
+    pub before: Schedule,
+    pub after: Schedule,
+}
+
+impl ScheduleChange {
+    /// The JSON names of the fields whose value changed.
+    pub fn changed(&self) -> Vec<&'static str> {
+        let (b, a) = (&self.before, &self.after);
+        let mut fields = terms_changed(b, a);
+        if a.capacity != b.capacity {
+            fields.push("capacity");
+        }
+        fields
+    }
+}
+
+/// The JSON names of what patients were told that differs between `a` and `b`: hospital,
+/// department, date, period, times and fee.
+fn terms_changed(a: &Schedule, b: &Schedule) -> Vec<&'static str> {
+    [
+        ("hospitalId", a.hospital_id != b.hospital_id),
+        ("departmentId", a.department_id != b.department_id),
+        ("date", a.date != b.date),
+        ("period", a.period != b.period),
+        ("startTime", a.start_time != b.start_time),
+        ("endTime", a.end_time != b.end_time),
+        ("fee", a.fee_cents != b.fee_cents),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
+}
+
+/// Whether the schedule has an appointment that is not cancelled or a waiting waitlist entry.
+async fn in_use(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM appointments WHERE schedule_id = $1 AND status <> 'cancelled')
+               OR EXISTS (SELECT 1 FROM waitlist_entries WHERE schedule_id = $1 AND status = 'waiting') AS "in_use!""#,
+        id
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Changes a schedule, decided on its locked row (so a booking made meanwhile is either seen
+/// here or made after the change, against the new values):
+/// - `endTime` must stay after `startTime` and the department must belong to the hospital, as
+///   they end up (422);
+/// - once the schedule has live appointments or waiting entries, the hospital, department, date,
+///   period, times and fee may not change (`ScheduleInUse`, naming the fields): appointments,
+///   reminders and payments were made on them;
+/// - capacity never below the places booked (`CapacityBelowBooked`).
+///
+/// Fields sent with their current value are no change.
+pub async fn update_schedule(conn: &mut PgConnection, id: i64, p: &SchedulePatch) -> HospitalResult<ScheduleChange> {
+    let before = lock_schedule(conn, id).await?.ok_or(HospitalError::NotFound("schedule"))?;
+    let next = Schedule {
+        hospital_id: p.hospital_id.unwrap_or(before.hospital_id),
+        department_id: p.department_id.unwrap_or(before.department_id),
+        date: p.date.unwrap_or(before.date),
+        period: p.period.clone().unwrap_or_else(|| before.period.clone()),
+        start_time: p.start_time.unwrap_or(before.start_time),
+        end_time: p.end_time.unwrap_or(before.end_time),
+        capacity: p.capacity.unwrap_or(before.capacity),
+        fee_cents: p.fee_cents.unwrap_or(before.fee_cents),
+        ..before.clone()
+    };
+    if next.start_time >= next.end_time {
+        return Err(HospitalError::invalid("endTime", "must be after startTime"));
+    }
+    let terms = terms_changed(&before, &next);
+    if terms.iter().any(|f| matches!(*f, "hospitalId" | "departmentId")) {
+        check_department(conn, next.hospital_id, next.department_id).await?;
+    }
+    if !terms.is_empty() && in_use(conn, id).await? {
+        return Err(HospitalError::ScheduleInUse { fields: terms });
+    }
+    if next.capacity < before.booked {
+        return Err(HospitalError::CapacityBelowBooked { booked: before.booked });
+    }
+    let after = sqlx::query_as!(
+        Schedule,
+        "UPDATE schedules SET hospital_id = $2, department_id = $3, date = $4, period = $5, start_time = $6, end_time = $7,
+                capacity = $8, fee_cents = $9
+          WHERE id = $1
+          RETURNING id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents",
+        id,
+        next.hospital_id,
+        next.department_id,
+        next.date,
+        next.period,
+        next.start_time,
+        next.end_time,
+        next.capacity,
+        next.fee_cents
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(ScheduleChange { before, after })
 }

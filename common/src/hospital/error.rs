@@ -27,6 +27,12 @@ pub enum HospitalError {
     FeeDiffers,
     #[error("too many waitlist entries waiting for this account")]
     TooManyWaiting,
+    #[error("the schedule has {booked} places booked; its capacity cannot go below that")]
+    CapacityBelowBooked { booked: i32 },
+    /// What patients were told (hospital, department, date, time, fee) cannot change once the
+    /// schedule has live appointments or a waitlist; `fields` names what the change touched.
+    #[error("the schedule has appointments or a waitlist; its hospital, department, date, time and fee are fixed")]
+    ScheduleInUse { fields: Vec<&'static str> },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -34,6 +34,9 @@ pub async fn join(
     max_waiting: i64,
     now: NaiveDateTime,
 ) -> HospitalResult<WaitlistEntry> {
+    // The schedule's row first (as bookings and admin changes take it), then the user's cap: a
+    // place freed concurrently is then either seen here or promoted to us.
+    super::catalog::lock_schedule(conn, schedule_id).await?;
     let schedule = open_schedule(conn, schedule_id, now).await?;
     super::lock_user_cap(conn, super::CAP_WAITLIST, user_id).await?;
     let waiting = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM waitlist_entries WHERE user_id = $1 AND status = 'waiting'"#, user_id)
@@ -45,8 +48,7 @@ pub async fn join(
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);
     }
-    // Lock the schedule row: a place freed concurrently is then either seen here or promoted to us.
-    let remaining = sqlx::query_scalar!(r#"SELECT capacity - booked AS "remaining!" FROM schedules WHERE id = $1 FOR UPDATE"#, schedule.id)
+    let remaining = sqlx::query_scalar!(r#"SELECT capacity - booked AS "remaining!" FROM schedules WHERE id = $1"#, schedule.id)
         .fetch_one(&mut *conn)
         .await?;
     if remaining > 0 {

@@ -71,7 +71,8 @@ pub fn closed() -> ApiError {
 }
 
 #[utoipa::path(post, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), request_body = EnrollBody,
-    responses((status = 201, description = "Enrolled (`Location`: the enrollment)", body = EnrollmentView),
+    responses((status = 201, description = "Enrolled (`Location`: the enrollment)", body = EnrollmentView,
+            headers(("Location" = String, description = "The enrollment's URL: `/enrollments/{id}/`"))),
         (status = 409, description = "`already_enrolled`, `activity_full` or `enrollment_closed`", body = ErrorEnvelope,
             example = json!({"error": {"code": "activity_full", "message": "the activity has no places left"}}))))]
 /// `POST /enrollments/ {activity, answers}`: a bad answer is a 422 whose `fields` key is

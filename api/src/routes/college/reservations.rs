@@ -120,8 +120,10 @@ pub struct ReserveBody {
 }
 
 #[utoipa::path(post, path = "/reservations/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), request_body = ReserveBody,
-    responses((status = 201, description = "Reserved (`Location`: the reservation)", body = ReservationView),
-        (status = 202, description = "Not decided yet (`Location`: the request; poll it)", body = RequestView),
+    responses((status = 201, description = "Reserved (`Location`: the reservation)", body = ReservationView,
+            headers(("Location" = String, description = "The reservation's URL: `/reservations/{id}/`"))),
+        (status = 202, description = "Not decided yet (`Location`: the request; poll it)", body = RequestView,
+            headers(("Location" = String, description = "The request's status URL: `/reservations/requests/{id}/`"))),
         (status = 409, description = "`room_taken` (with `conflict`, the period in the way) or `room_unavailable`", body = ErrorEnvelope,
             example = json!({"error": {"code": "room_taken", "message": "the room is reserved for part of that time",
                 "conflict": {"reserve_from": "2026-12-04T09:30:00+08:00", "reserve_to": "2026-12-04T11:00:00+08:00"}}}))))]

@@ -10,9 +10,9 @@ use yizhan_common::hospital::catalog;
 use super::schedules;
 use super::views::{DepartmentView, HospitalView, ScheduleView};
 use crate::routes::views;
-use crate::catalog_admin::{self, NewScheduleBody};
+use crate::catalog_admin::{self, HospitalPatch, NewScheduleBody, SchedulePatchBody};
 use crate::error::ApiResult;
-use crate::extract::{AdminOnly, ApiJson, ApiQuery, Authorized, Page, Pagination};
+use crate::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authorized, Page, Pagination};
 use crate::state::AppState;
 use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
 use crate::openapi::TAG_HOSPITAL;
@@ -45,6 +45,22 @@ pub async fn list_hospitals(State(state): State<AppState>, _: Authorized<AdminOn
     let (rows, total) = catalog::list_hospitals(&mut conn, None, page.limit(), page.offset()).await?;
     let rows = rows.into_iter().map(|h| HospitalView { id: h.id, name: h.name }).collect();
     Ok(Json(Page::new(rows, total, page)))
+}
+
+#[utoipa::path(patch, path = "/admin/hospitals/{id}", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The hospital's id")), request_body = HospitalPatch,
+    responses((status = 200, description = "The hospital as changed", body = HospitalView, example = json!({"id": 1, "name": "北京交通大学校医院"})),
+        (status = 404, description = "No such hospital", body = ErrorEnvelope),
+        (status = 409, description = "`hospital_taken`", body = ErrorEnvelope)))]
+/// Renames a hospital (only the fields sent change).
+pub async fn update_hospital(
+    State(state): State<AppState>,
+    _: Authorized<AdminOnly>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<HospitalPatch>,
+) -> ApiResult<Json<HospitalView>> {
+    let h = catalog_admin::update_hospital(&state, id, b).await?;
+    Ok(Json(HospitalView { id: h.id, name: h.name }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -102,4 +118,25 @@ pub async fn list_schedules(
     ApiQuery(q): ApiQuery<schedules::Filter>,
 ) -> ApiResult<Json<Page<ScheduleView>>> {
     schedules::page_of(&state, q.since(None), page).await
+}
+
+#[utoipa::path(patch, path = "/admin/schedules/{id}", tag = TAG_HOSPITAL, security(("token" = ["admin"]), ("bearer" = ["admin"])),
+    params(("id" = i64, Path, description = "The schedule's id")), request_body = SchedulePatchBody,
+    responses((status = 200, description = "The schedule as changed, with its remaining places", body = ScheduleView,
+            example = json!({"id": 7, "hospitalId": 1, "departmentId": 2, "date": "2023-12-18", "period": "上午", "startTime": "08:00",
+                             "endTime": "12:00", "capacity": 30, "remaining": 12, "fee": 10.0})),
+        (status = 404, description = "No such schedule", body = ErrorEnvelope),
+        (status = 409, description = "`capacity_below_booked` (`fields.capacity` says how many are booked); `schedule_in_use`: the schedule has live appointments or a waitlist, so its hospital, department, date, period, times and fee are fixed (`fields` names each one the change touched); `schedule_taken`", body = ErrorEnvelope,
+            example = json!({"error": {"code": "capacity_below_booked", "message": "the schedule has 18 places booked; its capacity cannot go below that",
+                                       "fields": {"capacity": "cannot be below the 18 places already booked"}}}))))]
+/// Changes a schedule (号源): only the fields sent change, each checked as on create. Decided on
+/// the schedule's locked row, so a booking made at the same time is counted. A larger capacity
+/// promotes the waitlist at once.
+pub async fn update_schedule(
+    State(state): State<AppState>,
+    _: Authorized<AdminOnly>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<SchedulePatchBody>,
+) -> ApiResult<Json<ScheduleView>> {
+    Ok(Json(ScheduleView::from(catalog_admin::update_schedule(&state, id, b).await?)))
 }

@@ -9,10 +9,12 @@ use utoipa::{Modify, OpenApi};
     paths(
         super::admin::create_hospital,
         super::admin::list_hospitals,
+        super::admin::update_hospital,
         super::admin::create_department,
         super::admin::list_departments,
         super::admin::create_schedule,
         super::admin::list_schedules,
+        super::admin::update_schedule,
         super::patients::create,
         super::patients::list,
         super::schedules::available,

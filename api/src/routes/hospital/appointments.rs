@@ -147,7 +147,7 @@ pub async fn mine(State(state): State<AppState>, auth: Authorized<PatientRole>, 
 
 /// Gives a freed place to the waitlist and plans the promoted messages (with the visit reminder
 /// at once when tonight's planning for the promoted day already ran).
-async fn promote_freed(conn: &mut PgConnection, state: &AppState, jobs: &mut Enqueued, schedule_id: i64) -> ApiResult<()> {
+pub(crate) async fn promote_freed(conn: &mut PgConnection, state: &AppState, jobs: &mut Enqueued, schedule_id: i64) -> ApiResult<()> {
     let now = state.now();
     for p in waitlist::promote(conn, schedule_id, time::local(now).naive_local()).await? {
         tracing::info!(waitlist.id = p.entry_id, appointment.id = p.appointment_id, "waitlist entry promoted");

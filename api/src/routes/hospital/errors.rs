@@ -20,6 +20,11 @@ impl From<HospitalError> for ApiError {
             HospitalError::AppointmentClosed => ApiError::conflict("appointment_closed", message),
             HospitalError::FeeDiffers => ApiError::conflict("fee_differs", message),
             HospitalError::TooManyWaiting => ApiError::conflict("too_many_waiting", message),
+            HospitalError::CapacityBelowBooked { booked } => ApiError::conflict("capacity_below_booked", message)
+                .with_fields([("capacity".to_owned(), format!("cannot be below the {booked} places already booked"))]),
+            HospitalError::ScheduleInUse { fields } => ApiError::conflict("schedule_in_use", message).with_fields(
+                fields.into_iter().map(|f| (f.to_owned(), "cannot change once the schedule has appointments or a waitlist".to_owned())),
+            ),
             HospitalError::Db(db) => db.into(),
         }
     }

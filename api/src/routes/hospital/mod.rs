@@ -12,8 +12,9 @@ mod views;
 mod waitlist;
 
 pub use api_doc::HospitalApi;
+pub(crate) use appointments::promote_freed;
 
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use yizhan_common::users::Role;
 
@@ -32,7 +33,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/hospitals", post(admin::create_hospital).get(admin::list_hospitals))
         .route("/admin/departments", post(admin::create_department).get(admin::list_departments))
+        .route("/admin/hospitals/{id}", patch(admin::update_hospital))
         .route("/admin/schedules", post(admin::create_schedule).get(admin::list_schedules))
+        .route("/admin/schedules/{id}", patch(admin::update_schedule))
         .route("/patient/patients", post(patients::create).get(patients::list))
         .route("/patient/schedules", get(schedules::available))
         .route("/patient/appointments", post(appointments::book).get(appointments::mine))
