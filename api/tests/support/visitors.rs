@@ -156,17 +156,21 @@ impl Visits {
         reqwest::Client::new().delete(format!("{}/_sim/sms", self.sim.base)).send().await.expect("sim");
     }
 
-    /// Makes every job scheduled for later on every queue due now (time passing, for the queue).
+    /// Makes every job scheduled for later on every queue due now and ready (time passing, as
+    /// far as the queue can tell).
     pub async fn make_scheduled_due(&self) {
         let cfg = &self.app.state.config;
-        let keys = yizhan_common::queue::Keys::new(cfg.core.redis_prefix.clone());
-        let client = redis::Client::open(redis_url()).expect("redis");
-        let mut conn = client.get_multiplexed_async_connection().await.expect("redis");
-        for queue in yizhan_common::jobs::QueueName::ALL {
-            let ids: Vec<String> = redis::cmd("ZRANGE").arg(keys.scheduled(queue)).arg(0).arg(-1).query_async(&mut conn).await.expect("zrange");
+        let prefix = cfg.core.redis_prefix.clone();
+        let keys = yizhan_common::queue::Keys::new(prefix.clone());
+        let redis = yizhan_common::redis_conn::connect(&cfg.core.redis_url, Default::default()).await.expect("redis");
+        let queue = yizhan_common::queue::RedisQueue::new(redis.clone(), &prefix, cfg.queue.clone());
+        let mut conn = redis.clone();
+        for name in yizhan_common::jobs::QueueName::ALL {
+            let ids: Vec<String> = redis::cmd("ZRANGE").arg(keys.scheduled(name)).arg(0).arg(-1).query_async(&mut conn).await.expect("zrange");
             for id in ids {
-                let _: () = redis::cmd("ZADD").arg(keys.scheduled(queue)).arg(0).arg(&id).query_async(&mut conn).await.expect("zadd");
+                let _: () = redis::cmd("ZADD").arg(keys.scheduled(name)).arg(0).arg(&id).query_async(&mut conn).await.expect("zadd");
             }
+            queue.promote_due(name).await.expect("promote");
         }
     }
 

@@ -19,7 +19,7 @@ use crate::openapi::schemas::ErrorEnvelope;
 use crate::openapi::TAG_VISITOR;
 use crate::state::AppState;
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(example = json!({"authorized": false, "reason": "当天不在公司"}))]
 pub struct DecisionBody {
@@ -33,6 +33,13 @@ pub struct DecisionBody {
 
 fn yes() -> bool {
     true
+}
+
+/// No body authorizes.
+impl Default for DecisionBody {
+    fn default() -> Self {
+        Self { authorized: true, reason: None }
+    }
 }
 
 #[utoipa::path(put, path = "/v1/auth/{id}", tag = TAG_VISITOR, security(("token" = []), ("bearer" = [])),
