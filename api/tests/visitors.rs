@@ -320,9 +320,9 @@ async fn applications_check_who_applies_and_what_and_write_nothing_when_refused(
     let body = Visits::application(("李四", VISITOR), &[], HOST);
 
     let (status, err) = v.app.post("/v1/subject", Some(&unbound), body.clone()).await;
-    assert_error(status, &err, StatusCode::FORBIDDEN, "not_bound");
+    assert_error(status, &err, StatusCode::CONFLICT, "not_bound");
     let (status, err) = v.app.get("/v1/auth/records", Some(&unbound)).await;
-    assert_error(status, &err, StatusCode::FORBIDDEN, "not_bound");
+    assert_error(status, &err, StatusCode::CONFLICT, "not_bound");
     let mut forged = body.clone();
     forged["proposer"] = json!(HOST);
     let (status, err) = v.app.post("/v1/subject", Some(&visitor), forged).await;

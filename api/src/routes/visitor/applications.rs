@@ -56,7 +56,8 @@ pub struct ApplicationBody {
 
 #[utoipa::path(post, path = "/v1/subject", tag = TAG_VISITOR, security(("token" = []), ("bearer" = [])), request_body = ApplicationBody,
     responses((status = 201, description = "The application: `authorized` when the host applied, else `pending`", body = ApplicationView),
-        (status = 403, description = "`not_bound`; `forbidden`: `proposer` is not your phone, you are neither the host nor the visitor, or you apply as host without being confirmed staff", body = ErrorEnvelope),
+        (status = 409, description = "`not_bound`: no phone bound yet", body = ErrorEnvelope),
+        (status = 403, description = "`forbidden`: `proposer` is not your phone, you are neither the host nor the visitor, or you apply as host without being confirmed staff", body = ErrorEnvelope),
         (status = 502, description = "`koala_unavailable` (the purposes could not be read)", body = ErrorEnvelope)))]
 /// 访客申请（员工或访客）.
 pub async fn create(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<ApplicationBody>) -> ApiResult<(StatusCode, Json<ApplicationView>)> {

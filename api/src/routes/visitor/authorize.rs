@@ -10,7 +10,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use yizhan_common::visitor::{applications, plan, staff, VisitStatus};
 
-use super::caller::bound_phone;
 use super::views::ApplicationView;
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -56,9 +55,10 @@ pub async fn decide(State(state): State<AppState>, auth: AuthUser, ApiPath(id): 
     errors.finish()?;
     let want = if b.authorized { VisitStatus::Authorized } else { VisitStatus::Refused };
     let mut tx = state.db.begin().await?;
-    let me = bound_phone(&mut tx, auth.user.id).await?;
-    let is_staff = staff::of_user(&mut tx, auth.user.id).await?.is_some();
-    let app = applications::find(&mut tx, id, true).await?.filter(|a| is_staff && a.host_phone == me).ok_or_else(|| ApiError::not_found("application"))?;
+    // Only the host's own staff record (its phone is the bound one) sees the application.
+    let host = staff::of_user(&mut tx, auth.user.id).await?;
+    let app = applications::find(&mut tx, id, true).await?;
+    let app = app.filter(|a| host.as_ref().is_some_and(|h| h.phone == a.host_phone)).ok_or_else(|| ApiError::not_found("application"))?;
     if app.status == want {
         return Ok(Json((&app).into()));
     }

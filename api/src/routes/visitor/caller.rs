@@ -8,11 +8,12 @@ use yizhan_common::visitor::bindings;
 
 use crate::error::{ApiError, ApiResult};
 
-/// The caller's bound phone; 403 `not_bound` when there is none.
+/// The caller's bound phone; 409 `not_bound` when there is none (the account, not the role, is
+/// not ready: binding a phone fixes it).
 pub async fn bound_phone(conn: &mut PgConnection, user_id: i64) -> ApiResult<String> {
     bindings::phone_of(conn, user_id)
         .await?
-        .ok_or_else(|| ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_bound", "bind a phone first (POST /v2/wechat/binding)"))
+        .ok_or_else(|| ApiError::conflict("not_bound", "bind a phone first (POST /v2/wechat/binding)"))
 }
 
 /// The seed's identifying parameter: absent, or the caller's own phone (403 otherwise).

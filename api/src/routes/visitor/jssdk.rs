@@ -14,6 +14,7 @@ use crate::openapi::TAG_VISITOR;
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The page's full URL (its `#` part is ignored), as `location.href.split('#')[0]`.
     url: String,

@@ -33,7 +33,8 @@ pub struct AuthQuery {
 
 #[utoipa::path(get, path = "/v1/visit/records", tag = TAG_VISITOR, security(("token" = []), ("bearer" = [])), params(VisitQuery, PageQuery),
     responses((status = 200, description = "Applications to me as host, proposed by others, newest first", body = Page<ApplicationView>),
-        (status = 403, description = "`not_bound`, or `phone` is not your phone", body = ErrorEnvelope)))]
+        (status = 409, description = "`not_bound`: no phone bound yet", body = ErrorEnvelope),
+        (status = 403, description = "`phone` is not your phone", body = ErrorEnvelope)))]
 /// 查询访客申请记录.
 pub async fn visits(State(state): State<AppState>, auth: AuthUser, page: Pagination, ApiQuery(q): ApiQuery<VisitQuery>) -> ApiResult<Json<Page<ApplicationView>>> {
     let mut conn = state.db.acquire().await?;
@@ -45,7 +46,8 @@ pub async fn visits(State(state): State<AppState>, auth: AuthUser, page: Paginat
 
 #[utoipa::path(get, path = "/v1/auth/records", tag = TAG_VISITOR, security(("token" = []), ("bearer" = [])), params(AuthQuery, PageQuery),
     responses((status = 200, description = "Applications I proposed, newest first", body = Page<ApplicationView>),
-        (status = 403, description = "`not_bound`, or `proposer` is not your phone", body = ErrorEnvelope)))]
+        (status = 409, description = "`not_bound`: no phone bound yet", body = ErrorEnvelope),
+        (status = 403, description = "`proposer` is not your phone", body = ErrorEnvelope)))]
 /// 员工查询授权记录 (my applications).
 pub async fn proposed(State(state): State<AppState>, auth: AuthUser, page: Pagination, ApiQuery(q): ApiQuery<AuthQuery>) -> ApiResult<Json<Page<ApplicationView>>> {
     let mut conn = state.db.acquire().await?;
