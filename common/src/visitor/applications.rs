@@ -112,35 +112,26 @@ pub async fn insert(conn: &mut PgConnection, a: &NewApplication) -> sqlx::Result
     Ok(id)
 }
 
-/// One application, locked for a decision when `lock`.
-pub async fn find(conn: &mut PgConnection, id: i64, lock: bool) -> sqlx::Result<Option<Application>> {
-    let row = if lock {
-        sqlx::query_as!(
-            Row,
-            r#"SELECT id, proposer_phone, applicant AS "applicant: Applicant", visitor_name, visitor_phone, host_phone, purpose, visit_from,
+/// One application, its row locked until the transaction ends (a decision, or reading back what
+/// was just written).
+pub async fn find_for_update(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Application>> {
+    let row = sqlx::query_as!(
+        Row,
+        r#"SELECT id, proposer_phone, applicant AS "applicant: Applicant", visitor_name, visitor_phone, host_phone, purpose, visit_from,
                       visit_to, note, status AS "status: VisitStatus", refusal_reason, decided_at, created_at
                  FROM visit_applications WHERE id = $1 FOR UPDATE"#,
-            id
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-    } else {
-        sqlx::query_as!(
-            Row,
-            r#"SELECT id, proposer_phone, applicant AS "applicant: Applicant", visitor_name, visitor_phone, host_phone, purpose, visit_from,
-                      visit_to, note, status AS "status: VisitStatus", refusal_reason, decided_at, created_at
-                 FROM visit_applications WHERE id = $1"#,
-            id
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-    };
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
-        Some(row) => Ok(Some(with_companions(conn, vec![row]).await?.remove(0))),
+        Some(row) => Ok(with_companions(conn, vec![row]).await?.pop()),
         None => Ok(None),
     }
 }
 
+// The two lists differ only in their WHERE (each has its own index); sqlx's macros take literal
+// SQL, so each spells the columns out.
 /// `GET /v1/visit/records`: applications whose host is `phone` and whose proposer is not, newest first.
 pub async fn hosted_by(conn: &mut PgConnection, phone: &str, limit: i64, offset: i64) -> sqlx::Result<(Vec<Application>, i64)> {
     let rows = sqlx::query_as!(

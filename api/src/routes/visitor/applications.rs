@@ -84,7 +84,7 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, ApiJson(b): A
     let new = NewApplication { applicant, ..new };
     let mut tx = state.db.begin().await?;
     let id = applications::insert(&mut tx, &new).await?;
-    let app = applications::find(&mut tx, id, false).await?.ok_or_else(|| ApiError::internal("the application just written is gone"))?;
+    let app = applications::find_for_update(&mut tx, id).await?.ok_or_else(|| ApiError::internal("the application just written is gone"))?;
     let mut jobs = Enqueued::default();
     jobs.add(plan::plan_created(&mut tx, state.visit_channels(), &app).await?);
     jobs.commit(tx, &state).await?;

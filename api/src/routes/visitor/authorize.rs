@@ -57,7 +57,7 @@ pub async fn decide(State(state): State<AppState>, auth: AuthUser, ApiPath(id): 
     let mut tx = state.db.begin().await?;
     // Only the host's own staff record (its phone is the bound one) sees the application.
     let host = staff::of_user(&mut tx, auth.user.id).await?;
-    let app = applications::find(&mut tx, id, true).await?;
+    let app = applications::find_for_update(&mut tx, id).await?;
     let app = app.filter(|a| host.as_ref().is_some_and(|h| h.phone == a.host_phone)).ok_or_else(|| ApiError::not_found("application"))?;
     if app.status == want {
         return Ok(Json((&app).into()));
@@ -70,7 +70,7 @@ pub async fn decide(State(state): State<AppState>, auth: AuthUser, ApiPath(id): 
     }
     let reason = b.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     applications::decide(&mut tx, id, want, reason).await?;
-    let app = applications::find(&mut tx, id, false).await?.ok_or_else(|| ApiError::not_found("application"))?;
+    let app = applications::find_for_update(&mut tx, id).await?.ok_or_else(|| ApiError::not_found("application"))?;
     let mut jobs = Enqueued::default();
     jobs.add(plan::plan_decided(&mut tx, state.visit_channels(), &app).await?);
     jobs.commit(tx, &state).await?;
