@@ -361,6 +361,15 @@ async fn applications_check_who_applies_and_what_and_write_nothing_when_refused(
     assert_eq!(count(&v, "SELECT count(*) FROM visit_applications").await, 0);
     assert_eq!(count(&v, "SELECT count(*) FROM sms_sends WHERE kind LIKE 'visit_%'").await, 0);
 
+    // A proposer files at most VISIT_APPLICATIONS_PER_HOUR (3 here) an hour: each messages people.
+    for _ in 0..3 {
+        let (status, a) = v.app.post("/v1/subject", Some(&visitor), body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+    }
+    let (status, err) = v.app.post("/v1/subject", Some(&visitor), body.clone()).await;
+    assert_error(status, &err, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(count(&v, "SELECT count(*) FROM visit_applications").await, 3);
+
     // Koala's purposes, cached: a second read does not ask Koala again.
     let (status, p) = v.app.get("/v1/subject/purpose", Some(&visitor)).await;
     assert_eq!((status, p[0]["name"].clone()), (StatusCode::OK, json!("面试")), "{p}");

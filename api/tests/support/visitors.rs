@@ -55,6 +55,7 @@ impl Visits {
         cfg.visitors = VisitorConfig {
             max_companions: 3,
             codes_per_ip_per_hour: 6,
+            applications_per_hour: 3,
             templates: templates.iter().map(|(e, t)| ((*e).to_owned(), (*t).to_owned())).collect(),
             ..VisitorConfig::default()
         };

@@ -20,6 +20,9 @@ pub struct VisitorConfig {
     pub codes_per_phone_per_hour: u32,
     /// `VISIT_CODE_PER_IP_PER_HOUR`: codes asked for from one client address per hour (default 20).
     pub codes_per_ip_per_hour: u32,
+    /// `VISIT_APPLICATIONS_PER_HOUR`: applications one user may file per hour (default 20; each
+    /// one sends messages to the numbers it names).
+    pub applications_per_hour: u32,
     /// `VISIT_TEMPLATE_<EVENT>`: the Official Account template of each notice event
     /// (`request`, `submitted`, `authorized`, `refused`); an event without one sends SMS only.
     pub templates: BTreeMap<String, String>,
@@ -36,6 +39,7 @@ impl Default for VisitorConfig {
             code_max_attempts: 5,
             codes_per_phone_per_hour: 5,
             codes_per_ip_per_hour: 20,
+            applications_per_hour: 20,
             templates: BTreeMap::new(),
             page_url: None,
         }
@@ -52,7 +56,8 @@ impl VisitorConfig {
         let per_phone = env.optional("VISIT_CODE_PER_PHONE_PER_HOUR", d.codes_per_phone_per_hour);
         let per_ip = env.optional("VISIT_CODE_PER_IP_PER_HOUR", d.codes_per_ip_per_hour);
         let page_url: Option<String> = env.maybe("VISIT_PAGE_URL");
-        if max_hours == 0 || code_ttl == 0 || code_max_attempts < 1 || per_phone == 0 || per_ip == 0 {
+        let applications = env.optional("VISIT_APPLICATIONS_PER_HOUR", d.applications_per_hour);
+        if max_hours == 0 || code_ttl == 0 || code_max_attempts < 1 || per_phone == 0 || per_ip == 0 || applications == 0 {
             env.invalid("VISIT_*", "VISIT_MAX_HOURS, VISIT_CODE_TTL_SECS, VISIT_CODE_MAX_ATTEMPTS and the per-hour limits must be at least 1");
         }
         let templates = std::env::vars()
@@ -68,6 +73,7 @@ impl VisitorConfig {
             code_max_attempts: code_max_attempts.max(1),
             codes_per_phone_per_hour: per_phone.max(1),
             codes_per_ip_per_hour: per_ip.max(1),
+            applications_per_hour: applications.max(1),
             templates,
             page_url,
         }

@@ -58,6 +58,7 @@ pub struct ApplicationBody {
     responses((status = 201, description = "The application: `authorized` when the host applied, else `pending`", body = ApplicationView),
         (status = 409, description = "`not_bound`: no phone bound yet", body = ErrorEnvelope),
         (status = 403, description = "`forbidden`: `proposer` is not your phone, you are neither the host nor the visitor, or you apply as host without being confirmed staff", body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: more than `VISIT_APPLICATIONS_PER_HOUR` applications this hour", body = ErrorEnvelope),
         (status = 502, description = "`koala_unavailable` (the purposes could not be read)", body = ErrorEnvelope)))]
 /// 访客申请（员工或访客）.
 pub async fn create(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<ApplicationBody>) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
@@ -81,6 +82,8 @@ pub async fn create(State(state): State<AppState>, auth: AuthUser, ApiJson(b): A
     if !purposes.iter().any(|p| p.name == new.purpose) {
         return Err(ApiError::field("purpose", "must be one of GET /v1/subject/purpose"));
     }
+    // Each application messages people by number: a proposer sends only so many an hour.
+    super::limits::take_application(&state, auth.user.id).await?;
     let new = NewApplication { applicant, ..new };
     let mut tx = state.db.begin().await?;
     let id = applications::insert(&mut tx, &new).await?;

@@ -15,7 +15,7 @@ use yizhan_common::sms::{normalize_mainland_mobile, plan_sms, PlanSmsError};
 use yizhan_common::visitor::{bindings, codes};
 
 use super::views::BindingView;
-use super::{binding_view, code_limits};
+use super::{binding_view, limits};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, AuthUser, ClientIp};
@@ -54,7 +54,7 @@ pub struct BindBody {
 /// Sends a binding code by SMS.
 pub async fn send_code(State(state): State<AppState>, auth: AuthUser, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<PhoneBody>) -> ApiResult<(StatusCode, Json<CodeSent>)> {
     let phone = mobile("phone", &b.phone)?;
-    code_limits::take(&state, &phone, ip).await?;
+    limits::take(&state, &phone, ip).await?;
     let ttl = state.config.visitors.code_ttl;
     let code = codes::new_code();
     let mut tx = state.db.begin().await?;

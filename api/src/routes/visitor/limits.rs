@@ -1,6 +1,8 @@
-//! Limits on sending binding codes, in Redis so they hold across API processes: one code a
-//! minute and `VISIT_CODE_PER_PHONE_PER_HOUR` an hour per number, `VISIT_CODE_PER_IP_PER_HOUR`
-//! per client address. A refused request answers 429 with `Retry-After`.
+//! Limits on what makes Yizhan send SMS to numbers the caller names, in Redis so they hold across
+//! API processes: binding codes (one a minute and `VISIT_CODE_PER_PHONE_PER_HOUR` an hour per
+//! number, `VISIT_CODE_PER_IP_PER_HOUR` per client address) and applications
+//! (`VISIT_APPLICATIONS_PER_HOUR` per proposer: each one messages the host or the visitors). A
+//! refused request answers 429 with `Retry-After`.
 
 use std::net::IpAddr;
 
@@ -40,6 +42,12 @@ pub async fn take(state: &AppState, phone: &str, ip: IpAddr) -> ApiResult<()> {
     hit(state, &per_phone).await
 }
 
+/// Takes one application's worth of the proposer's hourly limit.
+pub async fn take_application(state: &AppState, user_id: i64) -> ApiResult<()> {
+    let limit = state.config.visitors.applications_per_hour;
+    hit(state, &[(state.redis_key(&format!("{{visitapply:{user_id}}}")), limit, 3600)]).await
+}
+
 async fn hit(state: &AppState, limits: &[(String, u32, u64)]) -> ApiResult<()> {
     let script = Script::new(HIT);
     let mut invocation = script.prepare_invoke();
@@ -49,7 +57,7 @@ async fn hit(state: &AppState, limits: &[(String, u32, u64)]) -> ApiResult<()> {
     let mut redis = state.redis.get().await.map_err(|e| ApiError::unavailable(format!("redis: {e}")))?;
     let wait: u64 = invocation.invoke_async(&mut redis).await?;
     if wait > 0 {
-        return Err(ApiError::too_many_requests("too many codes asked for; try again later", wait));
+        return Err(ApiError::too_many_requests("too many requests of this kind; try again later", wait));
     }
     Ok(())
 }
