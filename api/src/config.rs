@@ -80,6 +80,10 @@ pub struct ApiConfig {
     /// rotating check-in codes. Unset: the development key under `YIZHAN_ENV=development|test`,
     /// otherwise `None` and the check-in routes answer 503 `checkin_not_configured`.
     pub checkin_keys: Option<yizhan_common::college::activities::checkin_token::CheckinKeys>,
+    /// `KOALA_*`: the staff lookups and visit purposes of seed 003 (unset: those routes answer 503).
+    pub koala: Option<yizhan_common::koala::KoalaConfig>,
+    /// `VISIT_*`: seed 003's applications, binding codes and notices.
+    pub visitors: yizhan_common::visitor::VisitorConfig,
 }
 
 impl ApiConfig {
@@ -114,6 +118,8 @@ impl ApiConfig {
         let waitlist_max_per_user = env.optional("WAITLIST_MAX_PER_USER", 10i64);
         let storage = yizhan_common::storage::StorageConfig::read(&mut env);
         let checkin_keys = yizhan_common::college::activities::checkin_token::CheckinKeys::read(&mut env);
+        let koala = yizhan_common::koala::KoalaConfig::read(&mut env);
+        let visitors = yizhan_common::visitor::VisitorConfig::read(&mut env);
         if waitlist_max_per_user < 1 {
             env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
         }
@@ -145,6 +151,8 @@ impl ApiConfig {
                 waitlist_max_per_user,
                 storage,
                 checkin_keys,
+                koala,
+                visitors,
             })
         })
     }

@@ -31,6 +31,7 @@ pub struct App {
     wechat: tokio::sync::OnceCell<WechatClient>,
     limiter: tokio::sync::OnceCell<RateLimiter>,
     storage: tokio::sync::OnceCell<Storage>,
+    koala: std::sync::OnceLock<yizhan_common::koala::KoalaClient>,
     /// `CODE2TOKEN_PER_IP_PER_MIN`: code logins per client address, checked before anything else.
     pub code_logins: IpLimiter,
     /// Now, for the booking rules (sessions that ended, the 20:00 reminder planning); the wall
@@ -73,6 +74,7 @@ impl AppState {
             wechat: tokio::sync::OnceCell::new(),
             limiter: tokio::sync::OnceCell::new(),
             storage: tokio::sync::OnceCell::new(),
+            koala: std::sync::OnceLock::new(),
             code_logins,
             clock,
             awaiting: crate::awaiting::Awaiting::default(),
@@ -118,6 +120,25 @@ impl AppState {
         };
         let storage = self.storage.get_or_try_init(|| async { Storage::new(config.clone()).map_err(ApiError::internal) }).await?;
         Ok(storage.clone())
+    }
+
+    /// The Koala client (built on first use; 503 when `KOALA_*` is unset). Its session and purpose
+    /// cache are shared by every request of this process.
+    pub fn koala(&self) -> Result<yizhan_common::koala::KoalaClient, ApiError> {
+        let Some(config) = self.config.koala.as_ref() else {
+            return Err(ApiError::unavailable("Koala is not configured"));
+        };
+        if let Some(client) = self.koala.get() {
+            return Ok(client.clone());
+        }
+        let client = yizhan_common::koala::KoalaClient::new(config.clone()).map_err(ApiError::internal)?;
+        Ok(self.koala.get_or_init(|| client).clone())
+    }
+
+    /// What seed 003's notices go through.
+    pub fn visit_channels(&self) -> yizhan_common::visitor::Channels<'_> {
+        let mp_appid = self.config.wechat.as_ref().and_then(|w| w.mp.as_ref()).map(|m| m.appid.as_str());
+        yizhan_common::visitor::Channels { config: &self.config.visitors, mp_appid, tz: self.config.core.service_tz }
     }
 
     /// Waits up to `max_wait` for the global rate limit of `op`; 429 when it does not come.

@@ -35,7 +35,7 @@ async fn start() -> Guides {
     config.storage = Some(bucket.config(MAX));
     let clock = ManualClock::new(chrono::Utc::now());
     let state = yizhan_api::AppState::with_clock(config, pool.clone(), Arc::new(clock.clone()));
-    Guides { app: TestApp { router: yizhan_api::router(state.clone()), pool, state }, bucket, clock }
+    Guides { app: TestApp { router: yizhan_api::router(state.clone()), pool, state, sms: None }, bucket, clock }
 }
 
 /// A raw request with `Authorization: Token …` (seed 002's scheme); status, headers, body bytes.

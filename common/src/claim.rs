@@ -29,6 +29,7 @@ pub enum ClaimTable {
     MailSends,
     AvatarFetches,
     KoalaVisitors,
+    TemplateSends,
 }
 
 impl ClaimTable {
@@ -39,6 +40,7 @@ impl ClaimTable {
             Self::MailSends => "SELECT status, claimed_at FROM mail_sends WHERE id = $1",
             Self::AvatarFetches => "SELECT status, claimed_at FROM avatar_fetches WHERE id = $1",
             Self::KoalaVisitors => "SELECT status, claimed_at FROM koala_visitors WHERE id = $1",
+            Self::TemplateSends => "SELECT status, claimed_at FROM template_sends WHERE id = $1",
         }
     }
 
@@ -49,6 +51,7 @@ impl ClaimTable {
             Self::MailSends => crate::mail::MailStatus::Sending.as_str(),
             Self::AvatarFetches => crate::avatar::FetchStatus::Fetching.as_str(),
             Self::KoalaVisitors => crate::koala::VisitorStatus::Creating.as_str(),
+            Self::TemplateSends => crate::wechat::template_log::TemplateStatus::Sending.as_str(),
         }
     }
 }

@@ -48,6 +48,7 @@ pub mod follow;
 pub mod hospital;
 pub mod subscribe;
 pub mod users;
+pub mod visitor;
 
 // Jobs: the kinds, their registry and run context, above everything they use.
 pub mod jobs;

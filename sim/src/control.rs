@@ -20,6 +20,8 @@ pub struct NewUser {
     appid: Option<String>,
     openid: Option<String>,
     nickname: Option<String>,
+    /// The `headimgurl` web OAuth's `/sns/userinfo` answers.
+    avatar: Option<String>,
     /// Opens the customer-service window as if the user had just written.
     #[serde(default)]
     interacted: bool,
@@ -50,6 +52,9 @@ pub async fn create_user(State(sim): State<Arc<Sim>>, body: Option<Json<NewUser>
         last_interaction: None,
         cs_sent: 0,
     });
+    if let Some(avatar) = body.avatar {
+        inner.avatars.insert(openid.clone(), avatar);
+    }
     if body.interacted {
         touch(&mut inner, &openid);
     }

@@ -47,6 +47,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/cgi-bin/tags/get", get(mp::tags_get))
         .route("/cgi-bin/tags/members/batchtagging", post(mp::tags_batchtagging))
         .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
+        .route("/sns/userinfo", get(mp::sns_userinfo))
+        .route("/cgi-bin/ticket/getticket", get(mp::getticket))
         .route("/_sim/users", post(control::create_user))
         .route("/_sim/grants", post(control::add_grants))
         .route("/_sim/messages", get(control::messages))

@@ -295,8 +295,10 @@ pub async fn oauth_access_token(State(sim): State<Arc<Sim>>, Query(q): Query<Oau
     match inner.codes.remove(&code) {
         Some((code_app, openid, issued)) if code_app == appid && issued.elapsed() < Duration::from_secs(300) => {
             inner.used_codes.insert(code);
-            Json(json!({"access_token": format!("OAUTH_{}", random_hex(16)), "expires_in": 7200,
-                        "refresh_token": random_hex(16), "openid": openid, "scope": "snsapi_base"}))
+            let token = format!("OAUTH_{}", random_hex(16));
+            inner.oauth_tokens.insert(token.clone(), openid.clone());
+            Json(json!({"access_token": token, "expires_in": 7200,
+                        "refresh_token": random_hex(16), "openid": openid, "scope": "snsapi_base,snsapi_userinfo"}))
             .into_response()
         }
         _ => refuse(40029, "invalid code"),
@@ -309,4 +311,50 @@ pub fn touch(inner: &mut Inner, openid: &str) {
         u.last_interaction = Some(Instant::now());
         u.cs_sent = 0;
     }
+}
+
+#[derive(Deserialize)]
+pub struct SnsUserQuery {
+    access_token: Option<String>,
+    openid: Option<String>,
+}
+
+/// Web OAuth `/sns/userinfo`: the user's nickname and avatar for a web access token of theirs.
+pub async fn sns_userinfo(State(sim): State<Arc<Sim>>, Query(q): Query<SnsUserQuery>) -> Response {
+    if let Err(r) = enter(&sim, "sns_userinfo").await {
+        return r;
+    }
+    let inner = sim.lock();
+    let openid = q.openid.unwrap_or_default();
+    match q.access_token.and_then(|t| inner.oauth_tokens.get(&t).cloned()) {
+        Some(owner) if owner == openid => {
+            let nickname = inner.users.get(&openid).map(|u| u.nickname.clone()).unwrap_or_default();
+            let avatar = inner.avatars.get(&openid).cloned().unwrap_or_default();
+            Json(json!({"openid": openid, "nickname": nickname, "sex": 0, "province": "", "city": "", "country": "",
+                        "headimgurl": avatar, "privilege": []}))
+            .into_response()
+        }
+        Some(_) => refuse(40003, "invalid openid"),
+        None => refuse(40001, "invalid credential, access_token is invalid or not latest"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TicketQuery {
+    access_token: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// `/cgi-bin/ticket/getticket?type=jsapi`: a JS-SDK ticket valid 7200 s (each fetch counted).
+pub async fn getticket(State(sim): State<Arc<Sim>>, Query(q): Query<TicketQuery>) -> Response {
+    call(&sim, "getticket", q.access_token.as_deref(), &[], |inner, _, _| {
+        if q.kind.as_deref() != Some("jsapi") {
+            return Err(refuse(40097, "invalid args"));
+        }
+        let ticket = format!("sim_jsapi_{}", random_hex(16));
+        inner.jsapi_tickets.push(ticket.clone());
+        Ok(json!({"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200}))
+    })
+    .await
 }

@@ -80,6 +80,12 @@ pub struct Inner {
     /// One-time subscribe grants the user accepted on the phone, by (openid, template id): each
     /// `subscribe/send` spends one (WeChat answers 43101 without).
     pub grants: HashMap<(String, String), u64>,
+    /// Web OAuth access tokens handed out by `/sns/oauth2/access_token`: token → openid.
+    pub oauth_tokens: HashMap<String, String>,
+    /// Avatar URLs (`headimgurl`) of users created with one.
+    pub avatars: HashMap<String, String>,
+    /// JS-SDK tickets handed out by `/cgi-bin/ticket/getticket`.
+    pub jsapi_tickets: Vec<String>,
 }
 
 /// The simulator's shared state.

@@ -12,6 +12,7 @@ mod health;
 pub(crate) mod hospital;
 mod metrics;
 mod views;
+pub(crate) mod visitor;
 mod wechat_login;
 mod wechat_callback;
 
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(hospital::routes())
         .merge(follow::routes())
         .merge(college::routes(&state))
+        .merge(visitor::routes())
         .merge(wechat_callback::routes())
         .merge(crate::openapi::routes())
         .merge(crate::console::routes(&state));

@@ -76,24 +76,36 @@ pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): Api
 
 /// Exchanges a code once: a code seen before (within its lifetime) is refused without calling WeChat.
 async fn exchange(state: &AppState, code: &str) -> ApiResult<(String, Session)> {
+    first_use(state, code).await?;
+    let client = state.wechat().await?;
+    let appid = client.appid(App::Mini).ok_or_else(|| ApiError::unavailable("the Mini Program is not configured"))?.to_owned();
+    state.rate_limit("wechat.jscode2session", std::time::Duration::from_secs(2)).await?;
+    client.jscode2session(code).await.map(|s| (appid, s)).map_err(exchange_error)
+}
+
+/// Checks a WeChat login code (`wx.login()` or web OAuth) and claims it: 400 `code_used` when it
+/// was seen before (codes are single-use; a second exchange would only burn quota).
+pub(crate) async fn first_use(state: &AppState, code: &str) -> ApiResult<()> {
     let mut errors = FieldErrors::new();
     errors.text("code", code, 128);
     errors.finish()?;
-    let client = state.wechat().await?;
-    let appid = client.appid(App::Mini).ok_or_else(|| ApiError::unavailable("the Mini Program is not configured"))?.to_owned();
     let mut redis = state.redis.get().await.map_err(|e| ApiError::unavailable(format!("redis: {e}")))?;
     let key = state.redis_key(&format!("wxcode:{}", hex::encode(Sha256::digest(code.trim().as_bytes()))));
     let fresh: bool = redis::cmd("SET").arg(&key).arg(1).arg("NX").arg("EX").arg(600).query_async::<Option<String>>(&mut redis).await?.is_some();
     if !fresh {
         return Err(ApiError::bad_request("code_used", "this code was already used; call wx.login() again"));
     }
-    state.rate_limit("wechat.jscode2session", std::time::Duration::from_secs(2)).await?;
-    client.jscode2session(code).await.map(|s| (appid, s)).map_err(|err| match err.class() {
+    Ok(())
+}
+
+/// What a failed code exchange answers.
+pub(crate) fn exchange_error(err: yizhan_common::wechat::client::WechatError) -> ApiError {
+    match err.class() {
         ErrClass::Permanent => ApiError::bad_request("invalid_code", "the code is invalid or expired; call wx.login() again"),
         ErrClass::RateLimited | ErrClass::Quota => ApiError::too_many_requests("WeChat is rate limiting logins; try again shortly", 60),
         _ => {
             tracing::warn!(error = %err, "code exchange failed");
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "wechat_unavailable", "WeChat could not be reached; call wx.login() and try again")
         }
-    })
+    }
 }

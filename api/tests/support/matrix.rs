@@ -137,6 +137,22 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/admin/activities/", ADMIN),
     ("GET", "/admin/activities/{id}/", ADMIN),
     ("PATCH", "/admin/activities/{id}/", ADMIN),
+    // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
+    ("POST", "/v2/wechat/login", Anyone),
+    ("GET", "/v2/wechat/jssdk", Anyone),
+    ("GET", "/v2/wechat/binding", SignedIn),
+    ("POST", "/v2/wechat/binding", SignedIn),
+    ("POST", "/v2/wechat/binding/code", SignedIn),
+    ("GET", "/v1/subject/binding", SignedIn),
+    ("POST", "/v1/subject/binding", SignedIn),
+    ("GET", "/v1/visitor/binding", SignedIn),
+    ("POST", "/v1/visitor/binding", SignedIn),
+    ("GET", "/v1/subject/purpose", SignedIn),
+    ("POST", "/v1/subject", SignedIn),
+    ("GET", "/v1/visit/records", SignedIn),
+    ("GET", "/v1/auth/records", SignedIn),
+    // Only the application's host (404 to anyone else): checked in api/tests/visitors.rs.
+    ("PUT", "/v1/auth/{id}", SignedIn),
     // The console (its roles are checked by api/tests/console.rs with console sessions).
     ("GET", "/admin/", Anyone),
     ("GET", "/admin/console", Anyone),
@@ -279,4 +295,5 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("GET", "/activities/clockins/{activity_id}", "an activity; the check-ins listed are the caller's own"),
     ("POST", "/activities/clockins/{activity_id}", "an activity; the check-in made is the caller's own"),
     ("GET", "/admin/activities/{id}/clockin-items/{item_id}/token", "admins and the activity's operators (others 404): api/tests/clockins.rs"),
+    ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),
 ];

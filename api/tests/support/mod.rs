@@ -8,6 +8,7 @@ pub mod college;
 pub mod matrix;
 pub mod routes;
 pub mod sim;
+pub mod visitors;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -58,6 +59,8 @@ pub fn config(redis_url: &str) -> ApiConfig {
         room_slot_grid: Duration::from_secs(15 * 60),
         storage: None,
         checkin_keys: Some(yizhan_common::college::activities::checkin_token::CheckinKeys::development()),
+        koala: None,
+        visitors: yizhan_common::visitor::VisitorConfig::default(),
     }
 }
 
@@ -65,6 +68,8 @@ pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
     pub state: AppState,
+    /// SMS for the jobs `run_pending_jobs` runs (the API itself only plans messages).
+    pub sms: Option<yizhan_common::sms::SmsConfig>,
 }
 
 impl TestApp {
@@ -74,13 +79,13 @@ impl TestApp {
 
     pub fn with_config(pool: PgPool, config: ApiConfig) -> Self {
         let state = AppState::new(config, pool.clone());
-        Self { router: router(state.clone()), pool, state }
+        Self { router: router(state.clone()), pool, state, sms: None }
     }
 
     /// An app whose booking rules read `clock` (a test stands at 20:00 whatever the hour).
     pub fn with_clock(pool: PgPool, clock: std::sync::Arc<dyn yizhan_common::time::Clock>) -> Self {
         let state = AppState::with_clock(config(&redis_url()), pool.clone(), clock);
-        Self { router: router(state.clone()), pool, state }
+        Self { router: router(state.clone()), pool, state, sms: None }
     }
 
     /// Sends a request; `body` is JSON unless `None`.

@@ -49,12 +49,12 @@ impl Sim {
         TestApp::with_config(pool, cfg)
     }
 
-    async fn post(&self, path: &str, body: Value) -> Value {
+    pub async fn post(&self, path: &str, body: Value) -> Value {
         let res = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.expect("sim");
         res.json().await.expect("sim JSON")
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub async fn get(&self, path: &str) -> Value {
         self.http.get(format!("{}{path}", self.base)).send().await.expect("sim").json().await.expect("sim JSON")
     }
 
@@ -101,7 +101,17 @@ impl TestApp {
         let prefix = cfg.core.redis_prefix.as_str();
         let queue = RedisQueue::new(redis.clone(), prefix, cfg.queue.clone());
         let wechat = cfg.wechat.as_ref().map(|w| WechatClient::new(w, redis.clone(), prefix).expect("WeChat client"));
-        let services = JobServices::new(self.pool.clone(), redis, prefix).with_wechat(wechat).with_templates(cfg.templates.clone());
+        let sms = self.sms.clone().map(|c| yizhan_common::sms::SmsClient::new(c).expect("SMS client"));
+        let koala = cfg.koala.clone().map(|c| yizhan_common::koala::KoalaClient::new(c).expect("Koala client"));
+        let storage = cfg.storage.clone().map(|c| yizhan_common::storage::Storage::new(c).expect("storage"));
+        let avatar_config = yizhan_common::avatar::AvatarConfig { allow_private: true, ..Default::default() };
+        let avatars = storage.as_ref().map(|_| yizhan_common::avatar::AvatarFetcher::new(avatar_config).expect("avatar fetcher"));
+        let services = JobServices::new(self.pool.clone(), redis, prefix)
+            .with_wechat(wechat)
+            .with_templates(cfg.templates.clone())
+            .with_sms(sms)
+            .with_koala(koala)
+            .with_storage(storage, avatars);
         (queue, Arc::new(services))
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::kinds::{
     CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
-    SendEmail, SendSms, SendSubscribeMessage, StoreAvatar,
+    SendEmail, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -28,6 +28,7 @@ pub fn registry() -> Registry {
     r.register::<CreateKoalaVisitor>();
     r.register::<StoreAvatar>();
     r.register::<DecideReservation>();
+    r.register::<SendTemplateMessage>();
     r
 }
 

@@ -7,3 +7,4 @@ pub mod errcode;
 pub mod identities;
 pub mod outcome;
 pub mod client;
+pub mod template_log;

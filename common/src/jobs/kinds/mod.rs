@@ -12,6 +12,7 @@ mod promote_waitlists;
 mod refund_payment;
 mod send_subscribe_message;
 mod send_sms;
+mod send_template_message;
 mod send_email;
 mod store_avatar;
 
@@ -28,4 +29,5 @@ pub use refund_payment::RefundPayment;
 pub use send_email::SendEmail;
 pub use send_sms::SendSms;
 pub use send_subscribe_message::SendSubscribeMessage;
+pub use send_template_message::SendTemplateMessage;
 pub use store_avatar::StoreAvatar;

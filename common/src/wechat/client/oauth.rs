@@ -47,7 +47,24 @@ pub fn authorize_url(appid: &str, redirect_uri: &str, scope: OAuthScope, state: 
     )
 }
 
+/// `/sns/userinfo`: what `snsapi_userinfo` lets us read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnsUser {
+    pub openid: String,
+    #[serde(default)]
+    pub nickname: String,
+    /// The avatar URL on WeChat's servers (empty when the user has none).
+    #[serde(default)]
+    pub headimgurl: String,
+}
+
 impl WechatClient {
+    /// The nickname and avatar of the user an `snsapi_userinfo` web token belongs to.
+    pub async fn oauth_userinfo(&self, token: &OAuthToken) -> Result<SnsUser, WechatError> {
+        let query = [("access_token", token.access_token.expose_secret()), ("openid", token.openid.as_str()), ("lang", "zh_CN")];
+        self.http().get("sns_userinfo", "/sns/userinfo", &query).await
+    }
+
     /// Exchanges a web OAuth code for the user's openid and web token.
     pub async fn oauth_exchange(&self, code: &str) -> Result<OAuthToken, WechatError> {
         let code = code.trim();

@@ -54,6 +54,9 @@ pub struct TokenState {
 pub struct TokenCache {
     redis: RedisConn,
     prefix: String,
+    /// What is cached: `token` (access tokens) or another credential fetched the same way
+    /// (`jsapi-ticket`); it names the keys.
+    family: &'static str,
     /// How long the fetch lock lives (longer than one fetch can take).
     lock_ttl: Duration,
 }
@@ -72,20 +75,25 @@ pub fn cache_ttl(expires_in: u64) -> Duration {
 
 impl TokenCache {
     pub fn new(redis: RedisConn, prefix: &str, lock_ttl: Duration) -> Self {
-        Self { redis, prefix: prefix.to_owned(), lock_ttl }
+        Self { redis, prefix: prefix.to_owned(), family: "token", lock_ttl }
+    }
+
+    /// The same cache for another credential of the app (keys `…:wechat:<family>:<appid>`).
+    pub fn of_family(&self, family: &'static str) -> Self {
+        Self { family, ..self.clone() }
     }
 
     pub fn key(&self, appid: &str) -> String {
-        format!("{}:wechat:token:{appid}", self.prefix)
+        format!("{}:wechat:{}:{appid}", self.prefix, self.family)
     }
 
     fn lock_key(&self, appid: &str) -> String {
-        format!("{}:wechat:token-lock:{appid}", self.prefix)
+        format!("{}:wechat:{}-lock:{appid}", self.prefix, self.family)
     }
 
     /// The hash recording fetches: `refreshed_at_ms`, `expires_in_s`, `error_at_ms`, `error`.
     pub fn log_key(&self, appid: &str) -> String {
-        format!("{}:wechat:token-log:{appid}", self.prefix)
+        format!("{}:wechat:{}-log:{appid}", self.prefix, self.family)
     }
 
     /// Records how a fetch ended; a Redis failure here is logged, never returned.
@@ -176,7 +184,7 @@ impl TokenCache {
             .query_async::<()>(&mut conn)
             .await?;
         self.record(appid, Ok(fetched.expires_in)).await;
-        tracing::info!(wechat.appid = appid, wechat.token_ttl_s = ttl.as_secs(), "fetched a WeChat access token");
+        tracing::info!(wechat.appid = appid, wechat.family = self.family, wechat.token_ttl_s = ttl.as_secs(), "fetched a WeChat credential");
         Ok(fetched.access_token)
     }
 
