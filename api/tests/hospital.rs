@@ -301,9 +301,12 @@ async fn a_schedule_changes_only_what_is_sent_with_the_create_checks() {
     let (status, v) = patch(&app, &c.admin, &path, json!({"capacity": 8})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!((v["capacity"].clone(), v["remaining"].clone(), v["fee"].clone(), v["startTime"].clone()), (json!(8), json!(8), json!(10.0), json!("08:00")));
+    // The date it was created with, read back (a test that runs across midnight UTC would compute
+    // another `future_date()` now).
+    let date = stored(&pool, s).await.0;
     let (status, v) = patch(&app, &c.admin, &path, json!({"fee": 12.5, "startTime": "09:00", "period": "上午专家", "date": null})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!((v["fee"].clone(), v["startTime"].clone(), v["period"].clone(), v["date"].clone()), (json!(12.5), json!("09:00"), json!("上午专家"), json!(future_date())));
+    assert_eq!((v["fee"].clone(), v["startTime"].clone(), v["period"].clone(), v["date"].clone()), (json!(12.5), json!("09:00"), json!("上午专家"), json!(date)));
     let before = stored(&pool, s).await;
     assert_eq!((before.4, before.6), (8, 1250));
 
@@ -352,8 +355,10 @@ async fn a_booked_schedule_keeps_its_terms_and_never_drops_below_its_bookings() 
     assert_eq!(fields, ["date", "fee"].into_iter().map(String::from).collect(), "{err}");
     assert_eq!(stored(&pool, s).await.4, 3, "nothing written");
 
-    // The values it has are no change; capacity down to exactly the bookings is allowed.
-    let (status, v) = patch(&app, &c.admin, &path, json!({"date": future_date(), "fee": 10.0, "period": "上午", "capacity": 2})).await;
+    // The values it has are no change; capacity down to exactly the bookings is allowed. (Its date
+    // read back: `future_date()` would move on if the test ran across midnight UTC.)
+    let date = stored(&pool, s).await.0;
+    let (status, v) = patch(&app, &c.admin, &path, json!({"date": date, "fee": 10.0, "period": "上午", "capacity": 2})).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!((v["capacity"].clone(), v["remaining"].clone()), (json!(2), json!(0)));
     let (status, err) = book(&app, &user, s, patient(&app, &user, "王五").await, json!({})).await;
