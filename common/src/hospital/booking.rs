@@ -84,6 +84,9 @@ pub async fn list_owned(conn: &mut PgConnection, user_id: i64, limit: i64, offse
 }
 
 /// A schedule that is still open: its session has not ended (`now` is the service zone's wall clock).
+/// Its row is locked until the transaction ends and read as locked ([`super::catalog::lock_schedule`]):
+/// bookings, waitlist joins, promotions and admin changes of one schedule take turns, and an admin's
+/// change is seen whole or not at all, so the fee and times used are current.
 pub(super) async fn open_schedule(conn: &mut PgConnection, id: i64, now: NaiveDateTime) -> HospitalResult<Schedule> {
     open_schedule_of(conn, id, Expected::default(), now).await
 }
@@ -96,7 +99,7 @@ pub struct Expected {
 }
 
 async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
-    let schedule = super::catalog::schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    let schedule = super::catalog::lock_schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
     if expected.hospital_id.is_some_and(|h| h != schedule.hospital_id) {
         return Err(HospitalError::invalid("hospitalId", "does not match the schedule"));
     }
@@ -190,9 +193,7 @@ pub async fn book(
     symptoms: &str,
     now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
-    // Locked before it is read: an admin's change of the schedule is seen whole or not at all
-    // (`catalog::update_schedule` decides on the same lock), so the fee and time booked are current.
-    super::catalog::lock_schedule(conn, schedule_id).await?;
+    // Locks the schedule's row as it reads it (`catalog::update_schedule` decides on the same lock).
     let schedule = open_schedule_of(conn, schedule_id, expected, now).await?;
     if has_active(conn, schedule_id, patient_id).await? {
         return Err(HospitalError::AlreadyBooked);

@@ -34,9 +34,8 @@ pub async fn join(
     max_waiting: i64,
     now: NaiveDateTime,
 ) -> HospitalResult<WaitlistEntry> {
-    // The schedule's row first (as bookings and admin changes take it), then the user's cap: a
-    // place freed concurrently is then either seen here or promoted to us.
-    super::catalog::lock_schedule(conn, schedule_id).await?;
+    // The schedule's row first (`open_schedule` locks it, as bookings and admin changes take it),
+    // then the user's cap: a place freed concurrently is then either seen here or promoted to us.
     let schedule = open_schedule(conn, schedule_id, now).await?;
     super::lock_user_cap(conn, super::CAP_WAITLIST, user_id).await?;
     let waiting = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM waitlist_entries WHERE user_id = $1 AND status = 'waiting'"#, user_id)
@@ -110,8 +109,12 @@ pub struct Promotion {
 /// as `AlreadyBooked` to the booker, never an error to whoever freed the place.
 pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTime) -> HospitalResult<Vec<Promotion>> {
     let mut promoted = Vec::new();
-    sqlx::query_scalar!("SELECT id FROM schedules WHERE id = $1 FOR UPDATE", schedule_id).fetch_optional(&mut *conn).await?;
-    let Ok(schedule) = open_schedule(conn, schedule_id, now).await else { return Ok(promoted) };
+    // A schedule gone or over promotes nobody; a database error is still one.
+    let schedule = match open_schedule(conn, schedule_id, now).await {
+        Ok(schedule) => schedule,
+        Err(HospitalError::Db(err)) => return Err(err.into()),
+        Err(_) => return Ok(promoted),
+    };
     loop {
         let next = sqlx::query_as!(
             WaitlistEntry,
