@@ -35,6 +35,10 @@ impl Harness {
         planned.send_id
     }
 
+    async fn params(&self, id: i64) -> Value {
+        sqlx::query_scalar("SELECT params FROM sms_sends WHERE id = $1").bind(id).fetch_one(&self.stores.pool).await.expect("params")
+    }
+
     async fn row(&self, id: i64) -> Row {
         sqlx::query_as(SELECT_ROW).bind(id).fetch_one(&self.stores.pool).await.expect("row")
     }
@@ -72,6 +76,9 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     assert_eq!(got[0]["signatureVersion"], "v3");
     let biz: Option<String> = sqlx::query_scalar("SELECT biz_id FROM sms_sends WHERE id = $1").bind(id).fetch_one(&h.stores.pool).await.expect("biz");
     assert_eq!(biz.as_deref(), got[0]["bizId"].as_str());
+    // The code went out and is not kept: a final row's `code` parameter is masked.
+    assert_eq!(got[0]["templateParam"], json!({"code": "246810"}), "{got:?}");
+    assert_eq!(h.params(id).await, json!({"code": "******"}));
     // Planning the same key again writes nothing new.
     assert_eq!(h.plan("visit:1", "visit_code", "13900000001").await, id);
 
@@ -80,6 +87,7 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     let limited = h.plan("visit:2", "visit_code", "13900000001").await;
     let row = h.wait(limited, "flow control recorded", |r| r.1.as_deref() == Some("isv.BUSINESS_LIMIT_CONTROL")).await;
     assert_eq!(row.0, "pending", "{row:?}");
+    assert_eq!(h.params(limited).await, json!({"code": "246810"}), "a waiting send keeps its code");
     let (_, dead) = h.stores.queue.list_dead(QueueName::Sms, 0, 10).await.expect("dead list");
     assert_eq!(dead, 0);
 
@@ -92,12 +100,14 @@ async fn sms_sends_end_to_end_and_each_failure_class_is_recorded() {
     h.fault(json!([{"code": "isv.AMOUNT_NOT_ENOUGH"}])).await;
     let refused = h.plan("visit:4", "visit_code", "13900000003").await;
     assert_eq!(h.final_row(refused).await, ("failed".into(), Some("isv.AMOUNT_NOT_ENOUGH".into()), 1));
+    assert_eq!(h.params(refused).await, json!({"code": "******"}));
 
     // The answer is lost (the simulator answers after the client's 1 s timeout, having sent it):
     // `unknown`, and never sent a second time.
     h.fault(json!([{"delayMs": 2500}])).await;
     let lost = h.plan("visit:5", "visit_code", "13900000004").await;
     assert_eq!(h.final_row(lost).await.0, "unknown");
+    assert_eq!(h.params(lost).await, json!({"code": "******"}));
     tokio::time::sleep(Duration::from_secs(7)).await;
     assert_eq!(h.row(lost).await.0, "unknown");
     assert_eq!(h.delivered_to("13900000004").await.len(), 1);
