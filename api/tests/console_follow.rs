@@ -7,7 +7,7 @@ mod support;
 
 use axum::http::{header, Method, StatusCode};
 use console_client::Browser;
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::PgPool;
 use support::TestApp;
 use yizhan_common::follow::followers::{self, Source};
@@ -84,9 +84,12 @@ async fn keyword_rules_are_created_edited_and_deleted_after_confirming() {
     let csrf = b.session_csrf().await;
     let rules = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM keyword_rules").fetch_one(&pool).await.expect("count") };
 
-    let page = b.post("/admin/console/keywords/new", &[("csrf", &csrf), ("pattern", ""), ("matchKind", "regex"), ("replyText", "x")]).await;
+    let page = b.post("/admin/console/keywords/new", &[("csrf", &csrf), ("pattern", ""), ("matchKind", "fuzzy"), ("replyText", "x")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.has("data-field=\"pattern\">必填") && page.has("data-field=\"matchKind\">须为“精确”或“包含”"), "{}", page.body);
+    assert!(page.has("data-field=\"pattern\">必填") && page.has("data-field=\"matchKind\">须为“精确”“包含”“正则”或“兜底”"), "{}", page.body);
+    let page = b.post("/admin/console/keywords/new", &[("csrf", &csrf), ("pattern", "(奖学金"), ("matchKind", "regex"), ("replyText", "x")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.has("data-field=\"pattern\">不是有效的正则表达式："), "{}", page.body);
     assert_eq!(rules().await, 0);
     let good = [("csrf", csrf.as_str()), ("pattern", "挂号"), ("matchKind", "contains"), ("replyText", "请在小程序挂号"), ("replyUrl", ""), ("priority", "5")];
     assert_eq!(b.post("/admin/console/keywords/new", &[("csrf", "forged"), ("pattern", "挂号"), ("replyText", "x")]).await.status, StatusCode::FORBIDDEN);
@@ -127,6 +130,16 @@ async fn keyword_rules_are_created_edited_and_deleted_after_confirming() {
     assert!(err["fields"]["pattern"].is_string());
     let (status, _) = app.send(Method::PUT, &path, Some(&admin), Some(json!({"pattern": "挂号", "matchKind": "exact", "replyText": "y"}))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // A news rule (made through the API) keeps its articles when the console edits its text.
+    let article = json!({"title": "奖学金评定", "description": "", "picUrl": "", "url": "https://e.org/n/1"});
+    let (_, v) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "奖学金", "replyText": "见通知", "replyArticles": [article]})).await;
+    let news = v["id"].as_i64().expect("id");
+    assert!(b.get("/admin/console/keywords").await.has("见通知（图文）"));
+    let page = b.post(&format!("/admin/console/keywords/{news}"), &[("csrf", &csrf), ("pattern", "^奖学金"), ("matchKind", "regex"), ("replyText", "见最新通知")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let kept: (String, Value) = sqlx::query_as("SELECT match_kind, reply_articles FROM keyword_rules WHERE id = $1").bind(news).fetch_one(&pool).await.expect("row");
+    assert_eq!(kept, ("regex".to_owned(), json!([article])));
 }
 
 #[tokio::test]

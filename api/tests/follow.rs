@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use support::{assert_error, TestApp};
 use yizhan_common::follow::followers::{self, Source};
-use yizhan_common::follow::keywords;
+use yizhan_common::follow::{keywords, topics};
 use yizhan_common::jobs::kinds::CreateDepartmentQrCode;
 use yizhan_common::jobs::Job;
 
@@ -69,7 +69,7 @@ async fn keyword_rules_are_managed_and_matched() {
     let (status, v) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "挂号", "replyText": "请在小程序挂号"})).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     let id = v["id"].as_i64().expect("id");
-    let (status, err) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "", "matchKind": "regex", "replyText": "x"})).await;
+    let (status, err) = app.post("/api/admin/nurses/msg/wx/keywords", Some(&admin), json!({"pattern": "", "matchKind": "fuzzy", "replyText": "x"})).await;
     let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert!(err["fields"]["pattern"].is_string() && err["fields"]["matchKind"].is_string());
     let mut conn = pool.acquire().await.expect("conn");
@@ -80,6 +80,76 @@ async fn keyword_rules_are_managed_and_matched() {
     let (status, _) = app.send(Method::DELETE, &format!("/api/admin/nurses/msg/wx/keywords/{id}"), Some(&admin), None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(keywords::find_reply(&mut conn, "我要挂号").await.expect("match").is_none());
+}
+
+#[tokio::test]
+async fn counselors_run_the_robot_regex_and_news_rules_are_checked_and_topics_are_moderated() {
+    let pool = yizhan_common::testing::database().await;
+    let app = TestApp::new(pool.clone());
+    let counselor = app.user_token("teacher", &["counselor"]).await;
+    let student = app.user_token("student1", &["student"]).await;
+    const RULES: &str = "/api/admin/nurses/msg/wx/keywords";
+
+    // A regex that does not compile, one too large, bad articles: 422 per field, nothing written.
+    for (body, field) in [
+        (json!({"pattern": "(奖学金", "matchKind": "regex", "replyText": "x"}), "pattern"),
+        (json!({"pattern": "a{1000}{1000}", "matchKind": "regex", "replyText": "x"}), "pattern"),
+        (json!({"pattern": "x", "replyText": "x", "replyArticles": []}), "replyArticles"),
+        (json!({"pattern": "x", "replyText": "x", "replyArticles": [{"title": "t", "url": "javascript:alert(1)"}]}), "replyArticles[0].url"),
+        (json!({"pattern": "x", "replyText": "x", "replyArticles": [{"title": "", "url": "https://e.org"}]}), "replyArticles[0].title"),
+    ] {
+        let (status, err) = app.post(RULES, Some(&counselor), body.clone()).await;
+        let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert!(err["fields"][field].is_string(), "{body} → {err}");
+    }
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM keyword_rules").fetch_one(&pool).await.expect("count");
+    assert_eq!(n, 0);
+
+    let article = json!({"title": "奖学金评定通知", "description": "2026 年度", "picUrl": "https://e.org/c.jpg", "url": "https://e.org/n/1"});
+    let (status, v) = app
+        .post(RULES, Some(&counselor), json!({"pattern": "^(奖|助)学金", "matchKind": "regex", "replyText": "见通知", "replyArticles": [article], "priority": 5}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, _) = app.post(RULES, Some(&counselor), json!({"pattern": "*", "matchKind": "fallback", "replyText": "没听懂，回复“帮助”看看我能做什么"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, err) = app.post(RULES, Some(&student), json!({"pattern": "x", "replyText": "x"})).await;
+    assert_error(status, &err, StatusCode::FORBIDDEN, "forbidden");
+    let (_, list) = app.get(RULES, Some(&counselor)).await;
+    assert_eq!(list["results"][0]["replyArticles"], json!([article]), "{list}");
+    assert!(list["results"][1].get("replyArticles").is_none(), "seed 000's shape for a text rule: {list}");
+    let mut conn = pool.acquire().await.expect("conn");
+    let hit = keywords::find_reply(&mut conn, "助学金怎么申请").await.expect("match").expect("a rule");
+    assert_eq!(hit.match_kind, "regex");
+    let fallback = keywords::find_reply(&mut conn, "你好").await.expect("match").expect("the fallback");
+    assert_eq!(fallback.match_kind, "fallback");
+
+    // The topic board: anyone signed in reads; counselors hide; students cannot.
+    for (msg_id, topic, content) in [(1_i64, "食堂", "二楼的面很好吃"), (2, "食堂", "三楼在装修"), (3, "考研", "图书馆几点开门")] {
+        let posted = topics::post(&mut conn, "gh_school", "oStudent1", msg_id, topic, content).await.expect("post");
+        assert_eq!(posted, topics::Posted::Yes);
+    }
+    let (status, v) = app.get("/school/topics", Some(&student)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!((v["count"].clone(), v["results"][0]["topic"].clone()), (json!(2), json!("考研")), "latest activity first: {v}");
+    let (_, v) = app.get(&format!("/school/topics/{}/posts", urlencoding("食堂")), Some(&student)).await;
+    assert_eq!(v["count"], 2, "{v}");
+    assert_eq!(v["results"][0]["content"], "三楼在装修", "newest first");
+    assert!(v["results"][0].get("openid").is_none(), "authors are not shown");
+    let post = v["results"][0]["id"].as_i64().expect("id");
+    let (status, err) = app.send(Method::DELETE, &format!("/school/topic-posts/{post}"), Some(&student), None).await;
+    assert_error(status, &err, StatusCode::FORBIDDEN, "forbidden");
+    let (status, _) = app.send(Method::DELETE, &format!("/school/topic-posts/{post}"), Some(&counselor), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, v) = app.get(&format!("/school/topics/{}/posts", urlencoding("食堂")), Some(&student)).await;
+    assert_eq!((v["count"].clone(), v["results"][0]["content"].clone()), (json!(1), json!("二楼的面很好吃")), "{v}");
+    let (status, err) = app.send(Method::DELETE, "/school/topic-posts/999999", Some(&counselor), None).await;
+    assert_error(status, &err, StatusCode::NOT_FOUND, "not_found");
+    let (status, err) = app.get(&format!("/school/topics/{}/posts", urlencoding(&"话".repeat(21))), Some(&student)).await;
+    assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+fn urlencoding(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[tokio::test]

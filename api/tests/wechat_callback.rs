@@ -132,6 +132,61 @@ async fn plain_event_is_answered_and_claimed_once() {
     app.cleanup().await;
 }
 
+fn text_of(openid: &str, msg_id: u64, content: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
+}
+
+#[tokio::test]
+async fn text_goes_to_the_topic_board_or_gets_the_robots_answer() {
+    let pool = yizhan_common::testing::database().await;
+    let app = app_with(plain_codec("tok"), pool.clone());
+    sqlx::query(
+        "INSERT INTO keyword_rules (pattern, match_kind, reply_text, priority, reply_articles) VALUES
+           ('^(奖|助)学金', 'regex', '见通知', 5, '[{\"title\": \"奖学金评定\", \"description\": \"\", \"picUrl\": \"\", \"url\": \"https://e.org/n/1\"}]'),
+           ('*', 'fallback', '没听懂', 0, NULL)",
+    )
+    .execute(&pool)
+    .await
+    .expect("rules");
+    let mut nonce = 0;
+    let mut send = |openid: &str, msg_id: u64, content: &str| {
+        nonce += 1;
+        let (query, body) = (signed("tok", &ts(0), &format!("t{nonce}")), text_of(openid, msg_id, content));
+        let app = &app;
+        async move { app.call(Method::POST, &query, &body).await }
+    };
+    let (status, reply) = send("oStudent1", 9001, "奖学金什么时候评").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(reply.contains("<MsgType><![CDATA[news]]></MsgType>") && reply.contains("奖学金评定"), "news: {reply}");
+    let (_, reply) = send("oStudent1", 9002, "你好").await;
+    assert!(reply.contains("没听懂"), "the fallback: {reply}");
+
+    let (_, reply) = send("oStudent1", 9003, "#食堂 二楼的面很好吃").await;
+    assert!(reply.contains("已发布到话题 #食堂"), "{reply}");
+    let (_, reply) = send("oStudent1", 9004, "#食堂").await;
+    assert!(reply.contains("发言格式"), "a topic without content is explained: {reply}");
+    // WeChat delivers 9003 again with Redis' memory of it gone: it is posted once.
+    app.cleanup().await;
+    let (_, reply) = send("oStudent1", 9003, "#食堂 二楼的面很好吃").await;
+    assert!(reply.contains("已发布到话题 #食堂"), "{reply}");
+    let posts: Vec<(String, String)> = sqlx::query_as("SELECT topic, content FROM topic_posts ORDER BY id").fetch_all(&pool).await.expect("posts");
+    assert_eq!(posts, vec![("食堂".to_owned(), "二楼的面很好吃".to_owned())]);
+
+    // At most 20 posts an hour per follower: the 21st is refused and not posted.
+    for i in 0..19 {
+        let (_, reply) = send("oStudent1", 9100 + i, &format!("#考研 第{i}条")).await;
+        assert!(reply.contains("已发布"), "{i}: {reply}");
+    }
+    let (_, reply) = send("oStudent1", 9200, "#考研 再来一条").await;
+    assert!(reply.contains("发言太频繁"), "{reply}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM topic_posts").fetch_one(&pool).await.expect("count");
+    assert_eq!(n, 20);
+    app.cleanup().await;
+}
+
 #[tokio::test]
 async fn a_failed_effect_releases_its_claim_and_wechats_retry_acts() {
     let pool = yizhan_common::testing::database().await;

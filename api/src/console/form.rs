@@ -203,7 +203,8 @@ fn chinese(message: &str) -> String {
         ("no such department", "科室不存在"),
         ("the department does not belong to that hospital", "该科室不属于所选医院"),
         ("must be an http(s) URL", "须为 http(s) 链接"),
-        ("must be `exact` or `contains`", "须为“精确”或“包含”"),
+        ("must be `exact`, `contains`, `regex` or `fallback`", "须为“精确”“包含”“正则”或“兜底”"),
+        ("is too large once compiled", "正则表达式过于复杂"),
         ("must be a date and time like 2027-03-01T09:00", "须为日期时间，如 2027-03-01 09:00"),
         ("at most 20 labels", "最多 20 个标签"),
         ("each label is 1 to 30 characters", "每个标签 1 到 30 个字符"),
@@ -227,6 +228,9 @@ fn chinese(message: &str) -> String {
     ];
     if let Some((_, zh)) = SAME.iter().find(|(en, _)| *en == message) {
         return (*zh).to_owned();
+    }
+    if let Some(detail) = message.strip_prefix("is not a valid regular expression: ") {
+        return format!("不是有效的正则表达式：{detail}");
     }
     if let Some(n) = message.strip_prefix("must be at most ").and_then(|m| m.strip_suffix(" characters")) {
         return format!("最多 {n} 个字符");

@@ -14,7 +14,7 @@ use super::queues::ConfirmPage;
 use super::session::Signed;
 use super::PageError;
 use crate::extract::AdminOnly;
-use crate::follow_admin::{self, RuleBody};
+use crate::follow_admin::{self, ArticleBody, RuleBody};
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/keywords";
@@ -54,13 +54,15 @@ async fn rule_form(state: &AppState, me: &Signed<AdminOnly>, id: Option<i64>, fo
 }
 
 /// The rule the form posted; a priority that is not a number is 0, as an absent one is in the API.
-fn body(f: &Fields) -> RuleBody {
+/// The form does not edit news articles (the API does): a rule keeps the ones it has.
+fn body(f: &Fields, articles: Option<Vec<ArticleBody>>) -> RuleBody {
     RuleBody {
         pattern: f.text("pattern"),
         match_kind: f.text("matchKind"),
         reply_text: f.text("replyText"),
         reply_url: f.optional("replyUrl"),
         priority: f.text("priority").parse().unwrap_or(0),
+        reply_articles: articles,
     }
 }
 
@@ -69,7 +71,7 @@ pub async fn new_form(State(state): State<AppState>, me: Signed<AdminOnly>) -> R
 }
 
 pub async fn create(State(state): State<AppState>, me: Signed<AdminOnly>, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
-    match follow_admin::create_rule(&state, &body(&f)).await {
+    match follow_admin::create_rule(&state, &body(&f, None)).await {
         Ok(_) => {
             flash(&state, &me.session, &format!("已创建关键词规则“{}”。", f.text("pattern"))).await?;
             Ok(Redirect::to(LIST).into_response())
@@ -101,7 +103,8 @@ pub async fn edit_form(State(state): State<AppState>, me: Signed<AdminOnly>, Pat
 
 pub async fn update(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<String>, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
     let r = find(&state, &id).await?;
-    match follow_admin::update_rule(&state, r.id, &body(&f)).await {
+    let articles = r.reply_articles.map(|a| a.0.into_iter().map(ArticleBody::from).collect());
+    match follow_admin::update_rule(&state, r.id, &body(&f, articles)).await {
         Ok(()) => {
             flash(&state, &me.session, &format!("已保存关键词规则“{}”。", f.text("pattern"))).await?;
             Ok(Redirect::to(LIST).into_response())

@@ -18,6 +18,7 @@ pub use Who::{Anyone, Console, Elsewhere, Roles, SignedIn};
 
 pub const ADMIN: Who = Roles(&["admin"]);
 pub const PATIENT: Who = Roles(&["patient"]);
+pub const MODERATORS: Who = Roles(&["admin", "counselor"]);
 pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
 pub const ALL_ROLES: [&str; 6] = ["admin", "staff", "patient", "visitor", "student", "counselor"];
 
@@ -70,10 +71,15 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/api/admin/nurses/msg/wx/qrcode", ADMIN),
     ("GET", "/api/admin/nurses/msg/wx/qrcode-list", ADMIN),
     ("GET", "/api/admin/nurses/msg/wx/departments/{id}/followers", ADMIN),
-    ("GET", "/api/admin/nurses/msg/wx/keywords", ADMIN),
-    ("POST", "/api/admin/nurses/msg/wx/keywords", ADMIN),
-    ("DELETE", "/api/admin/nurses/msg/wx/keywords/{id}", ADMIN),
-    ("PUT", "/api/admin/nurses/msg/wx/keywords/{id}", ADMIN),
+    // The robot's rules: admins and counselors (seed 004's counselors manage them too).
+    ("GET", "/api/admin/nurses/msg/wx/keywords", MODERATORS),
+    ("POST", "/api/admin/nurses/msg/wx/keywords", MODERATORS),
+    ("DELETE", "/api/admin/nurses/msg/wx/keywords/{id}", MODERATORS),
+    ("PUT", "/api/admin/nurses/msg/wx/keywords/{id}", MODERATORS),
+    // The topic board (seed 004): read by anyone signed in (H5), moderated by counselors and admins.
+    ("GET", "/school/topics", SignedIn),
+    ("GET", "/school/topics/{topic}/posts", SignedIn),
+    ("DELETE", "/school/topic-posts/{id}", MODERATORS),
     ("GET", "/api/nurses/msg/wx/callback", Elsewhere("WeChat's signature: wechat_callback.rs")),
     ("POST", "/api/nurses/msg/wx/callback", Elsewhere("WeChat's signature: wechat_callback.rs")),
     // Seed 002 (college staff services).
@@ -282,6 +288,10 @@ pub const OWNED: &[(&str, &str, Owned)] = &[
 /// Routes with a parameter that names something shared by everyone the route's roles admit, so
 /// there is no owner to check (each with the reason).
 pub const SHARED: &[(&str, &str, &str)] = &[
+    ("PUT", "/api/admin/nurses/msg/wx/keywords/{id}", "a robot rule: one set for the Official Account, kept by every counselor and admin"),
+    ("DELETE", "/api/admin/nurses/msg/wx/keywords/{id}", "a robot rule: one set for the Official Account, kept by every counselor and admin"),
+    ("GET", "/school/topics/{topic}/posts", "a topic of the board, read by everyone signed in"),
+    ("DELETE", "/school/topic-posts/{id}", "a post on the board, moderated by every counselor and admin"),
     ("POST", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
     ("DELETE", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
     ("GET", "/guides/{id}", "a service guide, published to all staff"),

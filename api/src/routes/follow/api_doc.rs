@@ -1,4 +1,4 @@
-//! Seed 000's part of the OpenAPI document (merged by `crate::openapi`): its handlers.
+//! The Official Account's part of the OpenAPI document (merged by `crate::openapi`): its handlers.
 
 use utoipa::OpenApi;
 
@@ -13,5 +13,8 @@ use utoipa::OpenApi;
     super::keywords::create,
     super::keywords::replace,
     super::keywords::remove,
+    super::topics::list,
+    super::topics::posts,
+    super::topics::hide,
 ))]
 pub struct FollowApi;

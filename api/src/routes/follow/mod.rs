@@ -1,18 +1,30 @@
-//! Seed 000: department QR codes, followers and keyword replies for the Official Account.
+//! The Official Account: department QR codes and followers (seed 000), the keyword robot (seeds
+//! 000 and 004: admins and counselors manage its rules) and the topic board (seed 004).
 
 mod api_doc;
 mod create_qrcode;
 mod followers;
 mod keywords;
 mod qrcodes;
+mod topics;
 mod views;
 
 pub use api_doc::FollowApi;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
+use yizhan_common::users::Role;
 
+use crate::extract::RoleSet;
 use crate::state::AppState;
+
+/// Who manages the robot's rules and moderates the topic board.
+#[derive(Debug)]
+pub struct Moderators;
+
+impl RoleSet for Moderators {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Counselor];
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,4 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/nurses/msg/wx/keywords", get(keywords::list).post(keywords::create))
         .route("/api/admin/nurses/msg/wx/keywords/{id}", delete(keywords::remove).put(keywords::replace))
         .route("/admin/departments/{id}", patch(qrcodes::update_department))
+        .route("/school/topics", get(topics::list))
+        .route("/school/topics/{topic}/posts", get(topics::posts))
+        .route("/school/topic-posts/{id}", delete(topics::hide))
 }

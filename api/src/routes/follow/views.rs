@@ -1,8 +1,11 @@
 //! Response shapes of seed 000's routes, each a `Serialize` struct whose fields are in the order
 //! of their JSON names (the order the `json!` maps had), so the bytes on the wire are unchanged.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::follow_admin::ArticleBody;
 use yizhan_common::follow::followers::{FollowerStatus, Source};
 
 /// `{"success": …}`, the seed's `result` object.
@@ -86,4 +89,28 @@ pub struct KeywordRuleView {
     pub priority: i32,
     pub reply_text: String,
     pub reply_url: Option<String>,
+    /// Present when the rule answers news (图文).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_articles: Option<Vec<ArticleBody>>,
+}
+
+/// A topic of the board.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"topic": "食堂", "posts": 12, "lastPostAt": "2026-12-05T03:10:00Z"}))]
+pub struct TopicView {
+    pub topic: String,
+    pub posts: i64,
+    pub last_post_at: DateTime<Utc>,
+}
+
+/// A post of the board (its author is not shown).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 41, "topic": "食堂", "content": "二楼的面很好吃", "createdAt": "2026-12-05T03:10:00Z"}))]
+pub struct TopicPostView {
+    pub id: i64,
+    pub topic: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
 }

@@ -1,14 +1,18 @@
 //! What an inbound message or event does in the domain, and the passive reply if any (seed 000):
 //! a follow through a department's QR code (or a SCAN of one) binds the follower to that
 //! department and answers its welcome; a follow without a scene gets the general welcome;
-//! `unsubscribe` marks the follower gone; a text message gets the matching keyword reply.
+//! `unsubscribe` marks the follower gone; a text message `#话题 内容` is posted to the topic board,
+//! any other text gets the matching keyword rule's answer (text, link or news).
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
 use yizhan_common::follow::followers::{self, Source};
-use yizhan_common::follow::{keywords, qrcodes, welcome_text};
+use sqlx::types::Json;
+use yizhan_common::follow::keywords::{self, KeywordRule};
+use yizhan_common::follow::topics::{self, Posted, TopicMessage, POSTS_PER_HOUR};
+use yizhan_common::follow::{qrcodes, welcome_text};
 use yizhan_common::mask;
-use yizhan_common::wechat::callback::{Event, Inbound, InboundKind, Message, ReplyBody};
+use yizhan_common::wechat::callback::{Article, Event, Inbound, InboundKind, Message, ReplyBody};
 
 use crate::state::AppState;
 
@@ -40,15 +44,35 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
             followers::unfollow(&mut conn, account, openid).await?;
             None
         }
-        InboundKind::Message(Message::Text { content, .. }) => keywords::find_reply(&mut conn, content)
-            .await?
-            .map(|rule| text(match rule.reply_url.as_deref().filter(|u| !u.is_empty()) {
-                Some(url) => format!("<a href=\"{}\">{}</a>", url.replace('"', "%22"), rule.reply_text),
-                None => rule.reply_text,
-            })),
+        InboundKind::Message(Message::Text { msg_id, content }) => match topics::parse(content) {
+            Some(TopicMessage::Post { topic, content }) => {
+                let msg_id = i64::try_from(*msg_id).unwrap_or(i64::MAX);
+                Some(text(match topics::post(&mut conn, account, openid, msg_id, topic, content).await? {
+                    Posted::Yes => format!("已发布到话题 #{topic}"),
+                    Posted::TooMany => format!("发言太频繁：每小时最多 {POSTS_PER_HOUR} 条，请稍后再试"),
+                }))
+            }
+            Some(TopicMessage::Malformed(how)) => Some(text(how.to_owned())),
+            None => keywords::find_reply(&mut conn, content).await?.map(rule_reply),
+        },
         _ => None,
     };
     Ok(reply)
+}
+
+/// A rule's answer: its articles as news, else its text (a link when it has a URL).
+fn rule_reply(rule: KeywordRule) -> ReplyBody {
+    if let Some(Json(articles)) = rule.reply_articles {
+        let articles = articles
+            .into_iter()
+            .map(|a| Article { title: a.title, description: a.description, pic_url: a.pic_url, url: a.url })
+            .collect();
+        return ReplyBody::News { articles };
+    }
+    text(match rule.reply_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => format!("<a href=\"{}\">{}</a>", url.replace('"', "%22"), rule.reply_text),
+        None => rule.reply_text,
+    })
 }
 
 /// Binds the follower (to the department when the scene names one that exists) and words the welcome.

@@ -26,7 +26,7 @@ pub use event::{Event, PopupItem};
 pub use inbound::{Inbound, InboundKind};
 pub use message::Message;
 pub use mode::CallbackMode;
-pub use reply::{Article, Reply, ReplyBody};
+pub use reply::{Article, Reply, ReplyBody, MAX_ARTICLES};
 pub use signature::{signature, verify_signature};
 pub use xml::{parse_xml, Limits, XmlElement};
 
