@@ -48,6 +48,7 @@ async fn each_status_enum_is_its_columns_check_list() {
         ("room_reservations_status_known", names(ReservationStatus::ALL)),
         ("reservation_requests_status_known", names(RequestStatus::ALL)),
         ("reservation_requests_refusal_known", names(Refusal::ALL)),
+        ("mp_menu_publish_status_check", names(crate::follow::menu::PublishStatus::ALL)),
     ];
     for (constraint, values) in pairs {
         assert_eq!(check_list(&pool, constraint).await, values, "{constraint}");

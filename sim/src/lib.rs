@@ -14,6 +14,7 @@ mod gate;
 mod keywords;
 pub mod koala;
 pub mod mail;
+mod menu;
 mod mini;
 mod mp;
 pub mod sms;
@@ -49,6 +50,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
         .route("/sns/userinfo", get(mp::sns_userinfo))
         .route("/cgi-bin/ticket/getticket", get(mp::getticket))
+        .route("/cgi-bin/menu/create", post(menu::create))
+        .route("/cgi-bin/menu/get", get(menu::get))
+        .route("/_sim/menu", get(menu::current))
         .route("/_sim/users", post(control::create_user))
         .route("/_sim/grants", post(control::add_grants))
         .route("/_sim/messages", get(control::messages))

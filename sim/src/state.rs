@@ -59,6 +59,8 @@ pub struct Counters {
 
 #[derive(Debug, Default)]
 pub struct Inner {
+    /// The Official Account's custom menu as last created (`/cgi-bin/menu/create`).
+    pub menu: Option<Value>,
     pub tokens: HashMap<String, TokenInfo>,
     pub plain_current: HashMap<String, String>,
     pub stable_current: HashMap<String, (String, Instant)>,

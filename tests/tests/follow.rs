@@ -114,3 +114,65 @@ async fn keyword_replies_answer_text_messages() {
     assert_ne!(none["replyKind"], "reply", "{none}");
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test]
+async fn the_custom_menu_is_checked_published_and_answers_clicks() {
+    let sys = System::start_with(&SAFE_MODE).await;
+    let admin = sys.login("admin", "admin-password").await;
+    let (status, err) = sys.call(reqwest::Method::GET, "/school/menu", Some(&admin), None).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (404, Some("not_found")), "nothing saved yet");
+
+    // Broken WeChat rules are named field by field and nothing is saved.
+    let bad = json!({"buttons": [{"name": "名字超过五个汉字", "type": "click", "key": "A"},
+                                 {"name": "通知", "subButtons": [{"name": "网页", "type": "view", "url": "ftp://x"}]}]});
+    let (status, err) = sys.call(reqwest::Method::PUT, "/school/menu", Some(&admin), Some(bad)).await;
+    assert_eq!(status, 422, "{err}");
+    assert!(err["error"]["fields"]["buttons[0].name"].is_string() && err["error"]["fields"]["buttons[1].subButtons[0].url"].is_string(), "{err}");
+    let (status, _) = sys.call(reqwest::Method::GET, "/school/menu", Some(&admin), None).await;
+    assert_eq!(status, 404);
+
+    let menu = json!({"buttons": [
+        {"name": "绑定", "type": "click", "key": "BIND", "reply": "点击链接绑定学号"},
+        {"name": "通知", "subButtons": [{"name": "最新通知", "type": "view", "url": "https://h.example/notices"},
+                                        {"name": "设置", "type": "click", "key": "SETTINGS", "reply": "选择关注的通知分类"}]}
+    ]});
+    let (status, saved) = sys.call(reqwest::Method::PUT, "/school/menu", Some(&admin), Some(menu.clone())).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!((saved["version"].clone(), saved["status"].clone(), saved["buttons"].clone()), (json!(1), json!("draft"), menu["buttons"].clone()));
+    assert_eq!(sys.sim_get("/_sim/menu").await, Value::Null, "saving publishes nothing");
+
+    let (status, v) = sys.post("/school/menu/publish", Some(&admin), json!({})).await;
+    assert_eq!((status, v["status"].as_str()), (202, Some("publishing")), "{v}");
+    let published = sys
+        .eventually("the menu published", Duration::from_secs(10), || async {
+            let (_, v) = sys.call(reqwest::Method::GET, "/school/menu", Some(&admin), None).await;
+            (v["status"] == "published").then_some(v)
+        })
+        .await;
+    assert_eq!(published["publishedVersion"], 1);
+    // WeChat got its own shape, without the replies.
+    assert_eq!(
+        sys.sim_get("/_sim/menu").await,
+        json!({"button": [{"type": "click", "name": "绑定", "key": "BIND"},
+                          {"name": "通知", "sub_button": [{"type": "view", "name": "最新通知", "url": "https://h.example/notices"},
+                                                          {"type": "click", "name": "设置", "key": "SETTINGS"}]}]})
+    );
+
+    // A click is answered with the button's reply.
+    let click = json!({"FromUserName": "oMenuClicker01", "MsgType": "event", "Event": "CLICK", "EventKey": "SETTINGS", "CreateTime": 1_700_000_400});
+    assert_eq!(deliver(&sys, click).await["replyContent"], "选择关注的通知分类");
+
+    // A save after publishing is a draft until published again; a permanent refusal is reported.
+    let (_, v) = sys.call(reqwest::Method::PUT, "/school/menu", Some(&admin), Some(menu)).await;
+    assert_eq!((v["version"].clone(), v["status"].clone(), v["publishedVersion"].clone()), (json!(2), json!("draft"), json!(1)));
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "menu_create", "errcode": 48001, "times": 1}]})).await;
+    sys.post("/school/menu/publish", Some(&admin), json!({})).await;
+    let failed = sys
+        .eventually("the publish failed", Duration::from_secs(10), || async {
+            let (_, v) = sys.call(reqwest::Method::GET, "/school/menu", Some(&admin), None).await;
+            (v["status"] == "failed").then_some(v)
+        })
+        .await;
+    assert!(failed["error"].as_str().is_some_and(|e| e.contains("48001")), "{failed}");
+    assert_eq!(failed["publishedVersion"], 1, "WeChat still has version 1");
+}

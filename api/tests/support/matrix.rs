@@ -76,6 +76,10 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/api/admin/nurses/msg/wx/keywords", MODERATORS),
     ("DELETE", "/api/admin/nurses/msg/wx/keywords/{id}", MODERATORS),
     ("PUT", "/api/admin/nurses/msg/wx/keywords/{id}", MODERATORS),
+    // The Official Account's custom menu (seed 004).
+    ("GET", "/school/menu", ADMIN),
+    ("PUT", "/school/menu", ADMIN),
+    ("POST", "/school/menu/publish", ADMIN),
     // The topic board (seed 004): read by anyone signed in (H5), moderated by counselors and admins.
     ("GET", "/school/topics", SignedIn),
     ("GET", "/school/topics/{topic}/posts", SignedIn),

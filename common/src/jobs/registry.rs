@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::kinds::{
-    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, RefundPayment,
+    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
     SendEmail, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
@@ -29,6 +29,7 @@ pub fn registry() -> Registry {
     r.register::<StoreAvatar>();
     r.register::<DecideReservation>();
     r.register::<SendTemplateMessage>();
+    r.register::<PublishMenu>();
     r
 }
 

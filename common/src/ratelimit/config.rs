@@ -24,6 +24,8 @@ pub const DEFAULT_RATES: &[(&str, u32, Unit)] = &[
     ("wechat.template_send", 50, Unit::Second),
     ("wechat.custom_send", 50, Unit::Second),
     ("wechat.qrcode_create", 20, Unit::Second),
+    // menu/create has a daily quota of 1,000: a publish is an admin's act, never a burst.
+    ("wechat.menu_create", 10, Unit::Minute),
     ("sms.send", 10, Unit::Second),
     ("email.send", 5, Unit::Second),
     ("koala.request", 20, Unit::Second),

@@ -1,10 +1,12 @@
 //! The Official Account: department QR codes and followers (seed 000), the keyword robot (seeds
-//! 000 and 004: admins and counselors manage its rules) and the topic board (seed 004).
+//! 000 and 004: admins and counselors manage its rules), the custom menu and the topic board (seed
+//! 004).
 
 mod api_doc;
 mod create_qrcode;
 mod followers;
 mod keywords;
+mod menu;
 mod qrcodes;
 mod topics;
 mod views;
@@ -34,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/nurses/msg/wx/keywords", get(keywords::list).post(keywords::create))
         .route("/api/admin/nurses/msg/wx/keywords/{id}", delete(keywords::remove).put(keywords::replace))
         .route("/admin/departments/{id}", patch(qrcodes::update_department))
+        .route("/school/menu", get(menu::show).put(menu::save))
+        .route("/school/menu/publish", post(menu::publish))
         .route("/school/topics", get(topics::list))
         .route("/school/topics/{topic}/posts", get(topics::posts))
         .route("/school/topic-posts/{id}", delete(topics::hide))

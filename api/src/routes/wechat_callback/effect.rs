@@ -2,7 +2,8 @@
 //! a follow through a department's QR code (or a SCAN of one) binds the follower to that
 //! department and answers its welcome; a follow without a scene gets the general welcome;
 //! `unsubscribe` marks the follower gone; a text message `#话题 内容` is posted to the topic board,
-//! any other text gets the matching keyword rule's answer (text, link or news).
+//! any other text gets the matching keyword rule's answer (text, link or news); a click on a menu
+//! button gets the reply saved with it.
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
@@ -10,7 +11,7 @@ use yizhan_common::follow::followers::{self, Source};
 use sqlx::types::Json;
 use yizhan_common::follow::keywords::{self, KeywordRule};
 use yizhan_common::follow::topics::{self, Posted, TopicMessage, POSTS_PER_HOUR};
-use yizhan_common::follow::{qrcodes, welcome_text};
+use yizhan_common::follow::{menu, qrcodes, welcome_text};
 use yizhan_common::mask;
 use yizhan_common::wechat::callback::{Article, Event, Inbound, InboundKind, Message, ReplyBody};
 
@@ -40,6 +41,7 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
             let department = qrcodes::department_of_scene(scene);
             follow(&mut conn, account, openid, department, Source::Scan).await?
         }
+        InboundKind::Event(Event::Click { key }) => menu::click_reply(&mut conn, key).await?.map(text),
         InboundKind::Event(Event::Unsubscribe) => {
             followers::unfollow(&mut conn, account, openid).await?;
             None

@@ -7,6 +7,7 @@ mod http;
 mod jsapi;
 mod keyword;
 mod mass;
+mod menu;
 mod mini;
 mod oauth;
 mod qrcode;
