@@ -65,6 +65,18 @@ async fn redis_script_calls(conn: &mut RedisConn) -> anyhow::Result<f64> {
     Ok(calls.parse()?)
 }
 
+/// Calls and microseconds per command, from `INFO commandstats`.
+async fn command_stats(conn: &mut RedisConn) -> anyhow::Result<std::collections::BTreeMap<String, (f64, f64)>> {
+    let info: String = redis::cmd("INFO").arg("commandstats").query_async(conn).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for line in info.lines().filter_map(|l| l.strip_prefix("cmdstat_")) {
+        let Some((name, fields)) = line.split_once(':') else { continue };
+        let field = |key: &str| fields.split(',').find_map(|kv| kv.strip_prefix(key)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        out.insert(name.to_owned(), (field("calls="), field("usec=")));
+    }
+    Ok(out)
+}
+
 /// CPU seconds (user + system) the Redis server has used, from `INFO cpu`.
 async fn redis_cpu_seconds(conn: &mut RedisConn) -> anyhow::Result<f64> {
     let info: String = redis::cmd("INFO").arg("cpu").query_async(conn).await?;
@@ -111,6 +123,10 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 (QueueName::Default, Runtime::Direct, "bench", &mut direct)
             };
+            // Every drain starts from an empty keyspace: what earlier drains left (the done ids
+            // kept for duplicate detection) grows Redis' hashes, and a drain that crosses a rehash
+            // pays for it (seen: 3 to 8 times the HSET time per job in a later round).
+            clean(conn.clone(), &prefix).await?;
             let (due, enqueue) = backlog(&queue, queue_name, &format!("{name}{round}"), args.jobs).await?;
             if round == 0 && !apalis_turn {
                 println!("enqueue_jobs_per_sec={enqueue:.0}");
@@ -178,6 +194,8 @@ async fn drain(queue: &RedisQueue, mut conn: RedisConn, name: QueueName, due: ch
     let total = queue.stats(name).await?.done + u64::try_from(jobs)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (redis_before, scripts_before) = (redis_cpu_seconds(&mut conn).await?, redis_script_calls(&mut conn).await?);
+    let commands_before = command_stats(&mut conn).await?;
+    let label = format!("{:?}", worker.runtime);
     let (started, cpu_before) = (Instant::now(), cpu_seconds()?);
     let running = tokio::spawn(worker.run_until(async move {
         let _ = stop_rx.await;
@@ -192,6 +210,15 @@ async fn drain(queue: &RedisQueue, mut conn: RedisConn, name: QueueName, due: ch
     let (took, cpu) = (started.elapsed(), cpu_seconds()? - cpu_before);
     let redis_cpu = redis_cpu_seconds(&mut conn).await? - redis_before;
     let scripts = redis_script_calls(&mut conn).await? - scripts_before;
+    if std::env::var_os("BENCH_COMMANDSTATS").is_some() {
+        // Where the Redis time of this drain went, per command (a diagnostic: stderr).
+        for (command, (calls, usec)) in command_stats(&mut conn).await? {
+            let (calls0, usec0) = commands_before.get(&command).copied().unwrap_or_default();
+            if calls > calls0 {
+                eprintln!("{}: {command} calls_per_1000_jobs={:.1} usec_per_job={:.2}", label, (calls - calls0) * 1000.0 / jobs as f64, (usec - usec0) / jobs as f64);
+            }
+        }
+    }
     let _ = stop_tx.send(());
     running.await?;
     let per_job = |seconds: f64| seconds * 1e6 / jobs as f64;
