@@ -19,6 +19,8 @@ pub use Who::{Anyone, Console, Elsewhere, Roles, SignedIn};
 pub const ADMIN: Who = Roles(&["admin"]);
 pub const PATIENT: Who = Roles(&["patient"]);
 pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
+/// Seed 004's school staff: admins, and counselors within their own classes.
+pub const SCHOOL: Who = Roles(&["admin", "counselor"]);
 pub const ALL_ROLES: [&str; 6] = ["admin", "staff", "patient", "visitor", "student", "counselor"];
 
 pub const MATRIX: &[(&str, &str, Who)] = &[
@@ -137,6 +139,27 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/admin/activities/", ADMIN),
     ("GET", "/admin/activities/{id}/", ADMIN),
     ("PATCH", "/admin/activities/{id}/", ADMIN),
+    // Seed 004 (notices): the people. Counselors see only their classes, students and groups.
+    ("GET", "/school/counselors", ADMIN),
+    ("POST", "/school/counselors", ADMIN),
+    ("PATCH", "/school/counselors/{id}", ADMIN),
+    ("GET", "/school/classes", SCHOOL),
+    ("POST", "/school/classes", ADMIN),
+    ("PATCH", "/school/classes/{id}", ADMIN),
+    ("DELETE", "/school/classes/{id}", ADMIN),
+    ("GET", "/school/students", SCHOOL),
+    ("POST", "/school/students", SCHOOL),
+    ("POST", "/school/students/import", SCHOOL),
+    ("GET", "/school/students/{id}", SCHOOL),
+    ("PATCH", "/school/students/{id}", SCHOOL),
+    ("DELETE", "/school/students/{id}", SCHOOL),
+    ("GET", "/school/groups", SCHOOL),
+    ("POST", "/school/groups", SCHOOL),
+    ("GET", "/school/groups/{id}", SCHOOL),
+    ("PATCH", "/school/groups/{id}", SCHOOL),
+    ("DELETE", "/school/groups/{id}", SCHOOL),
+    ("PUT", "/school/groups/{id}/members/{student_id}", SCHOOL),
+    ("DELETE", "/school/groups/{id}/members/{student_id}", SCHOOL),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),
@@ -295,5 +318,13 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("GET", "/activities/clockins/{activity_id}", "an activity; the check-ins listed are the caller's own"),
     ("POST", "/activities/clockins/{activity_id}", "an activity; the check-in made is the caller's own"),
     ("GET", "/admin/activities/{id}/clockin-items/{item_id}/token", "admins and the activity's operators (others 404): api/tests/clockins.rs"),
+    ("GET", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("PATCH", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("GET", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("PATCH", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("PUT", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
     ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),
 ];

@@ -7,6 +7,7 @@ pub mod clinic;
 pub mod college;
 pub mod matrix;
 pub mod routes;
+pub mod school;
 pub mod sim;
 pub mod visitors;
 

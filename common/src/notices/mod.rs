@@ -1,0 +1,13 @@
+//! Seed 004, student–counselor notices on the Official Account. Part 1 (issue 16): the people
+//! notices go to — counselors, the classes they look after, students, and groups of students with
+//! a role each — and the CSV import of students. The routes live in `api/src/routes/notices/`.
+
+pub mod classes;
+pub mod counselors;
+pub mod csv;
+pub mod groups;
+pub mod import;
+mod scope;
+pub mod students;
+
+pub use scope::Scope;
