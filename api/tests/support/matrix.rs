@@ -160,6 +160,11 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("DELETE", "/school/groups/{id}", SCHOOL),
     ("PUT", "/school/groups/{id}/members/{student_id}", SCHOOL),
     ("DELETE", "/school/groups/{id}/members/{student_id}", SCHOOL),
+    ("POST", "/school/students/{id}/bind-code", SCHOOL),
+    // The bind page: any H5 user signed in through the Official Account (their openid).
+    ("GET", "/school/binding", SignedIn),
+    ("POST", "/school/binding", SignedIn),
+    ("POST", "/school/binding/sms-code", SignedIn),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),
@@ -326,5 +331,6 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("DELETE", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
     ("PUT", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
     ("DELETE", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
+    ("POST", "/school/students/{id}/bind-code", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_binding.rs"),
     ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),
 ];

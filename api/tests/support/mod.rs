@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod callbacks;
 pub mod checkin;
 pub mod clinic;
 pub mod college;
@@ -62,6 +63,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         checkin_keys: Some(yizhan_common::college::activities::checkin_token::CheckinKeys::development()),
         koala: None,
         visitors: yizhan_common::visitor::VisitorConfig::default(),
+        notices: yizhan_common::notices::NoticesConfig::default(),
     }
 }
 

@@ -1,8 +1,11 @@
 //! Seed 004, student–counselor notices on the Official Account. Part 1 (issue 16): the people
 //! notices go to — counselors, the classes they look after, students, and groups of students with
-//! a role each — and the CSV import of students. The routes live in `api/src/routes/notices/`.
+//! a role each — the CSV import of students, and binding followers to students. The routes live in `api/src/routes/notices/`.
 
+pub mod bind_codes;
+pub mod bindings;
 pub mod classes;
+mod config;
 pub mod counselors;
 pub mod csv;
 pub mod groups;
@@ -10,4 +13,5 @@ pub mod import;
 mod scope;
 pub mod students;
 
+pub use config::NoticesConfig;
 pub use scope::Scope;

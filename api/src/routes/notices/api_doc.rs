@@ -24,5 +24,9 @@ use utoipa::OpenApi;
     super::groups::delete,
     super::groups::put_member,
     super::groups::remove_member,
+    super::binding::issue_code,
+    super::binding::show,
+    super::binding::send_sms_code,
+    super::binding::bind,
 ))]
 pub struct NoticesApi;

@@ -1,9 +1,11 @@
 //! Seed 004, student–counselor notices (issue 16). Part 1: the people — counselors (admins),
 //! classes, students and groups (admins and counselors; a counselor sees only the classes they
-//! look after, their students and their own groups) and the CSV import of students. camelCase,
+//! look after, their students and their own groups), the CSV import of students, and binding a
+//! follower's openid to a student (a counselor's one-time code or an SMS code to the phone on file). camelCase,
 //! pages in the usual `{count, page, pageSize, results}` shape.
 
 mod api_doc;
+mod binding;
 mod classes;
 mod counselors;
 mod groups;
@@ -48,6 +50,9 @@ pub fn routes() -> Router<AppState> {
         .route("/school/classes/{id}", patch(classes::update).delete(classes::delete))
         .route("/school/students", get(students::list).post(students::create))
         .route("/school/students/import", post(import::import))
+        .route("/school/students/{id}/bind-code", post(binding::issue_code))
+        .route("/school/binding", get(binding::show).post(binding::bind))
+        .route("/school/binding/sms-code", post(binding::send_sms_code))
         .route("/school/students/{id}", get(students::show).patch(students::update).delete(students::delete))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))

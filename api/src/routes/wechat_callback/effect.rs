@@ -1,7 +1,9 @@
 //! What an inbound message or event does in the domain, and the passive reply if any (seed 000):
 //! a follow through a department's QR code (or a SCAN of one) binds the follower to that
 //! department and answers its welcome; a follow without a scene gets the general welcome;
-//! `unsubscribe` marks the follower gone; a text message gets the matching keyword reply.
+//! `unsubscribe` marks the follower gone; a text message gets the matching keyword reply. Seed
+//! 004: a follow restores the follower's student binding and an unfollow suspends it; the bind
+//! link answers a plain follow of someone not bound and the 绑定 menu item (`notices.rs`).
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
@@ -10,6 +12,7 @@ use yizhan_common::follow::{keywords, qrcodes, welcome_text};
 use yizhan_common::mask;
 use yizhan_common::wechat::callback::{Event, Inbound, InboundKind, Message, ReplyBody};
 
+use super::notices;
 use crate::state::AppState;
 
 /// The welcome for a follow that did not come through a department's code.
@@ -30,7 +33,17 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
         InboundKind::Event(Event::Subscribe { scene, .. }) => {
             let department = scene.as_deref().and_then(qrcodes::department_of_scene);
             let source = if department.is_some() { Source::QrCode } else { Source::Direct };
-            follow(&mut conn, account, openid, department, source).await?
+            let reply = follow(&mut conn, account, openid, department, source).await?;
+            // Seed 004: the student binding is back; a plain follow's welcome may offer the bind link.
+            match reply {
+                Some(ReplyBody::Text { content }) if content == GENERAL_WELCOME => {
+                    notices::on_follow(state, &mut conn, openid, Some(content)).await?.map(text)
+                }
+                other => {
+                    notices::on_follow(state, &mut conn, openid, None).await?;
+                    other
+                }
+            }
         }
         InboundKind::Event(Event::Scan { scene, .. }) => {
             let department = qrcodes::department_of_scene(scene);
@@ -38,8 +51,10 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
         }
         InboundKind::Event(Event::Unsubscribe) => {
             followers::unfollow(&mut conn, account, openid).await?;
+            notices::on_unfollow(&mut conn, openid).await?;
             None
         }
+        InboundKind::Event(Event::Click { key }) if key == notices::BIND_KEY => notices::bind_link(state).map(text),
         InboundKind::Message(Message::Text { content, .. }) => keywords::find_reply(&mut conn, content)
             .await?
             .map(|rule| text(match rule.reply_url.as_deref().filter(|u| !u.is_empty()) {
