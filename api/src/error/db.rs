@@ -16,6 +16,7 @@ const CONFLICTS: &[(&str, &str, &str)] = &[
     ("school_classes_name_key", "class_taken", "a class with that name exists"),
     ("students_student_no_key", "student_no_taken", "a student with that number exists"),
     ("student_groups_name_key", "group_taken", "a group with that name exists"),
+    ("notice_categories_name_key", "category_taken", "a category with that name exists"),
 ];
 
 impl From<sqlx::Error> for ApiError {

@@ -28,5 +28,18 @@ use utoipa::OpenApi;
     super::binding::show,
     super::binding::send_sms_code,
     super::binding::bind,
+    super::notices::categories,
+    super::notices::create_category,
+    super::notices::create,
+    super::notices::list,
+    super::notices::show,
+    super::reading::page,
+    super::reading::confirm,
+    super::reading::show_settings,
+    super::reading::set_settings,
+    super::report::show,
+    super::report::non_readers,
+    super::report::csv,
+    super::report::remind,
 ))]
 pub struct NoticesApi;

@@ -87,7 +87,7 @@ impl From<Option<Binding>> for StudentBindingView {
 
 /// The Official Account's appid and the caller's openid in it (they signed in through its web
 /// OAuth); 503 without an Official Account, 409 `no_openid` for another kind of account.
-async fn caller_openid(state: &AppState, user_id: i64) -> ApiResult<(String, String)> {
+pub(super) async fn caller_openid(state: &AppState, user_id: i64) -> ApiResult<(String, String)> {
     let appid = state.config.wechat.as_ref().and_then(|w| w.mp.as_ref()).map(|m| m.appid.clone());
     let appid = appid.ok_or_else(|| ApiError::unavailable("the Official Account is not configured"))?;
     let mut conn = state.db.acquire().await?;

@@ -10,6 +10,9 @@ mod classes;
 mod counselors;
 mod groups;
 mod import;
+mod notices;
+mod reading;
+mod report;
 mod students;
 
 pub use api_doc::NoticesApi;
@@ -54,6 +57,16 @@ pub fn routes() -> Router<AppState> {
         .route("/school/binding", get(binding::show).post(binding::bind))
         .route("/school/binding/sms-code", post(binding::send_sms_code))
         .route("/school/students/{id}", get(students::show).patch(students::update).delete(students::delete))
+        .route("/school/notice-categories", get(notices::categories).post(notices::create_category))
+        .route("/school/notice-settings", get(reading::show_settings).put(reading::set_settings))
+        .route("/school/notices", get(notices::list).post(notices::create))
+        .route("/school/notices/{id}", get(notices::show))
+        .route("/school/notices/{id}/page", get(reading::page))
+        .route("/school/notices/{id}/confirm", post(reading::confirm))
+        .route("/school/notices/{id}/stats", get(report::show))
+        .route("/school/notices/{id}/non-readers", get(report::non_readers))
+        .route("/school/notices/{id}/recipients.csv", get(report::csv))
+        .route("/school/notices/{id}/remind", post(report::remind))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))
