@@ -3,6 +3,8 @@
 //! a role each — the CSV import of students, and binding followers to students. The routes live in `api/src/routes/notices/`.
 
 pub mod audience;
+#[cfg(test)]
+mod bench;
 pub mod bind_codes;
 pub mod bindings;
 pub mod categories;
