@@ -97,6 +97,14 @@ async fn a_notice_to_a_class_with_subscriptions_an_urgent_override_reads_and_rem
     assert_eq!((s["delivered"].as_i64(), s["pending"].as_i64(), s["failed"].as_i64()), (Some(1), Some(0), Some(0)), "{s}");
     assert_eq!((delivered(&v, &zhang_oid).await, delivered(&v, &lisi_oid).await), ((1, 0), (0, 0)));
     assert_eq!(delivered(&v, &zhao_oid).await, (0, 0), "an unfollowed student gets nothing");
+    // Each message carried its send's client_msg_id (WeChat drops a repeat of one), as the simulator saw it.
+    let send_id: i64 = sqlx::query_scalar("SELECT template_send_id FROM notice_recipients WHERE notice_id = $1 AND template_send_id IS NOT NULL")
+        .bind(n1)
+        .fetch_one(&app.pool)
+        .await
+        .expect("send");
+    let seen = v.sim.messages_to(&zhang_oid).await;
+    assert_eq!(seen.last().map(|m| m["clientMsgId"].clone()), Some(json!(format!("tpl-{send_id}"))), "{seen:?}");
 
     // An urgent one reaches 李四 too, whatever she follows; still not 赵六 (unfollowed).
     let body = json!({"title": "停课通知", "body": "明天停课", "categoryId": jobs["id"], "urgency": "urgent", "audience": {"kind": "classes", "classIds": [a]}});
