@@ -84,6 +84,8 @@ pub struct ApiConfig {
     pub koala: Option<yizhan_common::koala::KoalaConfig>,
     /// `VISIT_*`: seed 003's applications, binding codes and notices.
     pub visitors: yizhan_common::visitor::VisitorConfig,
+    /// Seed 004's settings (`NOTICE_*`).
+    pub notices: yizhan_common::notices::NoticesConfig,
 }
 
 impl ApiConfig {
@@ -120,6 +122,7 @@ impl ApiConfig {
         let checkin_keys = yizhan_common::college::activities::checkin_token::CheckinKeys::read(&mut env);
         let koala = yizhan_common::koala::KoalaConfig::read(&mut env);
         let visitors = yizhan_common::visitor::VisitorConfig::read(&mut env);
+        let notices = yizhan_common::notices::NoticesConfig::read(&mut env);
         if waitlist_max_per_user < 1 {
             env.invalid("WAITLIST_MAX_PER_USER", "must be at least 1");
         }
@@ -153,6 +156,7 @@ impl ApiConfig {
                 checkin_keys,
                 koala,
                 visitors,
+                notices,
             })
         })
     }

@@ -46,6 +46,7 @@ pub mod auth;
 pub mod college;
 pub mod follow;
 pub mod hospital;
+pub mod notices;
 pub mod subscribe;
 pub mod users;
 pub mod visitor;

@@ -44,6 +44,8 @@ async fn each_status_enum_is_its_columns_check_list() {
         ("template_sends_status_check", names(crate::wechat::template_log::TemplateStatus::ALL)),
         ("visit_applications_status_check", names(crate::visitor::VisitStatus::ALL)),
         ("visit_applications_applicant_check", names(crate::visitor::Applicant::ALL)),
+        ("notices_urgency_check", names(crate::notices::send::Urgency::ALL)),
+        ("notice_recipients_delivery_check", names(crate::notices::send::Delivery::ALL)),
         ("repairs_status_known", names(RepairStatus::ALL)),
         ("room_reservations_status_known", names(ReservationStatus::ALL)),
         ("reservation_requests_status_known", names(RequestStatus::ALL)),

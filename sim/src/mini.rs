@@ -95,6 +95,7 @@ pub async fn subscribe_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQu
         template_id: Some(template),
         data: body["data"].clone(),
         page: body["page"].as_str().map(String::from),
+        client_msg_id: None,
         at_ms: chrono::Utc::now().timestamp_millis(),
     });
     Json(json!({"errcode": 0, "errmsg": "ok", "msgid": seq})).into_response()

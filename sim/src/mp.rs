@@ -68,6 +68,7 @@ fn deliver(inner: &mut Inner, api: &str, appid: &str, touser: &str, template: Op
         template_id: template.map(String::from),
         data,
         page: None,
+        client_msg_id: None,
         at_ms: chrono::Utc::now().timestamp_millis(),
     });
     seq
@@ -95,6 +96,9 @@ pub async fn template_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQue
                 return Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));
             }
             let msgid = deliver(inner, "template", appid, touser, Some(template), b["data"].clone());
+            if let Some(m) = inner.messages.last_mut() {
+                m.client_msg_id = Some(id.to_owned());
+            }
             inner.mass_msg_ids.insert(key, msgid);
             finish_event(inner, touser, "TEMPLATESENDJOBFINISH", &[("MsgID", json!(msgid)), ("Status", json!("success"))]);
             return Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}));

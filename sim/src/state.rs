@@ -43,6 +43,9 @@ pub struct Delivered {
     pub template_id: Option<String>,
     pub data: Value,
     pub page: Option<String>,
+    /// The template message's `client_msg_id`, as sent (WeChat drops a repeat of one per openid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
     pub at_ms: i64,
 }
 

@@ -12,6 +12,11 @@ const CONFLICTS: &[(&str, &str, &str)] = &[
     ("hospitals_name_key", "hospital_taken", "a hospital with that name exists"),
     ("departments_name_key", "department_taken", "the hospital already has a department with that name"),
     ("schedules_slot_key", "schedule_taken", "the department already has a schedule for that date and period"),
+    ("counselors_user_key", "user_taken", "that user is already another counselor's account"),
+    ("school_classes_name_key", "class_taken", "a class with that name exists"),
+    ("students_student_no_key", "student_no_taken", "a student with that number exists"),
+    ("student_groups_name_key", "group_taken", "a group with that name exists"),
+    ("notice_categories_name_key", "category_taken", "a category with that name exists"),
 ];
 
 impl From<sqlx::Error> for ApiError {

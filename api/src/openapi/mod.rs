@@ -27,6 +27,7 @@ pub const TAG_FOLLOW: &str = "seed 000 · WeChat follow";
 pub const TAG_HOSPITAL: &str = "seed 001 · hospital";
 pub const TAG_COLLEGE: &str = "seed 002 · college";
 pub const TAG_VISITOR: &str = "seed 003 · visitors";
+pub const TAG_NOTICES: &str = "seed 004 · notices";
 pub const TAG_AUTH: &str = "auth";
 pub const TAG_USERS: &str = "users & admin";
 pub const TAG_QUEUES: &str = "queues";
@@ -48,6 +49,7 @@ fields snake_case. Authenticate with `Authorization: Bearer <token>` or `Authori
         (name = TAG_HOSPITAL, description = "Seed 001: hospitals, departments, schedules (号源), patients, appointments, the waitlist. camelCase."),
         (name = TAG_COLLEGE, description = "Seed 002: contacts, repairs, meeting rooms and reservations, guides. snake_case; lists in Django REST framework's page shape."),
         (name = TAG_VISITOR, description = "Seed 003: H5 sign-in through the Official Account's web OAuth, phone binding by SMS code, staff confirmed by Koala, visit applications and their authorization. camelCase."),
+        (name = TAG_NOTICES, description = "Seed 004: students, counselors, classes and groups (a counselor sees only their classes), the CSV import of students. camelCase."),
         (name = TAG_AUTH, description = "Tokens: password login, WeChat login and binding, logout."),
         (name = TAG_USERS, description = "The signed-in user and the admins' user management."),
         (name = TAG_QUEUES, description = "Job queues for operators: counts, dead jobs, retry."),
@@ -67,6 +69,7 @@ fn build() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::hospital::HospitalApi::openapi());
     doc.merge(crate::routes::college::CollegeApi::openapi());
     doc.merge(crate::routes::visitor::VisitorApi::openapi());
+    doc.merge(crate::routes::notices::NoticesApi::openapi());
     doc
 }
 

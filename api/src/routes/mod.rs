@@ -11,6 +11,7 @@ pub(crate) mod follow;
 mod health;
 pub(crate) mod hospital;
 mod metrics;
+pub(crate) mod notices;
 mod views;
 pub(crate) mod visitor;
 mod wechat_login;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(follow::routes())
         .merge(college::routes(&state))
         .merge(visitor::routes())
+        .merge(notices::routes())
         .merge(wechat_callback::routes())
         .merge(crate::openapi::routes())
         .merge(crate::console::routes(&state));

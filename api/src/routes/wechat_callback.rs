@@ -12,6 +12,7 @@
 mod dedup;
 mod effect;
 mod nonce;
+mod notices;
 
 use std::time::Duration;
 

@@ -20,6 +20,8 @@ pub const ADMIN: Who = Roles(&["admin"]);
 pub const PATIENT: Who = Roles(&["patient"]);
 pub const MODERATORS: Who = Roles(&["admin", "counselor"]);
 pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
+/// Seed 004's school staff: admins, and counselors within their own classes.
+pub const SCHOOL: Who = Roles(&["admin", "counselor"]);
 pub const ALL_ROLES: [&str; 6] = ["admin", "staff", "patient", "visitor", "student", "counselor"];
 
 pub const MATRIX: &[(&str, &str, Who)] = &[
@@ -147,6 +149,46 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/admin/activities/", ADMIN),
     ("GET", "/admin/activities/{id}/", ADMIN),
     ("PATCH", "/admin/activities/{id}/", ADMIN),
+    // Seed 004 (notices): the people. Counselors see only their classes, students and groups.
+    ("GET", "/school/counselors", ADMIN),
+    ("POST", "/school/counselors", ADMIN),
+    ("PATCH", "/school/counselors/{id}", ADMIN),
+    ("GET", "/school/classes", SCHOOL),
+    ("POST", "/school/classes", ADMIN),
+    ("PATCH", "/school/classes/{id}", ADMIN),
+    ("DELETE", "/school/classes/{id}", ADMIN),
+    ("GET", "/school/students", SCHOOL),
+    ("POST", "/school/students", SCHOOL),
+    ("POST", "/school/students/import", SCHOOL),
+    ("GET", "/school/students/{id}", SCHOOL),
+    ("PATCH", "/school/students/{id}", SCHOOL),
+    ("DELETE", "/school/students/{id}", SCHOOL),
+    ("GET", "/school/groups", SCHOOL),
+    ("POST", "/school/groups", SCHOOL),
+    ("GET", "/school/groups/{id}", SCHOOL),
+    ("PATCH", "/school/groups/{id}", SCHOOL),
+    ("DELETE", "/school/groups/{id}", SCHOOL),
+    ("PUT", "/school/groups/{id}/members/{student_id}", SCHOOL),
+    ("DELETE", "/school/groups/{id}/members/{student_id}", SCHOOL),
+    ("POST", "/school/students/{id}/bind-code", SCHOOL),
+    // The bind page: any H5 user signed in through the Official Account (their openid).
+    ("GET", "/school/binding", SignedIn),
+    ("POST", "/school/binding", SignedIn),
+    ("POST", "/school/binding/sms-code", SignedIn),
+    ("GET", "/school/notice-categories", SignedIn),
+    ("POST", "/school/notice-categories", ADMIN),
+    ("GET", "/school/notices", SCHOOL),
+    ("POST", "/school/notices", SCHOOL),
+    ("GET", "/school/notices/{id}", SCHOOL),
+    ("GET", "/school/notices/{id}/stats", SCHOOL),
+    ("GET", "/school/notices/{id}/non-readers", SCHOOL),
+    ("GET", "/school/notices/{id}/recipients.csv", SCHOOL),
+    ("POST", "/school/notices/{id}/remind", SCHOOL),
+    // The student's H5 pages: their own binding decides what they see.
+    ("GET", "/school/notices/{id}/page", SignedIn),
+    ("POST", "/school/notices/{id}/confirm", SignedIn),
+    ("GET", "/school/notice-settings", SignedIn),
+    ("PUT", "/school/notice-settings", SignedIn),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),
@@ -309,5 +351,21 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("GET", "/activities/clockins/{activity_id}", "an activity; the check-ins listed are the caller's own"),
     ("POST", "/activities/clockins/{activity_id}", "an activity; the check-in made is the caller's own"),
     ("GET", "/admin/activities/{id}/clockin-items/{item_id}/token", "admins and the activity's operators (others 404): api/tests/clockins.rs"),
+    ("GET", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("PATCH", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/students/{id}", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_people.rs"),
+    ("GET", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("PATCH", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/groups/{id}", "a group, seen by admins and the counselor who manages it (others 404): api/tests/notices_people.rs"),
+    ("PUT", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
+    ("DELETE", "/school/groups/{id}/members/{student_id}", "a group and a student, both the caller's (others 404): api/tests/notices_people.rs"),
+    ("POST", "/school/students/{id}/bind-code", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_binding.rs"),
+    ("GET", "/school/notices/{id}", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("GET", "/school/notices/{id}/stats", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("GET", "/school/notices/{id}/non-readers", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("GET", "/school/notices/{id}/recipients.csv", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("POST", "/school/notices/{id}/remind", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("GET", "/school/notices/{id}/page", "a notice, read only by its recipients (others 404): api/tests/notices_delivery.rs"),
+    ("POST", "/school/notices/{id}/confirm", "a notice, confirmed only by its recipients (others 404): api/tests/notices_delivery.rs"),
     ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),
 ];

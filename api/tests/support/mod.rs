@@ -2,11 +2,13 @@
 
 #![allow(dead_code)]
 
+pub mod callbacks;
 pub mod checkin;
 pub mod clinic;
 pub mod college;
 pub mod matrix;
 pub mod routes;
+pub mod school;
 pub mod sim;
 pub mod visitors;
 
@@ -61,6 +63,7 @@ pub fn config(redis_url: &str) -> ApiConfig {
         checkin_keys: Some(yizhan_common::college::activities::checkin_token::CheckinKeys::development()),
         koala: None,
         visitors: yizhan_common::visitor::VisitorConfig::default(),
+        notices: yizhan_common::notices::NoticesConfig::default(),
     }
 }
 

@@ -37,6 +37,12 @@ impl Drop for Visits {
 
 impl Visits {
     pub async fn start(pool: PgPool) -> Self {
+        Self::start_with(pool, |_| {}).await
+    }
+
+    /// The same, with a last change to the API's configuration (seed 004's tests add a callback
+    /// token and their settings).
+    pub async fn start_with(pool: PgPool, tweak: impl FnOnce(&mut yizhan_api::ApiConfig)) -> Self {
         let sim = Sim::start().await;
         let dir = std::env::temp_dir().join(format!("yizhan-visits-{}", uuid::Uuid::new_v4().simple()));
         let mut cfg = config(&redis_url());
@@ -59,6 +65,7 @@ impl Visits {
             templates: templates.iter().map(|(e, t)| ((*e).to_owned(), (*t).to_owned())).collect(),
             ..VisitorConfig::default()
         };
+        tweak(&mut cfg);
         let mut app = TestApp::with_config(pool, cfg);
         let sms_templates = ["binding_code", "visit_request", "visit_submitted", "visit_authorized", "visit_refused"];
         app.sms = Some(SmsConfig {

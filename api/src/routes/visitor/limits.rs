@@ -48,7 +48,7 @@ pub async fn take_application(state: &AppState, user_id: i64) -> ApiResult<()> {
     hit(state, &[(state.redis_key(&format!("{{visitapply:{user_id}}}")), limit, 3600)]).await
 }
 
-async fn hit(state: &AppState, limits: &[(String, u32, u64)]) -> ApiResult<()> {
+pub(crate) async fn hit(state: &AppState, limits: &[(String, u32, u64)]) -> ApiResult<()> {
     let script = Script::new(HIT);
     let mut invocation = script.prepare_invoke();
     for (key, limit, window) in limits {

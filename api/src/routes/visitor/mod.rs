@@ -8,13 +8,13 @@ mod authorize;
 mod caller;
 mod h5_login;
 mod jssdk;
-mod limits;
+pub(crate) mod limits;
 mod purposes;
 mod records;
 mod subject_binding;
 mod views;
 mod visitor_binding;
-mod wechat_binding;
+pub(crate) mod wechat_binding;
 
 pub use api_doc::VisitorApi;
 

@@ -33,7 +33,7 @@ pub struct PhoneBody {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"phone": "138****0001", "expiresIn": 300}))]
-pub struct CodeSent {
+pub(crate) struct CodeSent {
     /// The number, masked.
     phone: String,
     /// Seconds the code works.
@@ -54,21 +54,28 @@ pub struct BindBody {
 /// Sends a binding code by SMS.
 pub async fn send_code(State(state): State<AppState>, auth: AuthUser, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<PhoneBody>) -> ApiResult<(StatusCode, Json<CodeSent>)> {
     let phone = mobile("phone", &b.phone)?;
-    limits::take(&state, &phone, ip).await?;
+    Ok((StatusCode::ACCEPTED, Json(send_phone_code(&state, auth.user.id, &phone, ip).await?)))
+}
+
+/// Sends `user_id` a binding code by SMS to `phone` (a normalised mainland mobile), within the
+/// per-number and per-address limits; the code is kept only hashed (seed 003's binding, and seed
+/// 004's binding by the phone on file).
+pub(crate) async fn send_phone_code(state: &AppState, user_id: i64, phone: &str, ip: std::net::IpAddr) -> ApiResult<CodeSent> {
+    limits::take(state, phone, ip).await?;
     let ttl = state.config.visitors.code_ttl;
     let code = codes::new_code();
     let mut tx = state.db.begin().await?;
-    let code_id = codes::store(&mut tx, auth.user.id, &phone, &code, Utc::now() + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?).await?;
-    let planned = match plan_sms(&mut tx, &format!("binding_code:{code_id}"), codes::CODE_SMS_KIND, &phone, &serde_json::json!({"code": code})).await {
+    let code_id = codes::store(&mut tx, user_id, phone, &code, Utc::now() + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?).await?;
+    let planned = match plan_sms(&mut tx, &format!("binding_code:{code_id}"), codes::CODE_SMS_KIND, phone, &serde_json::json!({"code": code})).await {
         Ok(planned) => planned,
         Err(PlanSmsError::InvalidPhone) => return Err(ApiError::field("phone", "must be a mainland China mobile number")),
         Err(PlanSmsError::Db(e)) => return Err(e.into()),
     };
     let mut jobs = Enqueued::default();
     jobs.add(planned.outbox_id);
-    jobs.commit(tx, &state).await?;
-    tracing::info!(user.id = auth.user.id, phone = %mask::phone(&phone), "binding code sent");
-    Ok((StatusCode::ACCEPTED, Json(CodeSent { phone: mask::phone(&phone), expires_in: ttl.as_secs() })))
+    jobs.commit(tx, state).await?;
+    tracing::info!(user.id = user_id, phone = %mask::phone(phone), "binding code sent");
+    Ok(CodeSent { phone: mask::phone(phone), expires_in: ttl.as_secs() })
 }
 
 #[utoipa::path(get, path = "/v2/wechat/binding", tag = TAG_VISITOR, security(("token" = []), ("bearer" = [])),
@@ -136,6 +143,6 @@ pub async fn spend(conn: &mut sqlx::PgConnection, code_id: i64) -> ApiResult<()>
     }
 }
 
-fn code_expired() -> ApiError {
+pub(crate) fn code_expired() -> ApiError {
     ApiError::bad_request("code_expired", "no valid code for this number: ask for a new one")
 }

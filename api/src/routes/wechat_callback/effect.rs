@@ -3,7 +3,9 @@
 //! department and answers its welcome; a follow without a scene gets the general welcome;
 //! `unsubscribe` marks the follower gone; a text message `#话题 内容` is posted to the topic board,
 //! any other text gets the matching keyword rule's answer (text, link or news); a click on a menu
-//! button gets the reply saved with it.
+//! button gets the reply saved with it. Seed 004: a follow restores the follower's student binding
+//! and an unfollow suspends it; the bind link answers a plain follow of someone not bound and the
+//! 绑定 menu item (key `BIND`, `notices.rs`) before any reply saved with that button.
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
@@ -15,6 +17,7 @@ use yizhan_common::follow::{menu, qrcodes, welcome_text};
 use yizhan_common::mask;
 use yizhan_common::wechat::callback::{Article, Event, Inbound, InboundKind, Message, ReplyBody};
 
+use super::notices;
 use crate::state::AppState;
 
 /// The welcome for a follow that did not come through a department's code.
@@ -35,15 +38,29 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
         InboundKind::Event(Event::Subscribe { scene, .. }) => {
             let department = scene.as_deref().and_then(qrcodes::department_of_scene);
             let source = if department.is_some() { Source::QrCode } else { Source::Direct };
-            follow(&mut conn, account, openid, department, source).await?
+            let reply = follow(&mut conn, account, openid, department, source).await?;
+            // Seed 004: the student binding is back; a plain follow's welcome may offer the bind link.
+            match reply {
+                Some(ReplyBody::Text { content }) if content == GENERAL_WELCOME => {
+                    notices::on_follow(state, &mut conn, openid, Some(content)).await?.map(text)
+                }
+                other => {
+                    notices::on_follow(state, &mut conn, openid, None).await?;
+                    other
+                }
+            }
         }
         InboundKind::Event(Event::Scan { scene, .. }) => {
             let department = qrcodes::department_of_scene(scene);
             follow(&mut conn, account, openid, department, Source::Scan).await?
         }
-        InboundKind::Event(Event::Click { key }) => menu::click_reply(&mut conn, key).await?.map(text),
+        InboundKind::Event(Event::Click { key }) => match notices::bind_link(state).filter(|_| key == notices::BIND_KEY) {
+            Some(link) => Some(text(link)),
+            None => menu::click_reply(&mut conn, key).await?.map(text),
+        },
         InboundKind::Event(Event::Unsubscribe) => {
             followers::unfollow(&mut conn, account, openid).await?;
+            notices::on_unfollow(&mut conn, openid).await?;
             None
         }
         InboundKind::Message(Message::Text { msg_id, content }) => match topics::parse(content) {

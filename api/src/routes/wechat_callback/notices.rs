@@ -1,0 +1,42 @@
+//! Seed 004's part of the callback: a follow restores the follower's student binding (an
+//! `unsubscribe` made it inactive) and, when `NOTICE_BIND_URL` is set, a follower who is not bound
+//! yet is answered with the bind link, as is a CLICK on the 绑定 menu item (key `BIND`).
+
+use sqlx::PgConnection;
+use yizhan_common::notices::bindings;
+
+use crate::state::AppState;
+
+/// The menu key of 绑定.
+pub const BIND_KEY: &str = "BIND";
+
+/// The link to the bind page, when one is configured.
+pub fn bind_link(state: &AppState) -> Option<String> {
+    let url = state.config.notices.bind_url.as_deref()?;
+    Some(format!("<a href=\"{}\">点击绑定学号，接收辅导员通知</a>", url.replace('"', "%22")))
+}
+
+/// After a follow: the binding is active again; the welcome for a follow without a department
+/// (`general`) gains the bind link when the follower is not bound.
+pub async fn on_follow(state: &AppState, conn: &mut PgConnection, openid: &str, general: Option<String>) -> anyhow::Result<Option<String>> {
+    if bindings::set_active(conn, openid, true).await? {
+        tracing::info!("student binding restored by a new follow");
+    }
+    let Some(welcome) = general else { return Ok(None) };
+    let reply = match bindings::of_openid(conn, openid).await? {
+        Some(b) => format!("欢迎回来，{}同学！", b.name),
+        None => match bind_link(state) {
+            Some(link) => format!("{welcome}\n{link}"),
+            None => welcome,
+        },
+    };
+    Ok(Some(reply))
+}
+
+/// After an `unsubscribe`: nothing more is sent to the binding until the next follow.
+pub async fn on_unfollow(conn: &mut PgConnection, openid: &str) -> anyhow::Result<()> {
+    if bindings::set_active(conn, openid, false).await? {
+        tracing::info!("student binding inactive: unfollowed");
+    }
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! Seed 004, student–counselor notices on the Official Account. Part 1 (issue 16): the people
+//! notices go to — counselors, the classes they look after, students, and groups of students with
+//! a role each — the CSV import of students, and binding followers to students. The routes live in `api/src/routes/notices/`.
+
+pub mod audience;
+#[cfg(test)]
+mod bench;
+pub mod bind_codes;
+pub mod bindings;
+pub mod categories;
+pub mod classes;
+mod config;
+pub mod counselors;
+pub mod csv;
+pub mod groups;
+pub mod import;
+pub mod receipts;
+pub mod reminders;
+mod scope;
+pub mod send;
+pub mod settings;
+pub mod stats;
+pub mod students;
+
+pub use config::NoticesConfig;
+pub use scope::Scope;
