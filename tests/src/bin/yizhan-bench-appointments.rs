@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::Connection;
-use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile};
+use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
 use yizhan_system_tests::ceiling::ceiling_tps;
 use yizhan_system_tests::store_calls::StoreCalls;
 use yizhan_system_tests::system::System;
@@ -77,6 +77,7 @@ async fn main() -> anyhow::Result<()> {
         .await,
     );
     let (api_pid, worker_pid) = sys.api_and_worker_pids();
+    let api_started_mb = rss_mb(api_pid);
     let admin = sys.login("admin", "admin-password").await;
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
@@ -198,7 +199,7 @@ async fn main() -> anyhow::Result<()> {
     println!("redis_commands_per_booking={redis_commands:.1}");
     println!("ceiling_tps={ceiling:.0}");
     println!("ratio_to_ceiling={:.3}", rate / ceiling);
-    println!("rss_mb_api={:.1}", peak_rss_mb(api_pid));
+    println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
     Ok(())
 }
