@@ -35,22 +35,20 @@ pub fn planning_ran(visit_date: NaiveDate, now: DateTime<Utc>) -> bool {
     local.hour() >= REMINDER_PLANNING_HOUR && local.date_naive().succ_opt() == Some(visit_date)
 }
 
-/// For an appointment just booked or moved: plans its reminder now when its day's planning has
-/// already run (the 20:00 job will not see it).
+/// For an appointment just booked, moved or promoted onto `visit_date`: plans its reminder now
+/// when that day's planning has already run (the 20:00 job will not see it).
 pub async fn remind_if_planning_ran(
     conn: &mut PgConnection,
     templates: &TemplateConfig,
     user_id: i64,
     appointment_id: i64,
+    visit_date: NaiveDate,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<PlannedSend>> {
-    let date = sqlx::query_scalar!("SELECT s.date FROM appointments a JOIN schedules s ON s.id = a.schedule_id WHERE a.id = $1", appointment_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match date {
-        Some(date) if planning_ran(date, now) => plan_reminder(conn, templates, user_id, appointment_id, date).await,
-        _ => Ok(None),
+    if !planning_ran(visit_date, now) {
+        return Ok(None);
     }
+    plan_reminder(conn, templates, user_id, appointment_id, visit_date).await
 }
 
 #[cfg(test)]
