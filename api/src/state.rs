@@ -39,6 +39,9 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Requests waiting for a job's effect (a reservation's decision).
     pub awaiting: crate::awaiting::Awaiting,
+    /// Token → user for a short while (`users::TokenCache`); a handler that changes a token or
+    /// a user calls `tokens.forget_all()` after its commit.
+    pub tokens: yizhan_common::users::TokenCache,
 }
 
 impl std::fmt::Debug for App {
@@ -78,6 +81,7 @@ impl AppState {
             code_logins,
             clock,
             awaiting: crate::awaiting::Awaiting::default(),
+            tokens: yizhan_common::users::TokenCache::default(),
         }))
     }
 
