@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use sqlx::PgConnection;
 
 use super::kind::{MessageKind, TemplateConfig};
+use super::exchanges::{EXCHANGE_BOUND, EXCHANGE_POLL};
 use super::plan::{plan_send, PlannedSend, SendTarget};
+use crate::job_contract::Job;
+use crate::jobs::kinds::SendSubscribeMessage;
 
 /// The local hour at which the next day's reminders are planned (the scheduler's 20:00 firing).
 pub const REMINDER_PLANNING_HOUR: u32 = 20;
@@ -26,6 +29,45 @@ pub async fn plan_reminder(
 ) -> sqlx::Result<Option<PlannedSend>> {
     let occasion = reminder_occasion(visit_date);
     plan_send(conn, templates, MessageKind::VisitReminder, user_id, SendTarget::Appointment(appointment_id), &occasion).await
+}
+
+/// One batch of the 20:00 planning ([`plan_reminder_batch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderBatch {
+    /// Appointments the batch looked at (fewer than asked: the day is done).
+    pub seen: i64,
+    /// The last appointment id looked at: where the next batch starts.
+    pub last_id: Option<i64>,
+    /// The outbox rows of the reminders planned, to push after commit.
+    pub outbox_ids: Vec<i64>,
+}
+
+/// Plans the reminders of the next `size` active appointments of `visit_date` after
+/// appointment `after`, in one statement (`plan_reminders.sql`); those planned before are skipped.
+pub async fn plan_reminder_batch(
+    conn: &mut PgConnection,
+    templates: &TemplateConfig,
+    visit_date: NaiveDate,
+    after: i64,
+    size: i64,
+) -> sqlx::Result<ReminderBatch> {
+    let kind = MessageKind::VisitReminder;
+    let row = sqlx::query_file!(
+        "src/subscribe/plan_reminders.sql",
+        visit_date,
+        after,
+        size,
+        templates.template(kind),
+        kind.as_str(),
+        reminder_occasion(visit_date),
+        SendSubscribeMessage::QUEUE.as_str(),
+        SendSubscribeMessage::KIND,
+        EXCHANGE_POLL.as_secs_f64(),
+        EXCHANGE_BOUND.as_secs_f64()
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(ReminderBatch { seen: row.seen, last_id: row.last_id, outbox_ids: row.outbox_ids })
 }
 
 /// True when the planning for `visit_date` already ran by `now`: it is tomorrow (service time
