@@ -55,10 +55,11 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
-    let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
+    // The decisions first: they do not need the schedule, whose row `book` holds until commit.
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
+    let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
     jobs.late_reminder(&mut tx, &state, user_id, appointment.id, appointment.date).await?;
     jobs.commit(tx, &state).await?;
