@@ -135,7 +135,7 @@ async fn seed(sys: &System, db: &mut PgConnection, day: NaiveDate, n: i64, users
     let mut tx = db.begin().await?;
     let schedules: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO schedules (hospital_id, department_id, date, period, start_time, end_time, capacity, fee_cents)
-         SELECT $1, $2, $3, '时段' || g, '08:00', '12:00', 100000, 0 FROM generate_series(1, 100) g RETURNING id",
+         SELECT $1, $2, $3, '时段' || g, '08:00', '12:00', 10000, 0 FROM generate_series(1, 100) g RETURNING id",
     )
     .bind(hospital)
     .bind(department)
