@@ -17,10 +17,13 @@ WITH batch AS (
       FROM batch b, LATERAL (SELECT $5 || ':appointment:' || b.id || ':' || $6 AS key) keys
      WHERE NOT EXISTS (SELECT 1 FROM subscribe_sends s WHERE s.idempotency_key = keys.key)
 ), grants AS (
+    -- Each user's oldest unspent grants, as many as the batch has appointments of theirs (no more
+    -- are locked: a user may hold many).
     SELECT g.id, g.user_id, row_number() OVER (PARTITION BY g.user_id ORDER BY g.id) AS k
-      FROM (SELECT id, user_id FROM subscribe_grants
-             WHERE user_id IN (SELECT user_id FROM todo) AND template_id = $4 AND decision = 'accept' AND spent_at IS NULL
-             ORDER BY id FOR UPDATE SKIP LOCKED) g
+      FROM (SELECT user_id, count(*) AS n FROM todo GROUP BY user_id) need,
+           LATERAL (SELECT id, user_id FROM subscribe_grants
+                     WHERE user_id = need.user_id AND template_id = $4 AND decision = 'accept' AND spent_at IS NULL
+                     ORDER BY id LIMIT need.n FOR UPDATE SKIP LOCKED) g
 ), send AS (
     -- A concurrent planning of the same key (a late booking's reminder) is waited for; its send stands.
     INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, template_id, grant_id)
