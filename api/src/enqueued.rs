@@ -2,7 +2,6 @@
 //! them.
 
 use sqlx::{Postgres, Transaction};
-use yizhan_common::outbox;
 
 use crate::state::AppState;
 
@@ -19,9 +18,12 @@ impl Enqueued {
         self.0.extend(outbox_ids);
     }
 
-    /// Commits the request's transaction, then pushes its rows at once (failures are left to the
-    /// relay: the commit stands).
+    /// Commits the request's transaction, then hands its rows to the process's pusher, which
+    /// pushes them in a batch with other requests' rows without the request waiting (failures
+    /// are left to the relay: the commit stands).
     pub async fn commit(self, tx: Transaction<'_, Postgres>, state: &AppState) -> sqlx::Result<()> {
-        outbox::commit_and_push(tx, &state.db, state.sink.as_ref(), &self.0).await
+        tx.commit().await?;
+        state.pusher.hand_off(self.0);
+        Ok(())
     }
 }

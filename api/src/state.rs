@@ -28,6 +28,8 @@ pub struct App {
     /// Where committed outbox rows are pushed at once (`Enqueued::commit`; the relay pushes what
     /// this could not).
     pub sink: Arc<dyn JobSink>,
+    /// Pushes committed rows in batches off the request's path (`Enqueued::commit`).
+    pub pusher: yizhan_common::outbox::Pusher,
     wechat: tokio::sync::OnceCell<WechatClient>,
     limiter: tokio::sync::OnceCell<RateLimiter>,
     storage: tokio::sync::OnceCell<Storage>,
@@ -39,6 +41,9 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Requests waiting for a job's effect (a reservation's decision).
     pub awaiting: crate::awaiting::Awaiting,
+    /// Token → user for a short while (`users::TokenCache`); a handler that changes a token or
+    /// a user calls `tokens.forget_all()` after its commit.
+    pub tokens: yizhan_common::users::TokenCache,
 }
 
 impl std::fmt::Debug for App {
@@ -66,11 +71,13 @@ impl AppState {
         );
         let sink = Arc::new(LazyQueue::new(redis.clone(), config.core.redis_prefix.clone(), config.queue.clone()));
         let code_logins = IpLimiter::new(config.login_limits.code2token_per_ip_per_min);
+        let pusher = yizhan_common::outbox::Pusher::new(db.clone(), sink.clone());
         Self(Arc::new(App {
             config,
             db,
             redis,
             sink,
+            pusher,
             wechat: tokio::sync::OnceCell::new(),
             limiter: tokio::sync::OnceCell::new(),
             storage: tokio::sync::OnceCell::new(),
@@ -78,6 +85,7 @@ impl AppState {
             code_logins,
             clock,
             awaiting: crate::awaiting::Awaiting::default(),
+            tokens: yizhan_common::users::TokenCache::default(),
         }))
     }
 

@@ -113,6 +113,7 @@ pub async fn update(state: &AppState, admin: &User, id: i64, body: PatchUser) ->
         (0, 0)
     };
     tx.commit().await?;
+    state.tokens.forget_all();
     tracing::info!(user.id = user.id, tokens.revoked = revoked, sessions.ended = ended, "user updated");
     Ok(user)
 }

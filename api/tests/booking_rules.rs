@@ -278,11 +278,17 @@ async fn blocked_on_locks(pool: &PgPool, n: i64) {
     }
 }
 
-/// Holds a transaction-scoped advisory lock on `key` (as `plan_send` takes one per message key)
-/// until the returned transaction ends.
-async fn hold_message_key(pool: &PgPool, key: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
+/// Holds the message key `key` (a send row of `user_id`'s under it, not committed) until the
+/// returned transaction ends: `plan_send`, writing that message for a user holding its grant,
+/// waits at the key's unique index meanwhile. Rolled back, it lets the waiting one plan it.
+async fn hold_message_key(pool: &PgPool, key: &str, user_id: i64) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut tx = pool.begin().await.expect("tx");
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut *tx).await.expect("lock");
+    sqlx::query("INSERT INTO subscribe_sends (idempotency_key, kind, user_id, template_id) VALUES ($1, 'cancelled', $2, '模板ID6')")
+        .bind(key)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .expect("hold the key");
     tx
 }
 
@@ -296,7 +302,8 @@ async fn cancels_racing_the_sweep_promote_once_and_never_fail() {
     let hp = patient(&app, &holder, "H").await;
     let waiting = crowd(&app, &waiter, 2).await;
     let s = schedule(&app, &c, "上午", 1).await;
-    let (_, v) = book(&app, &holder, s, hp, json!({})).await;
+    // The holder accepts the cancel's message, so the cancel plans it (and pauses on its key).
+    let (_, v) = book(&app, &holder, s, hp, json!({"subscribeAuthResult": {"模板ID6": "accept"}})).await;
     let id = v["id"].as_i64().expect("id");
     for p in &waiting {
         let (status, w) = app.post("/patient/waitlist", Some(&waiter), json!({"scheduleId": s, "patientId": p})).await;
@@ -304,7 +311,8 @@ async fn cancels_racing_the_sweep_promote_once_and_never_fail() {
     }
     // One interleaving, made certain: the cancel has given its place back (it holds the schedule
     // row) and pauses before promoting, where it plans its own message under that message's key.
-    let pause = hold_message_key(&pool, &format!("cancelled:appointment:{id}:cancelled")).await;
+    let holder_id: i64 = sqlx::query_scalar("SELECT user_id FROM appointments WHERE id = $1").bind(id).fetch_one(&pool).await.expect("user");
+    let pause = hold_message_key(&pool, &format!("cancelled:appointment:{id}:cancelled"), holder_id).await;
     let cancelling = {
         let (app, holder) = (app.clone(), holder.clone());
         tokio::spawn(async move { cancel(&app, &holder, id).await })
@@ -315,7 +323,7 @@ async fn cancels_racing_the_sweep_promote_once_and_never_fail() {
     // entry, would promote the second: first come, first served broken.
     let sweep = tokio::spawn(sweep_once(pool.clone(), s));
     blocked_on_locks(&pool, 2).await;
-    pause.commit().await.expect("release the cancel");
+    pause.rollback().await.expect("release the cancel");
     let (status, v) = cancelling.await.expect("cancel");
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(sweep.await.expect("sweep"), Ok(0), "the cancel promoted into the one place");

@@ -89,3 +89,73 @@ async fn a_promotion_into_tomorrow_before_20_00_waits_for_the_planning() {
     let kinds: Vec<String> = planned(&pool, v["id"].as_i64().expect("id")).await.into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, vec!["visit_reminder"]);
 }
+
+#[tokio::test]
+async fn the_planning_walks_the_day_in_batches_spends_one_grant_each_and_a_second_run_plans_nothing() {
+    let pool = yizhan_common::testing::database().await;
+    let (clock, tomorrow) = at(19, 59);
+    let app = TestApp::with_clock(pool.clone(), Arc::new(clock));
+    let c = clinic(&app).await;
+    let s = schedule_with(&app, &c, json!({"date": tomorrow.to_string(), "period": "上午", "capacity": 20})).await;
+    let later = schedule_with(&app, &c, json!({"date": tomorrow.succ_opt().expect("day").to_string(), "capacity": 20})).await;
+    let remind = json!({"subscribeAuthResult": {"模板ID2": "accept"}});
+    // Ann: three appointments tomorrow, a grant with each; one the day after (not tomorrow's).
+    // Ben: two tomorrow, one grant. Cid: one tomorrow, no grant. Dee: a grant, but cancelled.
+    let mut reminded = Vec::new();
+    let ann = app.user_token("ann", &["patient"]).await;
+    for name in ["A1", "A2", "A3"] {
+        let (status, v) = book(&app, &ann, s, patient(&app, &ann, name).await, remind.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        reminded.push(v["id"].as_i64().expect("id"));
+    }
+    let (status, _) = book(&app, &ann, later, patient(&app, &ann, "A4").await, remind.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let ben = app.user_token("ben", &["patient"]).await;
+    let (_, v) = book(&app, &ben, s, patient(&app, &ben, "B1").await, remind.clone()).await;
+    reminded.push(v["id"].as_i64().expect("id"));
+    let (status, _) = book(&app, &ben, s, patient(&app, &ben, "B2").await, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let cid = app.user_token("cid", &["patient"]).await;
+    let (status, _) = book(&app, &cid, s, patient(&app, &cid, "C1").await, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let dee = app.user_token("dee", &["patient"]).await;
+    let (_, v) = book(&app, &dee, s, patient(&app, &dee, "D1").await, remind.clone()).await;
+    let (status, _) = app.send(Method::DELETE, &format!("/patient/appointments/{}", v["id"]), Some(&dee), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Batches of two walk the seven appointments of tomorrow in four statements.
+    let plan = |pool: PgPool, templates: yizhan_common::subscribe::TemplateConfig| async move {
+        let (mut after, mut outbox, mut batches) = (0, Vec::new(), 0);
+        loop {
+            let mut tx = pool.begin().await.expect("tx");
+            let batch = yizhan_common::subscribe::plan_reminder_batch(&mut tx, &templates, tomorrow, after, 2).await.expect("batch");
+            tx.commit().await.expect("commit");
+            batches += 1;
+            outbox.extend(batch.outbox_ids);
+            match batch.last_id {
+                Some(last) if batch.seen == 2 => after = last,
+                _ => return (outbox, batches),
+            }
+        }
+    };
+    let templates = app.state.config.templates.clone();
+    let (outbox, batches) = plan(pool.clone(), templates.clone()).await;
+    assert_eq!((outbox.len(), batches), (reminded.len(), 4));
+    for id in &reminded {
+        let key = format!("visit_reminder:appointment:{id}:reminder:{tomorrow}");
+        assert!(planned(&pool, *id).await.contains(&("visit_reminder".to_owned(), key)), "appointment {id} reminded under the shared key");
+    }
+    // Each job names its send; every grant of tomorrow's reminders is spent, once.
+    let jobs = yizhan_common::testing::enqueued::<yizhan_common::jobs::kinds::SendSubscribeMessage>(&pool).await;
+    let reminder_sends: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE kind = 'visit_reminder' ORDER BY id").fetch_all(&pool).await.expect("sends");
+    assert!(reminder_sends.iter().all(|id| jobs.iter().any(|j| j.send_id == *id)), "{reminder_sends:?}");
+    let unspent: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_grants WHERE template_id = '模板ID2' AND spent_at IS NULL")
+        .fetch_one(&pool)
+        .await
+        .expect("grants");
+    assert_eq!(unspent, 2, "Ann's grant for the day after and Dee's (cancelled) stay");
+
+    let (again, _) = plan(pool.clone(), templates).await;
+    assert!(again.is_empty(), "a second run planned {again:?}");
+}

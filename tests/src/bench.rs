@@ -56,3 +56,23 @@ where
     (elapsed, latencies, results)
 }
 
+
+/// A process's peak resident memory in MB (`VmHWM` in `/proc/PID/status`: the high-water mark
+/// over its life so far, so read at the end of a run it covers the run); NaN when unreadable.
+pub fn peak_rss_mb(pid: u32) -> f64 {
+    proc_status_mb(pid, "VmHWM:")
+}
+
+/// A process's resident memory now in MB (`VmRSS`); NaN when unreadable.
+pub fn rss_mb(pid: u32) -> f64 {
+    proc_status_mb(pid, "VmRSS:")
+}
+
+fn proc_status_mb(pid: u32, field: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}

@@ -3,11 +3,13 @@
 
 pub mod bench;
 pub mod browser;
+pub mod ceiling;
 pub mod lines;
 pub mod redis_keys;
 pub mod redis_server;
 pub mod round_robin;
 pub mod smtpd;
+pub mod store_calls;
 pub mod stores;
 pub mod system;
 

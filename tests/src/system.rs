@@ -119,6 +119,11 @@ impl System {
         &mut self.procs
     }
 
+    /// The process ids of the (first) api and worker.
+    pub fn api_and_worker_pids(&self) -> (u32, u32) {
+        (self.procs[1].pid(), self.procs[2].pid())
+    }
+
     /// Sends a request to the API and returns status and JSON body (Null when empty).
     pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.api));

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use yizhan_common::auth::token;
-use yizhan_common::users::{self, Role, TokenLookup, User};
+use yizhan_common::users::{Role, TokenLookup, User};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,9 +34,8 @@ impl FromRequestParts<AppState> for AuthUser {
             .ok()
             .and_then(token::from_authorization)
             .ok_or_else(|| ApiError::unauthorized("invalid_token", "use `Authorization: Bearer <token>` or `Token <token>`"))?;
-        let mut conn = state.db.acquire().await?;
-        let auth = match users::user_for_token(&mut conn, presented).await? {
-            TokenLookup::Valid { user, token_id } => AuthUser { user, token_id },
+        let auth = match state.tokens.lookup(&state.db, presented).await? {
+            TokenLookup::Valid { user, token_id, .. } => AuthUser { user, token_id },
             TokenLookup::Unknown => return Err(ApiError::unauthorized("invalid_token", "the token is not valid")),
             TokenLookup::Expired => return Err(ApiError::unauthorized("token_expired", "the token has expired")),
             TokenLookup::Revoked => return Err(ApiError::unauthorized("token_revoked", "the token was revoked")),

@@ -46,6 +46,7 @@ pub async fn get_token(State(state): State<AppState>, ClientIp(ip): ClientIp, Ap
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {
     let mut conn = state.db.acquire().await?;
     users::revoke(&mut conn, auth.token_id).await?;
+    state.tokens.forget_all();
     tracing::info!(user.id = auth.user.id, "token revoked");
     Ok(StatusCode::NO_CONTENT)
 }

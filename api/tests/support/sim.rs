@@ -85,6 +85,8 @@ impl TestApp {
     /// Runs every job the app's actions enqueued (and the jobs those enqueue) in this process,
     /// with the app's WeChat settings (e.g. the simulator's), until none is pending or running.
     pub async fn run_pending_jobs(&self) {
+        // The pushes that requests handed off (`Enqueued::commit`) land first.
+        self.state.pusher.flush().await;
         let (queue, services) = self.job_services().await;
         yizhan_worker::drain::run_pending_jobs(&queue, services, Duration::from_secs(20)).await.expect("jobs drained");
     }

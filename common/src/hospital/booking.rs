@@ -139,51 +139,68 @@ pub(super) async fn has_active(conn: &mut PgConnection, schedule_id: i64, patien
     .await
 }
 
-/// Inserts the appointment row for a place already taken.
-pub(super) async fn insert(
+/// What taking a place on a schedule came to.
+pub(super) enum Placed {
+    Booked(Appointment),
+    /// The patient already holds an active appointment of the schedule.
+    AlreadyBooked,
+    /// No place left.
+    Full,
+}
+
+/// Takes one place on `schedule` (whose row the caller holds locked, from [`open_schedule`]) and
+/// writes its appointment: the duplicate check, the counter, the order number and the insert in
+/// one statement (`place.sql`).
+pub(super) async fn place(
     conn: &mut PgConnection,
     schedule: &Schedule,
     patient_id: i64,
     user_id: i64,
     symptoms: &str,
-    queue_number: i32,
     source: &str,
-) -> HospitalResult<i64> {
-    let order_no = next_order_no(conn).await?;
-    let payment = if schedule.fee_cents == 0 { PaymentStatus::Free } else { PaymentStatus::Pending };
-    let id = sqlx::query_scalar!(
-        "INSERT INTO appointments (order_no, schedule_id, patient_id, user_id, symptoms, queue_number,
-                                   payment_status, pay_amount_cents, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+) -> HospitalResult<Placed> {
+    let today = crate::time::local(Utc::now()).format("%Y%m%d").to_string();
+    let row = sqlx::query_file!("src/hospital/place.sql", schedule.id, patient_id, user_id, symptoms, source, today)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| match e {
+            // Cannot happen while the schedule's row is held; kept as the index's last word.
+            sqlx::Error::Database(db) if db.constraint() == Some("appointments_one_per_patient_and_schedule") => {
+                HospitalError::AlreadyBooked
+            }
+            other => HospitalError::Db(other),
+        })?;
+    if row.already_booked {
+        return Ok(Placed::AlreadyBooked);
+    }
+    let (Some(id), Some(order_no), Some(queue_number), Some(status), Some(payment_status), Some(pay_amount_cents), Some(created_at)) =
+        (row.id, row.order_no, row.queue_number, row.status, row.payment_status, row.pay_amount_cents, row.created_at)
+    else {
+        return Ok(Placed::Full);
+    };
+    Ok(Placed::Booked(Appointment {
+        id,
         order_no,
-        schedule.id,
+        schedule_id: schedule.id,
         patient_id,
         user_id,
-        symptoms,
+        symptoms: symptoms.to_owned(),
         queue_number,
-        payment.as_str(),
-        schedule.fee_cents,
-        source
-    )
-    .fetch_one(conn)
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(db) if db.constraint() == Some("appointments_one_per_patient_and_schedule") => {
-            HospitalError::AlreadyBooked
-        }
-        other => HospitalError::Db(other),
-    })?;
-    Ok(id)
+        status,
+        payment_status,
+        pay_amount_cents,
+        created_at,
+        date: schedule.date,
+        period: schedule.period.clone(),
+        start_time: schedule.start_time,
+        end_time: schedule.end_time,
+        hospital_id: schedule.hospital_id,
+        department_id: schedule.department_id,
+    }))
 }
 
-/// `AP` + today's date + a number from a sequence (at least three digits): `AP20231216001`.
-async fn next_order_no(conn: &mut PgConnection) -> sqlx::Result<String> {
-    let seq = sqlx::query_scalar!(r#"SELECT nextval('appointment_order_seq') AS "seq!""#).fetch_one(&mut *conn).await?;
-    let today = crate::time::local(Utc::now()).format("%Y%m%d");
-    Ok(format!("AP{today}{seq:03}"))
-}
-
-/// Books a place on `schedule_id` for one of the user's patients.
+/// Books a place on `schedule_id` for one of the user's patients: two statements, the schedule's
+/// row locked and read, then the place taken and the appointment written (`place.sql`).
 pub async fn book(
     conn: &mut PgConnection,
     user_id: i64,
@@ -195,12 +212,11 @@ pub async fn book(
 ) -> HospitalResult<Appointment> {
     // Locks the schedule's row as it reads it (`catalog::update_schedule` decides on the same lock).
     let schedule = open_schedule_of(conn, schedule_id, expected, now).await?;
-    if has_active(conn, schedule_id, patient_id).await? {
-        return Err(HospitalError::AlreadyBooked);
+    match place(conn, &schedule, patient_id, user_id, symptoms, "booking").await? {
+        Placed::Booked(appointment) => Ok(appointment),
+        Placed::AlreadyBooked => Err(HospitalError::AlreadyBooked),
+        Placed::Full => Err(HospitalError::ScheduleFull),
     }
-    let queue_number = take_place(conn, schedule_id).await?;
-    let id = insert(conn, &schedule, patient_id, user_id, symptoms, queue_number, "booking").await?;
-    find(conn, id).await?.ok_or(HospitalError::NotFound("appointment"))
 }
 
 /// A cancelled appointment and the outbox job of its refund, if it was paid.

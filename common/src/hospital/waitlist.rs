@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::PgConnection;
 
-use super::booking::{has_active, insert, open_schedule, take_place};
+use super::booking::{has_active, open_schedule, place, Placed};
 use super::error::{HospitalError, HospitalResult};
 use super::status::WaitlistStatus;
 
@@ -101,6 +101,8 @@ pub struct Promotion {
     pub entry_id: i64,
     pub appointment_id: i64,
     pub user_id: i64,
+    /// The appointment's day.
+    pub visit_date: chrono::NaiveDate,
 }
 
 /// Fills the schedule's free places from its waitlist, strictly first come first served. The
@@ -127,19 +129,17 @@ pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTi
         .fetch_optional(&mut *conn)
         .await?;
         let Some(entry) = next else { break };
-        if has_active(conn, schedule_id, entry.patient_id).await? {
+        let appointment_id = match place(conn, &schedule, entry.patient_id, entry.user_id, "", "waitlist").await? {
+            Placed::Booked(appointment) => appointment.id,
             // Booked directly in the meantime: the entry has nothing left to wait for.
-            set_status(conn, entry.id, WaitlistStatus::Cancelled, None).await?;
-            continue;
-        }
-        let queue_number = match take_place(conn, schedule_id).await {
-            Ok(n) => n,
-            Err(HospitalError::ScheduleFull) => break,
-            Err(other) => return Err(other),
+            Placed::AlreadyBooked => {
+                set_status(conn, entry.id, WaitlistStatus::Cancelled, None).await?;
+                continue;
+            }
+            Placed::Full => break,
         };
-        let appointment_id = insert(conn, &schedule, entry.patient_id, entry.user_id, "", queue_number, "waitlist").await?;
         set_status(conn, entry.id, WaitlistStatus::Promoted, Some(appointment_id)).await?;
-        promoted.push(Promotion { entry_id: entry.id, appointment_id, user_id: entry.user_id });
+        promoted.push(Promotion { entry_id: entry.id, appointment_id, user_id: entry.user_id, visit_date: schedule.date });
     }
     Ok(promoted)
 }

@@ -1,6 +1,7 @@
 //! The transactional outbox. Nothing committed is ever lost: a job is a row written in the same
 //! transaction as the domain rows (`job.enqueue(&mut tx)`, [`Enqueue`]); `commit_and_push`
-//! commits and pushes it to Redis at once (`push_now`), and
+//! commits and pushes it to Redis at once (`push_now`; the API hands the push to a batching
+//! background task, [`Pusher`], so its requests do not wait for it), and
 //! the relay (`relay_once`) pushes whatever was left (Redis down, process killed in between).
 //! Pushing twice is harmless: the queue de-duplicates by envelope id, which is the outbox id.
 //!
@@ -8,10 +9,12 @@
 //! effect recorded in Redis (done or dead) and settles it; a row whose job Redis lost is pushed
 //! again. Only settled rows are pruned.
 
+mod pusher;
 mod reconcile;
 mod relay;
 mod write;
 
+pub use pusher::Pusher;
 pub use reconcile::{reconcile_once, unpushed, unsettled, JobLedger, Reconciled};
 pub use relay::{commit_and_push, oldest_unpushed_age, prune, push_now, relay_once};
 pub use write::{insert, Enqueue, NewOutboxJob};

@@ -84,18 +84,3 @@ pub async fn unspent_grants(conn: &mut PgConnection, user_id: i64, template_id: 
     .fetch_one(conn)
     .await
 }
-
-/// Spends the oldest unspent grant atomically; `None` when there is none.
-pub(super) async fn spend(conn: &mut PgConnection, user_id: i64, template_id: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!(
-        "UPDATE subscribe_grants SET spent_at = now()
-          WHERE id = (SELECT id FROM subscribe_grants
-                       WHERE user_id = $1 AND template_id = $2 AND decision = 'accept' AND spent_at IS NULL
-                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING id",
-        user_id,
-        template_id
-    )
-    .fetch_optional(conn)
-    .await
-}

@@ -19,5 +19,5 @@ pub use input::SubscribeInput;
 pub use kind::{MessageKind, Subject, TemplateConfig};
 pub use plan::{plan_send, planned_before, PlannedSend, SendTarget};
 pub use promoted::plan_promoted;
-pub use reminders::{plan_reminder, planning_ran, remind_if_planning_ran, reminder_occasion, REMINDER_PLANNING_HOUR};
+pub use reminders::{plan_reminder, plan_reminder_batch, planning_ran, ReminderBatch, remind_if_planning_ran, reminder_occasion, REMINDER_PLANNING_HOUR};
 pub use sends::{Claimed, PendingSend, SendLog, SendStatus};

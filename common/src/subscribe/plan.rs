@@ -3,11 +3,10 @@
 
 use sqlx::PgConnection;
 
-use super::exchanges::{awaits_exchange, EXCHANGE_POLL};
-use super::grants::spend;
+use super::exchanges::{EXCHANGE_BOUND, EXCHANGE_POLL};
 use super::kind::{MessageKind, TemplateConfig};
+use crate::job_contract::Job;
 use crate::jobs::kinds::SendSubscribeMessage;
-use crate::outbox::Enqueue;
 
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +39,8 @@ pub async fn planned_before(conn: &mut PgConnection, kind: MessageKind, target: 
     sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM subscribe_sends WHERE idempotency_key = $1) AS "already!""#, key).fetch_one(conn).await
 }
 
-/// Plans one message of `kind` to `user_id`. `None` when the user holds no grant for the kind's
+/// Plans one message of `kind` to `user_id` in one statement (`plan_send.sql`): the grant spent,
+/// the send-log row and its job's outbox row. `None` when the user holds no grant for the kind's
 /// template, or when a send with the same key (kind + target + `occasion`) was planned before.
 pub async fn plan_send(
     conn: &mut PgConnection,
@@ -56,37 +56,21 @@ pub async fn plan_send(
         SendTarget::Reservation(id) => (None, None, Some(id)),
     };
     let key = send_key(kind, target, occasion);
-    // Two transactions planning one key (the 20:00 planning and a late booking) take turns.
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key).execute(&mut *conn).await?;
-    if planned_before(conn, kind, target, occasion).await? {
-        return Ok(None);
-    }
-    let template = templates.template(kind);
-    let Some(grant_id) = spend(conn, user_id, template).await? else { return Ok(None) };
-    let send_id = sqlx::query_scalar!(
-        "INSERT INTO subscribe_sends (idempotency_key, kind, user_id, appointment_id, waitlist_entry_id, reservation_id, template_id, grant_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    let planned = sqlx::query_file!(
+        "src/subscribe/plan_send.sql",
         key,
         kind.as_str(),
         user_id,
         appointment_id,
         waitlist_id,
         reservation_id,
-        template,
-        grant_id
+        templates.template(kind),
+        SendSubscribeMessage::QUEUE.as_str(),
+        SendSubscribeMessage::KIND,
+        EXCHANGE_POLL.as_secs_f64(),
+        EXCHANGE_BOUND.as_secs_f64()
     )
-    .fetch_one(&mut *conn)
+    .fetch_optional(conn)
     .await?;
-    sqlx::query!("UPDATE subscribe_grants SET send_id = $2 WHERE id = $1", grant_id, send_id).execute(&mut *conn).await?;
-    let job = SendSubscribeMessage { send_id };
-    let key = format!("subscribe_send:{send_id}");
-    // While the user's code exchange is pending, its completion starts this send; the job itself
-    // is only the fallback.
-    let outbox_id = if awaits_exchange(conn, user_id).await? {
-        job.enqueue_keyed_after(conn, key, EXCHANGE_POLL).await?
-    } else {
-        job.enqueue_keyed(conn, key).await?
-    };
-    let outbox_id = outbox_id.unwrap_or_default();
-    Ok(Some(PlannedSend { send_id, outbox_id }))
+    Ok(planned.map(|p| PlannedSend { send_id: p.send_id, outbox_id: p.outbox_id.unwrap_or_default() }))
 }

@@ -2,7 +2,7 @@
 //! when the promotion lands on tomorrow after tonight's 20:00 planning ran (the planning will not
 //! see it), as for a booking made then.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
 use super::kind::{MessageKind, TemplateConfig};
@@ -16,6 +16,7 @@ pub async fn plan_promoted(
     templates: &TemplateConfig,
     user_id: i64,
     appointment_id: i64,
+    visit_date: NaiveDate,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Vec<i64>> {
     let target = SendTarget::Appointment(appointment_id);
@@ -23,7 +24,7 @@ pub async fn plan_promoted(
     if let Some(p) = plan_send(conn, templates, MessageKind::WaitlistPromoted, user_id, target, "promoted").await? {
         outbox.push(p.outbox_id);
     }
-    if let Some(p) = remind_if_planning_ran(conn, templates, user_id, appointment_id, now).await? {
+    if let Some(p) = remind_if_planning_ran(conn, templates, user_id, appointment_id, visit_date, now).await? {
         outbox.push(p.outbox_id);
     }
     Ok(outbox)

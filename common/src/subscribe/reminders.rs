@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use sqlx::PgConnection;
 
 use super::kind::{MessageKind, TemplateConfig};
+use super::exchanges::{EXCHANGE_BOUND, EXCHANGE_POLL};
 use super::plan::{plan_send, PlannedSend, SendTarget};
+use crate::job_contract::Job;
+use crate::jobs::kinds::SendSubscribeMessage;
 
 /// The local hour at which the next day's reminders are planned (the scheduler's 20:00 firing).
 pub const REMINDER_PLANNING_HOUR: u32 = 20;
@@ -28,6 +31,45 @@ pub async fn plan_reminder(
     plan_send(conn, templates, MessageKind::VisitReminder, user_id, SendTarget::Appointment(appointment_id), &occasion).await
 }
 
+/// One batch of the 20:00 planning ([`plan_reminder_batch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderBatch {
+    /// Appointments the batch looked at (fewer than asked: the day is done).
+    pub seen: i64,
+    /// The last appointment id looked at: where the next batch starts.
+    pub last_id: Option<i64>,
+    /// The outbox rows of the reminders planned, to push after commit.
+    pub outbox_ids: Vec<i64>,
+}
+
+/// Plans the reminders of the next `size` active appointments of `visit_date` after
+/// appointment `after`, in one statement (`plan_reminders.sql`); those planned before are skipped.
+pub async fn plan_reminder_batch(
+    conn: &mut PgConnection,
+    templates: &TemplateConfig,
+    visit_date: NaiveDate,
+    after: i64,
+    size: i64,
+) -> sqlx::Result<ReminderBatch> {
+    let kind = MessageKind::VisitReminder;
+    let row = sqlx::query_file!(
+        "src/subscribe/plan_reminders.sql",
+        visit_date,
+        after,
+        size,
+        templates.template(kind),
+        kind.as_str(),
+        reminder_occasion(visit_date),
+        SendSubscribeMessage::QUEUE.as_str(),
+        SendSubscribeMessage::KIND,
+        EXCHANGE_POLL.as_secs_f64(),
+        EXCHANGE_BOUND.as_secs_f64()
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(ReminderBatch { seen: row.seen, last_id: row.last_id, outbox_ids: row.outbox_ids })
+}
+
 /// True when the planning for `visit_date` already ran by `now`: it is tomorrow (service time
 /// zone) and the local hour has reached the planning hour.
 pub fn planning_ran(visit_date: NaiveDate, now: DateTime<Utc>) -> bool {
@@ -35,22 +77,20 @@ pub fn planning_ran(visit_date: NaiveDate, now: DateTime<Utc>) -> bool {
     local.hour() >= REMINDER_PLANNING_HOUR && local.date_naive().succ_opt() == Some(visit_date)
 }
 
-/// For an appointment just booked or moved: plans its reminder now when its day's planning has
-/// already run (the 20:00 job will not see it).
+/// For an appointment just booked, moved or promoted onto `visit_date`: plans its reminder now
+/// when that day's planning has already run (the 20:00 job will not see it).
 pub async fn remind_if_planning_ran(
     conn: &mut PgConnection,
     templates: &TemplateConfig,
     user_id: i64,
     appointment_id: i64,
+    visit_date: NaiveDate,
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<PlannedSend>> {
-    let date = sqlx::query_scalar!("SELECT s.date FROM appointments a JOIN schedules s ON s.id = a.schedule_id WHERE a.id = $1", appointment_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match date {
-        Some(date) if planning_ran(date, now) => plan_reminder(conn, templates, user_id, appointment_id, date).await,
-        _ => Ok(None),
+    if !planning_ran(visit_date, now) {
+        return Ok(None);
     }
+    plan_reminder(conn, templates, user_id, appointment_id, visit_date).await
 }
 
 #[cfg(test)]

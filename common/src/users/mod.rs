@@ -3,6 +3,7 @@
 mod repo;
 mod role;
 mod sessions;
+pub mod token_cache;
 mod tokens;
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use chrono::{DateTime, Utc};
 pub use repo::{create, find_by_id, find_by_username, list, update, NewUser, UserFilter, UserPatch};
 pub use sessions::{end_all_sessions, end_session, session_for, set_flash, start_session, take_flash, NewSession, Session};
 pub use role::Role;
+pub use token_cache::TokenCache;
 pub use tokens::{issue, revoke, revoke_all, user_for_token, TokenLookup};
 
 /// A user account as the application sees it (never with its password hash).

@@ -20,7 +20,7 @@ const LAST_USED_GRANULARITY: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 /// What a presented token turned out to be.
 #[derive(Debug)]
 pub enum TokenLookup {
-    Valid { user: User, token_id: i64 },
+    Valid { user: User, token_id: i64, expires_at: DateTime<Utc> },
     Unknown,
     Expired,
     Revoked,
@@ -67,7 +67,7 @@ pub async fn user_for_token(conn: &mut PgConnection, plain: &str) -> sqlx::Resul
         Some(r) if r.revoked_at.is_some() => TokenLookup::Revoked,
         Some(r) if r.expires_at <= Utc::now() => TokenLookup::Expired,
         Some(r) if !r.user.is_active => TokenLookup::Inactive,
-        Some(r) => TokenLookup::Valid { user: r.user, token_id: r.token_id },
+        Some(r) => TokenLookup::Valid { user: r.user, token_id: r.token_id, expires_at: r.expires_at },
     })
 }
 

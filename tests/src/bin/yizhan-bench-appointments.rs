@@ -3,7 +3,10 @@
 //! `requests_per_sec=`, `p50_ms=`, `p99_ms=`, `send_latency_p99_ms=` (commit → the simulator
 //! receiving the subscribe message), `first_send_latency_p99_ms=` (the same for first-time users
 //! whose booking carries a fresh `wxCode`: the send follows the code exchange), with
-//! `baseline_healthz_requests_per_sec=` from the same run. The simulator is granted exactly what
+//! `baseline_healthz_requests_per_sec=` from the same run, `ceiling_tps=` (the minimal booking
+//! transaction run by the bench itself against the same PostgreSQL at the same concurrency,
+//! [`yizhan_system_tests::ceiling`]) with `ratio_to_ceiling=`, and the api's and worker's peak
+//! resident memory (`rss_mb_api=`, `rss_mb_worker=`, VmHWM read after the run). The simulator is granted exactly what
 //! each booking's `subscribeAuthResult` accepted. The first-time users' exchanges pass the
 //! `wechat.jscode2session` limit at its default (500/s, a burst of 50: 40 at once start
 //! together); `--login-limit off` lifts it to measure the pipeline alone.
@@ -16,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sqlx::Connection;
-use yizhan_system_tests::bench::{drive, percentile};
+use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
+use yizhan_system_tests::ceiling::ceiling_tps;
+use yizhan_system_tests::store_calls::StoreCalls;
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -71,6 +76,8 @@ async fn main() -> anyhow::Result<()> {
         ])
         .await,
     );
+    let (api_pid, worker_pid) = sys.api_and_worker_pids();
+    let api_started_mb = rss_mb(api_pid);
     let admin = sys.login("admin", "admin-password").await;
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
@@ -128,7 +135,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     let baseline = a.requests as f64 / elapsed.as_secs_f64();
+    let ceiling = ceiling_tps(&db_url, a.requests, a.concurrency, a.schedules).await?;
 
+    let redis_url = sys.env.get("REDIS_URL");
+    let calls_before = StoreCalls::read(&mut conn, &redis_url).await?;
     let (sys2, user2, pats, scheds) = (sys.clone(), user.clone(), patients.clone(), schedules.clone());
     let (elapsed, latencies, results) = drive(a.requests, a.concurrency, move |i| {
         let (sys, user, pats, scheds) = (sys2.clone(), user2.clone(), pats.clone(), scheds.clone());
@@ -168,11 +178,14 @@ async fn main() -> anyhow::Result<()> {
     send_latencies.sort_by(f64::total_cmp);
     anyhow::ensure!(send_latencies.len() == a.requests, "only {} of {} messages arrived", send_latencies.len(), a.requests);
 
+    // Once every message arrived: what the bookings and their sends cost the stores.
+    let (statements, redis_commands) = StoreCalls::read(&mut conn, &redis_url).await?.per(&calls_before, a.requests);
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
 
     let login = if a.login_limit { "default" } else { "off" };
     println!("requests={} concurrency={} schedules={} subscribe_send_rate_limit=off jscode2session_rate_limit={login}", a.requests, a.concurrency, a.schedules);
-    println!("requests_per_sec={:.0}", a.requests as f64 / elapsed.as_secs_f64());
+    let rate = a.requests as f64 / elapsed.as_secs_f64();
+    println!("requests_per_sec={rate:.0}");
     println!("p50_ms={:.1}", percentile(&latencies, 0.50));
     println!("p99_ms={:.1}", percentile(&latencies, 0.99));
     println!("send_latency_p50_ms={:.0}", percentile(&send_latencies, 0.50));
@@ -180,6 +193,14 @@ async fn main() -> anyhow::Result<()> {
     println!("first_sends={} first_send_latency_p50_ms={:.0}", first_latencies.len(), percentile(&first_latencies, 0.50));
     println!("first_send_latency_p99_ms={:.0}", percentile(&first_latencies, 0.99));
     println!("baseline_healthz_requests_per_sec={baseline:.0}");
+    if let Some(n) = statements {
+        println!("db_statements_per_booking={n:.1}");
+    }
+    println!("redis_commands_per_booking={redis_commands:.1}");
+    println!("ceiling_tps={ceiling:.0}");
+    println!("ratio_to_ceiling={:.3}", rate / ceiling);
+    println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
+    println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
     Ok(())
 }
 

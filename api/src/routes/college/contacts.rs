@@ -104,6 +104,7 @@ async fn save(state: &AppState, user_id: i64, b: CardBody) -> ApiResult<Json<vie
     let mut tx = state.db.begin().await?;
     contacts::update(&mut tx, user_id, &change).await?;
     tx.commit().await?;
+    state.tokens.forget_all();
     own_card(state, user_id).await
 }
 

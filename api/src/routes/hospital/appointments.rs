@@ -55,12 +55,13 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
     check_patient(&mut tx, user_id, b.patient_id).await?;
-    let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
+    // The decisions first: they do not need the schedule, whose row `book` holds until commit.
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
+    let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
+    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
     jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
-    jobs.late_reminder(&mut tx, &state, user_id, appointment.id).await?;
+    jobs.late_reminder(&mut tx, &state, user_id, appointment.id, appointment.date).await?;
     jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
     Ok(Json(BookedView::from(&appointment)))
@@ -96,7 +97,7 @@ pub async fn reschedule(
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
     let occasion = format!("to:{}:{}", moved.schedule_id, moved.queue_number);
     jobs.message(&mut tx, &state, MessageKind::RescheduleSuccess, user_id, SendTarget::Appointment(id), &occasion).await?;
-    jobs.late_reminder(&mut tx, &state, user_id, id).await?;
+    jobs.late_reminder(&mut tx, &state, user_id, id, moved.date).await?;
     promote_freed(&mut tx, &state, &mut jobs, freed).await?;
     jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = id, schedule.id = b.schedule_id, "appointment rescheduled");
@@ -151,7 +152,7 @@ pub(crate) async fn promote_freed(conn: &mut PgConnection, state: &AppState, job
     let now = state.now();
     for p in waitlist::promote(conn, schedule_id, time::local(now).naive_local()).await? {
         tracing::info!(waitlist.id = p.entry_id, appointment.id = p.appointment_id, "waitlist entry promoted");
-        jobs.add(plan_promoted(conn, &state.config.templates, p.user_id, p.appointment_id, now).await?);
+        jobs.add(plan_promoted(conn, &state.config.templates, p.user_id, p.appointment_id, p.visit_date, now).await?);
     }
     Ok(())
 }

@@ -55,8 +55,15 @@ impl Enqueued {
 
     /// Plans the visit reminder at once when the appointment (just booked or moved) is for
     /// tomorrow and tonight's 20:00 planning already ran.
-    pub async fn late_reminder(&mut self, conn: &mut PgConnection, state: &AppState, user_id: i64, appointment_id: i64) -> sqlx::Result<()> {
-        if let Some(planned) = remind_if_planning_ran(conn, &state.config.templates, user_id, appointment_id, state.now()).await? {
+    pub async fn late_reminder(
+        &mut self,
+        conn: &mut PgConnection,
+        state: &AppState,
+        user_id: i64,
+        appointment_id: i64,
+        visit_date: chrono::NaiveDate,
+    ) -> sqlx::Result<()> {
+        if let Some(planned) = remind_if_planning_ran(conn, &state.config.templates, user_id, appointment_id, visit_date, state.now()).await? {
             self.add([planned.outbox_id]);
         }
         Ok(())

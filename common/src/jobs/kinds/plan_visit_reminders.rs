@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
-use crate::subscribe::plan_reminder;
+use crate::subscribe::plan_reminder_batch;
 
-/// Appointments planned per transaction.
-const BATCH: usize = 200;
+/// Appointments planned per transaction (one statement each, `subscribe/plan_reminders.sql`).
+const BATCH: i64 = 1000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanVisitReminders {
@@ -38,28 +38,23 @@ impl Job for PlanVisitReminders {
 
 impl PlanVisitReminders {
     async fn plan(&self, ctx: &JobContext) -> anyhow::Result<usize> {
-        let appointments: Vec<(i64, i64)> = sqlx::query!(
-            "SELECT a.id, a.user_id FROM appointments a JOIN schedules s ON s.id = a.schedule_id
-              WHERE s.date = $1 AND a.status IN ('pending', 'confirmed') ORDER BY a.id",
-            self.day
-        )
-        .fetch_all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.user_id))
-        .collect();
-        let mut planned = 0;
-        for batch in appointments.chunks(BATCH) {
+        self.plan_in_batches(ctx, BATCH).await
+    }
+
+    /// Walks the day's appointments in id order, `size` per transaction (bounded memory and
+    /// transactions however large the day); each batch is pushed as it commits, so sends start
+    /// while planning goes on. Returns how many reminders were planned.
+    pub async fn plan_in_batches(&self, ctx: &JobContext, size: i64) -> anyhow::Result<usize> {
+        let (mut after, mut planned) = (0, 0);
+        loop {
             let mut tx = ctx.db.begin().await?;
-            let mut outbox = Vec::new();
-            for &(appointment, user) in batch {
-                if let Some(p) = plan_reminder(&mut tx, &ctx.templates, user, appointment, self.day).await? {
-                    outbox.push(p.outbox_id);
-                }
+            let batch = plan_reminder_batch(&mut tx, &ctx.templates, self.day, after, size).await?;
+            ctx.commit_and_push(tx, &batch.outbox_ids).await?;
+            planned += batch.outbox_ids.len();
+            match batch.last_id {
+                Some(last) if batch.seen == size => after = last,
+                _ => return Ok(planned),
             }
-            ctx.commit_and_push(tx, &outbox).await?;
-            planned += outbox.len();
         }
-        Ok(planned)
     }
 }

@@ -44,7 +44,7 @@ async fn sweep(ctx: &JobContext) -> anyhow::Result<usize> {
         let mut tx = ctx.db.begin().await?;
         let mut outbox = Vec::new();
         for p in waitlist::promote(&mut tx, schedule, now).await? {
-            outbox.extend(plan_promoted(&mut tx, &ctx.templates, p.user_id, p.appointment_id, at).await?);
+            outbox.extend(plan_promoted(&mut tx, &ctx.templates, p.user_id, p.appointment_id, p.visit_date, at).await?);
             promoted += 1;
         }
         ctx.commit_and_push(tx, &outbox).await?;

@@ -1,0 +1,43 @@
+//! What a benchmark's requests cost the stores: statements PostgreSQL ran (`pg_stat_statements`,
+//! when the server preloads it: `scripts/bench` does) and commands Redis ran (`INFO
+//! commandstats`), read before and after a run. Every process of the system is counted (the
+//! worker's sends and its idle polling too), so the figures compare runs of one shape.
+
+use sqlx::PgConnection;
+
+/// Statements and Redis commands so far.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreCalls {
+    /// `None` when `pg_stat_statements` is not loaded.
+    pub statements: Option<f64>,
+    pub redis_commands: f64,
+}
+
+impl StoreCalls {
+    /// Reads both counters (the first call creates the extension in the database if it can).
+    pub async fn read(db: &mut PgConnection, redis_url: &str) -> anyhow::Result<Self> {
+        let _ = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut *db).await;
+        let statements: Option<f64> = sqlx::query_scalar(
+            "SELECT sum(calls)::FLOAT8 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(&mut *db)
+        .await
+        .ok()
+        .flatten();
+        let client = redis::Client::open(redis_url)?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut conn).await?;
+        let redis_commands = info
+            .lines()
+            .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_info:"))
+            .filter_map(|l| l.split([':', ',']).find_map(|kv| kv.strip_prefix("calls=")).and_then(|n| n.parse::<f64>().ok()))
+            .sum();
+        Ok(Self { statements, redis_commands })
+    }
+
+    /// Per request since `before`: (statements, Redis commands).
+    pub fn per(&self, before: &Self, requests: usize) -> (Option<f64>, f64) {
+        let n = requests.max(1) as f64;
+        (self.statements.zip(before.statements).map(|(a, b)| (a - b) / n), (self.redis_commands - before.redis_commands) / n)
+    }
+}
