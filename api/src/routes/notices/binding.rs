@@ -204,6 +204,9 @@ pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): Api
     }
     let bound = bindings::of_openid(&mut tx, &openid).await?;
     tx.commit().await?;
+    // The caller may now hold the `student` role: this process's cached token → user must not
+    // answer their next request with the roles it had (other processes see it within a second).
+    state.tokens.forget_all();
     tracing::info!(user.id = auth.user.id, student.id = student_id, wechat.openid = %mask::openid(&openid), via = if by_sms { "sms" } else { "counselor" }, "student bound");
     Ok(Json(bound.into()))
 }
