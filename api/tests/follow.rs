@@ -134,6 +134,7 @@ async fn counselors_run_the_robot_regex_and_news_rules_are_checked_and_topics_ar
     let (_, v) = app.get(&format!("/school/topics/{}/posts", urlencoding("食堂")), Some(&student)).await;
     assert_eq!(v["count"], 2, "{v}");
     assert_eq!(v["results"][0]["content"], "三楼在装修", "newest first");
+    assert!(v["results"][0]["createdAt"].as_str().is_some_and(|t| t.ends_with("+08:00")), "service time zone: {v}");
     assert!(v["results"][0].get("openid").is_none(), "authors are not shown");
     let post = v["results"][0]["id"].as_i64().expect("id");
     let (status, err) = app.send(Method::DELETE, &format!("/school/topic-posts/{post}"), Some(&student), None).await;

@@ -150,6 +150,7 @@ async fn the_custom_menu_is_checked_published_and_answers_clicks() {
         })
         .await;
     assert_eq!(published["publishedVersion"], 1);
+    assert!(published["publishedAt"].as_str().is_some_and(|t| t.ends_with("+08:00")), "service time zone: {published}");
     // WeChat got its own shape, without the replies.
     assert_eq!(
         sys.sim_get("/_sim/menu").await,

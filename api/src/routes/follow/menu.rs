@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use yizhan_common::follow::menu::{self, Menu, MenuButton};
 use yizhan_common::jobs::kinds::PublishMenu;
 use yizhan_common::outbox::Enqueue;
+use yizhan_common::time::{serialize_local, serialize_local_opt};
 
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult};
@@ -33,7 +34,7 @@ pub struct MenuBody {
 /// The saved menu and where its publishing stands.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(example = json!({"buttons": [{"name": "绑定", "type": "click", "key": "BIND", "reply": "点击链接绑定"}], "version": 3, "publishedVersion": 2, "status": "draft", "error": null, "updatedAt": "2026-12-05T03:40:00Z", "publishedAt": "2026-12-04T09:00:00Z"}))]
+#[schema(example = json!({"buttons": [{"name": "绑定", "type": "click", "key": "BIND", "reply": "点击链接绑定"}], "version": 3, "publishedVersion": 2, "status": "draft", "error": null, "updatedAt": "2026-12-05T11:40:00+08:00", "publishedAt": "2026-12-04T17:00:00+08:00"}))]
 pub struct MenuView {
     #[schema(value_type = Vec<Object>)]
     pub buttons: Vec<MenuButton>,
@@ -44,7 +45,9 @@ pub struct MenuView {
     /// `draft` (saved, not published), `publishing`, `published`, `failed` (see `error`).
     pub status: String,
     pub error: Option<String>,
+    #[serde(serialize_with = "serialize_local")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    #[serde(serialize_with = "serialize_local_opt")]
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use yizhan_common::time::serialize_local;
+
 use crate::follow_admin::ArticleBody;
 use yizhan_common::follow::followers::{FollowerStatus, Source};
 
@@ -97,20 +99,22 @@ pub struct KeywordRuleView {
 /// A topic of the board.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(example = json!({"topic": "食堂", "posts": 12, "lastPostAt": "2026-12-05T03:10:00Z"}))]
+#[schema(example = json!({"topic": "食堂", "posts": 12, "lastPostAt": "2026-12-05T11:10:00+08:00"}))]
 pub struct TopicView {
     pub topic: String,
     pub posts: i64,
+    #[serde(serialize_with = "serialize_local")]
     pub last_post_at: DateTime<Utc>,
 }
 
 /// A post of the board (its author is not shown).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(example = json!({"id": 41, "topic": "食堂", "content": "二楼的面很好吃", "createdAt": "2026-12-05T03:10:00Z"}))]
+#[schema(example = json!({"id": 41, "topic": "食堂", "content": "二楼的面很好吃", "createdAt": "2026-12-05T11:10:00+08:00"}))]
 pub struct TopicPostView {
     pub id: i64,
     pub topic: String,
     pub content: String,
+    #[serde(serialize_with = "serialize_local")]
     pub created_at: DateTime<Utc>,
 }
