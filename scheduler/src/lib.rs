@@ -68,6 +68,7 @@ pub async fn build(config: SchedulerConfig, plugins: Plugins) -> anyhow::Result<
             pool: pool.clone(),
             retention: chrono::Duration::from_std(config.firings_retention)?,
         }),
+        Arc::new(chores::PruneLocations { pool: pool.clone() }),
         Arc::new(chores::OutboxLag { pool: pool.clone() }),
         Arc::new(chores::PruneOutbox { pool: pool.clone(), keep: config.outbox_retention }),
     ];

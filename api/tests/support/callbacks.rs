@@ -32,3 +32,16 @@ pub async fn event(app: &TestApp, openid: &str, event: &str, key: Option<&str>) 
     assert_eq!(status, StatusCode::OK, "{body}");
     body.as_str().map(str::to_owned).unwrap_or_default()
 }
+
+/// Delivers a message or event whose fields after `FromUserName` are `fields` (XML, `CreateTime`
+/// included) from `openid` → the reply's body.
+pub async fn deliver(app: &TestApp, openid: &str, fields: &str) -> String {
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let xml = format!("<xml><ToUserName><![CDATA[gh_school]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>{fields}</xml>");
+    let query = format!("signature={}&timestamp={ts}&nonce={nonce}", signature(&[CALLBACK_TOKEN, &ts, &nonce]));
+    let req = Request::builder().method(Method::POST).uri(format!("/api/nurses/msg/wx/callback?{query}")).body(Body::from(xml)).expect("request");
+    let (status, body) = app.raw(req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_str().map(str::to_owned).unwrap_or_default()
+}

@@ -189,6 +189,10 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/school/notices/{id}/confirm", SignedIn),
     ("GET", "/school/notice-settings", SignedIn),
     ("PUT", "/school/notice-settings", SignedIn),
+    ("GET", "/school/location-sharing", SignedIn),
+    ("PUT", "/school/location-sharing", SignedIn),
+    // A student's position: their own class's counselor only (admins included out).
+    ("GET", "/school/locations", Roles(&["counselor"])),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),

@@ -14,6 +14,7 @@ pub mod counselors;
 pub mod csv;
 pub mod groups;
 pub mod import;
+pub mod locations;
 pub mod receipts;
 pub mod reminders;
 mod scope;
@@ -23,4 +24,4 @@ pub mod stats;
 pub mod students;
 
 pub use config::NoticesConfig;
-pub use scope::Scope;
+pub use scope::{counselor_of, Scope};

@@ -22,8 +22,7 @@ impl Scope {
         if user.has_role(Role::Admin) {
             return Ok(Self::All);
         }
-        let id = sqlx::query_scalar!("SELECT id FROM counselors WHERE user_id = $1", user.id).fetch_optional(conn).await?;
-        Ok(Self::Counselor(id))
+        Ok(Self::Counselor(counselor_of(conn, user.id).await?))
     }
 
     /// The counselor to filter by in SQL (`$n::bigint IS NULL OR counselor_id = $n`): `None` for
@@ -42,4 +41,9 @@ impl Scope {
             Self::Counselor(id) => id,
         }
     }
+}
+
+/// The counselor record of user `user_id`, if they have one.
+pub async fn counselor_of(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("SELECT id FROM counselors WHERE user_id = $1", user_id).fetch_optional(conn).await
 }

@@ -1,6 +1,6 @@
 //! Periodic upkeep the scheduler runs besides cron firings: the outbox relay and reconciliation
 //! sweeps, queue
-//! clean-up, pruning old firing records. Each chore runs in its own loop at its own interval.
+//! clean-up, pruning old firing records and students' positions past their retention. Each chore runs in its own loop at its own interval.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,10 +9,12 @@ use tokio::sync::watch;
 use yizhan_common::metrics::names;
 
 mod firings;
+mod locations;
 mod outbox;
 mod queues;
 
 pub use firings::PruneFirings;
+pub use locations::PruneLocations;
 pub use outbox::{OutboxLag, PruneOutbox, Reconcile, RelaySweep};
 pub use queues::CleanQueues;
 

@@ -10,6 +10,7 @@ mod classes;
 mod counselors;
 mod groups;
 mod import;
+mod locations;
 mod notices;
 mod reading;
 mod report;
@@ -59,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/school/students/{id}", get(students::show).patch(students::update).delete(students::delete))
         .route("/school/notice-categories", get(notices::categories).post(notices::create_category))
         .route("/school/notice-settings", get(reading::show_settings).put(reading::set_settings))
+        .route("/school/location-sharing", get(locations::show_sharing).put(locations::set_sharing))
+        .route("/school/locations", get(locations::list))
         .route("/school/notices", get(notices::list).post(notices::create))
         .route("/school/notices/{id}", get(notices::show))
         .route("/school/notices/{id}/page", get(reading::page))

@@ -20,7 +20,7 @@ use crate::openapi::TAG_NOTICES;
 use crate::state::AppState;
 
 /// The student the caller is bound to; 409 `not_bound` otherwise.
-async fn my_student(state: &AppState, auth: &AuthUser) -> ApiResult<i64> {
+pub(super) async fn my_student(state: &AppState, auth: &AuthUser) -> ApiResult<i64> {
     let (_, openid) = caller_openid(state, auth.user.id).await?;
     let mut conn = state.db.acquire().await?;
     let binding = bindings::of_openid(&mut conn, &openid).await?;

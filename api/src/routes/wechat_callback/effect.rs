@@ -15,6 +15,7 @@ use yizhan_common::follow::keywords::{self, KeywordRule};
 use yizhan_common::follow::topics::{self, Posted, TopicMessage, POSTS_PER_HOUR};
 use yizhan_common::follow::{menu, qrcodes, welcome_text};
 use yizhan_common::mask;
+use yizhan_common::notices::locations;
 use yizhan_common::wechat::callback::{Article, Event, Inbound, InboundKind, Message, ReplyBody};
 
 use super::notices;
@@ -74,6 +75,14 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
             Some(TopicMessage::Malformed(how)) => Some(text(how.to_owned())),
             None => keywords::find_reply(&mut conn, content).await?.map(rule_reply),
         },
+        InboundKind::Event(Event::Location { latitude, longitude, precision }) => {
+            notices::on_location(&mut conn, inbound, locations::Source::Event, (*latitude, *longitude), *precision, "").await?;
+            None
+        }
+        InboundKind::Message(Message::Location { latitude, longitude, label, .. }) => {
+            notices::on_location(&mut conn, inbound, locations::Source::Message, (*latitude, *longitude), None, label).await?;
+            None
+        }
         _ => None,
     };
     Ok(reply)

@@ -1,9 +1,14 @@
 //! Seed 004's part of the callback: a follow restores the follower's student binding (an
 //! `unsubscribe` made it inactive) and, when `NOTICE_BIND_URL` is set, a follower who is not bound
-//! yet is answered with the bind link, as is a CLICK on the 绑定 menu item (key `BIND`).
+//! yet is answered with the bind link, as is a CLICK on the 绑定 menu item (key `BIND`). A
+//! `LOCATION` event or a location message is the student's last known position, kept only when
+//! they opted in (`locations`).
 
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use yizhan_common::notices::bindings;
+use yizhan_common::notices::locations::{self, Report, Source};
+use yizhan_common::wechat::callback::Inbound;
 
 use crate::state::AppState;
 
@@ -37,6 +42,18 @@ pub async fn on_follow(state: &AppState, conn: &mut PgConnection, openid: &str, 
 pub async fn on_unfollow(conn: &mut PgConnection, openid: &str) -> anyhow::Result<()> {
     if bindings::set_active(conn, openid, false).await? {
         tracing::info!("student binding inactive: unfollowed");
+    }
+    Ok(())
+}
+
+/// A position from the follower (the `LOCATION` event's or a location message's): kept as their
+/// student's last known one when they opted in; otherwise nothing is stored.
+pub async fn on_location(conn: &mut PgConnection, inbound: &Inbound, source: Source, (latitude, longitude): (f64, f64), precision_m: Option<f64>, label: &str) -> anyhow::Result<()> {
+    // WeChat's time of the report, never later than now.
+    let at = DateTime::<Utc>::from_timestamp(inbound.create_time, 0).map_or_else(Utc::now, |at| at.min(Utc::now()));
+    let report = Report { latitude, longitude, precision_m, label, source, at };
+    if locations::record(conn, &inbound.from_user, &report).await? {
+        tracing::info!(location.source = source.as_str(), "student position recorded");
     }
     Ok(())
 }

@@ -1,0 +1,121 @@
+//! Seed 004's 获取用户地理位置 through the callback: a student's position is kept only after they opt
+//! in, only the newest (a late redelivery of an older report changes nothing), only within the
+//! retention, shown to the counselor of their class and to no one else (not another counselor,
+//! not an admin); opting out deletes it.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+use support::callbacks::{deliver, plain_codec};
+use support::school::{admin, class, counselor, student};
+use support::visitors::Visits;
+use yizhan_common::notices::locations::{prune, LOCATION_RETENTION};
+
+async fn start() -> Visits {
+    Visits::start_with(yizhan_common::testing::database().await, |cfg| cfg.wechat_callback = plain_codec()).await
+}
+
+/// A follower signed in on H5 and bound to student `no` with a code from `counselor` → (token, openid).
+async fn bound(v: &Visits, counselor: &str, id: i64, no: &str) -> (String, String) {
+    let (token, openid) = v.sign_in(no, None).await;
+    let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    (token, openid)
+}
+
+fn location_event(created: i64, latitude: f64, longitude: f64) -> String {
+    format!(
+        "<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>\
+         <Latitude>{latitude}</Latitude><Longitude>{longitude}</Longitude><Precision>65.000000</Precision>"
+    )
+}
+
+fn location_message(created: i64, msg_id: i64, latitude: f64, longitude: f64, label: &str) -> String {
+    format!(
+        "<CreateTime>{created}</CreateTime><MsgType><![CDATA[location]]></MsgType><Location_X>{latitude}</Location_X>\
+         <Location_Y>{longitude}</Location_Y><Scale>15</Scale><Label><![CDATA[{label}]]></Label><MsgId>{msg_id}</MsgId>"
+    )
+}
+
+async fn stored(v: &Visits) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM student_locations").fetch_one(&v.app.pool).await.expect("count")
+}
+
+async fn positions(v: &Visits, token: &str) -> Value {
+    let (status, page) = v.app.get("/school/locations", Some(token)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page
+}
+
+#[tokio::test]
+async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_only() {
+    let v = start().await;
+    let app = &v.app;
+    let root = admin(app).await;
+    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
+    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
+    let a = class(app, &root, "计科2401", Some(wang_id)).await;
+    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    let zhang = student(app, &wang, "2024001", "张三", a, None).await;
+    let zhao = student(app, &li, "2024101", "赵六", b, None).await;
+    let (zhang_token, zhang_openid) = bound(&v, &wang, zhang["id"].as_i64().expect("id"), "2024001").await;
+    let (_, zhao_openid) = bound(&v, &li, zhao["id"].as_i64().expect("id"), "2024101").await;
+    let now = chrono::Utc::now().timestamp();
+
+    // Not opted in: the event is answered and nothing is stored.
+    let (status, sharing) = app.get("/school/location-sharing", Some(&zhang_token)).await;
+    assert_eq!((status, &sharing["share"]), (StatusCode::OK, &json!(false)), "{sharing}");
+    assert_eq!(deliver(app, &zhang_openid, &location_event(now - 100, 23.1, 113.3)).await, "success");
+    assert_eq!(stored(&v).await, 0);
+
+    // Opted in: the event is the last known position.
+    let (status, sharing) = app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": true}))).await;
+    assert_eq!((status, &sharing["share"], &sharing["retentionHours"]), (StatusCode::OK, &json!(true), &json!(24)), "{sharing}");
+    assert_eq!(app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": "yes"}))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    deliver(app, &zhang_openid, &location_event(now - 50, 23.1291, 113.2644)).await;
+    // Someone else's report (not opted in, another class) is not kept either.
+    deliver(app, &zhao_openid, &location_event(now - 50, 31.2, 121.4)).await;
+    let page = positions(&v, &wang).await;
+    assert_eq!(page["count"], 1, "{page}");
+    let p = &page["results"][0];
+    assert_eq!((&p["studentNo"], &p["latitude"], &p["longitude"], &p["precision"], &p["source"]), (&json!("2024001"), &json!(23.1291), &json!(113.2644), &json!(65.0), &json!("event")), "{p}");
+    assert!(p["reportedAt"].as_str().is_some_and(|t| t.ends_with("+08:00")), "{p}");
+
+    // A location message the student sends is newer: it replaces the event's, with its label.
+    deliver(app, &zhang_openid, &location_message(now - 20, 9_001, 23.135, 113.27, "广州市天河区")).await;
+    // A late redelivery of an older report changes nothing; a report off the globe is dropped.
+    deliver(app, &zhang_openid, &location_event(now - 80, 10.0, 10.0)).await;
+    deliver(app, &zhang_openid, &location_event(now - 10, 123.0, 113.27)).await;
+    let p = positions(&v, &wang).await["results"][0].clone();
+    assert_eq!((&p["latitude"], &p["label"], &p["source"]), (&json!(23.135), &json!("广州市天河区"), &json!("message")), "{p}");
+
+    // Another counselor sees nothing of it; an admin may not ask; a student neither.
+    assert_eq!(positions(&v, &li).await["count"], 0);
+    assert_eq!(app.get("/school/locations", Some(&root)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/school/locations", Some(&zhang_token)).await.0, StatusCode::FORBIDDEN);
+    let id = zhang["id"].as_i64().expect("id");
+    assert_eq!(app.get(&format!("/school/locations?studentId={id}"), Some(&li)).await.1["count"], 0);
+    assert_eq!(app.get(&format!("/school/locations?studentId={id}"), Some(&wang)).await.1["count"], 1);
+
+    // Past the retention it is not shown, and the prune deletes it.
+    sqlx::query("UPDATE student_locations SET reported_at = now() - $1::interval")
+        .bind(format!("{} hours 1 minute", LOCATION_RETENTION.num_hours()))
+        .execute(&app.pool)
+        .await
+        .expect("age it");
+    assert_eq!(positions(&v, &wang).await["count"], 0);
+    let mut conn = app.pool.acquire().await.expect("conn");
+    assert_eq!(prune(&mut conn, chrono::Utc::now() - LOCATION_RETENTION).await.expect("prune"), 1);
+
+    // A fresh report, then opting out: it is deleted at once and nothing more is kept.
+    deliver(app, &zhang_openid, &location_event(now - 5, 23.1, 113.3)).await;
+    assert_eq!(stored(&v).await, 1);
+    let (_, sharing) = app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": false}))).await;
+    assert_eq!(sharing["share"], false);
+    assert_eq!(stored(&v).await, 0);
+    deliver(app, &zhang_openid, &location_event(now - 1, 23.1, 113.3)).await;
+    assert_eq!(stored(&v).await, 0);
+}
