@@ -72,6 +72,15 @@ impl RoleSet for AdminOnly {
     const ROLES: &'static [Role] = &[Role::Admin];
 }
 
+/// The college's people: staff, admins, counselors and students (the service guides, which are
+/// also seed 004's procedures and forms, and the teacher directory).
+#[derive(Debug)]
+pub struct CampusMembers;
+
+impl RoleSet for CampusMembers {
+    const ROLES: &'static [Role] = &[Role::Staff, Role::Admin, Role::Counselor, Role::Student];
+}
+
 /// A signed-in user holding at least one role of `R`; anyone else gets 403.
 #[derive(Debug)]
 pub struct Authorized<R: RoleSet> {

@@ -20,6 +20,8 @@ pub const ADMIN: Who = Roles(&["admin"]);
 pub const PATIENT: Who = Roles(&["patient"]);
 pub const MODERATORS: Who = Roles(&["admin", "counselor"]);
 pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
+/// The college's people: the service guides (also seed 004's documents) and the teacher directory.
+pub const CAMPUS: Who = Roles(&["staff", "admin", "counselor", "student"]);
 /// Seed 004's school staff: admins, and counselors within their own classes.
 pub const SCHOOL: Who = Roles(&["admin", "counselor"]);
 pub const ALL_ROLES: [&str; 6] = ["admin", "staff", "patient", "visitor", "student", "counselor"];
@@ -111,10 +113,10 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("DELETE", "/reservations/{id}/", BOOK),
     ("GET", "/admin/reservations/conflicts/", ADMIN),
     ("PATCH", "/admin/reservations/{id}/", ADMIN),
-    ("GET", "/guides/", BOOK),
-    ("GET", "/guides/categories/", BOOK),
-    ("GET", "/guides/{id}", BOOK),
-    ("GET", "/guides/{id}/", BOOK),
+    ("GET", "/guides/", CAMPUS),
+    ("GET", "/guides/categories/", CAMPUS),
+    ("GET", "/guides/{id}", CAMPUS),
+    ("GET", "/guides/{id}/", CAMPUS),
     ("GET", "/guides/{id}/email", BOOK),
     ("POST", "/guides/{id}/email", BOOK),
     ("GET", "/guides/{id}/email/", BOOK),
@@ -193,6 +195,10 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("PUT", "/school/location-sharing", SignedIn),
     // A student's position: their own class's counselor only (admins included out).
     ("GET", "/school/locations", Roles(&["counselor"])),
+    ("GET", "/school/directory", CAMPUS),
+    ("POST", "/school/teachers", ADMIN),
+    ("PATCH", "/school/teachers/{id}", ADMIN),
+    ("DELETE", "/school/teachers/{id}", ADMIN),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),
@@ -344,8 +350,8 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("DELETE", "/school/topic-posts/{id}", "a post on the board, moderated by every counselor and admin"),
     ("POST", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
     ("DELETE", "/friends/{user_id}/", "a colleague: anyone in the contact book"),
-    ("GET", "/guides/{id}", "a service guide, published to all staff"),
-    ("GET", "/guides/{id}/", "a service guide, published to all staff"),
+    ("GET", "/guides/{id}", "a service guide, published to all staff and students"),
+    ("GET", "/guides/{id}/", "a service guide, published to all staff and students"),
     ("GET", "/guides/{id}/email", "a service guide, mailed to oneself"),
     ("POST", "/guides/{id}/email", "a service guide, mailed to oneself"),
     ("GET", "/guides/{id}/email/", "a service guide, mailed to oneself"),

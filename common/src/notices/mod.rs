@@ -12,6 +12,7 @@ pub mod classes;
 mod config;
 pub mod counselors;
 pub mod csv;
+pub mod directory;
 pub mod groups;
 pub mod import;
 pub mod locations;

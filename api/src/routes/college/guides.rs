@@ -18,7 +18,7 @@ use super::BookRole;
 use crate::college_admin::guides as guides_shared;
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
+use crate::extract::{ApiPath, ApiQuery, Authorized, CampusMembers, Pagination};
 use crate::state::AppState;
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
 use crate::openapi::TAG_COLLEGE;
@@ -80,12 +80,12 @@ pub(super) async fn page(state: &AppState, q: &GuideQuery, page: Pagination, uri
     Ok(DrfPage::new(rows.into_iter().map(GuideView::from).collect(), total, page, uri))
 }
 
-#[utoipa::path(get, path = "/guides/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(GuideQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/guides/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(GuideQuery, DrfPageQuery),
     responses((status = 200, description = "One page of guides, newest first", body = DrfPage<GuideView>)))]
 /// `GET /guides/?search=&category=`: 20 per page, newest first.
 pub async fn list(
     State(state): State<AppState>,
-    _: Authorized<BookRole>,
+    _: Authorized<CampusMembers>,
     ApiQuery(q): ApiQuery<GuideQuery>,
     pagination: Pagination,
     OriginalUri(uri): OriginalUri,
@@ -100,22 +100,22 @@ pub struct CategoryView {
     name: String,
 }
 
-#[utoipa::path(get, path = "/guides/categories/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+#[utoipa::path(get, path = "/guides/categories/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])),
     responses((status = 200, description = "The categories in use, with their number of guides", body = Vec<CategoryView>)))]
 /// `GET /guides/categories/`: the categories in use, by name, with their number of guides.
-pub async fn categories(State(state): State<AppState>, _: Authorized<BookRole>) -> ApiResult<Json<Vec<CategoryView>>> {
+pub async fn categories(State(state): State<AppState>, _: Authorized<CampusMembers>) -> ApiResult<Json<Vec<CategoryView>>> {
     let mut conn = state.db.acquire().await?;
     let rows = guides::categories(&mut conn).await?;
     Ok(Json(rows.into_iter().map(|CategoryCount { name, count }| CategoryView { count, name }).collect()))
 }
 
-#[utoipa::path(get, path = "/guides/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+#[utoipa::path(get, path = "/guides/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])),
     params(("id" = i64, Path, description = "The guide's id")),
     responses((status = 200, description = "The file, as an attachment under its uploaded name", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 404, description = "No such guide", body = ErrorEnvelope)))]
 /// `GET /guides/{id}` (and `/guides/{id}/`): the file, streamed through the API (also on S3, so the
 /// name and type are ours), as an attachment under the name it was uploaded with.
-pub async fn download(State(state): State<AppState>, _: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
+pub async fn download(State(state): State<AppState>, _: Authorized<CampusMembers>, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
     guides_shared::download(&state, id).await
 }
 

@@ -8,6 +8,7 @@ mod api_doc;
 mod binding;
 mod classes;
 mod counselors;
+mod directory;
 mod groups;
 mod import;
 mod locations;
@@ -62,6 +63,9 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notice-settings", get(reading::show_settings).put(reading::set_settings))
         .route("/school/location-sharing", get(locations::show_sharing).put(locations::set_sharing))
         .route("/school/locations", get(locations::list))
+        .route("/school/directory", get(directory::search))
+        .route("/school/teachers", post(directory::create))
+        .route("/school/teachers/{id}", patch(directory::update).delete(directory::delete))
         .route("/school/notices", get(notices::list).post(notices::create))
         .route("/school/notices/{id}", get(notices::show))
         .route("/school/notices/{id}/page", get(reading::page))
