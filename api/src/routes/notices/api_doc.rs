@@ -48,5 +48,14 @@ use utoipa::OpenApi;
     super::report::non_readers,
     super::report::csv,
     super::report::remind,
+    super::comments::list,
+    super::comments::create,
+    super::comments::hide,
+    super::comments::delete,
+    super::replies::mine,
+    super::replies::ask,
+    super::replies::threads,
+    super::replies::show,
+    super::replies::answer,
 ))]
 pub struct NoticesApi;

@@ -7,19 +7,22 @@
 mod api_doc;
 mod binding;
 mod classes;
+mod comments;
 mod counselors;
 mod directory;
 mod groups;
 mod import;
 mod locations;
 mod notices;
+mod party;
 mod reading;
+mod replies;
 mod report;
 mod students;
 
 pub use api_doc::NoticesApi;
 
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use yizhan_common::notices::Scope;
 use yizhan_common::users::Role;
@@ -74,6 +77,12 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notices/{id}/non-readers", get(report::non_readers))
         .route("/school/notices/{id}/recipients.csv", get(report::csv))
         .route("/school/notices/{id}/remind", post(report::remind))
+        .route("/school/notices/{id}/comments", get(comments::list).post(comments::create))
+        .route("/school/notice-comments/{id}/hide", post(comments::hide))
+        .route("/school/notice-comments/{id}", delete(comments::delete))
+        .route("/school/notices/{id}/thread", get(replies::mine).post(replies::ask))
+        .route("/school/notices/{id}/threads", get(replies::threads))
+        .route("/school/notices/{id}/threads/{student_id}", get(replies::show).post(replies::answer))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))

@@ -1,0 +1,120 @@
+//! Seed 004's conversations on a notice: comments by its recipients and its counselor, moderated
+//! (hidden from students, deleted) by that counselor only, limited in length and to 10 an hour per
+//! user even when posted in parallel; a private reply thread per student, seen by that student and
+//! the notice's staff only, with the threads awaiting an answer listed first.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use futures::future::join_all;
+use serde_json::{json, Value};
+use support::assert_error;
+use support::callbacks::plain_codec;
+use support::school::{admin, bound_student, class, counselor};
+use support::visitors::Visits;
+
+async fn start() -> Visits {
+    Visits::start_with(yizhan_common::testing::database().await, |cfg| {
+        cfg.wechat_callback = plain_codec();
+        cfg.notices.template = Some("模板ID5".into());
+    })
+    .await
+}
+
+fn bodies(page: &Value) -> Vec<String> {
+    page["results"].as_array().expect("results").iter().map(|c| c["body"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn comments_are_moderated_by_the_notices_counselor_and_threads_stay_private() {
+    let v = start().await;
+    let app = &v.app;
+    let root = admin(app).await;
+    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
+    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
+    let a = class(app, &root, "计科2401", Some(wang_id)).await;
+    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
+    let (zhang, _, zhang_id) = bound_student(&v, &wang, "2024001", "张三", a).await;
+    let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
+    let (zhao, _, zhao_id) = bound_student(&v, &li, "2024101", "赵六", b).await;
+    let (status, notice) = app
+        .post("/school/notices", Some(&wang), json!({"title": "选课", "body": "周五前完成选课", "categoryId": cat["id"], "audience": {"kind": "classes", "classIds": [a]}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{notice}");
+    let n = notice["id"].as_i64().expect("id");
+    let comments = format!("/school/notices/{n}/comments");
+
+    // A recipient comments; others see "张同学", not who; bad bodies are refused and write nothing.
+    for bad in [json!({"body": "  "}), json!({"body": "长".repeat(501)})] {
+        let (status, err) = app.post(&comments, Some(&zhang), bad).await;
+        let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert!(err["fields"]["body"].is_string(), "{err}");
+    }
+    let (status, c) = app.post(&comments, Some(&zhang), json!({"body": " 可以延期吗？ "})).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    assert_eq!((&c["authorName"], &c["body"], c.get("studentNo")), (&json!("张同学"), &json!("可以延期吗？"), None), "{c}");
+    let (_, page) = app.get(&comments, Some(&lisi)).await;
+    assert_eq!(bodies(&page), ["可以延期吗？"]);
+    assert!(page["results"][0].get("studentNo").is_none() && page["results"][0].get("hidden").is_none(), "{page}");
+    // The notice's counselor sees who, and answers in the open.
+    let (_, page) = app.get(&comments, Some(&wang)).await;
+    assert_eq!((&page["results"][0]["studentNo"], &page["results"][0]["hidden"]), (&json!("2024001"), &json!(false)), "{page}");
+    let (status, c2) = app.post(&comments, Some(&wang), json!({"body": "不可以"})).await;
+    assert_eq!((status, &c2["authorName"]), (StatusCode::CREATED, &json!("王老师")), "{c2}");
+    // Not a recipient, another counselor: as if there were no notice.
+    for who in [&zhao, &li] {
+        assert_eq!(app.get(&comments, Some(who)).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(app.post(&comments, Some(who), json!({"body": "x"})).await.0, StatusCode::NOT_FOUND);
+    }
+
+    // Moderation: only the notice's staff; hidden from students, then deleted.
+    let id = c["id"].as_i64().expect("comment id");
+    let hide = format!("/school/notice-comments/{id}/hide");
+    assert_eq!(app.post(&hide, Some(&zhang), json!({"hidden": true})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&hide, Some(&li), json!({"hidden": true})).await.0, StatusCode::NOT_FOUND);
+    let (status, hidden) = app.post(&hide, Some(&wang), json!({"hidden": true})).await;
+    assert_eq!((status, &hidden["hidden"]), (StatusCode::OK, &json!(true)), "{hidden}");
+    assert_eq!(bodies(&app.get(&comments, Some(&lisi)).await.1), ["不可以"]);
+    assert_eq!(app.get(&comments, Some(&wang)).await.1["count"], 2);
+    assert_eq!(app.send(Method::DELETE, &format!("/school/notice-comments/{id}"), Some(&li), None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.send(Method::DELETE, &format!("/school/notice-comments/{id}"), Some(&wang), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(bodies(&app.get(&comments, Some(&wang)).await.1), ["不可以"]);
+
+    // Ten an hour per user, even when twelve arrive at once.
+    let posts = (0..12).map(|i| app.post(&comments, Some(&lisi), json!({"body": format!("第{i}条")})));
+    let statuses: Vec<StatusCode> = join_all(posts).await.into_iter().map(|(s, _)| s).collect();
+    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((created, limited), (10, 2), "{statuses:?}");
+
+    // A private thread: the student asks, only the notice's staff see and answer it.
+    let thread = format!("/school/notices/{n}/thread");
+    let (status, t) = app.post(&thread, Some(&zhang), json!({"body": "材料交到哪里？"})).await;
+    assert_eq!((status, t["messages"].as_array().map(Vec::len)), (StatusCode::CREATED, Some(1)), "{t}");
+    assert_eq!(app.get(&thread, Some(&lisi)).await.1["messages"], json!([]), "another student sees only their own");
+    assert_eq!(app.get(&thread, Some(&zhao)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&thread, Some(&wang)).await.0, StatusCode::NOT_FOUND, "staff use the threads routes");
+    app.post(&thread, Some(&lisi), json!({"body": "我也想问"})).await;
+    let (_, list) = app.get(&format!("/school/notices/{n}/threads"), Some(&wang)).await;
+    assert_eq!(list["count"], 2, "{list}");
+    assert!(list["results"].as_array().expect("threads").iter().all(|t| t["awaitingAnswer"] == true), "{list}");
+    assert_eq!(app.get(&format!("/school/notices/{n}/threads"), Some(&li)).await.0, StatusCode::NOT_FOUND);
+    let one = format!("/school/notices/{n}/threads/{zhang_id}");
+    assert_eq!(app.get(&one, Some(&li)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/school/notices/{n}/threads/{zhao_id}"), Some(&wang)).await.0, StatusCode::NOT_FOUND, "not a recipient");
+    let (status, t) = app.post(&one, Some(&wang), json!({"body": "交到学工办"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let (_, mine) = app.get(&thread, Some(&zhang)).await;
+    let said: Vec<(bool, String, String)> = mine["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (m["fromStudent"].as_bool().unwrap_or_default(), m["authorName"].as_str().unwrap_or_default().to_owned(), m["body"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(said, [(true, "张同学".into(), "材料交到哪里？".into()), (false, "王老师".into(), "交到学工办".into())]);
+    // Answered threads go after those still waiting.
+    let (_, list) = app.get(&format!("/school/notices/{n}/threads"), Some(&wang)).await;
+    let order: Vec<(String, bool)> = list["results"].as_array().expect("threads").iter().map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t["awaitingAnswer"] == true)).collect();
+    assert_eq!(order, [("李四".into(), true), ("张三".into(), false)]);
+}
