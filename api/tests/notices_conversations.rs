@@ -118,3 +118,75 @@ async fn comments_are_moderated_by_the_notices_counselor_and_threads_stay_privat
     let order: Vec<(String, bool)> = list["results"].as_array().expect("threads").iter().map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t["awaitingAnswer"] == true)).collect();
     assert_eq!(order, [("李四".into(), true), ("张三".into(), false)]);
 }
+
+fn titles(page: &Value) -> Vec<String> {
+    page["results"].as_array().expect("results").iter().map(|n| n["title"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn notices_are_found_in_chinese_by_relevance_and_by_what_is_hot() {
+    let v = start().await;
+    let app = &v.app;
+    let root = admin(app).await;
+    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
+    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
+    let a = class(app, &root, "计科2401", Some(wang_id)).await;
+    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    let (_, grants) = app.post("/school/notice-categories", Some(&root), json!({"name": "奖助学金"})).await;
+    let (_, teaching) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
+    let (zhang, _, _) = bound_student(&v, &wang, "2024001", "张三", a).await;
+    let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
+    let send = |token: &str, title: &str, body: &str, category: &Value, class_id: i64| {
+        let body = json!({"title": title, "body": body, "categoryId": category["id"], "audience": {"kind": "classes", "classIds": [class_id]}});
+        let token = token.to_owned();
+        async move {
+            let (status, n) = app.post("/school/notices", Some(&token), body).await;
+            assert_eq!(status, StatusCode::CREATED, "{n}");
+            n["id"].as_i64().expect("id")
+        }
+    };
+    send(&wang, "2026年奖学金评定通知", "请符合条件的同学申请国家奖学金", &grants, a).await;
+    let course = send(&wang, "选课通知", "周五前完成选课；选课与奖学金无关", &teaching, a).await;
+    send(&wang, "关于助学金的补充说明", "助学金材料截止到月底", &grants, a).await;
+    send(&li, "奖学金答疑", "二班的奖学金答疑会", &grants, b).await;
+    let find = |token: &str, query: &str| {
+        let (token, query) = (token.to_owned(), query.to_owned());
+        async move {
+            let (status, page) = app.get(&format!("/school/notice-search?{query}"), Some(&token)).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {page}");
+            page
+        }
+    };
+    let q = |s: &str| format!("q={}", percent_encode(s));
+
+    // A student finds, among the notices they received, a title match before a body match.
+    assert_eq!(titles(&find(&zhang, &q("奖学金")).await), ["2026年奖学金评定通知", "选课通知"]);
+    assert_eq!(titles(&find(&zhang, &q("助学金")).await), ["关于助学金的补充说明"], "助学金 is not 奖学金");
+    assert_eq!(titles(&find(&zhang, &q("选课")).await), ["选课通知"], "two characters: no trigram, still found");
+    assert_eq!(titles(&find(&zhang, &format!("{}&categoryId={}", q("奖学金"), grants["id"])).await), ["2026年奖学金评定通知"]);
+    // Staff find what they see: a counselor their own, an admin every one.
+    assert_eq!(titles(&find(&li, &q("奖学金")).await), ["奖学金答疑"]);
+    assert_eq!(find(&root, &q("奖学金")).await["count"], 3);
+
+    // Hot: read and commented on, the course notice rises above newer ones.
+    assert_eq!(titles(&find(&zhang, "sort=newest").await)[0], "关于助学金的补充说明");
+    for token in [&zhang, &lisi] {
+        assert_eq!(app.get(&format!("/school/notices/{course}/page"), Some(token)).await.0, StatusCode::OK);
+        assert_eq!(app.post(&format!("/school/notices/{course}/comments"), Some(token), json!({"body": "收到"})).await.0, StatusCode::CREATED);
+    }
+    let hot = find(&zhang, "sort=hot").await;
+    assert_eq!(titles(&hot)[0], "选课通知", "{hot}");
+    assert_eq!((&hot["results"][0]["reads"], &hot["results"][0]["comments"]), (&json!(2), &json!(2)), "{hot}");
+
+    // Bad input is named; someone not bound is told so.
+    let (status, err) = app.get("/school/notice-search?sort=best", Some(&zhang)).await;
+    let err = assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(err["fields"]["sort"].is_string(), "{err}");
+    let (stranger, _) = v.sign_in("路人", None).await;
+    let (status, err) = app.get("/school/notice-search", Some(&stranger)).await;
+    assert_error(status, &err, StatusCode::CONFLICT, "not_bound");
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}

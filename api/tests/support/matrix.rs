@@ -187,6 +187,7 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/school/notices/{id}/recipients.csv", SCHOOL),
     ("POST", "/school/notices/{id}/remind", SCHOOL),
     // Conversations on a notice: its recipients (H5) and the staff who see it; threads are private.
+    ("GET", "/school/notice-search", SignedIn),
     ("GET", "/school/notices/{id}/comments", SignedIn),
     ("POST", "/school/notices/{id}/comments", SignedIn),
     ("POST", "/school/notice-comments/{id}/hide", SCHOOL),

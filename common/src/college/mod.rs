@@ -10,7 +10,7 @@ pub mod rooms;
 
 /// `term` as a `LIKE` pattern matching it anywhere, case-insensitively (`%`, `_` and `\` in the
 /// term match themselves); compare it with `lower(…)`.
-pub(crate) fn contains_pattern(term: &str) -> String {
+pub fn contains_pattern(term: &str) -> String {
     let escaped = term.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }

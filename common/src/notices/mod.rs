@@ -20,6 +20,7 @@ pub mod locations;
 pub mod receipts;
 pub mod replies;
 pub mod reminders;
+pub mod search;
 mod scope;
 pub mod send;
 pub mod settings;

@@ -48,6 +48,7 @@ use utoipa::OpenApi;
     super::report::non_readers,
     super::report::csv,
     super::report::remind,
+    super::search::search,
     super::comments::list,
     super::comments::create,
     super::comments::hide,

@@ -17,6 +17,7 @@ mod notices;
 mod party;
 mod reading;
 mod replies;
+mod search;
 mod report;
 mod students;
 
@@ -77,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notices/{id}/non-readers", get(report::non_readers))
         .route("/school/notices/{id}/recipients.csv", get(report::csv))
         .route("/school/notices/{id}/remind", post(report::remind))
+        .route("/school/notice-search", get(search::search))
         .route("/school/notices/{id}/comments", get(comments::list).post(comments::create))
         .route("/school/notice-comments/{id}/hide", post(comments::hide))
         .route("/school/notice-comments/{id}", delete(comments::delete))
