@@ -51,25 +51,9 @@ pub async fn search(conn: &mut PgConnection, who: Searcher, q: SearchQuery<'_>, 
         Searcher::Staff(scope) => (true, scope.counselor_filter(), None),
         Searcher::Student(id) => (false, None, Some(id)),
     };
-    let rows = sqlx::query_as!(
+    let rows = sqlx::query_file_as!(
         Found,
-        r#"WITH hits AS (
-               SELECT n.id, n.title, c.name AS category, n.urgency, n.sent_at,
-                      (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.id AND r.read_at IS NOT NULL) AS reads,
-                      (SELECT count(*) FROM notice_comments m WHERE m.notice_id = n.id AND m.hidden_at IS NULL) AS comments,
-                      CASE WHEN $6::text IS NULL THEN 0 ELSE (lower(n.title) LIKE $1)::int + similarity(lower(n.title), $6) END AS relevance
-                 FROM notices n JOIN notice_categories c ON c.id = n.category_id
-                WHERE ($1::text IS NULL OR lower(n.title) LIKE $1 OR lower(n.body) LIKE $1)
-                  AND ($2::bigint IS NULL OR n.category_id = $2)
-                  AND (($3 AND ($4::bigint IS NULL OR n.counselor_id = $4))
-                       OR (NOT $3 AND EXISTS (SELECT 1 FROM notice_recipients r WHERE r.notice_id = n.id AND r.student_id = $5))))
-           , scored AS (
-               SELECT *, (reads + 3 * comments + 1) / power(extract(epoch FROM now() - sent_at) / 3600 + 2, 1.5)::float8 AS hot FROM hits)
-           SELECT id AS "id!", title AS "title!", category AS "category!", urgency AS "urgency!: Urgency", sent_at AS "sent_at!",
-                  reads AS "reads!", comments AS "comments!", hot AS "hot!"
-             FROM scored
-            ORDER BY CASE $7 WHEN 'relevance' THEN relevance ELSE 0 END DESC, CASE $7 WHEN 'hot' THEN hot ELSE 0 END DESC, sent_at DESC, id DESC
-            LIMIT $8 OFFSET $9"#,
+        "src/notices/search.sql",
         pattern,
         q.category_id,
         staff,
