@@ -10,7 +10,7 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 use support::assert_error;
 use support::callbacks::plain_codec;
-use support::school::{admin, bound_student, class, counselor};
+use support::school::{bound_student, two_classes, TwoClasses};
 use support::visitors::Visits;
 
 async fn start() -> Visits {
@@ -29,11 +29,7 @@ fn bodies(page: &Value) -> Vec<String> {
 async fn comments_are_moderated_by_the_notices_counselor_and_threads_stay_private() {
     let v = start().await;
     let app = &v.app;
-    let root = admin(app).await;
-    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
-    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
-    let a = class(app, &root, "计科2401", Some(wang_id)).await;
-    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    let TwoClasses { root, wang, li, a, b } = two_classes(app).await;
     let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
     let (zhang, _, zhang_id) = bound_student(&v, &wang, "2024001", "张三", a).await;
     let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
@@ -127,11 +123,7 @@ fn titles(page: &Value) -> Vec<String> {
 async fn notices_are_found_in_chinese_by_relevance_and_by_what_is_hot() {
     let v = start().await;
     let app = &v.app;
-    let root = admin(app).await;
-    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
-    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
-    let a = class(app, &root, "计科2401", Some(wang_id)).await;
-    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    let TwoClasses { root, wang, li, a, b } = two_classes(app).await;
     let (_, grants) = app.post("/school/notice-categories", Some(&root), json!({"name": "奖助学金"})).await;
     let (_, teaching) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
     let (zhang, _, _) = bound_student(&v, &wang, "2024001", "张三", a).await;

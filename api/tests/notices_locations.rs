@@ -8,22 +8,12 @@ mod support;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::callbacks::{deliver, plain_codec};
-use support::school::{admin, class, counselor, student};
+use support::school::{bound_student, two_classes, TwoClasses};
 use support::visitors::Visits;
 use yizhan_common::notices::locations::{prune, LOCATION_RETENTION};
 
 async fn start() -> Visits {
     Visits::start_with(yizhan_common::testing::database().await, |cfg| cfg.wechat_callback = plain_codec()).await
-}
-
-/// A follower signed in on H5 and bound to student `no` with a code from `counselor` → (token, openid).
-async fn bound(v: &Visits, counselor: &str, id: i64, no: &str) -> (String, String) {
-    let (token, openid) = v.sign_in(no, None).await;
-    let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
-    let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    (token, openid)
 }
 
 fn location_event(created: i64, latitude: f64, longitude: f64) -> String {
@@ -54,15 +44,9 @@ async fn positions(v: &Visits, token: &str) -> Value {
 async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_only() {
     let v = start().await;
     let app = &v.app;
-    let root = admin(app).await;
-    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
-    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
-    let a = class(app, &root, "计科2401", Some(wang_id)).await;
-    let b = class(app, &root, "计科2402", Some(li_id)).await;
-    let zhang = student(app, &wang, "2024001", "张三", a, None).await;
-    let zhao = student(app, &li, "2024101", "赵六", b, None).await;
-    let (zhang_token, zhang_openid) = bound(&v, &wang, zhang["id"].as_i64().expect("id"), "2024001").await;
-    let (_, zhao_openid) = bound(&v, &li, zhao["id"].as_i64().expect("id"), "2024101").await;
+    let TwoClasses { root, wang, li, a, b } = two_classes(app).await;
+    let (zhang_token, zhang_openid, zhang_id) = bound_student(&v, &wang, "2024001", "张三", a).await;
+    let (_, zhao_openid, _) = bound_student(&v, &li, "2024101", "赵六", b).await;
     let now = chrono::Utc::now().timestamp();
 
     // Not opted in: the event is answered and nothing is stored.
@@ -96,9 +80,8 @@ async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_
     assert_eq!(positions(&v, &li).await["count"], 0);
     assert_eq!(app.get("/school/locations", Some(&root)).await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.get("/school/locations", Some(&zhang_token)).await.0, StatusCode::FORBIDDEN);
-    let id = zhang["id"].as_i64().expect("id");
-    assert_eq!(app.get(&format!("/school/locations?studentId={id}"), Some(&li)).await.1["count"], 0);
-    assert_eq!(app.get(&format!("/school/locations?studentId={id}"), Some(&wang)).await.1["count"], 1);
+    assert_eq!(app.get(&format!("/school/locations?studentId={zhang_id}"), Some(&li)).await.1["count"], 0);
+    assert_eq!(app.get(&format!("/school/locations?studentId={zhang_id}"), Some(&wang)).await.1["count"], 1);
 
     // Past the retention it is not shown, and the prune deletes it.
     sqlx::query("UPDATE student_locations SET reported_at = now() - $1::interval")

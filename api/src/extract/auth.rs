@@ -72,6 +72,15 @@ impl RoleSet for AdminOnly {
     const ROLES: &'static [Role] = &[Role::Admin];
 }
 
+/// Seed 004's school staff, who also keep the Official Account's robot, menu and topic board:
+/// admins and counselors.
+#[derive(Debug)]
+pub struct SchoolStaff;
+
+impl RoleSet for SchoolStaff {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Counselor];
+}
+
 /// The college's people: staff, admins, counselors and students (the service guides, which are
 /// also seed 004's procedures and forms, and the teacher directory).
 #[derive(Debug)]

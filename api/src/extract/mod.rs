@@ -6,7 +6,7 @@ mod json;
 mod pagination;
 mod params;
 
-pub use auth::{AdminOnly, AuthUser, Authorized, CampusMembers, RoleSet};
+pub use auth::{AdminOnly, AuthUser, Authorized, CampusMembers, RoleSet, SchoolStaff};
 pub use client_ip::{ClientIp, OverTls, TrustedProxies};
 pub use json::{ApiJson, OptionalJson};
 pub use params::{ApiPath, ApiQuery};

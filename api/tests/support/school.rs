@@ -45,3 +45,21 @@ pub async fn bound_student(v: &super::visitors::Visits, counselor: &str, no: &st
     assert_eq!(status, StatusCode::OK, "{b}");
     (token, openid, id)
 }
+
+/// The usual school of two: 王老师 (`wang`) looks after 计科2401 (`a`), 李老师 (`li`) 计科2402 (`b`).
+pub struct TwoClasses {
+    pub root: String,
+    pub wang: String,
+    pub li: String,
+    pub a: i64,
+    pub b: i64,
+}
+
+pub async fn two_classes(app: &TestApp) -> TwoClasses {
+    let root = admin(app).await;
+    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
+    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
+    let a = class(app, &root, "计科2401", Some(wang_id)).await;
+    let b = class(app, &root, "计科2402", Some(li_id)).await;
+    TwoClasses { root, wang, li, a, b }
+}

@@ -15,18 +15,11 @@ pub use api_doc::FollowApi;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
-use yizhan_common::users::Role;
 
-use crate::extract::RoleSet;
 use crate::state::AppState;
 
-/// Who manages the robot's rules and moderates the topic board.
-#[derive(Debug)]
-pub struct Moderators;
-
-impl RoleSet for Moderators {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Counselor];
-}
+/// Who manages the robot's rules and the menu and moderates the topic board: the school's staff.
+pub use crate::extract::SchoolStaff as Moderators;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,8 +17,8 @@ mod notices;
 mod party;
 mod reading;
 mod replies;
-mod search;
 mod report;
+mod search;
 mod students;
 
 pub use api_doc::NoticesApi;
@@ -26,19 +26,13 @@ pub use api_doc::NoticesApi;
 use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use yizhan_common::notices::Scope;
-use yizhan_common::users::Role;
 
 use crate::error::ApiResult;
-use crate::extract::{Authorized, RoleSet};
+use crate::extract::Authorized;
 use crate::state::AppState;
 
 /// Admins and counselors.
-#[derive(Debug)]
-pub struct SchoolStaff;
-
-impl RoleSet for SchoolStaff {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Counselor];
-}
+pub use crate::extract::SchoolStaff;
 
 /// What the caller sees (admins all, a counselor their classes).
 async fn scope_of(state: &AppState, who: &Authorized<SchoolStaff>) -> ApiResult<Scope> {
