@@ -95,6 +95,7 @@ async fn a_notice_to_a_class_with_subscriptions_an_urgent_override_reads_and_rem
     let s = stats(&v, &wang, n1).await;
     assert_eq!((s["recipients"].as_i64(), s["wechat"].as_i64(), s["muted"].as_i64(), s["unbound"].as_i64()), (Some(4), Some(1), Some(1), Some(2)), "{s}");
     assert_eq!((s["delivered"].as_i64(), s["pending"].as_i64(), s["failed"].as_i64()), (Some(1), Some(0), Some(0)), "{s}");
+    assert_eq!(s["progress"], json!({"planned": 1, "sent": 1, "failed": 0, "pending": 0}), "the author's progress figure: {s}");
     assert_eq!((delivered(&v, &zhang_oid).await, delivered(&v, &lisi_oid).await), ((1, 0), (0, 0)));
     assert_eq!(delivered(&v, &zhao_oid).await, (0, 0), "an unfollowed student gets nothing");
     // Each message carried its send's client_msg_id (WeChat drops a repeat of one), as the simulator saw it.
@@ -158,6 +159,7 @@ async fn a_notice_to_a_class_with_subscriptions_an_urgent_override_reads_and_rem
     app.run_pending_jobs().await;
     let s = stats(&v, &wang, n3["id"].as_i64().expect("id")).await;
     assert_eq!((s["failed"].as_i64(), s["failedByErrcode"].clone()), (Some(1), json!({"43004": 1})), "{s}");
+    assert_eq!(s["progress"], json!({"planned": 1, "sent": 0, "failed": 1, "pending": 0}), "{s}");
 
     // Every recipient as CSV.
     let (status, csv) = app.get(&format!("/school/notices/{n1}/recipients.csv"), Some(&wang)).await;

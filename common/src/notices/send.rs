@@ -1,15 +1,17 @@
 //! Sending a notice, in one transaction: the notice row, its audience resolved and frozen into
 //! `notice_recipients` (one `INSERT … SELECT`, each recipient's delivery decided there: `wechat`,
-//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_template`: a
-//! `template_sends` row keyed `notice:<id>:<student>` and a `send_template_message` job, which
-//! sends `client_msg_id` = `tpl-<send id>`). The jobs deliver at the configured rate.
+//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_sends.sql`, one
+//! statement for them all: a `template_sends` row keyed `notice:<id>:<student>` and a
+//! `send_template_message` job, which sends `client_msg_id` = `tpl-<send id>`). The jobs deliver
+//! at the configured rate.
 
 use serde_json::json;
 use sqlx::PgConnection;
 
 use super::audience::Audience;
 use super::Scope;
-use crate::wechat::template_log::plan_template;
+use crate::job_contract::Job;
+use crate::jobs::kinds::SendTemplateMessage;
 
 crate::text_enum! {
     /// `notices.urgency` (轻重缓急).
@@ -127,7 +129,8 @@ pub async fn send(conn: &mut PgConnection, scope: Scope, n: &NewNotice, template
 
 /// Plans a template message (key `<key_prefix>:<student>`) to each `wechat` recipient whose
 /// binding is active now — every one, or only those who have not read it (`unread_only`, a
-/// reminder); records the first send on the recipient. Returns the outbox rows.
+/// reminder); records the first send on the recipient. One statement (`plan_sends.sql`), however
+/// many recipients. Returns the outbox rows.
 pub(super) async fn plan_sends(
     conn: &mut PgConnection,
     notice_id: i64,
@@ -136,24 +139,19 @@ pub(super) async fn plan_sends(
     data: &serde_json::Value,
     unread_only: bool,
 ) -> sqlx::Result<Vec<i64>> {
-    let targets = sqlx::query!(
-        r#"SELECT r.id, r.student_id AS "student_id!", b.openid
-             FROM notice_recipients r JOIN student_bindings b ON b.student_id = r.student_id AND b.active
-            WHERE r.notice_id = $1 AND r.delivery = 'wechat' AND (NOT $2 OR r.read_at IS NULL)
-            ORDER BY r.id"#,
-        notice_id,
-        unread_only
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     let url = template.page_url.map(|u| u.replace("{id}", &notice_id.to_string()));
-    let mut outbox = Vec::with_capacity(targets.len());
-    for t in targets {
-        let planned = plan_template(conn, &format!("{key_prefix}:{}", t.student_id), &t.openid, template.template_id, url.as_deref(), data).await?;
-        outbox.extend(planned.outbox_id);
-        sqlx::query!("UPDATE notice_recipients SET template_send_id = COALESCE(template_send_id, $2) WHERE id = $1", t.id, planned.send_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(outbox)
+    let planned = sqlx::query_file_scalar!(
+        "src/notices/plan_sends.sql",
+        notice_id,
+        key_prefix,
+        unread_only,
+        template.template_id,
+        url,
+        data,
+        SendTemplateMessage::QUEUE.as_str(),
+        SendTemplateMessage::KIND
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(planned)
 }

@@ -16,6 +16,8 @@ pub struct Totals {
     pub wechat: i64,
     pub unbound: i64,
     pub muted: i64,
+    /// Messages planned (the progress figure: `delivered + failed + pending` of these).
+    pub planned: i64,
     pub delivered: i64,
     pub pending: i64,
     pub failed: i64,
@@ -46,6 +48,7 @@ pub async fn of_notice(conn: &mut PgConnection, notice_id: i64) -> sqlx::Result<
                   count(*) FILTER (WHERE r.delivery = 'wechat') AS "wechat!",
                   count(*) FILTER (WHERE r.delivery = 'unbound') AS "unbound!",
                   count(*) FILTER (WHERE r.delivery = 'muted') AS "muted!",
+                  count(t.id) AS "planned!",
                   count(*) FILTER (WHERE t.status = 'sent') AS "delivered!",
                   count(*) FILTER (WHERE t.status IN ('pending', 'sending')) AS "pending!",
                   count(*) FILTER (WHERE t.status = 'failed') AS "failed!",
