@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::assert_error;
 use support::callbacks::{event, plain_codec};
-use support::school::{admin, class, counselor, student};
+use support::school::{admin, bound_student, class, counselor, student};
 use support::visitors::Visits;
 
 const TEMPLATE: &str = "模板ID5";
@@ -21,20 +21,10 @@ async fn start() -> Visits {
         cfg.wechat_callback = plain_codec();
         cfg.notices.template = Some(TEMPLATE.into());
         cfg.notices.page_url = Some("https://h5.school.test/notices/{id}".into());
+        // Template messages here (`notices_mass.rs` has the customer-service window and mass sends).
+        cfg.notices.custom_window = std::time::Duration::ZERO;
     })
     .await
-}
-
-/// A student of `class_id` who follows and binds with their counselor's code: (token, openid, id).
-async fn bound_student(v: &Visits, counselor: &str, no: &str, name: &str, class_id: i64) -> (String, String, i64) {
-    let id = student(&v.app, counselor, no, name, class_id, None).await["id"].as_i64().expect("id");
-    let (token, openid) = v.sign_in(name, None).await;
-    event(&v.app, &openid, "subscribe", None).await;
-    let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
-    let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    (token, openid, id)
 }
 
 /// The notice messages the simulator delivered to `openid` (reminders: `first` says 提醒).

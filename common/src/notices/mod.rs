@@ -14,6 +14,7 @@ pub mod counselors;
 pub mod csv;
 pub mod groups;
 pub mod import;
+pub mod mass;
 pub mod receipts;
 pub mod reminders;
 mod scope;
@@ -21,6 +22,7 @@ pub mod send;
 pub mod settings;
 pub mod stats;
 pub mod students;
+pub mod tags;
 
 pub use config::NoticesConfig;
 pub use scope::Scope;

@@ -1,30 +1,53 @@
--- Plans the template messages of a notice (or of its reminder) in one statement
--- (`send::plan_sends`): one `template_sends` row per `wechat` recipient of notice $1 whose binding
--- is active now (only the unread ones when $3: a reminder), keyed `<$2>:<student>`; an outbox row
--- (`send_template_message`, key `template_send:<id>`) for each new one; a recipient without a
--- send yet remembers this one. A key planned before is skipped (its send stands), so planning
--- twice plans nothing. Each target takes its send id from the sequence first, so the rows are
--- linked by that id (no join on the keys).
+-- Plans the messages of a notice (or of its reminder) in one statement (`send::plan_sends`), one
+-- per `wechat` recipient of notice $1 whose binding is active now (only the unread ones when $3: a
+-- reminder; a notice's own recipients reached by a mass send are left out), keyed
+-- `<$2>:<student>`: a customer-service message (`custom_sends`, text $9, falling back to the
+-- template message under the same key) when the recipient's last interaction is within the window
+-- ($10 seconds; 0: never), else a template message (`template_sends`); an outbox row for each new
+-- one (`send_template_message` / `send_custom_message`, key `template_send:<id>` /
+-- `custom_send:<id>`); a recipient without a message yet remembers this one. A key planned before
+-- is skipped (its message stands), so planning twice plans nothing. Each target takes its row's id
+-- from the sequence first, so the rows are linked by that id (no join on the keys).
 --   $1 the notice, $2 the key prefix, $3 unread only, $4 the template, $5 the page URL, $6 the
---   template data, $7 the job's queue, $8 the job's kind
+--   template data, $7 the jobs' queue, $8 the template job's kind, $9 the customer-service text,
+--   $10 the window (seconds), $11 the customer-service job's kind
 WITH target AS MATERIALIZED (
     SELECT r.id AS recipient_id, b.openid, $2 || ':' || r.student_id AS key,
-           nextval(pg_get_serial_sequence('template_sends', 'id')) AS send_id
-      FROM notice_recipients r JOIN student_bindings b ON b.student_id = r.student_id AND b.active
-     WHERE r.notice_id = $1 AND r.delivery = 'wechat' AND (NOT $3 OR r.read_at IS NULL)
-), send AS (
+           $10::float8 > 0 AND i.last_at > now() - make_interval(secs => $10::float8) AS custom
+      FROM notice_recipients r
+      JOIN student_bindings b ON b.student_id = r.student_id AND b.active
+      LEFT JOIN wechat_interactions i ON i.openid = b.openid
+     WHERE r.notice_id = $1 AND r.delivery = 'wechat' AND (CASE WHEN $3 THEN r.read_at IS NULL ELSE r.mass_send_id IS NULL END)
+), numbered AS MATERIALIZED (
+    SELECT t.*, CASE WHEN t.custom THEN nextval(pg_get_serial_sequence('custom_sends', 'id'))
+                     ELSE nextval(pg_get_serial_sequence('template_sends', 'id')) END AS send_id
+      FROM target t
+), template AS (
     INSERT INTO template_sends (id, idempotency_key, openid, template_id, url, data)
-    SELECT t.send_id, t.key, t.openid, $4, $5, $6 FROM target t ORDER BY t.send_id
+    SELECT n.send_id, n.key, n.openid, $4, $5, $6 FROM numbered n WHERE NOT n.custom ORDER BY n.send_id
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id
+), custom AS (
+    INSERT INTO custom_sends (id, idempotency_key, openid, content, fallback_key, fallback)
+    SELECT n.send_id, n.key, n.openid, $9, n.key, jsonb_build_object('templateId', $4::text, 'url', $5::text, 'data', $6::jsonb)
+      FROM numbered n WHERE n.custom ORDER BY n.send_id
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
 ), job AS (
     INSERT INTO outbox (queue, kind, payload, idempotency_key)
-    SELECT $7, $8, jsonb_build_object('sendId', s.id), 'template_send:' || s.id FROM send s ORDER BY s.id
+    SELECT $7, k.kind, jsonb_build_object('sendId', k.id), k.key
+      FROM (SELECT $8 AS kind, id, 'template_send:' || id AS key FROM template
+            UNION ALL
+            SELECT $11, id, 'custom_send:' || id FROM custom) k
+     ORDER BY k.kind, k.id
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id
 ), linked AS (
-    UPDATE notice_recipients r SET template_send_id = t.send_id
-      FROM target t
-     WHERE r.id = t.recipient_id AND r.template_send_id IS NULL AND t.send_id IN (SELECT id FROM send)
+    UPDATE notice_recipients r
+       SET template_send_id = CASE WHEN n.custom THEN r.template_send_id ELSE n.send_id END,
+           custom_send_id = CASE WHEN n.custom THEN n.send_id ELSE r.custom_send_id END
+      FROM numbered n
+     WHERE r.id = n.recipient_id AND r.template_send_id IS NULL AND r.custom_send_id IS NULL
+       AND (n.send_id IN (SELECT id FROM template) AND NOT n.custom OR n.send_id IN (SELECT id FROM custom) AND n.custom)
 )
 SELECT ARRAY(SELECT id FROM job ORDER BY id) AS "outbox_ids!"
