@@ -43,18 +43,21 @@ async fn scalar(v: &Visits, sql: &str, id: i64) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).bind(id).fetch_one(&v.app.pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-/// A class of `wang`'s with three bound students and one who never binds: (admin, wang, class, openids).
-async fn class_of_three(v: &Visits) -> (String, String, i64, Vec<String>) {
+/// A class of `wang`'s with three bound students and one who never binds: (admin, wang, class,
+/// openids, the students' tokens).
+async fn class_of_three(v: &Visits) -> (String, String, i64, Vec<String>, Vec<String>) {
     let app = &v.app;
     let root = admin(app).await;
     let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
     let a = class(app, &root, "计科2401", Some(wang_id)).await;
-    let mut openids = Vec::new();
+    let (mut openids, mut tokens) = (Vec::new(), Vec::new());
     for (no, name) in [("2024001", "张三"), ("2024002", "李四"), ("2024003", "王五")] {
-        openids.push(bound_student(v, &wang, no, name, a).await.1);
+        let (token, openid, _) = bound_student(v, &wang, no, name, a).await;
+        openids.push(openid);
+        tokens.push(token);
     }
     student(app, &wang, "2024004", "赵六", a, None).await;
-    (root, wang, a, openids)
+    (root, wang, a, openids, tokens)
 }
 
 async fn category(v: &Visits, root: &str) -> Value {
@@ -67,7 +70,7 @@ async fn category(v: &Visits, root: &str) -> Value {
 async fn a_large_notice_goes_by_mass_send_per_tag_and_its_finish_is_counted_once() {
     let v = start(|n| n.mass_min_recipients = Some(3)).await;
     let app = &v.app;
-    let (root, wang, a, openids) = class_of_three(&v).await;
+    let (root, wang, a, openids, _) = class_of_three(&v).await;
     let cat = category(&v, &root).await;
 
     // Binding asked for a tag sync: the class has a WeChat tag carrying the three bound openids.
@@ -124,7 +127,7 @@ async fn a_news_mass_send_uploads_its_cover_and_article_as_permanent_material_fi
         n.mass_cover = Some(cover.to_string_lossy().into_owned());
     })
     .await;
-    let (root, wang, _, openids) = class_of_three(&v).await;
+    let (root, wang, _, openids, _) = class_of_three(&v).await;
     let cat = category(&v, &root).await;
     v.app.run_pending_jobs().await;
     let body = json!({"title": "奖学金评定", "body": "第一段\n第二段 <b>", "categoryId": cat, "urgency": "important", "audience": {"kind": "everyone"}});
@@ -150,7 +153,7 @@ async fn a_news_mass_send_uploads_its_cover_and_article_as_permanent_material_fi
 async fn an_open_window_gets_a_customer_service_message_a_closed_one_a_template_and_45015_falls_back_once() {
     let v = start(|_| {}).await;
     let app = &v.app;
-    let (root, wang, a, openids) = class_of_three(&v).await;
+    let (root, wang, a, openids, tokens) = class_of_three(&v).await;
     let cat = category(&v, &root).await;
     let (open, closed, stale) = (&openids[0], &openids[1], &openids[2]);
     // 张三 writes to the account (WeChat opens the window); 李四's last interaction is 49 hours
@@ -161,6 +164,15 @@ async fn an_open_window_gets_a_customer_service_message_a_closed_one_a_template_
     let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM wechat_interactions ORDER BY openid").fetch_all(&app.pool).await.expect("kinds");
     assert!(kinds.contains(&"text".to_owned()) && kinds.contains(&"subscribe".to_owned()), "{kinds:?}");
 
+    // 张三 and 李四 are in 班委: the statistics count them per group, as the group was.
+    let (status, g) = app.post("/school/groups", Some(&wang), json!({"name": "班委", "kind": "班干部"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let group = g["id"].as_i64().expect("group");
+    for no in ["2024001", "2024002"] {
+        let sid: i64 = sqlx::query_scalar("SELECT id FROM students WHERE student_no = $1").bind(no).fetch_one(&app.pool).await.expect("student");
+        let (status, m) = app.send(axum::http::Method::PUT, &format!("/school/groups/{group}/members/{sid}"), Some(&wang), Some(json!({"role": "班长"}))).await;
+        assert_eq!(status, StatusCode::OK, "{m}");
+    }
     let body = json!({"title": "选课提醒", "body": "周三截止", "categoryId": cat, "audience": {"kind": "classes", "classIds": [a]}});
     let (status, n) = app.post("/school/notices", Some(&wang), body).await;
     assert_eq!(status, StatusCode::CREATED, "{n}");
@@ -177,6 +189,12 @@ async fn an_open_window_gets_a_customer_service_message_a_closed_one_a_template_
     let s = stats(&v, &wang, id).await;
     assert_eq!(s["channels"], json!({"template": 2, "custom": 1, "mass": 0}), "{s}");
     assert_eq!(s["progress"], json!({"planned": 3, "sent": 3, "failed": 0, "pending": 0}), "{s}");
+    let (status, _) = app.send(axum::http::Method::PATCH, &format!("/school/groups/{group}"), Some(&wang), Some(json!({"name": "班委会"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = app.get(&format!("/school/notices/{id}/page"), Some(&tokens[0])).await;
+    assert!(page["readAt"].is_string(), "{page}");
+    let s = stats(&v, &wang, id).await;
+    assert_eq!(s["groups"], json!([{"groupName": "班委", "recipients": 2, "read": 1, "confirmed": 0}]), "per group, frozen when sent: {s}");
 
     // The same jobs delivered again (a redelivery after a lost acknowledgement): nothing is sent twice.
     let sends: Vec<i64> = sqlx::query_scalar("SELECT id FROM custom_sends ORDER BY id").fetch_all(&app.pool).await.expect("sends");

@@ -5,32 +5,28 @@
 -- template message under the same key) when the recipient's last interaction is within the window
 -- ($10 seconds; 0: never), else a template message (`template_sends`); an outbox row for each new
 -- one (`send_template_message` / `send_custom_message`, key `template_send:<id>` /
--- `custom_send:<id>`); a recipient without a message yet remembers this one. A key planned before
--- is skipped (its message stands), so planning twice plans nothing. Each target takes its row's id
--- from the sequence first, so the rows are linked by that id (no join on the keys).
+-- `custom_send:<id>`). A key planned before is skipped (its message stands), so planning twice
+-- plans nothing. The recipients are linked to their messages by `link_sends.sql`, by key.
 --   $1 the notice, $2 the key prefix, $3 unread only, $4 the template, $5 the page URL, $6 the
 --   template data, $7 the jobs' queue, $8 the template job's kind, $9 the customer-service text,
 --   $10 the window (seconds), $11 the customer-service job's kind
 WITH target AS MATERIALIZED (
-    SELECT r.id AS recipient_id, b.openid, $2 || ':' || r.student_id AS key,
+    SELECT b.openid, $2 || ':' || r.student_id AS key,
            $10::float8 > 0 AND i.last_at > now() - make_interval(secs => $10::float8) AS custom
       FROM notice_recipients r
       JOIN student_bindings b ON b.student_id = r.student_id AND b.active
       LEFT JOIN wechat_interactions i ON i.openid = b.openid
      WHERE r.notice_id = $1 AND r.delivery = 'wechat' AND (CASE WHEN $3 THEN r.read_at IS NULL ELSE r.mass_send_id IS NULL END)
-), numbered AS MATERIALIZED (
-    SELECT t.*, CASE WHEN t.custom THEN nextval(pg_get_serial_sequence('custom_sends', 'id'))
-                     ELSE nextval(pg_get_serial_sequence('template_sends', 'id')) END AS send_id
-      FROM target t
+     ORDER BY r.id
 ), template AS (
-    INSERT INTO template_sends (id, idempotency_key, openid, template_id, url, data)
-    SELECT n.send_id, n.key, n.openid, $4, $5, $6 FROM numbered n WHERE NOT n.custom ORDER BY n.send_id
+    INSERT INTO template_sends (idempotency_key, openid, template_id, url, data)
+    SELECT t.key, t.openid, $4, $5, $6 FROM target t WHERE NOT t.custom
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
 ), custom AS (
-    INSERT INTO custom_sends (id, idempotency_key, openid, content, fallback_key, fallback)
-    SELECT n.send_id, n.key, n.openid, $9, n.key, jsonb_build_object('templateId', $4::text, 'url', $5::text, 'data', $6::jsonb)
-      FROM numbered n WHERE n.custom ORDER BY n.send_id
+    INSERT INTO custom_sends (idempotency_key, openid, content, fallback_key, fallback)
+    SELECT t.key, t.openid, $9, t.key, jsonb_build_object('templateId', $4::text, 'url', $5::text, 'data', $6::jsonb)
+      FROM target t WHERE t.custom
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
 ), job AS (
@@ -42,12 +38,5 @@ WITH target AS MATERIALIZED (
      ORDER BY k.kind, k.id
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id
-), linked AS (
-    UPDATE notice_recipients r
-       SET template_send_id = CASE WHEN n.custom THEN r.template_send_id ELSE n.send_id END,
-           custom_send_id = CASE WHEN n.custom THEN n.send_id ELSE r.custom_send_id END
-      FROM numbered n
-     WHERE r.id = n.recipient_id AND r.template_send_id IS NULL AND r.custom_send_id IS NULL
-       AND (n.send_id IN (SELECT id FROM template) AND NOT n.custom OR n.send_id IN (SELECT id FROM custom) AND n.custom)
 )
 SELECT ARRAY(SELECT id FROM job ORDER BY id) AS "outbox_ids!"

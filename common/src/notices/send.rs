@@ -1,7 +1,7 @@
 //! Sending a notice, in one transaction: the notice row, its audience resolved and frozen into
 //! `notice_recipients` (one `INSERT … SELECT`, each recipient's delivery decided there: `wechat`,
-//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_sends.sql`, one
-//! statement for them all: a `template_sends` row keyed `notice:<id>:<student>` and a
+//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_sends.sql` and
+//! `link_sends.sql`, two statements for them all: a `template_sends` row keyed `notice:<id>:<student>` and a
 //! `send_template_message` job, which sends `client_msg_id` = `tpl-<send id>`; a customer-service
 //! message instead to those whose 48-hour window is open). A large notice to everyone, classes or
 //! groups goes first by mass send to the recipients its tags reach (`mass.rs`). The jobs deliver
@@ -177,8 +177,8 @@ pub(super) fn custom_text(headline: &str, url: Option<&str>) -> String {
 /// Plans a message (key `<key_prefix>:<student>`) to each `wechat` recipient whose binding is
 /// active now — every one not reached by a mass send, or only those who have not read it
 /// (`unread_only`, a reminder): a customer-service message (`text`) to those whose window is open,
-/// a template message to the others; records the first message on the recipient. One statement
-/// (`plan_sends.sql`), however many recipients. Returns the outbox rows.
+/// a template message to the others; records a notice's first message on the recipient. Two
+/// statements (`plan_sends.sql`, `link_sends.sql`), however many recipients. Returns the outbox rows.
 pub(super) async fn plan_sends(
     conn: &mut PgConnection,
     notice_id: i64,
@@ -203,7 +203,10 @@ pub(super) async fn plan_sends(
         template.custom_window.as_secs_f64(),
         SendCustomMessage::KIND
     )
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    if !unread_only {
+        sqlx::query_file!("src/notices/link_sends.sql", notice_id, key_prefix).execute(conn).await?;
+    }
     Ok(planned)
 }
