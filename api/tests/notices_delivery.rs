@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::assert_error;
 use support::callbacks::{event, plain_codec};
-use support::school::{admin, class, counselor, student};
+use support::school::{admin, bound_student, class, counselor, student};
 use support::visitors::Visits;
 
 const TEMPLATE: &str = "模板ID5";
@@ -21,20 +21,10 @@ async fn start() -> Visits {
         cfg.wechat_callback = plain_codec();
         cfg.notices.template = Some(TEMPLATE.into());
         cfg.notices.page_url = Some("https://h5.school.test/notices/{id}".into());
+        // Template messages here (`notices_mass.rs` has the customer-service window and mass sends).
+        cfg.notices.custom_window = std::time::Duration::ZERO;
     })
     .await
-}
-
-/// A student of `class_id` who follows and binds with their counselor's code: (token, openid, id).
-async fn bound_student(v: &Visits, counselor: &str, no: &str, name: &str, class_id: i64) -> (String, String, i64) {
-    let id = student(&v.app, counselor, no, name, class_id, None).await["id"].as_i64().expect("id");
-    let (token, openid) = v.sign_in(name, None).await;
-    event(&v.app, &openid, "subscribe", None).await;
-    let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{issued}");
-    let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;
-    assert_eq!(status, StatusCode::OK, "{b}");
-    (token, openid, id)
 }
 
 /// The notice messages the simulator delivered to `openid` (reminders: `first` says 提醒).
@@ -95,6 +85,7 @@ async fn a_notice_to_a_class_with_subscriptions_an_urgent_override_reads_and_rem
     let s = stats(&v, &wang, n1).await;
     assert_eq!((s["recipients"].as_i64(), s["wechat"].as_i64(), s["muted"].as_i64(), s["unbound"].as_i64()), (Some(4), Some(1), Some(1), Some(2)), "{s}");
     assert_eq!((s["delivered"].as_i64(), s["pending"].as_i64(), s["failed"].as_i64()), (Some(1), Some(0), Some(0)), "{s}");
+    assert_eq!(s["progress"], json!({"planned": 1, "sent": 1, "failed": 0, "pending": 0}), "the author's progress figure: {s}");
     assert_eq!((delivered(&v, &zhang_oid).await, delivered(&v, &lisi_oid).await), ((1, 0), (0, 0)));
     assert_eq!(delivered(&v, &zhao_oid).await, (0, 0), "an unfollowed student gets nothing");
     // Each message carried its send's client_msg_id (WeChat drops a repeat of one), as the simulator saw it.
@@ -158,6 +149,7 @@ async fn a_notice_to_a_class_with_subscriptions_an_urgent_override_reads_and_rem
     app.run_pending_jobs().await;
     let s = stats(&v, &wang, n3["id"].as_i64().expect("id")).await;
     assert_eq!((s["failed"].as_i64(), s["failedByErrcode"].clone()), (Some(1), json!({"43004": 1})), "{s}");
+    assert_eq!(s["progress"], json!({"planned": 1, "sent": 0, "failed": 1, "pending": 0}), "{s}");
 
     // Every recipient as CSV.
     let (status, csv) = app.get(&format!("/school/notices/{n1}/recipients.csv"), Some(&wang)).await;

@@ -30,6 +30,8 @@ pub enum ClaimTable {
     AvatarFetches,
     KoalaVisitors,
     TemplateSends,
+    CustomSends,
+    NoticeMassSends,
 }
 
 impl ClaimTable {
@@ -41,6 +43,8 @@ impl ClaimTable {
             Self::AvatarFetches => "SELECT status, claimed_at FROM avatar_fetches WHERE id = $1",
             Self::KoalaVisitors => "SELECT status, claimed_at FROM koala_visitors WHERE id = $1",
             Self::TemplateSends => "SELECT status, claimed_at FROM template_sends WHERE id = $1",
+            Self::CustomSends => "SELECT status, claimed_at FROM custom_sends WHERE id = $1",
+            Self::NoticeMassSends => "SELECT status, claimed_at FROM notice_mass_sends WHERE id = $1",
         }
     }
 
@@ -52,6 +56,8 @@ impl ClaimTable {
             Self::AvatarFetches => crate::avatar::FetchStatus::Fetching.as_str(),
             Self::KoalaVisitors => crate::koala::VisitorStatus::Creating.as_str(),
             Self::TemplateSends => crate::wechat::template_log::TemplateStatus::Sending.as_str(),
+            Self::CustomSends => crate::wechat::custom_log::CustomStatus::Sending.as_str(),
+            Self::NoticeMassSends => crate::notices::mass::MassStatus::Sending.as_str(),
         }
     }
 }

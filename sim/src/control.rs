@@ -140,3 +140,17 @@ pub async fn stats(State(sim): State<Arc<Sim>>) -> Json<Value> {
         "messages": inner.messages.len(),
     }))
 }
+
+#[derive(Deserialize)]
+pub struct EventFilter {
+    event: Option<String>,
+}
+
+/// Every event WeChat pushed by itself (job-finish events), oldest first, optionally one kind:
+/// `{"events": [{"Event": "MASSSENDJOBFINISH", "MsgID": …, …}]}`. A test whose app listens on no
+/// URL delivers them itself.
+pub async fn events(State(sim): State<Arc<Sim>>, Query(f): Query<EventFilter>) -> Json<Value> {
+    let inner = sim.lock();
+    let list: Vec<&_> = inner.pushed_events.iter().filter(|e| f.event.as_deref().is_none_or(|k| e.get("Event").and_then(Value::as_str) == Some(k))).collect();
+    Json(json!({ "events": list }))
+}

@@ -12,6 +12,7 @@ mod control;
 mod faults;
 mod gate;
 mod keywords;
+mod material;
 pub mod koala;
 pub mod mail;
 mod menu;
@@ -47,6 +48,10 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/cgi-bin/tags/create", post(mp::tags_create))
         .route("/cgi-bin/tags/get", get(mp::tags_get))
         .route("/cgi-bin/tags/members/batchtagging", post(mp::tags_batchtagging))
+        .route("/cgi-bin/tags/members/batchuntagging", post(mp::tags_batchuntagging))
+        .route("/cgi-bin/material/add_material", post(material::add_material))
+        .route("/cgi-bin/material/add_news", post(material::add_news))
+        .route("/_sim/events", get(control::events))
         .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
         .route("/sns/userinfo", get(mp::sns_userinfo))
         .route("/cgi-bin/ticket/getticket", get(mp::getticket))

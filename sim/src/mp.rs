@@ -16,7 +16,7 @@ use crate::mini::TokenQuery;
 use crate::state::{ok_body, random_hex, Delivered, Inner, Sim};
 
 /// Runs the common steps (faults, token, JSON body) and then `f` under the lock.
-async fn call(
+pub(crate) async fn call(
     sim: &Arc<Sim>,
     op: &str,
     token: Option<&str>,
@@ -55,6 +55,8 @@ fn finish_event(inner: &mut Inner, from: &str, event: &str, fields: &[(&str, Val
     map.insert("FromUserName".into(), json!(from));
     map.insert("MsgType".into(), json!("event"));
     map.insert("Event".into(), json!(event));
+    map.insert("CreateTime".into(), json!(chrono::Utc::now().timestamp()));
+    inner.pushed_events.push(map.clone());
     inner.pending_events.push(map);
 }
 
@@ -158,6 +160,12 @@ pub async fn mass_sendall(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuer
 }
 
 fn mass(inner: &mut Inner, appid: &str, b: &Value, openids: Vec<String>) -> Result<Value, Response> {
+    if b["msgtype"] == "mpnews" {
+        let media = b["mpnews"]["media_id"].as_str().unwrap_or_default();
+        if !inner.materials.get(media).is_some_and(|m| m["type"] == "news") {
+            return Err(refuse(40007, "invalid media_id"));
+        }
+    }
     if let Some(id) = b["clientmsgid"].as_str() {
         let key = format!("mass:{appid}:{id}");
         if inner.mass_msg_ids.contains_key(&key) {
@@ -253,6 +261,15 @@ pub async fn tags_get(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>) 
 }
 
 pub async fn tags_batchtagging(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
+    tagging(sim, q, body, false).await
+}
+
+pub async fn tags_batchuntagging(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
+    tagging(sim, q, body, true).await
+}
+
+/// `batchtagging` / `batchuntagging`: 1 to 50 known openids and a tag that exists.
+async fn tagging(sim: Arc<Sim>, q: TokenQuery, body: Bytes, untag: bool) -> Response {
     call(&sim, "tags", q.access_token.as_deref(), &body, |inner, appid, b| {
         let tag = b["tagid"].as_u64().and_then(|t| u32::try_from(t).ok()).filter(|t| inner.tags.contains_key(t));
         let Some(tag) = tag else { return Err(refuse(45159, "invalid tag id")) };
@@ -265,7 +282,9 @@ pub async fn tags_batchtagging(State(sim): State<Arc<Sim>>, Query(q): Query<Toke
         }
         for openid in openids {
             if let Some(u) = inner.users.get_mut(&openid) {
-                if !u.tags.contains(&tag) {
+                if untag {
+                    u.tags.retain(|t| *t != tag);
+                } else if !u.tags.contains(&tag) {
                     u.tags.push(tag);
                 }
             }

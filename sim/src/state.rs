@@ -91,6 +91,10 @@ pub struct Inner {
     pub avatars: HashMap<String, String>,
     /// JS-SDK tickets handed out by `/cgi-bin/ticket/getticket`.
     pub jsapi_tickets: Vec<String>,
+    /// Every event WeChat pushed by itself (`GET /_sim/events`), for tests whose app has no URL.
+    pub pushed_events: Vec<BTreeMap<String, Value>>,
+    /// Permanent material: media id → `{"type": "image"|"news", …}`.
+    pub materials: BTreeMap<String, Value>,
 }
 
 /// The simulator's shared state.

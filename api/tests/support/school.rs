@@ -3,6 +3,8 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use super::callbacks::event;
+use super::visitors::Visits;
 use super::TestApp;
 
 /// An admin's token (the `root` account).
@@ -33,12 +35,11 @@ pub async fn student(app: &TestApp, token: &str, no: &str, name: &str, class_id:
     s
 }
 
-/// A student of `class_id` who signs in on H5, follows and binds with their counselor's code →
-/// (token, openid, student id).
-pub async fn bound_student(v: &super::visitors::Visits, counselor: &str, no: &str, name: &str, class_id: i64) -> (String, String, i64) {
+/// A student of `class_id` who follows and binds with their counselor's code: (token, openid, id).
+pub async fn bound_student(v: &Visits, counselor: &str, no: &str, name: &str, class_id: i64) -> (String, String, i64) {
     let id = student(&v.app, counselor, no, name, class_id, None).await["id"].as_i64().expect("id");
     let (token, openid) = v.sign_in(name, None).await;
-    super::callbacks::event(&v.app, &openid, "subscribe", None).await;
+    event(&v.app, &openid, "subscribe", None).await;
     let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;

@@ -3,6 +3,7 @@
 //! 000 and 004), the custom menu and the topic board fed by `#话题` messages (seed 004).
 
 pub mod followers;
+pub mod interactions;
 pub mod keywords;
 pub mod menu;
 pub mod qrcodes;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::kinds::{
     CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
-    SendEmail, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar,
+    SendCustomMessage, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -30,6 +30,9 @@ pub fn registry() -> Registry {
     r.register::<DecideReservation>();
     r.register::<SendTemplateMessage>();
     r.register::<PublishMenu>();
+    r.register::<SendCustomMessage>();
+    r.register::<SendNoticeMass>();
+    r.register::<SyncNoticeTags>();
     r
 }
 

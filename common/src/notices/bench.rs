@@ -42,7 +42,7 @@ async fn plan_10k() {
         audience: Audience::Everyone,
         author_id: author,
     };
-    let template = Template { template_id: "模板ID5", page_url: Some("https://h5.example/notices/{id}") };
+    let template = Template::only("模板ID5", Some("https://h5.example/notices/{id}"));
 
     let (freeze_ms, _) = median_ms(&pool, &notice, template).await;
     sqlx::query("INSERT INTO student_bindings (student_id, appid, openid) SELECT id, 'wxbench', 'o-bench-' || id FROM students")

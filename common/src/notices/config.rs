@@ -22,11 +22,24 @@ pub struct NoticesConfig {
     pub template: Option<String>,
     /// `NOTICE_PAGE_URL`: the notice page a message opens (`{id}` is the notice), through web OAuth.
     pub page_url: Option<String>,
+    /// `NOTICE_CUSTOM_WINDOW_HOURS` (48): a recipient whose last message, click, follow or scan is
+    /// this recent gets a customer-service message instead of a template (0: never).
+    pub custom_window: Duration,
+    /// `NOTICE_MASS_MIN_RECIPIENTS` (unset: never): a notice to everyone, to classes or to groups
+    /// with at least this many recipients goes out as one mass send per tag to those its tags reach.
+    pub mass_min_recipients: Option<i64>,
+    /// `NOTICE_MASS_FORMAT` (`text`): a mass send as text, or as `news` (图文) built from permanent
+    /// material, which needs `NOTICE_MASS_COVER`.
+    pub mass_news: bool,
+    /// `NOTICE_MASS_COVER`: the cover image of news mass sends (a JPEG, PNG, GIF or BMP file of at
+    /// most 10 MB, readable by the workers), uploaded as permanent material by each send.
+    pub mass_cover: Option<String>,
 }
 
 impl Default for NoticesConfig {
     fn default() -> Self {
-        Self { bind_url: None, bind_code_ttl: Duration::from_secs(72 * 3600), bind_code_max_attempts: 5, bind_attempts_per_hour: 10, template: None, page_url: None }
+        Self { bind_url: None, bind_code_ttl: Duration::from_secs(72 * 3600), bind_code_max_attempts: 5, bind_attempts_per_hour: 10, template: None, page_url: None,
+               custom_window: Duration::from_secs(48 * 3600), mass_min_recipients: None, mass_news: false, mass_cover: None }
     }
 }
 
@@ -39,6 +52,27 @@ impl NoticesConfig {
         let per_hour = env.optional("NOTICE_BIND_ATTEMPTS_PER_HOUR", d.bind_attempts_per_hour);
         let template: Option<String> = env.maybe("NOTICE_TEMPLATE");
         let page_url: Option<String> = env.maybe("NOTICE_PAGE_URL");
+        let window_hours = env.optional("NOTICE_CUSTOM_WINDOW_HOURS", 48u64);
+        if window_hours > 48 {
+            env.invalid("NOTICE_CUSTOM_WINDOW_HOURS", "WeChat's customer-service window is 48 hours at most");
+        }
+        let mass_min: Option<i64> = env.maybe("NOTICE_MASS_MIN_RECIPIENTS");
+        if mass_min.is_some_and(|n| n < 2) {
+            env.invalid("NOTICE_MASS_MIN_RECIPIENTS", "must be at least 2");
+        }
+        let format: String = env.optional("NOTICE_MASS_FORMAT", "text".to_owned());
+        let mass_cover: Option<String> = env.maybe::<String>("NOTICE_MASS_COVER").filter(|p| !p.trim().is_empty());
+        let mass_news = match format.as_str() {
+            "text" => false,
+            "news" => true,
+            _ => {
+                env.invalid("NOTICE_MASS_FORMAT", "must be text or news");
+                false
+            }
+        };
+        if mass_news && mass_cover.is_none() {
+            env.invalid("NOTICE_MASS_COVER", "news mass sends need a cover image (NOTICE_MASS_FORMAT=news)");
+        }
         if ttl_hours == 0 || attempts < 1 || per_hour == 0 {
             env.invalid("NOTICE_BIND_*", "NOTICE_BIND_CODE_TTL_HOURS, NOTICE_BIND_CODE_MAX_ATTEMPTS and NOTICE_BIND_ATTEMPTS_PER_HOUR must be at least 1");
         }
@@ -49,6 +83,10 @@ impl NoticesConfig {
             bind_attempts_per_hour: per_hour.max(1),
             template: template.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             page_url: page_url.filter(|u| !u.trim().is_empty()),
+            custom_window: Duration::from_secs(window_hours.min(48) * 3600),
+            mass_min_recipients: mass_min,
+            mass_news,
+            mass_cover,
         }
     }
 }

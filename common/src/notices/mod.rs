@@ -17,6 +17,7 @@ pub mod directory;
 pub mod groups;
 pub mod import;
 pub mod locations;
+pub mod mass;
 pub mod receipts;
 pub mod replies;
 pub mod reminders;
@@ -26,6 +27,7 @@ pub mod send;
 pub mod settings;
 pub mod stats;
 pub mod students;
+pub mod tags;
 
 pub use config::NoticesConfig;
 pub use scope::{counselor_of, Scope};

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::send::{plan_sends, Template};
+use super::send::{custom_text, plan_sends, Template};
 
 /// What a reminder did: `None` when the notice was already reminded that day.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,7 +28,8 @@ pub async fn remind(conn: &mut PgConnection, notice_id: i64, title: &str, day: N
         return Ok(None);
     }
     let data = json!({"first": format!("提醒：您还没有阅读通知「{title}」"), "keyword1": "未读提醒", "keyword2": day.to_string(), "keyword3": title, "remark": "点击查看详情"});
-    let outbox = plan_sends(conn, notice_id, &format!("notice:{notice_id}:remind:{day}"), template, &data, true).await?;
+    let text = custom_text(&format!("提醒：您还没有阅读通知「{title}」"), template.page_of(notice_id).as_deref());
+    let outbox = plan_sends(conn, notice_id, &format!("notice:{notice_id}:remind:{day}"), template, &data, &text, true).await?;
     let reminded = i64::try_from(outbox.len()).unwrap_or(i64::MAX);
     sqlx::query!("UPDATE notice_reminders SET reminded = $3 WHERE notice_id = $1 AND day = $2", notice_id, day, i32::try_from(reminded).unwrap_or(i32::MAX))
         .execute(conn)

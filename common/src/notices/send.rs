@@ -1,15 +1,19 @@
 //! Sending a notice, in one transaction: the notice row, its audience resolved and frozen into
 //! `notice_recipients` (one `INSERT … SELECT`, each recipient's delivery decided there: `wechat`,
-//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_template`: a
-//! `template_sends` row keyed `notice:<id>:<student>` and a `send_template_message` job, which
-//! sends `client_msg_id` = `tpl-<send id>`). The jobs deliver at the configured rate.
+//! `unbound` or `muted`), and one template message per `wechat` recipient (`plan_sends.sql` and
+//! `link_sends.sql`, two statements for them all: a `template_sends` row keyed `notice:<id>:<student>` and a
+//! `send_template_message` job, which sends `client_msg_id` = `tpl-<send id>`; a customer-service
+//! message instead to those whose 48-hour window is open). A large notice to everyone, classes or
+//! groups goes first by mass send to the recipients its tags reach (`mass.rs`). The jobs deliver
+//! at the configured rate.
 
 use serde_json::json;
 use sqlx::PgConnection;
 
 use super::audience::Audience;
 use super::Scope;
-use crate::wechat::template_log::plan_template;
+use crate::job_contract::Job;
+use crate::jobs::kinds::{SendCustomMessage, SendTemplateMessage};
 
 crate::text_enum! {
     /// `notices.urgency` (轻重缓急).
@@ -43,11 +47,34 @@ pub struct NewNotice {
     pub author_id: i64,
 }
 
-/// The Official Account template a notice goes out as, and the page it opens (`{id}`: the notice).
+/// How a notice goes out: the Official Account template, the page it opens (`{id}`: the notice),
+/// the customer-service window (zero: never), and mass sends for large notices (`None`: never).
 #[derive(Debug, Clone, Copy)]
 pub struct Template<'a> {
     pub template_id: &'a str,
     pub page_url: Option<&'a str>,
+    pub custom_window: std::time::Duration,
+    pub mass: Option<MassSettings<'a>>,
+}
+
+impl<'a> Template<'a> {
+    /// A template with no customer-service window and no mass sends.
+    pub fn only(template_id: &'a str, page_url: Option<&'a str>) -> Self {
+        Self { template_id, page_url, custom_window: std::time::Duration::ZERO, mass: None }
+    }
+
+    /// The page of notice `id`.
+    pub fn page_of(&self, id: i64) -> Option<String> {
+        self.page_url.map(|u| u.replace("{id}", &id.to_string()))
+    }
+}
+
+/// When and how a large notice goes out by mass send (`NOTICE_MASS_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct MassSettings<'a> {
+    pub min_recipients: i64,
+    /// News (图文) with this cover image file; `None`: text.
+    pub news_cover: Option<&'a str>,
 }
 
 /// What sending planned.
@@ -55,6 +82,8 @@ pub struct Template<'a> {
 pub struct Sent {
     pub notice_id: i64,
     pub recipients: i64,
+    /// Recipients a mass send reaches.
+    pub mass_reached: i64,
     pub outbox: Vec<i64>,
 }
 
@@ -84,11 +113,13 @@ pub async fn send(conn: &mut PgConnection, scope: Scope, n: &NewNotice, template
         Audience::Filter { grade, major, class_id } => (&empty, &empty, &empty, grade.as_deref(), major.as_deref(), *class_id),
     };
     let recipients = sqlx::query!(
-        "INSERT INTO notice_recipients (notice_id, student_id, student_no, name, class_name, delivery)
+        "INSERT INTO notice_recipients (notice_id, student_id, student_no, name, class_name, delivery, group_names)
          SELECT $1, s.id, s.student_no, s.name, k.name,
                 CASE WHEN b.student_id IS NULL OR NOT b.active THEN 'unbound'
                      WHEN $2 OR st.student_id IS NULL OR $3 = ANY(st.category_ids) THEN 'wechat'
-                     ELSE 'muted' END
+                     ELSE 'muted' END,
+                ARRAY(SELECT g.name FROM student_group_members gm JOIN student_groups g ON g.id = gm.group_id
+                       WHERE gm.student_id = s.id AND ($4::bigint IS NULL OR g.counselor_id = $4) ORDER BY g.name)
            FROM students s
            JOIN school_classes k ON k.id = s.class_id
            LEFT JOIN student_bindings b ON b.student_id = s.id
@@ -119,41 +150,63 @@ pub async fn send(conn: &mut PgConnection, scope: Scope, n: &NewNotice, template
     .await?
     .rows_affected();
     let category = sqlx::query_scalar!("SELECT name FROM notice_categories WHERE id = $1", n.category_id).fetch_one(&mut *conn).await?;
+    let recipients = i64::try_from(recipients).unwrap_or(i64::MAX);
+    let mut outbox = Vec::new();
+    let mut mass_reached = 0;
+    if let Some(mass) = template.mass.filter(|m| recipients >= m.min_recipients) {
+        if let Some(planned) = super::mass::plan(conn, notice_id, scope, n, mass, template.page_of(notice_id).as_deref()).await? {
+            mass_reached = planned.reached;
+            outbox.extend(planned.outbox);
+        }
+    }
     let first = format!("【{}】{}", n.urgency.label(), n.title);
     let data = json!({"first": first, "keyword1": category, "keyword2": n.urgency.label(), "keyword3": n.title, "remark": "点击查看详情"});
-    let outbox = plan_sends(conn, notice_id, &format!("notice:{notice_id}"), template, &data, false).await?;
-    Ok(Sent { notice_id, recipients: i64::try_from(recipients).unwrap_or(i64::MAX), outbox })
+    let text = custom_text(&first, template.page_of(notice_id).as_deref());
+    outbox.extend(plan_sends(conn, notice_id, &format!("notice:{notice_id}"), template, &data, &text, false).await?);
+    Ok(Sent { notice_id, recipients, mass_reached, outbox })
 }
 
-/// Plans a template message (key `<key_prefix>:<student>`) to each `wechat` recipient whose
-/// binding is active now — every one, or only those who have not read it (`unread_only`, a
-/// reminder); records the first send on the recipient. Returns the outbox rows.
+/// A customer-service message's text: the headline and a link to the notice page.
+pub(super) fn custom_text(headline: &str, url: Option<&str>) -> String {
+    match url {
+        Some(url) => format!("{headline}\n<a href=\"{}\">点击查看详情</a>", url.replace('"', "%22")),
+        None => headline.to_owned(),
+    }
+}
+
+/// Plans a message (key `<key_prefix>:<student>`) to each `wechat` recipient whose binding is
+/// active now — every one not reached by a mass send, or only those who have not read it
+/// (`unread_only`, a reminder): a customer-service message (`text`) to those whose window is open,
+/// a template message to the others; records a notice's first message on the recipient. Two
+/// statements (`plan_sends.sql`, `link_sends.sql`), however many recipients. Returns the outbox rows.
 pub(super) async fn plan_sends(
     conn: &mut PgConnection,
     notice_id: i64,
     key_prefix: &str,
     template: Template<'_>,
     data: &serde_json::Value,
+    text: &str,
     unread_only: bool,
 ) -> sqlx::Result<Vec<i64>> {
-    let targets = sqlx::query!(
-        r#"SELECT r.id, r.student_id AS "student_id!", b.openid
-             FROM notice_recipients r JOIN student_bindings b ON b.student_id = r.student_id AND b.active
-            WHERE r.notice_id = $1 AND r.delivery = 'wechat' AND (NOT $2 OR r.read_at IS NULL)
-            ORDER BY r.id"#,
+    let url = template.page_of(notice_id);
+    let planned = sqlx::query_file_scalar!(
+        "src/notices/plan_sends.sql",
         notice_id,
-        unread_only
+        key_prefix,
+        unread_only,
+        template.template_id,
+        url,
+        data,
+        SendTemplateMessage::QUEUE.as_str(),
+        SendTemplateMessage::KIND,
+        text,
+        template.custom_window.as_secs_f64(),
+        SendCustomMessage::KIND
     )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let url = template.page_url.map(|u| u.replace("{id}", &notice_id.to_string()));
-    let mut outbox = Vec::with_capacity(targets.len());
-    for t in targets {
-        let planned = plan_template(conn, &format!("{key_prefix}:{}", t.student_id), &t.openid, template.template_id, url.as_deref(), data).await?;
-        outbox.extend(planned.outbox_id);
-        sqlx::query!("UPDATE notice_recipients SET template_send_id = COALESCE(template_send_id, $2) WHERE id = $1", t.id, planned.send_id)
-            .execute(&mut *conn)
-            .await?;
+    if !unread_only {
+        sqlx::query_file!("src/notices/link_sends.sql", notice_id, key_prefix).execute(conn).await?;
     }
-    Ok(outbox)
+    Ok(planned)
 }

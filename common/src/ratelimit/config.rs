@@ -24,6 +24,10 @@ pub const DEFAULT_RATES: &[(&str, u32, Unit)] = &[
     ("wechat.template_send", 50, Unit::Second),
     ("wechat.custom_send", 50, Unit::Second),
     ("wechat.qrcode_create", 20, Unit::Second),
+    // Tag creation and (un)tagging batches of seed 004's tag sync.
+    ("wechat.tags", 10, Unit::Second),
+    // Mass sends (and their material uploads): WeChat counts them per day; never a burst.
+    ("wechat.mass_send", 10, Unit::Minute),
     // menu/create has a daily quota of 1,000: a publish is an admin's act, never a burst.
     ("wechat.menu_create", 10, Unit::Minute),
     ("sms.send", 10, Unit::Second),

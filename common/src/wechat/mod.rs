@@ -7,4 +7,5 @@ pub mod errcode;
 pub mod identities;
 pub mod outcome;
 pub mod client;
+pub mod custom_log;
 pub mod template_log;

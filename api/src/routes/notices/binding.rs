@@ -15,13 +15,14 @@ use utoipa::ToSchema;
 use yizhan_common::mask;
 use yizhan_common::notices::bind_codes::{self, CodeCheck};
 use yizhan_common::notices::bindings::{self, Binding};
-use yizhan_common::notices::students;
+use yizhan_common::notices::{students, tags};
 use yizhan_common::time::serialize_local;
 use yizhan_common::users::{self, Role, UserPatch};
 use yizhan_common::visitor::codes;
 use yizhan_common::wechat::identities;
 
 use super::{scope_of, SchoolStaff};
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, AuthUser, Authorized, ClientIp};
 use crate::openapi::schemas::ErrorEnvelope;
@@ -203,7 +204,10 @@ pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): Api
         users::update(&mut tx, auth.user.id, &UserPatch { roles: Some(roles), ..UserPatch::default() }).await?;
     }
     let bound = bindings::of_openid(&mut tx, &openid).await?;
-    tx.commit().await?;
+    // The student's class and group tags take the openid (mass sends by tag).
+    let mut jobs = Enqueued::default();
+    jobs.add(tags::request_sync(&mut tx).await?);
+    jobs.commit(tx, &state).await?;
     // The caller may now hold the `student` role: this process's cached token → user must not
     // answer their next request with the roles it had (other processes see it within a second).
     state.tokens.forget_all();

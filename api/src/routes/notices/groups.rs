@@ -186,6 +186,7 @@ pub async fn put_member(
     errors.finish()?;
     let (scope, mut conn) = both(&state, &who, id, student_id).await?;
     groups::put_member(&mut conn, id, student_id, role.trim()).await?;
+    sync_tags(&state, &mut conn).await?;
     Ok(Json(detail(&mut conn, scope, id).await?))
 }
 
@@ -199,5 +200,13 @@ pub async fn remove_member(State(state): State<AppState>, who: Authorized<School
     if !groups::remove_member(&mut conn, id, student_id).await? {
         return Err(ApiError::not_found("membership"));
     }
+    sync_tags(&state, &mut conn).await?;
     Ok(Json(detail(&mut conn, scope, id).await?))
+}
+
+/// The group's tag follows its members (the `sync_notice_tags` job, pushed at once).
+async fn sync_tags(state: &AppState, conn: &mut sqlx::PgConnection) -> ApiResult<()> {
+    let queued = yizhan_common::notices::tags::request_sync(conn).await?;
+    state.pusher.hand_off(queued.into_iter().collect());
+    Ok(())
 }

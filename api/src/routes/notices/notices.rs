@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use yizhan_common::notices::audience::Audience;
 use yizhan_common::notices::categories::{self, Category};
 use yizhan_common::notices::receipts::{self, Notice};
-use yizhan_common::notices::send::{self, NewNotice, Template, Urgency};
+use yizhan_common::notices::send::{self, MassSettings, NewNotice, Template, Urgency};
 use yizhan_common::notices::{classes, groups, students, Scope};
 use yizhan_common::time::serialize_local;
 
@@ -191,7 +191,8 @@ async fn names_only_yours(conn: &mut sqlx::PgConnection, scope: Scope, a: &Audie
 pub(super) fn template(state: &AppState) -> ApiResult<Template<'_>> {
     let cfg = &state.config.notices;
     let template_id = cfg.template.as_deref().ok_or_else(|| ApiError::unavailable("notices are not configured (NOTICE_TEMPLATE)"))?;
-    Ok(Template { template_id, page_url: cfg.page_url.as_deref() })
+    let mass = cfg.mass_min_recipients.map(|min_recipients| MassSettings { min_recipients, news_cover: cfg.mass_cover.as_deref().filter(|_| cfg.mass_news) });
+    Ok(Template { template_id, page_url: cfg.page_url.as_deref(), custom_window: cfg.custom_window, mass })
 }
 
 #[utoipa::path(post, path = "/school/notices", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])), request_body = NoticeBody,

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use yizhan_common::notices::receipts::{self, Notice};
-use yizhan_common::notices::stats::{self, ClassTotals, RecipientRow};
+use yizhan_common::notices::stats::{self, ClassTotals, GroupTotals, MassTotals, RecipientRow};
 use yizhan_common::notices::reminders;
 use yizhan_common::time::serialize_local_opt;
 
@@ -49,6 +49,80 @@ impl From<ClassTotals> for ClassStats {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct GroupStats {
+    group_name: String,
+    recipients: i64,
+    read: i64,
+    confirmed: i64,
+}
+
+impl From<GroupTotals> for GroupStats {
+    fn from(g: GroupTotals) -> Self {
+        Self { group_name: g.group_name, recipients: g.recipients, read: g.read, confirmed: g.confirmed }
+    }
+}
+
+/// One mass send by tag; WeChat's counts (`MASSSENDJOBFINISH`) once it finished.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MassStats {
+    tag: String,
+    /// `text` or `news`.
+    format: String,
+    /// `pending`, `sending`, `sent` (accepted by WeChat) or `failed`.
+    status: String,
+    /// Recipients it reaches.
+    recipients: i64,
+    total_count: Option<i32>,
+    filter_count: Option<i32>,
+    sent_count: Option<i32>,
+    error_count: Option<i32>,
+    #[serde(serialize_with = "serialize_local_opt")]
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<MassTotals> for MassStats {
+    fn from(m: MassTotals) -> Self {
+        Self {
+            tag: m.tag_name,
+            format: m.format,
+            status: m.status,
+            recipients: m.recipients,
+            total_count: m.total_count,
+            filter_count: m.filter_count,
+            sent_count: m.sent_count,
+            error_count: m.error_count,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+/// How the recipients WeChat reaches are reached.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Channels {
+    /// Template messages (customer-service messages WeChat refused and replaced included).
+    template: i64,
+    /// Customer-service messages (their 48-hour window was open).
+    custom: i64,
+    /// Mass sends by tag.
+    mass: i64,
+}
+
+/// How far delivery has come (the author's progress figure): messages planned, and of them sent,
+/// failed and still pending.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"planned": 7000, "sent": 6400, "failed": 12, "pending": 588}))]
+pub struct Progress {
+    planned: i64,
+    sent: i64,
+    failed: i64,
+    pending: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct NoticeStats {
     notice_id: i64,
     /// Everyone in the audience when it was sent.
@@ -67,6 +141,11 @@ pub struct NoticeStats {
     read: i64,
     confirmed: i64,
     classes: Vec<ClassStats>,
+    /// By the groups recipients belonged to when it was sent.
+    groups: Vec<GroupStats>,
+    progress: Progress,
+    channels: Channels,
+    mass_sends: Vec<MassStats>,
 }
 
 #[utoipa::path(get, path = "/school/notices/{id}/stats", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
@@ -91,6 +170,10 @@ pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, A
         read: t.read,
         confirmed: t.confirmed,
         classes: s.classes.into_iter().map(ClassStats::from).collect(),
+        groups: s.groups.into_iter().map(GroupStats::from).collect(),
+        progress: Progress { planned: t.planned, sent: t.delivered, failed: t.failed, pending: t.pending },
+        channels: Channels { template: t.by_template, custom: t.by_custom, mass: t.by_mass },
+        mass_sends: s.mass.into_iter().map(MassStats::from).collect(),
     }))
 }
 

@@ -5,17 +5,20 @@
 //! any other text gets the matching keyword rule's answer (text, link or news); a click on a menu
 //! button gets the reply saved with it. Seed 004: a follow restores the follower's student binding
 //! and an unfollow suspends it; the bind link answers a plain follow of someone not bound and the
-//! 绑定 menu item (key `BIND`, `notices.rs`) before any reply saved with that button.
+//! 绑定 menu item (key `BIND`, `notices.rs`) before any reply saved with that button. Messages and
+//! the events that open the customer-service window record the follower's last interaction.
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
 use yizhan_common::follow::followers::{self, Source};
+use yizhan_common::follow::interactions;
 use sqlx::types::Json;
 use yizhan_common::follow::keywords::{self, KeywordRule};
 use yizhan_common::follow::topics::{self, Posted, TopicMessage, POSTS_PER_HOUR};
 use yizhan_common::follow::{menu, qrcodes, welcome_text};
 use yizhan_common::mask;
 use yizhan_common::notices::locations;
+use yizhan_common::notices::mass::FinishCounts;
 use yizhan_common::wechat::callback::{Article, Event, Inbound, InboundKind, Message, ReplyBody};
 
 use super::notices;
@@ -35,6 +38,9 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
     let account = inbound.to_user.as_str();
     let openid = inbound.from_user.as_str();
     let mut conn = state.db.acquire().await?;
+    if let Some(kind) = window_opener(&inbound.kind) {
+        interactions::record(&mut conn, openid, kind).await?;
+    }
     let reply = match &inbound.kind {
         InboundKind::Event(Event::Subscribe { scene, .. }) => {
             let department = scene.as_deref().and_then(qrcodes::department_of_scene);
@@ -61,7 +67,12 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
         },
         InboundKind::Event(Event::Unsubscribe) => {
             followers::unfollow(&mut conn, account, openid).await?;
-            notices::on_unfollow(&mut conn, openid).await?;
+            notices::on_unfollow(state, &mut conn, openid).await?;
+            None
+        }
+        InboundKind::Event(Event::MassSendJobFinish { msg_id, status, total_count, filter_count, sent_count, error_count }) => {
+            let counts = FinishCounts { total: *total_count, filter: *filter_count, sent: *sent_count, error: *error_count };
+            notices::on_mass_finished(&mut conn, *msg_id, status, counts).await?;
             None
         }
         InboundKind::Message(Message::Text { msg_id, content }) => match topics::parse(content) {
@@ -86,6 +97,21 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
         _ => None,
     };
     Ok(reply)
+}
+
+/// The interactions that open WeChat's customer-service window (seed 004 sends a notice inside it
+/// as a customer-service message), by the name recorded.
+fn window_opener(kind: &InboundKind) -> Option<&'static str> {
+    Some(match kind {
+        InboundKind::Message(Message::Text { .. }) => "text",
+        InboundKind::Message(Message::Voice { .. }) => "voice",
+        InboundKind::Message(Message::Image { .. }) => "image",
+        InboundKind::Event(Event::Click { .. }) => "click",
+        InboundKind::Event(Event::View { .. }) => "view",
+        InboundKind::Event(Event::Subscribe { .. }) => "subscribe",
+        InboundKind::Event(Event::Scan { .. }) => "scan",
+        _ => return None,
+    })
 }
 
 /// A rule's answer: its articles as news, else its text (a link when it has a URL).

@@ -6,8 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
-use yizhan_common::notices::bindings;
 use yizhan_common::notices::locations::{self, Report, Source};
+use yizhan_common::notices::mass::{self, FinishCounts};
+use yizhan_common::notices::{bindings, tags};
 use yizhan_common::wechat::callback::Inbound;
 
 use crate::state::AppState;
@@ -26,6 +27,7 @@ pub fn bind_link(state: &AppState) -> Option<String> {
 pub async fn on_follow(state: &AppState, conn: &mut PgConnection, openid: &str, general: Option<String>) -> anyhow::Result<Option<String>> {
     if bindings::set_active(conn, openid, true).await? {
         tracing::info!("student binding restored by a new follow");
+        sync_tags(state, conn).await?;
     }
     let Some(welcome) = general else { return Ok(None) };
     let reply = match bindings::of_openid(conn, openid).await? {
@@ -39,9 +41,28 @@ pub async fn on_follow(state: &AppState, conn: &mut PgConnection, openid: &str, 
 }
 
 /// After an `unsubscribe`: nothing more is sent to the binding until the next follow.
-pub async fn on_unfollow(conn: &mut PgConnection, openid: &str) -> anyhow::Result<()> {
+pub async fn on_unfollow(state: &AppState, conn: &mut PgConnection, openid: &str) -> anyhow::Result<()> {
     if bindings::set_active(conn, openid, false).await? {
         tracing::info!("student binding inactive: unfollowed");
+        sync_tags(state, conn).await?;
+    }
+    Ok(())
+}
+
+/// The class and group tags follow the binding (the `sync_notice_tags` job, pushed at once).
+async fn sync_tags(state: &AppState, conn: &mut PgConnection) -> anyhow::Result<()> {
+    let queued = tags::request_sync(conn).await?;
+    state.pusher.hand_off(queued.into_iter().collect());
+    Ok(())
+}
+
+/// `MASSSENDJOBFINISH`: WeChat's counts of a notice's mass send, recorded against it (set, not
+/// added: a redelivered event changes nothing).
+pub async fn on_mass_finished(conn: &mut PgConnection, msg_id: u64, status: &str, counts: FinishCounts) -> anyhow::Result<()> {
+    if mass::finished(conn, msg_id, status, counts).await? {
+        tracing::info!(wechat.msg_id = msg_id, sent = counts.sent, errors = counts.error, "notice mass send finished");
+    } else {
+        tracing::info!(wechat.msg_id = msg_id, "MASSSENDJOBFINISH of no notice's mass send");
     }
     Ok(())
 }

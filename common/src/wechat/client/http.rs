@@ -70,6 +70,19 @@ impl Http {
         self.send(op, request).await
     }
 
+    /// A POST with a body already encoded (a multipart upload).
+    pub async fn post_raw<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<T, WechatError> {
+        let request = self.client.post(self.url(path)).query(query).header(reqwest::header::CONTENT_TYPE, content_type).body(body).timeout(self.timeout);
+        self.send(op, request).await
+    }
+
     async fn send<T: DeserializeOwned>(&self, op: &'static str, request: reqwest::RequestBuilder) -> Result<T, WechatError> {
         let request = request.build().map_err(|e| WechatError::transport(op, e))?;
         let masked = mask_url(request.url().as_str());
