@@ -18,7 +18,7 @@ mod wechat_login;
 mod wechat_callback;
 
 pub(crate) use api_doc::CoreApi;
-pub(crate) use files::storage_error;
+pub(crate) use files::{attachment_download, storage_error};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;

@@ -189,6 +189,9 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("POST", "/school/notices/{id}/confirm", SignedIn),
     ("GET", "/school/notice-settings", SignedIn),
     ("PUT", "/school/notice-settings", SignedIn),
+    ("PUT", "/school/notices/{id}/vote", SignedIn),
+    ("GET", "/school/notices/{id}/vote-results", SCHOOL),
+    ("GET", "/school/notices/{id}/attachments/{file_id}", SignedIn),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),
@@ -362,10 +365,13 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("POST", "/school/students/{id}/bind-code", "a student, seen by admins and the counselor of their class (others 404): api/tests/notices_binding.rs"),
     ("GET", "/school/notices/{id}", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
     ("GET", "/school/notices/{id}/stats", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
+    ("GET", "/school/notices/{id}/vote-results", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_content.rs"),
     ("GET", "/school/notices/{id}/non-readers", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
     ("GET", "/school/notices/{id}/recipients.csv", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
     ("POST", "/school/notices/{id}/remind", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_delivery.rs"),
     ("GET", "/school/notices/{id}/page", "a notice, read only by its recipients (others 404): api/tests/notices_delivery.rs"),
     ("POST", "/school/notices/{id}/confirm", "a notice, confirmed only by its recipients (others 404): api/tests/notices_delivery.rs"),
+    ("PUT", "/school/notices/{id}/vote", "a notice's vote, cast only by its recipients (others 404): api/tests/notices_content.rs"),
+    ("GET", "/school/notices/{id}/attachments/{file_id}", "a notice's file, downloaded only by its recipients and its author (others 404): api/tests/notices_content.rs"),
     ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),
 ];

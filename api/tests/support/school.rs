@@ -32,3 +32,16 @@ pub async fn student(app: &TestApp, token: &str, no: &str, name: &str, class_id:
     assert_eq!(status, StatusCode::CREATED, "{s}");
     s
 }
+
+/// A student of `class_id` who follows the Official Account and binds with their counselor's
+/// code → (token, openid, student id).
+pub async fn bound_student(v: &super::visitors::Visits, counselor: &str, no: &str, name: &str, class_id: i64) -> (String, String, i64) {
+    let id = student(&v.app, counselor, no, name, class_id, None).await["id"].as_i64().expect("id");
+    let (token, openid) = v.sign_in(name, None).await;
+    super::callbacks::event(&v.app, &openid, "subscribe", None).await;
+    let (status, issued) = v.app.post(&format!("/school/students/{id}/bind-code"), Some(counselor), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let (status, b) = v.app.post("/school/binding", Some(&token), json!({"studentNo": no, "code": issued["code"]})).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    (token, openid, id)
+}

@@ -2,6 +2,7 @@
 //! notices go to — counselors, the classes they look after, students, and groups of students with
 //! a role each — the CSV import of students, and binding followers to students. The routes live in `api/src/routes/notices/`.
 
+pub mod attachments;
 pub mod audience;
 #[cfg(test)]
 mod bench;
@@ -15,12 +16,14 @@ pub mod csv;
 pub mod groups;
 pub mod import;
 pub mod receipts;
+pub mod rich_text;
 pub mod reminders;
 mod scope;
 pub mod send;
 pub mod settings;
 pub mod stats;
 pub mod students;
+pub mod votes;
 
 pub use config::NoticesConfig;
 pub use scope::Scope;

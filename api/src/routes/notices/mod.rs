@@ -5,8 +5,10 @@
 //! pages in the usual `{count, page, pageSize, results}` shape.
 
 mod api_doc;
+mod attachments;
 mod binding;
 mod classes;
+mod content;
 mod counselors;
 mod groups;
 mod import;
@@ -14,6 +16,7 @@ mod notices;
 mod reading;
 mod report;
 mod students;
+mod voting;
 
 pub use api_doc::NoticesApi;
 
@@ -63,6 +66,9 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notices/{id}", get(notices::show))
         .route("/school/notices/{id}/page", get(reading::page))
         .route("/school/notices/{id}/confirm", post(reading::confirm))
+        .route("/school/notices/{id}/vote", put(voting::cast))
+        .route("/school/notices/{id}/vote-results", get(voting::results))
+        .route("/school/notices/{id}/attachments/{file_id}", get(attachments::download))
         .route("/school/notices/{id}/stats", get(report::show))
         .route("/school/notices/{id}/non-readers", get(report::non_readers))
         .route("/school/notices/{id}/recipients.csv", get(report::csv))
