@@ -6,6 +6,7 @@ mod awaiting;
 mod catalog_admin;
 mod college_admin;
 mod follow_admin;
+mod h5;
 pub mod config;
 mod disposition;
 mod console;

@@ -16,7 +16,7 @@ mod clockins;
 pub(crate) mod csv;
 mod error;
 mod facts;
-mod form;
+pub(crate) mod form;
 mod guides;
 mod home;
 mod keywords;
@@ -29,7 +29,7 @@ mod reservations;
 mod rooms;
 mod schedules;
 mod sends;
-mod session;
+pub(crate) mod session;
 mod signin;
 mod users;
 

@@ -79,6 +79,12 @@ pub struct Authorized<R: RoleSet> {
     _roles: PhantomData<R>,
 }
 
+impl<R: RoleSet> Clone for Authorized<R> {
+    fn clone(&self) -> Self {
+        Self { auth: self.auth.clone(), _roles: PhantomData }
+    }
+}
+
 impl<R: RoleSet> Authorized<R> {
     pub fn user(&self) -> &User {
         &self.auth.user

@@ -53,7 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(notices::routes())
         .merge(wechat_callback::routes())
         .merge(crate::openapi::routes())
-        .merge(crate::console::routes(&state));
+        .merge(crate::console::routes(&state))
+        .merge(crate::h5::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -192,6 +192,20 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("PUT", "/school/notices/{id}/vote", SignedIn),
     ("GET", "/school/notices/{id}/vote-results", SCHOOL),
     ("GET", "/school/notices/{id}/attachments/{file_id}", SignedIn),
+    // Seed 004's H5 pages (HTML): the `yz_h5` cookie from the web OAuth round trip, never a token;
+    // each page calls its JSON route's handler, so that route's rules apply (api/tests/notices_pages.rs).
+    ("GET", "/h5/school/oauth", Elsewhere("WeChat's OAuth return: the state must equal the yz_h5_state cookie")),
+    ("GET", "/h5/school/bind", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("POST", "/h5/school/bind", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("GET", "/h5/school/settings", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("POST", "/h5/school/settings", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("GET", "/h5/school/notices/{id}", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("POST", "/h5/school/notices/{id}/confirm", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("POST", "/h5/school/notices/{id}/vote", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("GET", "/h5/school/notices/{id}/files/{file_id}", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("GET", "/h5/school/compose", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("POST", "/h5/school/compose", Elsewhere("an H5 page behind the yz_h5 cookie")),
+    ("GET", "/h5/school/sent/{id}", Elsewhere("an H5 page behind the yz_h5 cookie")),
     // Seed 003 (visitor appointments, H5): callers are identified by token and bound phone.
     ("POST", "/v2/wechat/login", Anyone),
     ("GET", "/v2/wechat/jssdk", Anyone),

@@ -22,11 +22,15 @@ pub struct NoticesConfig {
     pub template: Option<String>,
     /// `NOTICE_PAGE_URL`: the notice page a message opens (`{id}` is the notice), through web OAuth.
     pub page_url: Option<String>,
+    /// `NOTICE_H5_BASE_URL`: the public origin the H5 pages (`/h5/school/…`) are reached at, e.g.
+    /// `https://h5.school.edu.cn` (a domain the Official Account's web OAuth allows): WeChat sends
+    /// the browser back to it with the OAuth code. Unset: the H5 pages cannot sign anyone in.
+    pub h5_base: Option<String>,
 }
 
 impl Default for NoticesConfig {
     fn default() -> Self {
-        Self { bind_url: None, bind_code_ttl: Duration::from_secs(72 * 3600), bind_code_max_attempts: 5, bind_attempts_per_hour: 10, template: None, page_url: None }
+        Self { bind_url: None, bind_code_ttl: Duration::from_secs(72 * 3600), bind_code_max_attempts: 5, bind_attempts_per_hour: 10, template: None, page_url: None, h5_base: None }
     }
 }
 
@@ -39,6 +43,7 @@ impl NoticesConfig {
         let per_hour = env.optional("NOTICE_BIND_ATTEMPTS_PER_HOUR", d.bind_attempts_per_hour);
         let template: Option<String> = env.maybe("NOTICE_TEMPLATE");
         let page_url: Option<String> = env.maybe("NOTICE_PAGE_URL");
+        let h5_base: Option<String> = env.maybe("NOTICE_H5_BASE_URL");
         if ttl_hours == 0 || attempts < 1 || per_hour == 0 {
             env.invalid("NOTICE_BIND_*", "NOTICE_BIND_CODE_TTL_HOURS, NOTICE_BIND_CODE_MAX_ATTEMPTS and NOTICE_BIND_ATTEMPTS_PER_HOUR must be at least 1");
         }
@@ -49,6 +54,7 @@ impl NoticesConfig {
             bind_attempts_per_hour: per_hour.max(1),
             template: template.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             page_url: page_url.filter(|u| !u.trim().is_empty()),
+            h5_base: h5_base.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()),
         }
     }
 }

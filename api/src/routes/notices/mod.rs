@@ -77,3 +77,14 @@ pub fn routes() -> Router<AppState> {
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))
 }
+
+/// The handlers the H5 pages (`crate::h5`) call, so a page follows the JSON route's rules.
+pub(crate) mod for_pages {
+    pub(crate) use super::attachments::download as attachment;
+    pub(crate) use super::binding::{bind, show as binding};
+    pub(crate) use super::notices::{categories, create as send_notice, show as notice};
+    pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
+    pub(crate) use super::report::show as stats;
+    pub(crate) use super::voting::cast as vote;
+    pub(crate) use super::SchoolStaff;
+}
