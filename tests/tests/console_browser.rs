@@ -236,7 +236,9 @@ async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_cod
 /// to their class and sees its statistics.
 #[tokio::test]
 async fn the_h5_pages_bind_read_vote_confirm_and_compose() {
-    let sys = System::start_with(&[("NOTICE_H5_BASE_URL", "http://h5.school.test"), ("NOTICE_TEMPLATE", "模板ID5")]).await;
+    let storage = std::env::temp_dir().join(format!("yizhan-h5-browser-{}", std::process::id()));
+    let storage_url = format!("file://{}", storage.display());
+    let sys = System::start_with(&[("NOTICE_H5_BASE_URL", "http://h5.school.test"), ("NOTICE_TEMPLATE", "模板ID5"), ("STORAGE_URL", &storage_url)]).await;
     let admin = sys.login("admin", "admin-password").await;
     let (_, cat) = sys.post("/school/notice-categories", Some(&admin), json!({"name": "奖助学金"})).await;
 
@@ -285,6 +287,7 @@ async fn the_h5_pages_bind_read_vote_confirm_and_compose() {
 
     // A notice with a vote, an attachment and a confirmation, sent through the JSON API.
     let pdf = sys.http.post(format!("{}/api/files", sys.api)).bearer_auth(&admin).header("content-type", "application/pdf").body("%PDF-1.4\n% 申请表\n%%EOF\n").send().await.expect("upload");
+    assert_eq!(pdf.status(), 201);
     let file: serde_json::Value = pdf.json().await.expect("file");
     let deadline = (Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let (status, n) = sys.post("/school/notices", Some(&admin), json!({"title": "奖学金评定", "body": "<p>请于<b>周五</b>前确认并投票。</p><ul><li>材料见附件</li></ul>",
@@ -316,4 +319,5 @@ async fn the_h5_pages_bind_read_vote_confirm_and_compose() {
     b.wait_for_text("收件人", Duration::from_secs(10)).await;
     assert_eq!(b.text("#recipients").await, "1");
     b.screenshot(&dir, "h5-05-sent").await;
+    let _ = std::fs::remove_dir_all(&storage);
 }

@@ -22,6 +22,7 @@ mod home;
 mod keywords;
 mod layout;
 mod list;
+mod notices;
 pub(crate) mod qrcodes;
 mod queues;
 mod repairs;
@@ -103,6 +104,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/activities", get(activities::list))
         .route("/admin/console/activities/new", get(activities::new_form).post(activities::create))
         .route("/admin/console/activities/{id}", get(activities::edit_form).post(activities::update))
+        .route("/admin/console/notices", get(notices::list))
+        .route("/admin/console/notices/{id}", get(notices::show))
+        .route("/admin/console/notices/{id}/remind", post(notices::remind))
+        .route("/admin/console/notices/{id}/recipients.csv", get(notices::csv))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

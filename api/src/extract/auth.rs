@@ -86,6 +86,12 @@ impl<R: RoleSet> Clone for Authorized<R> {
 }
 
 impl<R: RoleSet> Authorized<R> {
+    /// The same check for a user signed in another way (a console session, which has no token:
+    /// `token_id` 0); `None` without one of the roles.
+    pub fn of_user(user: User) -> Option<Self> {
+        R::ROLES.iter().any(|role| user.has_role(*role)).then(|| Self { auth: AuthUser { user, token_id: 0 }, _roles: PhantomData })
+    }
+
     pub fn user(&self) -> &User {
         &self.auth.user
     }

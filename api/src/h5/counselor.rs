@@ -138,6 +138,12 @@ struct Sent {
     has_vote: bool,
 }
 
+impl Sent {
+    fn sent_label(&self) -> String {
+        super::student::short_time(&self.sent_at)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "h5/sent.html")]
 struct SentPage {

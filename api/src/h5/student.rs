@@ -157,6 +157,18 @@ struct Notice {
     attachments: Vec<Attachment>,
 }
 
+impl Vote {
+    /// `2026-12-12 18:00` (the service zone's wall clock, as the API gives it).
+    fn deadline_label(&self) -> String {
+        short_time(&self.deadline)
+    }
+}
+
+/// An API timestamp (`2026-12-12T18:00:00+08:00`) as `2026-12-12 18:00`.
+pub(super) fn short_time(ts: &str) -> String {
+    ts.get(..16).unwrap_or(ts).replace('T', " ")
+}
+
 impl Notice {
     fn urgency_label(&self) -> &'static str {
         match self.urgency.as_str() {

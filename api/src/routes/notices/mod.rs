@@ -84,7 +84,9 @@ pub(crate) mod for_pages {
     pub(crate) use super::binding::{bind, show as binding};
     pub(crate) use super::notices::{categories, create as send_notice, show as notice};
     pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
-    pub(crate) use super::report::show as stats;
+    pub(crate) use super::notices::list as notices;
+    pub(crate) use super::report::{csv as recipients_csv, non_readers, remind, show as stats};
+    pub(crate) use super::voting::results as vote_results;
     pub(crate) use super::voting::cast as vote;
     pub(crate) use super::SchoolStaff;
 }
