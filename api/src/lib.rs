@@ -16,6 +16,7 @@ pub mod extract;
 mod ip_limiter;
 mod login;
 mod middleware;
+mod notice_shapes;
 mod openapi;
 mod queue_admin;
 pub mod routes;

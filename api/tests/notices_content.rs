@@ -50,12 +50,20 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(&app.pool).await.expect("count")
 }
 
-fn in_a_day() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()
+/// Two counselors with a class each, a category, a bound student in each class.
+struct School {
+    v: Visits,
+    root: String,
+    wang: String,
+    li: String,
+    /// 王老师's class (张三's), 李老师's holds 钱七.
+    a: i64,
+    cat: Value,
+    zhang: String,
+    qian: String,
 }
 
-#[tokio::test]
-async fn votes_are_cast_changed_until_the_deadline_and_counted_for_the_author() {
+async fn school(category: &str) -> School {
     let v = start().await;
     let app = &v.app;
     let root = admin(app).await;
@@ -63,10 +71,21 @@ async fn votes_are_cast_changed_until_the_deadline_and_counted_for_the_author() 
     let (li, li_id) = counselor(app, &root, "li", "李老师").await;
     let a = class(app, &root, "计科2401", Some(wang_id)).await;
     let b = class(app, &root, "计科2402", Some(li_id)).await;
-    let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
+    let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": category})).await;
     let (zhang, _, _) = bound_student(&v, &wang, "2024001", "张三", a).await;
-    let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
     let (qian, _, _) = bound_student(&v, &li, "2024101", "钱七", b).await;
+    School { v, root, wang, li, a, cat, zhang, qian }
+}
+
+fn in_a_day() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()
+}
+
+#[tokio::test]
+async fn votes_are_cast_changed_until_the_deadline_and_counted_for_the_author() {
+    let School { v, wang, li, a, cat, zhang, qian, .. } = school("教务").await;
+    let app = &v.app;
+    let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
     let notice = |vote: Value| json!({"title": "补课时间", "body": "选择补课时间", "categoryId": cat["id"], "audience": {"kind": "classes", "classIds": [a]}, "vote": vote});
 
     // A bad vote names each field and sends nothing.
@@ -143,16 +162,8 @@ async fn votes_are_cast_changed_until_the_deadline_and_counted_for_the_author() 
 
 #[tokio::test]
 async fn attachments_are_kept_with_their_names_and_served_to_recipients_and_the_author_only() {
-    let v = start().await;
+    let School { v, root, wang, li, a, cat, zhang, qian } = school("奖助学金").await;
     let app = &v.app;
-    let root = admin(app).await;
-    let (wang, wang_id) = counselor(app, &root, "wang", "王老师").await;
-    let (li, li_id) = counselor(app, &root, "li", "李老师").await;
-    let a = class(app, &root, "计科2401", Some(wang_id)).await;
-    let b = class(app, &root, "计科2402", Some(li_id)).await;
-    let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": "奖助学金"})).await;
-    let (zhang, _, _) = bound_student(&v, &wang, "2024001", "张三", a).await;
-    let (qian, _, _) = bound_student(&v, &li, "2024101", "钱七", b).await;
     let form = upload_pdf(app, &wang, "申请表").await;
     let rules = upload_pdf(app, &wang, "评定办法").await;
     let lis = upload_pdf(app, &li, "李老师的").await;

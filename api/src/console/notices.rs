@@ -15,8 +15,8 @@ use super::layout::{flash, html, Layout};
 use super::list::{pagination, Pager};
 use super::session::Signed;
 use super::PageError;
-use crate::error::ApiError;
 use crate::extract::{ApiPath, Authorized};
+use crate::notice_shapes::{read, short_time, urgency_label, SentNotice, Stats};
 use crate::routes::notices::for_pages::{self as api, SchoolStaff};
 use crate::state::AppState;
 
@@ -28,7 +28,7 @@ fn staff(me: &Signed<SchoolStaff>) -> Result<Authorized<SchoolStaff>, PageError>
 
 /// A JSON answer read as the page's own shape.
 fn as_page<T: Serialize, U: DeserializeOwned>(v: &T) -> Result<U, PageError> {
-    serde_json::to_value(v).and_then(serde_json::from_value).map_err(|e| ApiError::internal(e).into())
+    Ok(read(v)?)
 }
 
 #[derive(Deserialize)]
@@ -55,25 +55,13 @@ struct NoticePage {
     results: Vec<Row>,
 }
 
-fn urgency_label(u: &str) -> &'static str {
-    match u {
-        "urgent" => "紧急",
-        "important" => "重要",
-        _ => "一般",
-    }
-}
-
-fn short(ts: &str) -> String {
-    ts.get(..16).unwrap_or(ts).replace('T', " ")
-}
-
 impl Row {
     fn urgency_label(&self) -> &'static str {
         urgency_label(&self.urgency)
     }
 
     fn sent_label(&self) -> String {
-        short(&self.sent_at)
+        short_time(&self.sent_at)
     }
 }
 
@@ -92,31 +80,6 @@ pub async fn list(State(state): State<AppState>, me: Signed<SchoolStaff>, Query(
     let pager = Pager::new(LIST, &[], page, found.count);
     let layout = Layout::new(&state, &me.session, "notices", "通知").await?;
     Ok(html(&ListPage { layout, rows: found.results, pager }))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClassRow {
-    class_name: String,
-    recipients: i64,
-    read: i64,
-    confirmed: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stats {
-    recipients: i64,
-    wechat: i64,
-    unbound: i64,
-    muted: i64,
-    delivered: i64,
-    pending: i64,
-    failed: i64,
-    read: i64,
-    confirmed: i64,
-    voted: i64,
-    classes: Vec<ClassRow>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,32 +125,9 @@ struct VoteResults {
     closed: bool,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Notice {
-    id: i64,
-    title: String,
-    body: String,
-    category: String,
-    urgency: String,
-    require_confirm: bool,
-    sent_at: String,
-    has_vote: bool,
-}
-
-impl Notice {
-    fn urgency_label(&self) -> &'static str {
-        urgency_label(&self.urgency)
-    }
-
-    fn sent_label(&self) -> String {
-        short(&self.sent_at)
-    }
-}
-
 impl VoteResults {
     fn deadline_label(&self) -> String {
-        short(&self.deadline)
+        short_time(&self.deadline)
     }
 }
 
@@ -195,7 +135,7 @@ impl VoteResults {
 #[template(path = "console/notice.html")]
 struct ShowPage {
     layout: Layout,
-    n: Notice,
+    n: SentNotice,
     s: Stats,
     vote: Option<VoteResults>,
     readers: Vec<Reader>,
@@ -205,7 +145,7 @@ struct ShowPage {
 /// `GET /admin/console/notices/{id}?page=`: the statistics and the non-readers.
 pub async fn show(State(state): State<AppState>, me: Signed<SchoolStaff>, Path(id): Path<i64>, Query(q): Query<PageQuery>) -> Result<Response, PageError> {
     let who = staff(&me)?;
-    let n: Notice = as_page(&api::notice(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?;
+    let n: SentNotice = as_page(&api::notice(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?;
     let s: Stats = as_page(&api::stats(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?;
     let vote = match n.has_vote {
         true => Some(as_page(&api::vote_results(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?),

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::json;
 use yizhan_common::notices::{categories, classes, Scope};
 
@@ -14,6 +13,7 @@ use super::student::{as_page, body};
 use super::{check_csrf, render, see_other, H5Error, H5Result, H5User};
 use crate::console::form::{chinese, Fields};
 use crate::error::ApiError;
+use crate::notice_shapes::{SentNotice, Stats};
 use crate::extract::{ApiJson, ApiPath, Authorized};
 use crate::routes::notices::for_pages::{self as api, SchoolStaff};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub async fn send(State(state): State<AppState>, user: H5User, who: Staff, form:
     }))?;
     match api::send_notice(State(state.clone()), who.clone(), ApiJson(req)).await {
         Ok((_, sent)) => {
-            let sent: Sent = as_page(&sent.0)?;
+            let sent: SentNotice = as_page(&sent.0)?;
             Ok(see_other(&format!("/h5/school/sent/{}", sent.id)))
         }
         Err(err) if err.code() == "validation_failed" => {
@@ -105,49 +105,10 @@ fn label(field: &str) -> &str {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClassRow {
-    class_name: String,
-    recipients: i64,
-    read: i64,
-    confirmed: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Stats {
-    recipients: i64,
-    wechat: i64,
-    delivered: i64,
-    pending: i64,
-    failed: i64,
-    read: i64,
-    confirmed: i64,
-    voted: i64,
-    classes: Vec<ClassRow>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Sent {
-    id: i64,
-    title: String,
-    sent_at: String,
-    require_confirm: bool,
-    has_vote: bool,
-}
-
-impl Sent {
-    fn sent_label(&self) -> String {
-        super::student::short_time(&self.sent_at)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "h5/sent.html")]
 struct SentPage {
-    n: Sent,
+    n: SentNotice,
     s: Stats,
 }
 
@@ -155,7 +116,7 @@ struct SentPage {
 /// their own).
 pub async fn sent_page(State(state): State<AppState>, _user: H5User, who: Staff, Path(id): Path<i64>) -> H5Result<Response> {
     let who = staff(who)?;
-    let n: Sent = as_page(&api::notice(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?;
+    let n: SentNotice = as_page(&api::notice(State(state.clone()), who.clone(), ApiPath(id)).await?.0)?;
     let s: Stats = as_page(&api::stats(State(state), who, ApiPath(id)).await?.0)?;
     Ok(render(&SentPage { n, s }))
 }

@@ -13,12 +13,13 @@ use super::{check_csrf, render, see_other, H5Error, H5Result, H5User};
 use crate::console::form::Fields;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
+use crate::notice_shapes;
 use crate::routes::notices::for_pages as api;
 use crate::state::AppState;
 
 /// A JSON answer read as a page's own shape (the pages show exactly what the JSON API answers).
 pub(super) fn as_page<T: Serialize, U: DeserializeOwned>(v: &T) -> H5Result<U> {
-    serde_json::to_value(v).and_then(serde_json::from_value).map_err(|e| H5Error::from(ApiError::internal(e)))
+    Ok(notice_shapes::read(v)?)
 }
 
 /// A request body for a JSON handler, from the form's fields.
@@ -160,22 +161,13 @@ struct Notice {
 impl Vote {
     /// `2026-12-12 18:00` (the service zone's wall clock, as the API gives it).
     fn deadline_label(&self) -> String {
-        short_time(&self.deadline)
+        notice_shapes::short_time(&self.deadline)
     }
-}
-
-/// An API timestamp (`2026-12-12T18:00:00+08:00`) as `2026-12-12 18:00`.
-pub(super) fn short_time(ts: &str) -> String {
-    ts.get(..16).unwrap_or(ts).replace('T', " ")
 }
 
 impl Notice {
     fn urgency_label(&self) -> &'static str {
-        match self.urgency.as_str() {
-            "urgent" => "紧急",
-            "important" => "重要",
-            _ => "一般",
-        }
+        notice_shapes::urgency_label(&self.urgency)
     }
 }
 
