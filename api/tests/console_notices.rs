@@ -75,3 +75,42 @@ async fn a_counselor_reads_a_notices_statistics_and_reminds_its_non_readers() {
     let mut root_b = Browser::signed_in(app, "root", "root-password").await;
     assert!(root_b.get(&format!("/admin/console/notices/{id}")).await.has("补课安排"));
 }
+
+#[tokio::test]
+async fn an_admin_edits_and_publishes_the_custom_menu() {
+    let app = support::TestApp::new(yizhan_common::testing::database().await);
+    app.user_token("root", &[]).await;
+    let mut b = Browser::signed_in(&app, "root", "root-password").await;
+    let page = b.get("/admin/console/menu").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.has("还没有保存过菜单") && page.has("公众号菜单"), "{}", page.body);
+    let csrf = page.csrf();
+    let menus = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM mp_menu").fetch_one(&app.pool).await.expect("count") };
+
+    // Not JSON; JSON that breaks WeChat's rules (four buttons, a view without a URL): the editor
+    // again with the reasons, nothing saved.
+    let bad = b.post("/admin/console/menu", &[("csrf", &csrf), ("menu", "{buttons")]).await;
+    assert!(bad.status == StatusCode::UNPROCESSABLE_ENTITY && bad.has("不是有效的菜单 JSON") && bad.has("{buttons"), "{}", bad.body);
+    let four = r#"{"buttons": [{"name": "一", "type": "click", "key": "A"}, {"name": "二", "type": "click", "key": "B"}, {"name": "三", "type": "click", "key": "C"}, {"name": "四", "type": "view"}]}"#;
+    let bad = b.post("/admin/console/menu", &[("csrf", &csrf), ("menu", four)]).await;
+    assert!(bad.status == StatusCode::UNPROCESSABLE_ENTITY && bad.has(r#"id="menu-errors""#) && bad.has("buttons"), "{}", bad.body);
+    assert_eq!(menus().await, 0);
+    let forged = b.post("/admin/console/menu", &[("csrf", "forged"), ("menu", r#"{"buttons": [{"name": "绑定", "type": "click", "key": "BIND"}]}"#)]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(menus().await, 0);
+
+    let good = r#"{"buttons": [{"name": "绑定", "type": "click", "key": "BIND", "reply": "点链接绑定"}, {"name": "通知", "subButtons": [{"name": "设置", "type": "view", "url": "https://h5.school.test/h5/school/settings"}]}]}"#;
+    let saved = b.post("/admin/console/menu", &[("csrf", &csrf), ("menu", good)]).await;
+    assert_eq!((saved.status, saved.location()), (StatusCode::SEE_OTHER, "/admin/console/menu"));
+    let page = b.get("/admin/console/menu").await;
+    assert!(page.has("菜单已保存") && page.has("第 1 版，草稿（未发布）") && page.has("https://h5.school.test/h5/school/settings"), "{}", page.body);
+    let published = b.post("/admin/console/menu/publish", &[("csrf", &csrf)]).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    assert!(b.get("/admin/console/menu").await.has("已提交发布"));
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'publish_menu'").fetch_one(&app.pool).await.expect("jobs");
+    assert_eq!(jobs, 1, "publishing goes through the JSON route's job");
+    // Counselors do not edit the menu.
+    app.user_token("wang", &["counselor"]).await;
+    let mut wang = Browser::signed_in(&app, "wang", "password-123").await;
+    assert_eq!(wang.get("/admin/console/menu").await.status, StatusCode::FORBIDDEN);
+}
