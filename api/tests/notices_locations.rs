@@ -10,24 +10,29 @@ use serde_json::{json, Value};
 use support::callbacks::{deliver, plain_codec};
 use support::school::{bound_student, two_classes, TwoClasses};
 use support::visitors::Visits;
+use support::TestApp;
 use yizhan_common::notices::locations::{prune, LOCATION_RETENTION};
 
 async fn start() -> Visits {
     Visits::start_with(yizhan_common::testing::database().await, |cfg| cfg.wechat_callback = plain_codec()).await
 }
 
-fn location_event(created: i64, latitude: f64, longitude: f64) -> String {
-    format!(
-        "<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>\
+/// A `LOCATION` event reported at `created` from `openid`.
+async fn location_event(app: &TestApp, openid: &str, created: i64, latitude: f64, longitude: f64) -> String {
+    let inner = format!(
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[LOCATION]]></Event>\
          <Latitude>{latitude}</Latitude><Longitude>{longitude}</Longitude><Precision>65.000000</Precision>"
-    )
+    );
+    deliver(app, openid, &inner, Some(created)).await
 }
 
-fn location_message(created: i64, msg_id: i64, latitude: f64, longitude: f64, label: &str) -> String {
-    format!(
-        "<CreateTime>{created}</CreateTime><MsgType><![CDATA[location]]></MsgType><Location_X>{latitude}</Location_X>\
+/// A location message sent at `created` from `openid`.
+async fn location_message(app: &TestApp, openid: &str, created: i64, msg_id: i64, (latitude, longitude): (f64, f64), label: &str) -> String {
+    let inner = format!(
+        "<MsgType><![CDATA[location]]></MsgType><Location_X>{latitude}</Location_X>\
          <Location_Y>{longitude}</Location_Y><Scale>15</Scale><Label><![CDATA[{label}]]></Label><MsgId>{msg_id}</MsgId>"
-    )
+    );
+    deliver(app, openid, &inner, Some(created)).await
 }
 
 async fn stored(v: &Visits) -> i64 {
@@ -52,16 +57,16 @@ async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_
     // Not opted in: the event is answered and nothing is stored.
     let (status, sharing) = app.get("/school/location-sharing", Some(&zhang_token)).await;
     assert_eq!((status, &sharing["share"]), (StatusCode::OK, &json!(false)), "{sharing}");
-    assert_eq!(deliver(app, &zhang_openid, &location_event(now - 100, 23.1, 113.3)).await, "success");
+    assert_eq!(location_event(app, &zhang_openid, now - 100, 23.1, 113.3).await, "success");
     assert_eq!(stored(&v).await, 0);
 
     // Opted in: the event is the last known position.
     let (status, sharing) = app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": true}))).await;
     assert_eq!((status, &sharing["share"], &sharing["retentionHours"]), (StatusCode::OK, &json!(true), &json!(24)), "{sharing}");
     assert_eq!(app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": "yes"}))).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    deliver(app, &zhang_openid, &location_event(now - 50, 23.1291, 113.2644)).await;
+    location_event(app, &zhang_openid, now - 50, 23.1291, 113.2644).await;
     // Someone else's report (not opted in, another class) is not kept either.
-    deliver(app, &zhao_openid, &location_event(now - 50, 31.2, 121.4)).await;
+    location_event(app, &zhao_openid, now - 50, 31.2, 121.4).await;
     let page = positions(&v, &wang).await;
     assert_eq!(page["count"], 1, "{page}");
     let p = &page["results"][0];
@@ -69,10 +74,10 @@ async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_
     assert!(p["reportedAt"].as_str().is_some_and(|t| t.ends_with("+08:00")), "{p}");
 
     // A location message the student sends is newer: it replaces the event's, with its label.
-    deliver(app, &zhang_openid, &location_message(now - 20, 9_001, 23.135, 113.27, "广州市天河区")).await;
+    location_message(app, &zhang_openid, now - 20, 9_001, (23.135, 113.27), "广州市天河区").await;
     // A late redelivery of an older report changes nothing; a report off the globe is dropped.
-    deliver(app, &zhang_openid, &location_event(now - 80, 10.0, 10.0)).await;
-    deliver(app, &zhang_openid, &location_event(now - 10, 123.0, 113.27)).await;
+    location_event(app, &zhang_openid, now - 80, 10.0, 10.0).await;
+    location_event(app, &zhang_openid, now - 10, 123.0, 113.27).await;
     let p = positions(&v, &wang).await["results"][0].clone();
     assert_eq!((&p["latitude"], &p["label"], &p["source"]), (&json!(23.135), &json!("广州市天河区"), &json!("message")), "{p}");
 
@@ -94,11 +99,11 @@ async fn a_position_is_kept_after_opting_in_and_shown_to_the_students_counselor_
     assert_eq!(prune(&mut conn, chrono::Utc::now() - LOCATION_RETENTION).await.expect("prune"), 1);
 
     // A fresh report, then opting out: it is deleted at once and nothing more is kept.
-    deliver(app, &zhang_openid, &location_event(now - 5, 23.1, 113.3)).await;
+    location_event(app, &zhang_openid, now - 5, 23.1, 113.3).await;
     assert_eq!(stored(&v).await, 1);
     let (_, sharing) = app.send(Method::PUT, "/school/location-sharing", Some(&zhang_token), Some(json!({"share": false}))).await;
     assert_eq!(sharing["share"], false);
     assert_eq!(stored(&v).await, 0);
-    deliver(app, &zhang_openid, &location_event(now - 1, 23.1, 113.3)).await;
+    location_event(app, &zhang_openid, now - 1, 23.1, 113.3).await;
     assert_eq!(stored(&v).await, 0);
 }

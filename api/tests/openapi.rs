@@ -24,6 +24,8 @@ fn not_json_api(method: &str, path: &str) -> bool {
         || (method, path) == ("GET", "/docs")
         // The check-in QR display: an HTML page opened by a signed link (clockin_display.rs).
         || (method, path) == ("GET", "/admin/activities/{id}/clockin-items/{item_id}/display")
+        // Seed 004's H5 pages: HTML behind the `yz_h5` cookie (api/src/h5/).
+        || path.starts_with("/h5/")
         // WeChat's signed XML callback (seed 000): WeChat calls it, not a front end.
         || path == "/api/nurses/msg/wx/callback"
         // A unit test's own router in middleware.rs (the panic answer), not served.

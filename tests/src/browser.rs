@@ -116,6 +116,11 @@ impl Browser {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
     }
 
+    /// Sets a cookie for the current page's site (`path` scoped), as a server's `Set-Cookie` would.
+    pub async fn add_cookie(&self, name: &str, value: &str, path: &str) {
+        self.call(reqwest::Method::POST, "/cookie", Some(json!({"cookie": {"name": name, "value": value, "path": path, "httpOnly": true}}))).await;
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
     }

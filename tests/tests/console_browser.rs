@@ -228,3 +228,96 @@ async fn an_admin_creates_a_schedule_sees_its_booking_and_makes_a_department_cod
     }
     assert!(b.text("#tokens").await.contains("wxsimmp"), "the token state of each configured appid");
 }
+
+/// Seed 004's H5 pages in a phone-sized Chromium: a WeChat user comes back from web OAuth signed
+/// in (the round trip's redirect to WeChat is done here over HTTP: the browser cannot reach
+/// open.weixin.qq.com), binds with the counselor's code, opens a notice with a vote and an
+/// attachment (read), votes and confirms; a counselor made from a WeChat account composes a notice
+/// to their class and sees its statistics.
+#[tokio::test]
+async fn the_h5_pages_bind_read_vote_confirm_and_compose() {
+    let storage = std::env::temp_dir().join(format!("yizhan-h5-browser-{}", std::process::id()));
+    let storage_url = format!("file://{}", storage.display());
+    let sys = System::start_with(&[("NOTICE_H5_BASE_URL", "http://h5.school.test"), ("NOTICE_TEMPLATE", "模板ID5"), ("STORAGE_URL", &storage_url)]).await;
+    let admin = sys.login("admin", "admin-password").await;
+    let (_, cat) = sys.post("/school/notice-categories", Some(&admin), json!({"name": "奖助学金"})).await;
+
+    // A WeChat user signed in through the OAuth return; the session cookie's value.
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let oauth = |nickname: &'static str| {
+        let (sys, http) = (&sys, &no_redirects);
+        async move {
+            let res = http.get(format!("{}/h5/school/bind", sys.api)).send().await.expect("h5");
+            assert!(res.status().is_redirection(), "{}", res.status());
+            let cookie_of = |res: &reqwest::Response, name: &str| {
+                res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap_or_default().to_owned()))
+            };
+            let nonce = cookie_of(&res, "yz_h5_state").expect("state");
+            let user = sys.sim_post("/_sim/users", json!({"appid": "wxsimmp", "nickname": nickname})).await;
+            let back = format!("{}/h5/school/oauth?code={}&state={nonce}&next=%2Fh5%2Fschool%2Fbind", sys.api, user["code"].as_str().expect("code"));
+            let res = http.get(back).header("cookie", format!("yz_h5_state={nonce}")).send().await.expect("oauth");
+            assert!(res.status().is_redirection(), "{}", res.status());
+            (cookie_of(&res, "yz_h5").expect("session"), user["openid"].as_str().expect("openid").to_owned())
+        }
+    };
+
+    // 王老师: a WeChat account an admin made a counselor looking after 计科2401.
+    let (wang_cookie, wang_openid) = oauth("王老师").await;
+    let stores = sys.stores().await;
+    let wang_id: i64 = sqlx::query_scalar("SELECT user_id FROM wechat_identities WHERE openid = $1").bind(&wang_openid).fetch_one(&stores.pool).await.expect("user");
+    let (status, _) = sys.call(reqwest::Method::PATCH, &format!("/admin/users/{wang_id}"), Some(&admin), Some(json!({"roles": ["counselor"]}))).await;
+    assert_eq!(status, 200);
+    let (_, c) = sys.post("/school/counselors", Some(&admin), json!({"name": "王老师", "userId": wang_id})).await;
+    let (_, k) = sys.post("/school/classes", Some(&admin), json!({"name": "计科2401", "grade": "2024", "major": "计算机", "counselorId": c["id"]})).await;
+    let (_, s) = sys.post("/school/students", Some(&admin), json!({"studentNo": "2024001", "name": "张三", "classId": k["id"]})).await;
+    let (_, code) = sys.post(&format!("/school/students/{}/bind-code", s["id"]), Some(&admin), json!({})).await;
+
+    let b = Browser::start(390, 844).await;
+    let dir = screenshots();
+    let (zhang_cookie, _) = oauth("张三").await;
+    b.goto(&format!("{}/admin/console/static/h5.css", sys.api)).await;
+    b.add_cookie("yz_h5", &zhang_cookie, "/h5").await;
+    b.goto(&format!("{}/h5/school/bind", sys.api)).await;
+    b.wait_for_text("绑定学号", Duration::from_secs(10)).await;
+    b.type_into("input[name=studentNo]", "2024001").await;
+    b.type_into("input[name=code]", code["code"].as_str().expect("code")).await;
+    b.screenshot(&dir, "h5-01-bind").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("已绑定：张三（2024001，计科2401）", Duration::from_secs(10)).await;
+
+    // A notice with a vote, an attachment and a confirmation, sent through the JSON API.
+    let pdf = sys.http.post(format!("{}/api/files", sys.api)).bearer_auth(&admin).header("content-type", "application/pdf").body("%PDF-1.4\n% 申请表\n%%EOF\n").send().await.expect("upload");
+    assert_eq!(pdf.status(), 201);
+    let file: serde_json::Value = pdf.json().await.expect("file");
+    let deadline = (Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let (status, n) = sys.post("/school/notices", Some(&admin), json!({"title": "奖学金评定", "body": "<p>请于<b>周五</b>前确认并投票。</p><ul><li>材料见附件</li></ul>",
+        "categoryId": cat["id"], "urgency": "important", "requireConfirm": true, "audience": {"kind": "classes", "classIds": [k["id"]]},
+        "vote": {"options": ["参加答辩", "不参加"], "deadline": deadline}, "attachments": [{"fileId": file["id"], "name": "申请表.pdf"}]})).await;
+    assert_eq!(status, 201, "{n}");
+    b.goto(&format!("{}/h5/school/notices/{}", sys.api, n["id"])).await;
+    b.wait_for_text("奖学金评定", Duration::from_secs(10)).await;
+    assert_eq!(b.text("ul.files a").await, "申请表.pdf");
+    b.screenshot(&dir, "h5-02-notice").await;
+    b.click("input[name=choice][value='0']").await;
+    b.click("form.vote button[type=submit]").await;
+    b.wait_for_text("投票已记录", Duration::from_secs(10)).await;
+    b.click("#confirm").await;
+    b.wait_for_text("已确认收到", Duration::from_secs(10)).await;
+    b.screenshot(&dir, "h5-03-voted-confirmed").await;
+    b.goto(&format!("{}/h5/school/settings", sys.api)).await;
+    b.wait_for_text("关注的通知分类", Duration::from_secs(10)).await;
+
+    // 王老师 composes from WeChat and sees the statistics.
+    b.add_cookie("yz_h5", &wang_cookie, "/h5").await;
+    b.goto(&format!("{}/h5/school/compose", sys.api)).await;
+    b.wait_for_text("发给班级", Duration::from_secs(10)).await;
+    b.type_into("input[name=title]", "明天停课").await;
+    b.type_into("textarea[name=body]", "明天全天停课，后天照常。").await;
+    b.click("input[name=class]").await;
+    b.screenshot(&dir, "h5-04-compose").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("收件人", Duration::from_secs(10)).await;
+    assert_eq!(b.text("#recipients").await, "1");
+    b.screenshot(&dir, "h5-05-sent").await;
+    let _ = std::fs::remove_dir_all(&storage);
+}

@@ -4,17 +4,15 @@
 //! `STORAGE_MAX_BYTES`; a form refused for any reason leaves nothing behind), the download
 //! (streamed through the API with the uploaded name), and deleting a guide with its file.
 
-use axum::body::Body;
 use axum::extract::multipart::Field;
 use axum::extract::Multipart;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use yizhan_common::college::guides::{self, Guide, NewGuide, MAX_CATEGORY, MAX_FILENAME, MAX_TITLE};
 use yizhan_common::storage::{Accept, FileKind, Storage, StorageError, StoredObject, DEFAULT_MAX_BYTES};
 
-use crate::disposition;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::routes::storage_error;
+use crate::routes::{attachment_download, storage_error};
 use crate::state::AppState;
 
 /// Room for the form around the file: part headers and the text fields.
@@ -148,7 +146,7 @@ fn too_large(limit: u64) -> String {
 /// The name a guide's file is downloaded and mailed under: the uploaded name without any folder
 /// or control characters, ending in the extension of the type it really is (`.pdf` is added to a
 /// PDF sent as `form.exe`); the title when the form sent no name.
-fn filename(uploaded: Option<&str>, title: &str, kind: FileKind) -> String {
+pub(crate) fn filename(uploaded: Option<&str>, title: &str, kind: FileKind) -> String {
     let base = uploaded.unwrap_or_default().rsplit(['/', '\\']).next().unwrap_or_default();
     let base: String = base.chars().filter(|c| !c.is_control()).collect();
     let base = match base.trim() {
@@ -176,26 +174,7 @@ pub async fn find(state: &AppState, id: i64) -> ApiResult<Guide> {
 /// attachment under the name it was uploaded with.
 pub async fn download(state: &AppState, id: i64) -> ApiResult<Response> {
     let guide = find(state, id).await?;
-    let storage = state.storage().await?;
-    let download = storage.get(&guide.key).await.map_err(|err| match err {
-        StorageError::NotFound => {
-            tracing::error!(guide.id = guide.id, "a guide's file is missing from storage");
-            ApiError::not_found("guide")
-        }
-        other => storage_error(other),
-    })?;
-    let content_type = HeaderValue::try_from(guide.content_type).map_err(ApiError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_LENGTH, HeaderValue::from(download.size)),
-            (header::CONTENT_DISPOSITION, disposition::attachment(&guide.filename)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        Body::from_stream(download.body),
-    )
-        .into_response())
+    attachment_download(state, &guide.key, &guide.content_type, &guide.filename).await
 }
 
 /// Deletes the guide, its file row, then its object (404 unknown; e-mails of it still queued

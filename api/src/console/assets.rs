@@ -12,6 +12,8 @@ const FILES: &[(&str, &str, &str)] = &[
     // The check-in QR display (`routes/college/clockin_display.rs`), outside the console.
     ("clockin-display.css", "text/css; charset=utf-8", include_str!("../../static/console/clockin-display.css")),
     ("clockin-display.js", "text/javascript; charset=utf-8", include_str!("../../static/console/clockin-display.js")),
+    // Seed 004's H5 pages (`crate::h5`), outside the console.
+    ("h5.css", "text/css; charset=utf-8", include_str!("../../static/console/h5.css")),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {

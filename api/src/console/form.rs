@@ -181,9 +181,10 @@ impl FieldMessages {
 }
 
 /// The validation messages of the JSON API in Chinese (any other message is shown as it is).
-fn chinese(message: &str) -> String {
+pub(crate) fn chinese(message: &str) -> String {
     const SAME: &[(&str, &str)] = &[
         ("is required", "必填"),
+        ("must name at least one, each of them yours", "至少选择一个，且须是你负责的"),
         ("must not contain NUL characters", "不能包含 NUL 字符"),
         ("may contain only letters, digits and @ . + - _", "只能包含字母、数字和 @ . + - _"),
         ("must be 8 to 256 characters", "长度须为 8 到 256 个字符"),

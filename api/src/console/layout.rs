@@ -42,7 +42,12 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "repairs", title: "故障报修", href: "/admin/console/repairs", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "guides", title: "服务指南", href: "/admin/console/guides", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "activities", title: "活动", href: "/admin/console/activities", roles: &[Role::Admin], group: COLLEGE },
+    Section { key: "notices", title: "通知", href: "/admin/console/notices", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "menu", title: "公众号菜单", href: "/admin/console/menu", roles: &[Role::Admin], group: SCHOOL },
 ];
+
+/// Seed 004's pages (student–counselor notices).
+const SCHOOL: Option<&str> = Some("学生通知");
 
 /// A navigation link as the template shows it.
 #[derive(Debug)]

@@ -16,12 +16,14 @@ mod clockins;
 pub(crate) mod csv;
 mod error;
 mod facts;
-mod form;
+pub(crate) mod form;
 mod guides;
 mod home;
 mod keywords;
 mod layout;
 mod list;
+mod menu;
+mod notices;
 pub(crate) mod qrcodes;
 mod queues;
 mod repairs;
@@ -29,7 +31,7 @@ mod reservations;
 mod rooms;
 mod schedules;
 mod sends;
-mod session;
+pub(crate) mod session;
 mod signin;
 mod users;
 
@@ -103,6 +105,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/activities", get(activities::list))
         .route("/admin/console/activities/new", get(activities::new_form).post(activities::create))
         .route("/admin/console/activities/{id}", get(activities::edit_form).post(activities::update))
+        .route("/admin/console/menu", get(menu::show).post(menu::save))
+        .route("/admin/console/menu/publish", post(menu::publish))
+        .route("/admin/console/notices", get(notices::list))
+        .route("/admin/console/notices/{id}", get(notices::show))
+        .route("/admin/console/notices/{id}/remind", post(notices::remind))
+        .route("/admin/console/notices/{id}/recipients.csv", get(notices::csv))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
@@ -118,14 +126,17 @@ async fn not_found() -> PageError {
 }
 
 /// No framing, no foreign scripts or styles, no caching of pages that show people's data.
-async fn security_headers(mut res: Response) -> Response {
+async fn security_headers(res: Response) -> Response {
+    with_security_headers(
+        res,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
+}
+
+/// The headers every server-rendered page carries (the console's, the H5 pages'), with its CSP.
+pub(crate) fn with_security_headers(mut res: Response, csp: &'static str) -> Response {
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -22,7 +22,7 @@ pub const COOKIE: &str = "yz_console";
 pub struct ConsoleRoles;
 
 impl RoleSet for ConsoleRoles {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Staff];
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Staff, Role::Counselor];
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

@@ -18,6 +18,15 @@ impl FieldErrors {
         self.0.entry(field.to_owned()).or_insert_with(|| message.into());
     }
 
+    /// How many fields have a message.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Records a message when `bad` holds.
     pub fn check(&mut self, bad: bool, field: &str, message: &str) {
         if bad {

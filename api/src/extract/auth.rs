@@ -97,7 +97,19 @@ pub struct Authorized<R: RoleSet> {
     _roles: PhantomData<R>,
 }
 
+impl<R: RoleSet> Clone for Authorized<R> {
+    fn clone(&self) -> Self {
+        Self { auth: self.auth.clone(), _roles: PhantomData }
+    }
+}
+
 impl<R: RoleSet> Authorized<R> {
+    /// The same check for a user signed in another way (a console session, which has no token:
+    /// `token_id` 0); `None` without one of the roles.
+    pub fn of_user(user: User) -> Option<Self> {
+        R::ROLES.iter().any(|role| user.has_role(*role)).then(|| Self { auth: AuthUser { user, token_id: 0 }, _roles: PhantomData })
+    }
+
     pub fn user(&self) -> &User {
         &self.auth.user
     }

@@ -120,6 +120,31 @@ pub async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String
         .into_response())
 }
 
+/// A stored object streamed through the API (also on S3, so the name and type are ours) as an
+/// attachment under `filename` (a guide, a notice's attachment).
+pub(crate) async fn attachment_download(state: &AppState, key: &str, content_type: &str, filename: &str) -> ApiResult<Response> {
+    let storage = state.storage().await?;
+    let download = storage.get(key).await.map_err(|err| match err {
+        StorageError::NotFound => {
+            tracing::error!(key = %key, "an attached file is missing from storage");
+            ApiError::not_found("file")
+        }
+        other => storage_error(other),
+    })?;
+    let content_type = HeaderValue::try_from(content_type).map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_LENGTH, HeaderValue::from(download.size)),
+            (header::CONTENT_DISPOSITION, crate::disposition::attachment(filename)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        Body::from_stream(download.body),
+    )
+        .into_response())
+}
+
 fn unsupported(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", message)
 }

@@ -18,7 +18,7 @@ mod wechat_login;
 mod wechat_callback;
 
 pub(crate) use api_doc::CoreApi;
-pub(crate) use files::storage_error;
+pub(crate) use files::{attachment_download, storage_error};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -53,7 +53,8 @@ pub fn router(state: AppState) -> Router {
         .merge(notices::routes())
         .merge(wechat_callback::routes())
         .merge(crate::openapi::routes())
-        .merge(crate::console::routes(&state));
+        .merge(crate::console::routes(&state))
+        .merge(crate::h5::routes());
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -50,7 +50,9 @@ pub async fn pushed(app: &TestApp, fields: &serde_json::Value) -> String {
 
 static SEQ: AtomicI64 = AtomicI64::new(0);
 
-async fn deliver(app: &TestApp, openid: &str, inner: &str, created: Option<i64>) -> String {
+/// Delivers a message or event from `openid` whose fields after `CreateTime` are `inner` (XML),
+/// created at `created` (else a fresh time) → the reply's body.
+pub async fn deliver(app: &TestApp, openid: &str, inner: &str, created: Option<i64>) -> String {
     let ts = chrono::Utc::now().timestamp().to_string();
     // WeChat's retries share a CreateTime; separate events get their own (the de-duplication key).
     let created = created.unwrap_or_else(|| chrono::Utc::now().timestamp() - 600 + SEQ.fetch_add(1, Ordering::Relaxed));
@@ -58,19 +60,6 @@ async fn deliver(app: &TestApp, openid: &str, inner: &str, created: Option<i64>)
     let xml = format!(
         "<xml><ToUserName><![CDATA[gh_school]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{created}</CreateTime>{inner}</xml>"
     );
-    let query = format!("signature={}&timestamp={ts}&nonce={nonce}", signature(&[CALLBACK_TOKEN, &ts, &nonce]));
-    let req = Request::builder().method(Method::POST).uri(format!("/api/nurses/msg/wx/callback?{query}")).body(Body::from(xml)).expect("request");
-    let (status, body) = app.raw(req).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_str().map(str::to_owned).unwrap_or_default()
-}
-
-/// Delivers a message or event whose fields after `FromUserName` are `fields` (XML, `CreateTime`
-/// included) from `openid` → the reply's body.
-pub async fn deliver(app: &TestApp, openid: &str, fields: &str) -> String {
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let xml = format!("<xml><ToUserName><![CDATA[gh_school]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>{fields}</xml>");
     let query = format!("signature={}&timestamp={ts}&nonce={nonce}", signature(&[CALLBACK_TOKEN, &ts, &nonce]));
     let req = Request::builder().method(Method::POST).uri(format!("/api/nurses/msg/wx/callback?{query}")).body(Body::from(xml)).expect("request");
     let (status, body) = app.raw(req).await;

@@ -34,12 +34,27 @@ pub struct NoticesConfig {
     /// `NOTICE_MASS_COVER`: the cover image of news mass sends (a JPEG, PNG, GIF or BMP file of at
     /// most 10 MB, readable by the workers), uploaded as permanent material by each send.
     pub mass_cover: Option<String>,
+    /// `NOTICE_H5_BASE_URL`: the public origin the H5 pages (`/h5/school/…`) are reached at, e.g.
+    /// `https://h5.school.edu.cn` (a domain the Official Account's web OAuth allows): WeChat sends
+    /// the browser back to it with the OAuth code. Unset: the H5 pages cannot sign anyone in.
+    pub h5_base: Option<String>,
 }
 
 impl Default for NoticesConfig {
     fn default() -> Self {
-        Self { bind_url: None, bind_code_ttl: Duration::from_secs(72 * 3600), bind_code_max_attempts: 5, bind_attempts_per_hour: 10, template: None, page_url: None,
-               custom_window: Duration::from_secs(48 * 3600), mass_min_recipients: None, mass_news: false, mass_cover: None }
+        Self {
+            bind_url: None,
+            bind_code_ttl: Duration::from_secs(72 * 3600),
+            bind_code_max_attempts: 5,
+            bind_attempts_per_hour: 10,
+            template: None,
+            page_url: None,
+            h5_base: None,
+            custom_window: Duration::from_secs(48 * 3600),
+            mass_min_recipients: None,
+            mass_news: false,
+            mass_cover: None,
+        }
     }
 }
 
@@ -73,6 +88,7 @@ impl NoticesConfig {
         if mass_news && mass_cover.is_none() {
             env.invalid("NOTICE_MASS_COVER", "news mass sends need a cover image (NOTICE_MASS_FORMAT=news)");
         }
+        let h5_base: Option<String> = env.maybe("NOTICE_H5_BASE_URL");
         if ttl_hours == 0 || attempts < 1 || per_hour == 0 {
             env.invalid("NOTICE_BIND_*", "NOTICE_BIND_CODE_TTL_HOURS, NOTICE_BIND_CODE_MAX_ATTEMPTS and NOTICE_BIND_ATTEMPTS_PER_HOUR must be at least 1");
         }
@@ -87,6 +103,7 @@ impl NoticesConfig {
             mass_min_recipients: mass_min,
             mass_news,
             mass_cover,
+            h5_base: h5_base.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! notices go to — counselors, the classes they look after, students, and groups of students with
 //! a role each — the CSV import of students, and binding followers to students. The routes live in `api/src/routes/notices/`.
 
+pub mod attachments;
 pub mod audience;
 #[cfg(test)]
 mod bench;
@@ -20,6 +21,7 @@ pub mod locations;
 pub mod mass;
 pub mod receipts;
 pub mod replies;
+pub mod rich_text;
 pub mod reminders;
 pub mod search;
 mod scope;
@@ -28,6 +30,7 @@ pub mod settings;
 pub mod stats;
 pub mod students;
 pub mod tags;
+pub mod votes;
 
 pub use config::NoticesConfig;
 pub use scope::{counselor_of, Scope};

@@ -19,6 +19,7 @@ pub struct Notice {
     pub audience: serde_json::Value,
     pub sent_at: DateTime<Utc>,
     pub recipients: i64,
+    pub has_vote: bool,
 }
 
 /// A notice its author's `scope` sees (admins every one, a counselor their own).
@@ -26,7 +27,8 @@ pub async fn find(conn: &mut PgConnection, scope: Scope, id: i64) -> sqlx::Resul
     sqlx::query_as!(
         Notice,
         r#"SELECT n.id, n.title, n.body, c.name AS category, n.urgency AS "urgency: Urgency", n.require_confirm, n.audience, n.sent_at,
-                  (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.id) AS "recipients!"
+                  (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.id) AS "recipients!",
+                  EXISTS (SELECT 1 FROM notice_votes v WHERE v.notice_id = n.id) AS "has_vote!"
              FROM notices n JOIN notice_categories c ON c.id = n.category_id
             WHERE n.id = $1 AND ($2::bigint IS NULL OR n.counselor_id = $2)"#,
         id,
@@ -41,7 +43,8 @@ pub async fn list(conn: &mut PgConnection, scope: Scope, limit: i64, offset: i64
     let rows = sqlx::query_as!(
         Notice,
         r#"SELECT n.id, n.title, n.body, c.name AS category, n.urgency AS "urgency: Urgency", n.require_confirm, n.audience, n.sent_at,
-                  (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.id) AS "recipients!"
+                  (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.id) AS "recipients!",
+                  EXISTS (SELECT 1 FROM notice_votes v WHERE v.notice_id = n.id) AS "has_vote!"
              FROM notices n JOIN notice_categories c ON c.id = n.category_id
             WHERE $1::bigint IS NULL OR n.counselor_id = $1
             ORDER BY n.id DESC LIMIT $2 OFFSET $3"#,
@@ -88,4 +91,12 @@ pub async fn confirm(conn: &mut PgConnection, notice_id: i64, student_id: i64) -
     )
     .fetch_optional(conn)
     .await
+}
+
+/// Whether the student is among the notice's recipients.
+pub async fn is_recipient(conn: &mut PgConnection, notice_id: i64, student_id: i64) -> sqlx::Result<bool> {
+    let found = sqlx::query_scalar!("SELECT 1 AS one FROM notice_recipients WHERE notice_id = $1 AND student_id = $2", notice_id, student_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
 }

@@ -102,6 +102,24 @@ impl FileKind {
         }
     }
 
+    /// The kind whose [`mime`](Self::mime) this is (a stored file's recorded type).
+    pub fn from_mime(mime: &str) -> Option<Self> {
+        const ALL: [FileKind; 11] = [
+            FileKind::Jpeg,
+            FileKind::Png,
+            FileKind::Gif,
+            FileKind::Webp,
+            FileKind::Pdf,
+            FileKind::Docx,
+            FileKind::Xlsx,
+            FileKind::Pptx,
+            FileKind::Doc,
+            FileKind::Xls,
+            FileKind::Ppt,
+        ];
+        ALL.into_iter().find(|k| k.mime() == mime)
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Self::Jpeg => "jpg",

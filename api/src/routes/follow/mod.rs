@@ -7,6 +7,8 @@ mod create_qrcode;
 mod followers;
 mod keywords;
 mod menu;
+/// The custom menu's handlers, for the console's menu page.
+pub(crate) use menu::{publish as publish_menu, save as save_menu, show as show_menu};
 mod qrcodes;
 mod topics;
 mod views;

@@ -5,9 +5,11 @@
 //! pages in the usual `{count, page, pageSize, results}` shape.
 
 mod api_doc;
+mod attachments;
 mod binding;
 mod classes;
 mod comments;
+mod content;
 mod counselors;
 mod directory;
 mod groups;
@@ -20,6 +22,7 @@ mod replies;
 mod report;
 mod search;
 mod students;
+mod voting;
 
 pub use api_doc::NoticesApi;
 
@@ -68,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notices/{id}", get(notices::show))
         .route("/school/notices/{id}/page", get(reading::page))
         .route("/school/notices/{id}/confirm", post(reading::confirm))
+        .route("/school/notices/{id}/vote", put(voting::cast))
+        .route("/school/notices/{id}/vote-results", get(voting::results))
+        .route("/school/notices/{id}/attachments/{file_id}", get(attachments::download))
         .route("/school/notices/{id}/stats", get(report::show))
         .route("/school/notices/{id}/non-readers", get(report::non_readers))
         .route("/school/notices/{id}/recipients.csv", get(report::csv))
@@ -82,4 +88,17 @@ pub fn routes() -> Router<AppState> {
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))
+}
+
+/// The handlers the H5 pages (`crate::h5`) call, so a page follows the JSON route's rules.
+pub(crate) mod for_pages {
+    pub(crate) use super::attachments::download as attachment;
+    pub(crate) use super::binding::{bind, show as binding};
+    pub(crate) use super::notices::{categories, create as send_notice, show as notice};
+    pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
+    pub(crate) use super::notices::list as notices;
+    pub(crate) use super::report::{csv as recipients_csv, non_readers, remind, show as stats};
+    pub(crate) use super::voting::results as vote_results;
+    pub(crate) use super::voting::cast as vote;
+    pub(crate) use super::SchoolStaff;
 }

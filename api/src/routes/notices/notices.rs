@@ -13,9 +13,10 @@ use yizhan_common::notices::audience::Audience;
 use yizhan_common::notices::categories::{self, Category};
 use yizhan_common::notices::receipts::{self, Notice};
 use yizhan_common::notices::send::{self, MassSettings, NewNotice, Template, Urgency};
-use yizhan_common::notices::{classes, groups, students, Scope};
+use yizhan_common::notices::{classes, groups, rich_text, students, Scope};
 use yizhan_common::time::serialize_local;
 
+use super::content::{self, AttachmentBody, AttachmentView, Content, VoteBody};
 use super::{scope_of, SchoolStaff};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -79,6 +80,11 @@ pub struct NoticeView {
     recipients: i64,
     #[serde(serialize_with = "serialize_local")]
     sent_at: DateTime<Utc>,
+    /// The attached files (one notice's answers; lists leave them out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attachments: Option<Vec<AttachmentView>>,
+    /// Whether the notice carries a vote (its results: `GET /school/notices/{id}/vote-results`).
+    has_vote: bool,
 }
 
 impl From<Notice> for NoticeView {
@@ -93,17 +99,23 @@ impl From<Notice> for NoticeView {
             audience: n.audience,
             recipients: n.recipients,
             sent_at: n.sent_at,
+            attachments: None,
+            has_vote: n.has_vote,
         }
     }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[schema(example = json!({"title": "奖学金申请通知", "body": "请于周五前提交材料。", "categoryId": 2, "urgency": "important",
-    "requireConfirm": true, "audience": {"kind": "classes", "classIds": [1]}}))]
+#[schema(example = json!({"title": "奖学金申请通知", "body": "<p>请于<b>周五</b>前提交材料。</p>", "categoryId": 2, "urgency": "important",
+    "requireConfirm": true, "audience": {"kind": "classes", "classIds": [1]},
+    "vote": {"options": ["参加", "不参加"], "deadline": "2026-12-12T18:00:00+08:00"},
+    "attachments": [{"fileId": "0123456789abcdef0123456789abcdef", "name": "申请表.pdf"}]}))]
 pub struct NoticeBody {
     title: String,
-    /// Plain text (shown as text on the notice page, never as HTML).
+    /// Rich text: HTML sanitized on save with an allowlist (`p`, `br`, `b`/`strong`, `i`/`em`, `u`,
+    /// `a[href]`, `ul`/`ol`/`li`, `h3`/`h4`, `img[src]`, `blockquote`; http(s) URLs only); plain
+    /// text is kept as text.
     body: String,
     category_id: i64,
     /// `urgent` reaches everyone in the audience, whatever categories they follow.
@@ -113,10 +125,14 @@ pub struct NoticeBody {
     /// `{"kind": "filter", "grade"?, "major"?, "classId"?}`, `{"kind": "students", "studentIds": […]}`.
     #[schema(value_type = Object)]
     audience: serde_json::Value,
+    /// An optional vote (投票).
+    vote: Option<VoteBody>,
+    /// Files the author uploaded (`POST /api/files`), at most 10 and 50 MiB together.
+    attachments: Option<Vec<AttachmentBody>>,
 }
 
 /// Checks a notice: every field, and that the audience names only what the author sees.
-async fn check(state: &AppState, scope: Scope, b: NoticeBody, author_id: i64) -> ApiResult<NewNotice> {
+async fn check(state: &AppState, scope: Scope, b: NoticeBody, author_id: i64) -> ApiResult<(NewNotice, Content)> {
     let mut errors = FieldErrors::new();
     errors.text("title", &b.title, 100);
     errors.text("body", &b.body, 20_000);
@@ -145,17 +161,19 @@ async fn check(state: &AppState, scope: Scope, b: NoticeBody, author_id: i64) ->
         };
         errors.check(!names_only_yours(&mut conn, scope, a).await?, field, "must name at least one, each of them yours");
     }
+    let content = content::check(&mut conn, author_id, b.vote, b.attachments, state.clock.now(), &mut errors).await?;
     errors.finish()?;
     let (Some(urgency), Some(audience)) = (urgency, audience) else { return Err(ApiError::internal("notice fields")) };
-    Ok(NewNotice {
+    let notice = NewNotice {
         title: b.title.trim().to_owned(),
-        body: b.body.trim().to_owned(),
+        body: rich_text::sanitize(b.body.trim()),
         category_id: b.category_id,
         urgency,
         require_confirm: b.require_confirm.unwrap_or(false),
         audience,
         author_id,
-    })
+    };
+    Ok((notice, content))
 }
 
 /// Whether the audience names something, and only classes, groups and students `scope` sees
@@ -201,16 +219,18 @@ pub(super) fn template(state: &AppState) -> ApiResult<Template<'_>> {
 /// Sends a notice to its audience.
 pub async fn create(State(state): State<AppState>, who: Authorized<SchoolStaff>, ApiJson(b): ApiJson<NoticeBody>) -> ApiResult<(StatusCode, Json<NoticeView>)> {
     let scope = scope_of(&state, &who).await?;
-    let new = check(&state, scope, b, who.user().id).await?;
+    let (new, content) = check(&state, scope, b, who.user().id).await?;
     let template = template(&state)?;
     let mut tx = state.db.begin().await?;
     let sent = send::send(&mut tx, scope, &new, template).await?;
+    content::save(&mut tx, sent.notice_id, &content).await?;
     let mut jobs = Enqueued::default();
     jobs.add(sent.outbox.iter().copied());
     let notice = receipts::find(&mut tx, scope, sent.notice_id).await?.ok_or_else(|| ApiError::not_found("notice"))?;
+    let attachments = content::attachment_views(&mut tx, sent.notice_id).await?;
     jobs.commit(tx, &state).await?;
     tracing::info!(user.id = who.user().id, notice.id = sent.notice_id, recipients = sent.recipients, messages = sent.outbox.len(), "notice sent");
-    Ok((StatusCode::CREATED, Json(notice.into())))
+    Ok((StatusCode::CREATED, Json(NoticeView { attachments: Some(attachments), ..notice.into() })))
 }
 
 #[utoipa::path(get, path = "/school/notices", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])), params(PageQuery),
@@ -230,5 +250,7 @@ pub async fn list(State(state): State<AppState>, who: Authorized<SchoolStaff>, p
 pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<NoticeView>> {
     let scope = scope_of(&state, &who).await?;
     let mut conn = state.db.acquire().await?;
-    Ok(Json(receipts::find(&mut conn, scope, id).await?.ok_or_else(|| ApiError::not_found("notice"))?.into()))
+    let notice = receipts::find(&mut conn, scope, id).await?.ok_or_else(|| ApiError::not_found("notice"))?;
+    let attachments = content::attachment_views(&mut conn, id).await?;
+    Ok(Json(NoticeView { attachments: Some(attachments), ..notice.into() }))
 }

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yizhan_common::notices::receipts::{self, Receipt};
-use yizhan_common::notices::{bindings, categories, settings, Scope};
+use yizhan_common::notices::{bindings, categories, settings, votes, Scope};
 use yizhan_common::time::serialize_local_opt;
 
 use super::binding::caller_openid;
+use super::content::{attachment_views, AttachmentView, VoteView};
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, AuthUser};
 use crate::openapi::schemas::ErrorEnvelope;
@@ -25,6 +26,15 @@ pub(super) async fn my_student(state: &AppState, auth: &AuthUser) -> ApiResult<i
     let mut conn = state.db.acquire().await?;
     let binding = bindings::of_openid(&mut conn, &openid).await?;
     binding.map(|b| b.student_id).ok_or_else(|| ApiError::conflict("not_bound", "bind your student number first (POST /school/binding)"))
+}
+
+/// The student the caller is bound to, if any (no Official Account, no openid: none).
+pub(super) async fn bound_student(state: &AppState, auth: &AuthUser) -> ApiResult<Option<i64>> {
+    match my_student(state, auth).await {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if matches!(e.code(), "not_bound" | "no_openid" | "unavailable") => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A notice as its recipient sees it.
@@ -41,12 +51,20 @@ pub struct NoticePage {
     read_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "serialize_local_opt")]
     confirmed_at: Option<DateTime<Utc>>,
+    /// The vote with the caller's ballot, when the notice carries one.
+    vote: Option<VoteView>,
+    attachments: Vec<AttachmentView>,
 }
 
-async fn page_of(state: &AppState, id: i64, receipt: Option<Receipt>) -> ApiResult<NoticePage> {
+pub(crate) async fn page_of(state: &AppState, id: i64, student: i64, receipt: Option<Receipt>) -> ApiResult<NoticePage> {
     let receipt = receipt.ok_or_else(|| ApiError::not_found("notice"))?;
     let mut conn = state.db.acquire().await?;
     let n = receipts::find(&mut conn, Scope::All, id).await?.ok_or_else(|| ApiError::not_found("notice"))?;
+    let vote = match votes::of_notice(&mut conn, id).await? {
+        Some(v) => Some(VoteView::of(v, votes::ballot_of(&mut conn, id, student).await?)),
+        None => None,
+    };
+    let attachments = attachment_views(&mut conn, id).await?;
     Ok(NoticePage {
         id: n.id,
         title: n.title,
@@ -56,6 +74,8 @@ async fn page_of(state: &AppState, id: i64, receipt: Option<Receipt>) -> ApiResu
         require_confirm: n.require_confirm,
         read_at: receipt.read_at,
         confirmed_at: receipt.confirmed_at,
+        vote,
+        attachments,
     })
 }
 
@@ -70,7 +90,7 @@ pub async fn page(State(state): State<AppState>, auth: AuthUser, ApiPath(id): Ap
     let mut conn = state.db.acquire().await?;
     let receipt = receipts::read(&mut conn, id, student).await?;
     drop(conn);
-    Ok(Json(page_of(&state, id, receipt).await?))
+    Ok(Json(page_of(&state, id, student, receipt).await?))
 }
 
 #[utoipa::path(post, path = "/school/notices/{id}/confirm", tag = TAG_NOTICES, security(("token" = []), ("bearer" = [])),
@@ -88,7 +108,7 @@ pub async fn confirm(State(state): State<AppState>, auth: AuthUser, ApiPath(id):
     }
     let receipt = receipts::confirm(&mut conn, id, student).await?;
     drop(conn);
-    Ok(Json(page_of(&state, id, receipt).await?))
+    Ok(Json(page_of(&state, id, student, receipt).await?))
 }
 
 /// The categories a student follows.

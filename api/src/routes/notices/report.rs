@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yizhan_common::notices::receipts::{self, Notice};
 use yizhan_common::notices::stats::{self, ClassTotals, GroupTotals, MassTotals, RecipientRow};
-use yizhan_common::notices::reminders;
+use yizhan_common::notices::{reminders, votes};
 use yizhan_common::time::serialize_local_opt;
 
 use super::notices::template;
@@ -140,6 +140,8 @@ pub struct NoticeStats {
     failed_by_errcode: BTreeMap<String, i64>,
     read: i64,
     confirmed: i64,
+    /// Recipients who voted (0 when the notice has no vote).
+    voted: i64,
     classes: Vec<ClassStats>,
     /// By the groups recipients belonged to when it was sent.
     groups: Vec<GroupStats>,
@@ -169,6 +171,7 @@ pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, A
         failed_by_errcode: s.failed_by_errcode,
         read: t.read,
         confirmed: t.confirmed,
+        voted: votes::voters(&mut conn, n.id).await?,
         classes: s.classes.into_iter().map(ClassStats::from).collect(),
         groups: s.groups.into_iter().map(GroupStats::from).collect(),
         progress: Progress { planned: t.planned, sent: t.delivered, failed: t.failed, pending: t.pending },

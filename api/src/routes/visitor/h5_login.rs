@@ -48,13 +48,22 @@ pub struct LoginView {
         (status = 429, description = "`rate_limited`", body = ErrorEnvelope)))]
 /// Web OAuth sign-in for the H5 pages.
 pub async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<CodeBody>) -> ApiResult<Json<LoginView>> {
+    let (token, user_id) = sign_in(&state, ip, &b.code).await?;
+    let mut conn = state.db.acquire().await?;
+    let binding = binding_view(&mut conn, user_id).await?;
+    Ok(Json(LoginView { token, binding }))
+}
+
+/// Signs the WeChat user of a web OAuth `code` in (created on first sign-in) → (a new token,
+/// their user id). The JSON route above and the H5 pages' OAuth return (`crate::h5`) share it.
+pub(crate) async fn sign_in(state: &AppState, ip: std::net::IpAddr, code: &str) -> ApiResult<(String, i64)> {
     if let Err(wait) = state.code_logins.check(ip) {
         return Err(ApiError::too_many_requests("too many WeChat logins from this address; try again shortly", wait.as_secs() + 1));
     }
-    first_use(&state, &b.code).await?;
+    first_use(state, code).await?;
     let client = state.wechat().await?;
     let appid = client.appid(App::Mp).ok_or_else(|| ApiError::unavailable("the Official Account is not configured"))?.to_owned();
-    let token = client.oauth_exchange(&b.code).await.map_err(exchange_error)?;
+    let token = client.oauth_exchange(code).await.map_err(exchange_error)?;
     let profile = if token.scope.contains("snsapi_userinfo") {
         // The profile is a nicety: a failure here never fails the sign-in.
         client.oauth_userinfo(&token).await.map_err(|err| tracing::warn!(error = %err, "sns/userinfo failed")).ok()
@@ -89,8 +98,7 @@ pub async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJso
     }
     let ttl = chrono::Duration::from_std(state.config.token_ttl).map_err(ApiError::internal)?;
     let issued = users::issue(&mut tx, user.id, Utc::now() + ttl).await?;
-    let binding = binding_view(&mut tx, user.id).await?;
-    jobs.commit(tx, &state).await?;
+    jobs.commit(tx, state).await?;
     tracing::info!(user.id = user.id, wechat.openid = %mask::openid(&token.openid), "H5 sign-in through web OAuth");
-    Ok(Json(LoginView { token: issued, binding }))
+    Ok((issued, user.id))
 }

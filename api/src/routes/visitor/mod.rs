@@ -6,7 +6,7 @@ mod api_doc;
 mod applications;
 mod authorize;
 mod caller;
-mod h5_login;
+pub(crate) mod h5_login;
 mod jssdk;
 pub(crate) mod limits;
 mod purposes;
