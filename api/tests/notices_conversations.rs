@@ -31,8 +31,8 @@ async fn comments_are_moderated_by_the_notices_counselor_and_threads_stay_privat
     let app = &v.app;
     let TwoClasses { root, wang, li, a, b } = two_classes(app).await;
     let (_, cat) = app.post("/school/notice-categories", Some(&root), json!({"name": "教务"})).await;
-    let (zhang, _, zhang_id) = bound_student(&v, &wang, "2024001", "张三", a).await;
-    let (lisi, _, _) = bound_student(&v, &wang, "2024002", "李四", a).await;
+    let (zhang, zhang_oid, zhang_id) = bound_student(&v, &wang, "2024001", "张三", a).await;
+    let (lisi, lisi_oid, lisi_id) = bound_student(&v, &wang, "2024002", "李四", a).await;
     let (zhao, _, zhao_id) = bound_student(&v, &li, "2024101", "赵六", b).await;
     let (status, notice) = app
         .post("/school/notices", Some(&wang), json!({"title": "选课", "body": "周五前完成选课", "categoryId": cat["id"], "audience": {"kind": "classes", "classIds": [a]}}))
@@ -113,6 +113,34 @@ async fn comments_are_moderated_by_the_notices_counselor_and_threads_stay_privat
     let (_, list) = app.get(&format!("/school/notices/{n}/threads"), Some(&wang)).await;
     let order: Vec<(String, bool)> = list["results"].as_array().expect("threads").iter().map(|t| (t["name"].as_str().unwrap_or_default().to_owned(), t["awaitingAnswer"] == true)).collect();
     assert_eq!(order, [("李四".into(), true), ("张三".into(), false)]);
+
+    // Each answer reaches the student on WeChat once: 张三 followed just now (his window is open,
+    // here and in the simulator), a customer-service message; 李四's window has closed, the template. A question reaches the
+    // notice's counselor once their WeChat account is known.
+    v.sim.post("/_sim/users", json!({"appid": "wxsimmp", "openid": zhang_oid, "interacted": true})).await;
+    app.run_pending_jobs().await;
+    assert_eq!(told(&v, &zhang_oid, "custom", "王老师回复了你的提问").await, 1);
+    assert_eq!(told(&v, &zhang_oid, "template", "回复了你的提问").await, 0);
+    sqlx::query("UPDATE wechat_interactions SET last_at = now() - interval '3 days' WHERE openid = $1").bind(&lisi_oid).execute(&app.pool).await.expect("age");
+    app.post(&format!("/school/notices/{n}/threads/{lisi_id}"), Some(&wang), json!({"body": "同上"})).await;
+    app.run_pending_jobs().await;
+    app.run_pending_jobs().await;
+    assert_eq!((told(&v, &lisi_oid, "custom", "回复了你的提问").await, told(&v, &lisi_oid, "template", "王老师回复了你的提问").await), (0, 1));
+    let wx = v.sim.post("/_sim/users", json!({"appid": "wxsimmp"})).await;
+    let wang_oid = wx["openid"].as_str().expect("openid").to_owned();
+    sqlx::query("INSERT INTO wechat_identities (user_id, appid, openid) SELECT user_id, 'wxsimmp', $1 FROM counselors WHERE name = '王老师'")
+        .bind(&wang_oid)
+        .execute(&app.pool)
+        .await
+        .expect("wang's WeChat account");
+    app.post(&thread, Some(&zhang), json!({"body": "还有一个问题"})).await;
+    app.run_pending_jobs().await;
+    assert_eq!(told(&v, &wang_oid, "template", "张同学对通知提问").await, 1);
+}
+
+/// How many messages the simulator delivered to `openid` through `api` mentioning `needle`.
+async fn told(v: &Visits, openid: &str, api: &str, needle: &str) -> usize {
+    v.sim.messages_to(openid).await.into_iter().filter(|m| m["api"] == api && m.to_string().contains(needle)).count()
 }
 
 fn titles(page: &Value) -> Vec<String> {

@@ -88,3 +88,21 @@ pub async fn threads(conn: &mut PgConnection, notice_id: i64, limit: i64, offset
         .await?;
     Ok((rows, count))
 }
+
+/// The openid of the student's active binding (`None`: not bound, or unfollowed).
+pub async fn student_openid(conn: &mut PgConnection, student_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("SELECT openid FROM student_bindings WHERE student_id = $1 AND active", student_id).fetch_optional(conn).await
+}
+
+/// The Official Account openid (app `appid`) of the counselor who sent the notice, when their
+/// account signed in through WeChat (`None`: an admin's notice, or no WeChat account known).
+pub async fn counselor_openid(conn: &mut PgConnection, notice_id: i64, appid: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "SELECT w.openid FROM notices n JOIN counselors c ON c.id = n.counselor_id JOIN wechat_identities w ON w.user_id = c.user_id
+          WHERE n.id = $1 AND w.appid = $2",
+        notice_id,
+        appid
+    )
+    .fetch_optional(conn)
+    .await
+}

@@ -167,7 +167,7 @@ pub async fn send(conn: &mut PgConnection, scope: Scope, n: &NewNotice, template
 }
 
 /// A customer-service message's text: the headline and a link to the notice page.
-pub(super) fn custom_text(headline: &str, url: Option<&str>) -> String {
+pub(crate) fn custom_text(headline: &str, url: Option<&str>) -> String {
     match url {
         Some(url) => format!("{headline}\n<a href=\"{}\">点击查看详情</a>", url.replace('"', "%22")),
         None => headline.to_owned(),

@@ -8,11 +8,31 @@ use std::time::Duration;
 use sqlx::PgConnection;
 
 use crate::claim::{Claim, ClaimTable};
+use crate::jobs::kinds::SendCustomMessage;
+use crate::outbox::Enqueue;
 use crate::wechat::template_log::plan_template;
 
 crate::text_enum! {
     /// `custom_sends.status`.
     pub enum CustomStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed", Fallback = "fallback" }
+}
+
+/// Plans one customer-service message to `openid`, once per `key`, with the template message it
+/// falls back to (`{templateId, url, data}`, planned under the same key if WeChat refuses it);
+/// returns its outbox row (`None`: planned before).
+pub async fn plan_custom(conn: &mut PgConnection, key: &str, openid: &str, content: &str, fallback: &serde_json::Value) -> sqlx::Result<Option<i64>> {
+    let inserted = sqlx::query_scalar!(
+        "INSERT INTO custom_sends (idempotency_key, openid, content, fallback_key, fallback) VALUES ($1, $2, $3, $1, $4)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        key,
+        openid,
+        content,
+        fallback
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(send_id) = inserted else { return Ok(None) };
+    SendCustomMessage { send_id }.enqueue_keyed(conn, format!("custom_send:{send_id}")).await
 }
 
 /// The errcodes after which a customer-service message is replaced by its template message:

@@ -11,11 +11,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use yizhan_common::notices::comments::Posted;
+use yizhan_common::notices::notify;
 use yizhan_common::notices::replies::{self, Reply, ThreadSummary, MAX_REPLY_CHARS, REPLIES_PER_HOUR};
 use yizhan_common::time::serialize_local;
 
 use super::comments::{checked_body, CommentBody};
+use super::notices::template;
 use super::party::{self, Party};
+use crate::enqueued::Enqueued;
 use super::SchoolStaff;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, AuthUser, Authorized, Page, Pagination};
@@ -61,14 +64,29 @@ async fn thread_view(state: &AppState, notice_id: i64, student_id: i64) -> ApiRe
     Ok(ThreadView { notice_id, student_id, messages: messages.into_iter().map(ReplyView::from).collect() })
 }
 
-/// Writes one message to the thread of `student_id`.
+/// Writes one message to the thread of `student_id`, and in the same transaction the WeChat
+/// message that tells the other side (the student, or the counselor who sent the notice when
+/// their WeChat account is known); nothing is told when no notice template is configured.
 async fn write(state: &AppState, party: &Party, notice_id: i64, student_id: i64, body: &str) -> ApiResult<ThreadView> {
     let body = checked_body(body, MAX_REPLY_CHARS)?;
     let mut tx = state.db.begin().await?;
-    if replies::add(&mut tx, notice_id, student_id, party.author(), &body).await? == Posted::TooMany {
+    let Posted::Yes(reply) = replies::add(&mut tx, notice_id, student_id, party.author(), &body).await? else {
         return Err(ApiError::too_many_requests(format!("at most {REPLIES_PER_HOUR} replies an hour"), 3600));
+    };
+    let mut jobs = Enqueued::default();
+    if let Ok(template) = template(state) {
+        let (to, headline) = if party.is_staff() {
+            (replies::student_openid(&mut tx, student_id).await?, format!("{}回复了你的提问", party.author().name))
+        } else {
+            let appid = state.config.wechat.as_ref().and_then(|w| w.mp.as_ref()).map(|m| m.appid.as_str()).unwrap_or_default();
+            (replies::counselor_openid(&mut tx, notice_id, appid).await?, format!("{}对通知提问", party.author().name))
+        };
+        if let Some(openid) = to {
+            let remark: String = body.chars().take(60).collect();
+            jobs.add(notify::plan_about_notice(&mut tx, &template, &format!("notice-reply:{reply}"), &openid, notice_id, &headline, &remark).await?);
+        }
     }
-    tx.commit().await?;
+    jobs.commit(tx, state).await?;
     thread_view(state, notice_id, student_id).await
 }
 

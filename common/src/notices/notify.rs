@@ -1,0 +1,50 @@
+//! One message about a notice to one person on the Official Account (a new reply in a thread):
+//! a customer-service message when their window is open (their last message, click or follow is
+//! within the template's `custom_window`), else the notice template; once per `key`, and a
+//! customer-service message WeChat refuses falls back to the template under the same key.
+
+use serde_json::json;
+use sqlx::PgConnection;
+
+use super::send::{custom_text, Template};
+use crate::wechat::custom_log::plan_custom;
+use crate::wechat::template_log::plan_template;
+
+/// Plans the message `headline` (with `remark` under it in the template) about notice
+/// `notice_id` to `openid`; its outbox row (`None`: planned before, or no such notice).
+pub async fn plan_about_notice(
+    conn: &mut PgConnection,
+    template: &Template<'_>,
+    key: &str,
+    openid: &str,
+    notice_id: i64,
+    headline: &str,
+    remark: &str,
+) -> sqlx::Result<Option<i64>> {
+    let notice = sqlx::query!(
+        "SELECT n.title, n.urgency, c.name AS category FROM notices n JOIN notice_categories c ON c.id = n.category_id WHERE n.id = $1",
+        notice_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(n) = notice else { return Ok(None) };
+    let urgency = n.urgency.parse::<super::send::Urgency>().map_or("", |u| u.label());
+    let url = template.page_of(notice_id);
+    let data = json!({"first": headline, "keyword1": n.category, "keyword2": urgency, "keyword3": n.title, "remark": remark});
+    let window = template.custom_window.as_secs_f64();
+    let open = window > 0.0
+        && sqlx::query_scalar!(
+            r#"SELECT last_at > now() - make_interval(secs => $2) AS "open!" FROM wechat_interactions WHERE openid = $1"#,
+            openid,
+            window
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(false);
+    if open {
+        let fallback = json!({"templateId": template.template_id, "url": url, "data": data});
+        let text = custom_text(&format!("{headline}\n{remark}"), url.as_deref());
+        return plan_custom(conn, key, openid, &text, &fallback).await;
+    }
+    Ok(plan_template(conn, key, openid, template.template_id, url.as_deref(), &data).await?.outbox_id)
+}
