@@ -17,3 +17,18 @@ pub async fn record(conn: &mut PgConnection, openid: &str, kind: &str) -> sqlx::
     .await?;
     Ok(())
 }
+
+/// Whether `openid` interacted within the last `window` (a zero window is never open).
+pub async fn window_open(conn: &mut PgConnection, openid: &str, window: std::time::Duration) -> sqlx::Result<bool> {
+    if window.is_zero() {
+        return Ok(false);
+    }
+    let open = sqlx::query_scalar!(
+        r#"SELECT last_at > now() - make_interval(secs => $2) AS "open!" FROM wechat_interactions WHERE openid = $1"#,
+        openid,
+        window.as_secs_f64()
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(open.unwrap_or(false))
+}

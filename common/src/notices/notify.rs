@@ -6,7 +6,8 @@
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::send::{custom_text, Template};
+use super::send::{custom_text, template_data, Template, Urgency};
+use crate::follow::interactions;
 use crate::wechat::custom_log::plan_custom;
 use crate::wechat::template_log::plan_template;
 
@@ -22,26 +23,15 @@ pub async fn plan_about_notice(
     remark: &str,
 ) -> sqlx::Result<Option<i64>> {
     let notice = sqlx::query!(
-        "SELECT n.title, n.urgency, c.name AS category FROM notices n JOIN notice_categories c ON c.id = n.category_id WHERE n.id = $1",
+        r#"SELECT n.title, n.urgency AS "urgency: Urgency", c.name AS category FROM notices n JOIN notice_categories c ON c.id = n.category_id WHERE n.id = $1"#,
         notice_id
     )
     .fetch_optional(&mut *conn)
     .await?;
     let Some(n) = notice else { return Ok(None) };
-    let urgency = n.urgency.parse::<super::send::Urgency>().map_or("", |u| u.label());
     let url = template.page_of(notice_id);
-    let data = json!({"first": headline, "keyword1": n.category, "keyword2": urgency, "keyword3": n.title, "remark": remark});
-    let window = template.custom_window.as_secs_f64();
-    let open = window > 0.0
-        && sqlx::query_scalar!(
-            r#"SELECT last_at > now() - make_interval(secs => $2) AS "open!" FROM wechat_interactions WHERE openid = $1"#,
-            openid,
-            window
-        )
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(false);
-    if open {
+    let data = template_data(headline, &n.category, n.urgency, &n.title, remark);
+    if interactions::window_open(conn, openid, template.custom_window).await? {
         let fallback = json!({"templateId": template.template_id, "url": url, "data": data});
         let text = custom_text(&format!("{headline}\n{remark}"), url.as_deref());
         return plan_custom(conn, key, openid, &text, &fallback).await;

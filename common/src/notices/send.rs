@@ -160,10 +160,16 @@ pub async fn send(conn: &mut PgConnection, scope: Scope, n: &NewNotice, template
         }
     }
     let first = format!("【{}】{}", n.urgency.label(), n.title);
-    let data = json!({"first": first, "keyword1": category, "keyword2": n.urgency.label(), "keyword3": n.title, "remark": "点击查看详情"});
+    let data = template_data(&first, &category, n.urgency, &n.title, "点击查看详情");
     let text = custom_text(&first, template.page_of(notice_id).as_deref());
     outbox.extend(plan_sends(conn, notice_id, &format!("notice:{notice_id}"), template, &data, &text, false).await?);
     Ok(Sent { notice_id, recipients, mass_reached, outbox })
+}
+
+/// The notice template's data: `first` the headline, `keyword1` the category, `keyword2` the
+/// urgency, `keyword3` the title, `remark` under it.
+pub(crate) fn template_data(first: &str, category: &str, urgency: Urgency, title: &str, remark: &str) -> serde_json::Value {
+    json!({"first": first, "keyword1": category, "keyword2": urgency.label(), "keyword3": title, "remark": remark})
 }
 
 /// A customer-service message's text: the headline and a link to the notice page.

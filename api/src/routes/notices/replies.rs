@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use yizhan_common::notices::comments::Posted;
-use yizhan_common::notices::notify;
+use yizhan_common::notices::{notify, receipts};
 use yizhan_common::notices::replies::{self, Reply, ThreadSummary, MAX_REPLY_CHARS, REPLIES_PER_HOUR};
 use yizhan_common::time::serialize_local;
 
@@ -167,10 +167,10 @@ pub async fn threads(State(state): State<AppState>, who: Authorized<SchoolStaff>
 async fn staff_thread(state: &AppState, who: &Authorized<SchoolStaff>, notice_id: i64, student_id: i64) -> ApiResult<Party> {
     let author = party::staff_on(state, who.user(), notice_id).await?;
     let mut conn = state.db.acquire().await?;
-    let recipient = sqlx::query_scalar!("SELECT 1 AS one FROM notice_recipients WHERE notice_id = $1 AND student_id = $2", notice_id, student_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    recipient.map(|_| Party::Staff(author)).ok_or_else(|| ApiError::not_found("thread"))
+    if !receipts::is_recipient(&mut conn, notice_id, student_id).await? {
+        return Err(ApiError::not_found("thread"));
+    }
+    Ok(Party::Staff(author))
 }
 
 #[utoipa::path(get, path = "/school/notices/{id}/threads/{student_id}", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
