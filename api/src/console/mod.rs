@@ -22,6 +22,7 @@ mod home;
 mod keywords;
 mod layout;
 mod list;
+mod meetings;
 mod menu;
 mod notices;
 pub(crate) mod qrcodes;
@@ -107,6 +108,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/activities/{id}", get(activities::edit_form).post(activities::update))
         .route("/admin/console/menu", get(menu::show).post(menu::save))
         .route("/admin/console/menu/publish", post(menu::publish))
+        .route("/admin/console/meetings/{id}/display", get(meetings::display))
         .route("/admin/console/notices", get(notices::list))
         .route("/admin/console/notices/{id}", get(notices::show))
         .route("/admin/console/notices/{id}/remind", post(notices::remind))

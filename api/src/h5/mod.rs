@@ -11,6 +11,7 @@
 //! code, so the pages follow the same rules; forms carry a CSRF token derived from the cookie.
 
 mod counselor;
+mod meetings;
 mod oauth;
 mod student;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/h5/school/notices/{id}/confirm", post(student::confirm))
         .route("/h5/school/notices/{id}/vote", post(student::vote))
         .route("/h5/school/notices/{id}/files/{file_id}", get(student::file))
+        .route("/h5/school/meetings/{id}/checkin", get(meetings::checkin))
         .route("/h5/school/compose", get(counselor::compose_page).post(counselor::send))
         .route("/h5/school/sent/{id}", get(counselor::sent_page))
         .layer(axum::middleware::map_response(security_headers))

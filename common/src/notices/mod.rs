@@ -19,6 +19,7 @@ pub mod groups;
 pub mod import;
 pub mod locations;
 pub mod mass;
+pub mod meetings;
 pub mod notify;
 pub mod receipts;
 pub mod replies;

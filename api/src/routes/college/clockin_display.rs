@@ -17,6 +17,7 @@
 //! leave in a `Referer`, and is never cached.
 
 use askama::Template;
+use chrono::{DateTime, Utc};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -42,6 +43,8 @@ pub struct DisplayQuery {
 struct DisplayPage {
     title: String,
     label: String,
+    /// How to scan it (the mini program's 打卡, or WeChat's scanner for a meeting).
+    hint: &'static str,
     token: String,
     window: i64,
     seconds_left: i64,
@@ -69,20 +72,8 @@ pub async fn show(State(state): State<AppState>, ApiPath((id, item_id)): ApiPath
     let item = items::find(&mut conn, id, item_id).await?.ok_or_else(|| ApiError::not_found("check-in item"))?;
     drop(conn);
     let token = keys.sign(id, item_id, now);
-    let seconds_left = checkin_token::seconds_left(now);
-    let page = DisplayPage {
-        title,
-        label: item.label,
-        svg: svg(&token).ok_or_else(|| ApiError::internal("the check-in code does not fit a QR code"))?,
-        token,
-        window: checkin_token::window_of(now),
-        seconds_left,
-        refresh_after: seconds_left + 1,
-        opens: local_time(item.opens_at),
-        closes: local_time(item.closes_at),
-        open_now: item.opens_at <= now && now < item.closes_at,
-    };
-    let html = page.render().map_err(ApiError::internal)?;
+    let shown = Shown { title, label: item.label, hint: "请用小程序扫码打卡", qr: &token, token: &token, opens_at: item.opens_at, closes_at: item.closes_at };
+    let html = render(shown, now)?;
     let headers = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -94,4 +85,35 @@ pub async fn show(State(state): State<AppState>, ApiPath((id, item_id)): ApiPath
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     ];
     Ok((headers, Html(html)).into_response())
+}
+
+/// What a rotating-code display shows: seed 002's check-in items and seed 004's meetings.
+pub(crate) struct Shown<'a> {
+    pub title: String,
+    pub label: String,
+    pub hint: &'static str,
+    /// What the QR code holds (the token, or a link carrying it).
+    pub qr: &'a str,
+    pub token: &'a str,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+}
+
+/// The display page's HTML at `now`: the code, a countdown to the window's end, and the times.
+pub(crate) fn render(shown: Shown<'_>, now: DateTime<Utc>) -> ApiResult<String> {
+    let seconds_left = checkin_token::seconds_left(now);
+    let page = DisplayPage {
+        title: shown.title,
+        label: shown.label,
+        hint: shown.hint,
+        svg: svg(shown.qr).ok_or_else(|| ApiError::internal("the check-in code does not fit a QR code"))?,
+        token: shown.token.to_owned(),
+        window: checkin_token::window_of(now),
+        seconds_left,
+        refresh_after: seconds_left + 1,
+        opens: local_time(shown.opens_at),
+        closes: local_time(shown.closes_at),
+        open_now: shown.opens_at <= now && now < shown.closes_at,
+    };
+    page.render().map_err(ApiError::internal)
 }

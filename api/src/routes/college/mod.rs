@@ -4,7 +4,7 @@
 mod activities;
 mod activities_admin;
 mod api_doc;
-mod clockin_display;
+pub(crate) mod clockin_display;
 mod clockins;
 mod clockins_admin;
 mod contacts;

@@ -61,5 +61,13 @@ use utoipa::OpenApi;
     super::replies::threads,
     super::replies::show,
     super::replies::answer,
+    super::meetings::create,
+    super::meetings::list,
+    super::meetings::show,
+    super::meetings::delete,
+    super::meetings::attendees,
+    super::meetings::csv,
+    super::meetings::code,
+    super::meetings::checkin,
 ))]
 pub struct NoticesApi;

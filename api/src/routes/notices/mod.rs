@@ -15,6 +15,7 @@ mod directory;
 mod groups;
 mod import;
 mod locations;
+pub(crate) mod meetings;
 mod notices;
 mod party;
 mod reading;
@@ -85,6 +86,12 @@ pub fn routes() -> Router<AppState> {
         .route("/school/notices/{id}/thread", get(replies::mine).post(replies::ask))
         .route("/school/notices/{id}/threads", get(replies::threads))
         .route("/school/notices/{id}/threads/{student_id}", get(replies::show).post(replies::answer))
+        .route("/school/meetings", get(meetings::list).post(meetings::create))
+        .route("/school/meetings/{id}", get(meetings::show).delete(meetings::delete))
+        .route("/school/meetings/{id}/attendees", get(meetings::attendees))
+        .route("/school/meetings/{id}/attendees.csv", get(meetings::csv))
+        .route("/school/meetings/{id}/code", get(meetings::code))
+        .route("/school/meetings/{id}/checkin", post(meetings::checkin))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))

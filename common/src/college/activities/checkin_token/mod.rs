@@ -44,6 +44,11 @@ pub(super) const MAC_LEN: usize = 16;
 const FIELDS_LEN: usize = 24;
 /// Mixed into the MAC so that these keys sign nothing else by accident.
 const CONTEXT: &[u8] = b"yizhan-checkin";
+/// Seed 004's meeting check-in (会议签到) uses the same tokens under its own context, so a
+/// meeting's code never checks anyone in to an activity of the same id, nor the other way round.
+const MEETING_CONTEXT: &[u8] = b"yizhan-checkin-meeting";
+/// The item id written into a meeting's token (a meeting has one check-in).
+const MEETING_ITEM: i64 = 0;
 
 /// Why a scanned token was refused; [`TokenError::code`] is the API's stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +127,28 @@ pub(super) fn i64_at(bytes: &[u8], at: usize) -> i64 {
 impl CheckinKeys {
     /// The token for `item` of `activity` in the window of `now`, signed with the active key.
     pub fn sign(&self, activity_id: i64, item_id: i64, now: DateTime<Utc>) -> String {
+        self.sign_in(CONTEXT, activity_id, item_id, now)
+    }
+
+    /// Checks a scanned token at `now` for `activity_id` and, when the caller knows which item
+    /// it scans for, `item_id` (`None`: any item; the token names it). The signature is checked
+    /// before anything the token says is believed.
+    pub fn verify(&self, token: &str, activity_id: i64, item_id: Option<i64>, now: DateTime<Utc>) -> Result<Scanned, TokenError> {
+        self.verify_in(CONTEXT, token, activity_id, item_id, now)
+    }
+
+    /// The token for meeting `meeting_id` in the window of `now` (the meeting's id stands where
+    /// an activity's would; a code of another meeting is refused as `WrongActivity`).
+    pub fn sign_meeting(&self, meeting_id: i64, now: DateTime<Utc>) -> String {
+        self.sign_in(MEETING_CONTEXT, meeting_id, MEETING_ITEM, now)
+    }
+
+    /// Checks a scanned meeting code, as [`CheckinKeys::verify`] does an activity's.
+    pub fn verify_meeting(&self, token: &str, meeting_id: i64, now: DateTime<Utc>) -> Result<Scanned, TokenError> {
+        self.verify_in(MEETING_CONTEXT, token, meeting_id, Some(MEETING_ITEM), now)
+    }
+
+    fn sign_in(&self, context: &[u8], activity_id: i64, item_id: i64, now: DateTime<Utc>) -> String {
         let (kid, secret) = self.active();
         let mut bytes = Vec::with_capacity(2 + kid.len() + FIELDS_LEN + MAC_LEN);
         bytes.push(VERSION);
@@ -130,15 +157,12 @@ impl CheckinKeys {
         bytes.extend_from_slice(&activity_id.to_be_bytes());
         bytes.extend_from_slice(&item_id.to_be_bytes());
         bytes.extend_from_slice(&window_of(now).to_be_bytes());
-        let tag = mac(CONTEXT, secret, &bytes);
+        let tag = mac(context, secret, &bytes);
         bytes.extend_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    /// Checks a scanned token at `now` for `activity_id` and, when the caller knows which item
-    /// it scans for, `item_id` (`None`: any item; the token names it). The signature is checked
-    /// before anything the token says is believed.
-    pub fn verify(&self, token: &str, activity_id: i64, item_id: Option<i64>, now: DateTime<Utc>) -> Result<Scanned, TokenError> {
+    fn verify_in(&self, context: &[u8], token: &str, activity_id: i64, item_id: Option<i64>, now: DateTime<Utc>) -> Result<Scanned, TokenError> {
         let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| TokenError::Malformed)?;
         let (&version, rest) = bytes.split_first().ok_or(TokenError::Malformed)?;
         let (&kid_len, rest) = rest.split_first().ok_or(TokenError::Malformed)?;
@@ -148,7 +172,7 @@ impl CheckinKeys {
         }
         let secret = self.secret_of(&rest[..kid_len]).ok_or(TokenError::UnknownKey)?;
         let (signed, given) = bytes.split_at(bytes.len() - MAC_LEN);
-        if !bool::from(mac(CONTEXT, secret, signed).ct_eq(given)) {
+        if !bool::from(mac(context, secret, signed).ct_eq(given)) {
             return Err(TokenError::Forged);
         }
         let fields = 2 + kid_len;

@@ -61,6 +61,19 @@ fn another_activity_or_item_is_refused_by_name() {
 }
 
 #[test]
+fn meeting_codes_and_activity_codes_never_stand_for_each_other() {
+    let keys = keys(&[("k1", 1)], "k1");
+    let meeting = keys.sign_meeting(ACTIVITY, at(W, 3));
+    assert_eq!(keys.verify_meeting(&meeting, ACTIVITY, at(W + 1, 3)).map(|s| s.activity_id), Ok(ACTIVITY));
+    assert_eq!(keys.verify_meeting(&meeting, ACTIVITY, at(W + 2, 0)), Err(TokenError::Expired));
+    assert_eq!(keys.verify_meeting(&meeting, ACTIVITY + 1, at(W, 3)), Err(TokenError::WrongActivity));
+    // Same id, same window: the other context's MAC does not match.
+    assert_eq!(keys.verify(&meeting, ACTIVITY, None, at(W, 3)), Err(TokenError::Forged));
+    let activity = keys.sign(ACTIVITY, 0, at(W, 3));
+    assert_eq!(keys.verify_meeting(&activity, ACTIVITY, at(W, 3)), Err(TokenError::Forged));
+}
+
+#[test]
 fn keys_rotate_without_refusing_codes_on_display() {
     let old = keys(&[("old", 1)], "old");
     let both = keys(&[("old", 1), ("new", 2)], "new");
