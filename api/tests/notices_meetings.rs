@@ -157,8 +157,14 @@ async fn invited_students_check_in_once_with_the_live_code_and_are_counted_per_c
     let mut b_wang = Browser::signed_in(app, "wang", "password-123").await;
     let page = b_wang.get(&format!("/admin/console/meetings/{id}/display")).await;
     assert!(page.status == StatusCode::OK && page.has("请用微信扫一扫签到") && page.has("<svg") && page.has("年级大会"), "{}", page.body);
+    let list = b_wang.get("/admin/console/meetings").await;
+    assert!(list.has(&format!(r#"<tr id="meeting-{id}">"#)) && list.has("2 / 3") && list.has("会议签到"), "{}", list.body);
+    let csv = b_wang.get(&format!("/admin/console/meetings/{id}/attendees.csv")).await;
+    assert!(csv.status == StatusCode::OK && csv.has("2024002,钱二,计科2401,"), "{}", csv.body);
     let mut b_li = Browser::signed_in(app, "li", "password-123").await;
     assert_eq!(b_li.get(&format!("/admin/console/meetings/{id}/display")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b_li.get(&format!("/admin/console/meetings/{id}/attendees.csv")).await.status, StatusCode::NOT_FOUND);
+    assert!(b_li.get("/admin/console/meetings").await.has("还没有会议。"));
 
     assert_eq!(app.send(Method::DELETE, &format!("/school/meetings/{id}"), Some(&wang), None).await.0, StatusCode::NO_CONTENT);
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM school_meeting_attendees WHERE meeting_id = $1").bind(id).fetch_one(&app.pool).await.expect("count");

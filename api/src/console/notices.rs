@@ -33,9 +33,9 @@ fn as_page<T: Serialize, U: DeserializeOwned>(v: &T) -> Result<U, PageError> {
 
 #[derive(Deserialize)]
 pub struct PageQuery {
-    page: Option<String>,
+    pub(super) page: Option<String>,
     #[serde(rename = "pageSize")]
-    page_size: Option<String>,
+    pub(super) page_size: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

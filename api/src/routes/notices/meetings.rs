@@ -227,10 +227,15 @@ pub async fn create(State(state): State<AppState>, who: Authorized<SchoolStaff>,
     responses((status = 200, description = "The caller's meetings (admins: all), latest start first", body = Page<MeetingView>)))]
 /// The caller's meetings.
 pub async fn list(State(state): State<AppState>, who: Authorized<SchoolStaff>, page: Pagination) -> ApiResult<Json<Page<MeetingView>>> {
-    let scope = scope_of(&state, &who).await?;
-    let mut conn = state.db.acquire().await?;
-    let (rows, count) = meetings::list(&mut conn, scope, page.limit(), page.offset()).await?;
+    let (rows, count) = page_of(&state, &who, page).await?;
     Ok(Json(Page::new(rows.into_iter().map(MeetingView::from).collect(), count, page)))
+}
+
+/// One page of the caller's meetings and how many there are (the console's list too).
+pub(crate) async fn page_of(state: &AppState, who: &Authorized<SchoolStaff>, page: Pagination) -> ApiResult<(Vec<Meeting>, i64)> {
+    let scope = scope_of(state, who).await?;
+    let mut conn = state.db.acquire().await?;
+    Ok(meetings::list(&mut conn, scope, page.limit(), page.offset()).await?)
 }
 
 #[utoipa::path(get, path = "/school/meetings/{id}", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
