@@ -53,6 +53,7 @@ async fn activities_are_designed_in_rows_with_the_json_routes_checks() {
         ("enroll_until", "2030-02-28T18:00"),
         ("capacity", "100"),
         ("cover_file_id", ""),
+        ("open_to_students", "yes"),
     ];
     let mut fields: Vec<(&str, &str)> = vec![("csrf", "forged")];
     fields.extend(head);
@@ -88,7 +89,8 @@ async fn activities_are_designed_in_rows_with_the_json_routes_checks() {
 
     let page = b.post("/admin/console/activities/new", &fields).await;
     assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/admin/console/activities"), "{}", page.body);
-    let (id, form): (i64, serde_json::Value) = sqlx::query_as("SELECT id, form FROM activities").fetch_one(&pool).await.expect("activity");
+    let (id, form, for_students): (i64, serde_json::Value, bool) = sqlx::query_as("SELECT id, form, open_to_students FROM activities").fetch_one(&pool).await.expect("activity");
+    assert!(for_students, "the 面向学生开放 box was ticked");
     assert_eq!(
         form,
         json!([
@@ -107,6 +109,7 @@ async fn activities_are_designed_in_rows_with_the_json_routes_checks() {
     assert_eq!(status, StatusCode::CREATED, "{e}");
     let edit = b.get(&format!("/admin/console/activities/{id}")).await;
     assert!(edit.has("value=\"field1\"") && edit.has("周六\n周日"), "{}", edit.body);
+    assert!(edit.has(r#"name="open_to_students" value="yes" checked"#), "{}", edit.body);
     // The activity's check-in and enrollment-record pages are a link away, from its page and the list.
     for page in [&edit, &list] {
         for link in ["clockins", "enrollments"] {

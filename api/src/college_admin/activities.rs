@@ -43,6 +43,8 @@ pub struct ActivityBody {
     /// The whole form, in order (replaces the old one; after the first enrollment only additive changes).
     #[schema(value_type = Option<Vec<crate::openapi::schemas::FormFieldDoc>>)]
     pub form: Option<Vec<FormField>>,
+    /// Seed 004's 讲座报名: students may see it, enroll and check in too (default `false`: staff only).
+    pub open_to_students: Option<bool>,
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -98,6 +100,7 @@ async fn validate(state: &AppState, b: ActivityBody, creating: bool) -> ApiResul
         enroll_until: utc(b.enroll_until),
         cover_file_id: b.cover_file_id,
         form,
+        open_to_students: b.open_to_students,
     })
 }
 

@@ -58,7 +58,7 @@ pub async fn list(State(state): State<AppState>, me: Signed<AdminOnly>, Query(q)
     let search = search_text(q.q.as_deref()).unwrap_or_default();
     let page = pagination(q.page.as_deref(), q.page_size.as_deref());
     let mut conn = state.db.acquire().await?;
-    let filter = ActivityFilter { enrolled_by: None, search: Some(search.as_str()) };
+    let filter = ActivityFilter { enrolled_by: None, search: Some(search.as_str()), students_only: false };
     let (found, total) = activity::list(&mut conn, filter, page.limit(), page.offset()).await?;
     drop(conn);
     let rows = found
@@ -237,6 +237,7 @@ fn body(f: &Fields, rows: &mut [DesignRow]) -> Result<(ActivityBody, Vec<usize>)
         enroll_until,
         cover_file_id: Some(f.optional("cover_file_id")),
         form: Some(form),
+        open_to_students: Some(f.text("open_to_students") == "yes"),
     };
     Ok((body, at_row))
 }
@@ -303,7 +304,8 @@ fn shown(a: &Activity) -> (Fields, Vec<DesignRow>) {
         .append_pair("place", &a.place)
         .append_pair("description", &a.description)
         .append_pair("capacity", &a.capacity.map(|c| c.to_string()).unwrap_or_default())
-        .append_pair("cover_file_id", a.cover_file_id.as_deref().unwrap_or_default());
+        .append_pair("cover_file_id", a.cover_file_id.as_deref().unwrap_or_default())
+        .append_pair("open_to_students", if a.open_to_students { "yes" } else { "" });
     for (name, at) in TIMES.iter().zip([a.starts_at, a.ends_at, a.enroll_from, a.enroll_until]) {
         fields.append_pair(name, &input_value(at));
     }

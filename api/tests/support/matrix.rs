@@ -20,6 +20,8 @@ pub const ADMIN: Who = Roles(&["admin"]);
 pub const PATIENT: Who = Roles(&["patient"]);
 pub const MODERATORS: Who = Roles(&["admin", "counselor"]);
 pub const BOOK: Who = Roles(&["staff", "admin", "counselor"]);
+/// Activities (seed 002) and, in those opened to them, students (seed 004's 讲座报名).
+pub const ACTIVITY: Who = Roles(&["staff", "admin", "counselor", "student"]);
 /// The college's people: the service guides (also seed 004's documents) and the teacher directory.
 pub const CAMPUS: Who = Roles(&["staff", "admin", "counselor", "student"]);
 /// Seed 004's school staff: admins, and counselors within their own classes.
@@ -130,8 +132,8 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("PATCH", "/admin/meetingrooms/{id}/", ADMIN),
     ("DELETE", "/admin/meetingrooms/{id}/", ADMIN),
     // Seed 002 活动: check-in and enrollment records.
-    ("GET", "/activities/clockins/{activity_id}", BOOK),
-    ("POST", "/activities/clockins/{activity_id}", BOOK),
+    ("GET", "/activities/clockins/{activity_id}", ACTIVITY),
+    ("POST", "/activities/clockins/{activity_id}", ACTIVITY),
     ("GET", "/admin/activities/{id}/clockin-items/", ADMIN),
     ("POST", "/admin/activities/{id}/clockin-items/", ADMIN),
     ("GET", "/admin/activities/{id}/operators/", ADMIN),
@@ -140,13 +142,13 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/admin/activities/{id}/clockin-items/{item_id}/token", BOOK),
     ("GET", "/admin/activities/{id}/clockin-items/{item_id}/display", Elsewhere("a signed display link: clockin_display.rs")),
     ("GET", "/admin/activities/{id}/enrollments/", ADMIN),
-    ("GET", "/activities/", BOOK),
-    ("GET", "/activities/{id}", BOOK),
-    ("GET", "/activities/{id}/", BOOK),
-    ("GET", "/enrollments/", BOOK),
-    ("POST", "/enrollments/", BOOK),
-    ("GET", "/enrollments/{id}/", BOOK),
-    ("DELETE", "/enrollments/{id}/", BOOK),
+    ("GET", "/activities/", ACTIVITY),
+    ("GET", "/activities/{id}", ACTIVITY),
+    ("GET", "/activities/{id}/", ACTIVITY),
+    ("GET", "/enrollments/", ACTIVITY),
+    ("POST", "/enrollments/", ACTIVITY),
+    ("GET", "/enrollments/{id}/", ACTIVITY),
+    ("DELETE", "/enrollments/{id}/", ACTIVITY),
     ("GET", "/admin/activities/", ADMIN),
     ("POST", "/admin/activities/", ADMIN),
     ("GET", "/admin/activities/{id}/", ADMIN),

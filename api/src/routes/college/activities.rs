@@ -16,7 +16,7 @@ use yizhan_common::time::serialize_local;
 
 use super::enrollments::EnrollmentView;
 use super::page::DrfPage;
-use super::BookRole;
+use super::{students_only, visible, ActivityMembers};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope, FormFieldDoc};
@@ -89,18 +89,18 @@ pub struct ListQuery {
 }
 
 /// `GET /activities/?my=yes|no&search=`.
-#[utoipa::path(get, path = "/activities/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(ListQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/activities/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(ListQuery, DrfPageQuery),
     responses((status = 200, description = "One page of activities, the latest start first", body = DrfPage<ActivitySummary>)))]
 /// `GET /activities/?my=yes|no&search=`.
 pub async fn list(
     State(state): State<AppState>,
-    who: Authorized<BookRole>,
+    who: Authorized<ActivityMembers>,
     ApiQuery(q): ApiQuery<ListQuery>,
     page: Pagination,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<ActivitySummary>>> {
     let my = super::yes_no(q.my.as_deref(), "my")?;
-    let filter = ActivityFilter { enrolled_by: my.then_some(who.user().id), search: q.search.as_deref() };
+    let filter = ActivityFilter { enrolled_by: my.then_some(who.user().id), search: q.search.as_deref(), students_only: students_only(who.user()) };
     let mut conn = state.db.acquire().await?;
     let (rows, total) = activity::list(&mut conn, filter, page.limit(), page.offset()).await?;
     let now = state.now();
@@ -108,14 +108,15 @@ pub async fn list(
 }
 
 /// `GET /activities/{id}` and `/activities/{id}/`.
-#[utoipa::path(get, path = "/activities/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])),
+#[utoipa::path(get, path = "/activities/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])),
     params(("id" = i64, Path, description = "The activity's id")),
     responses((status = 200, description = "The activity with its form and my enrollment", body = ActivityDetail),
         (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /activities/{id}` (also with the trailing slash).
-pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ActivityDetail>> {
+pub async fn show(State(state): State<AppState>, who: Authorized<ActivityMembers>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ActivityDetail>> {
     let mut conn = state.db.acquire().await?;
     let a = activity::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("activity"))?;
+    visible(who.user(), &a)?;
     let mine = enrollments::live(&mut conn, id, who.user().id).await?;
     Ok(Json(ActivityDetail { summary: ActivitySummary::new(&a, state.now()), form: a.form.0, my_enrollment: mine.map(EnrollmentView::from) }))
 }

@@ -31,11 +31,13 @@ pub struct AdminActivityView {
     form: Vec<FormField>,
     #[serde(serialize_with = "serialize_local")]
     updated_at: DateTime<Utc>,
+    /// Students see it too (seed 004's 讲座报名).
+    open_to_students: bool,
 }
 
 impl AdminActivityView {
     fn new(a: Activity, now: DateTime<Utc>) -> Self {
-        Self { summary: ActivitySummary::new(&a, now), created_at: a.created_at, form: a.form.0, updated_at: a.updated_at }
+        Self { summary: ActivitySummary::new(&a, now), created_at: a.created_at, form: a.form.0, updated_at: a.updated_at, open_to_students: a.open_to_students }
     }
 }
 
@@ -65,7 +67,7 @@ pub async fn list(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<DrfPage<AdminActivityView>>> {
     let mut conn = state.db.acquire().await?;
-    let filter = ActivityFilter { enrolled_by: None, search: q.search.as_deref() };
+    let filter = ActivityFilter { enrolled_by: None, search: q.search.as_deref(), students_only: false };
     let (rows, total) = activity::list(&mut conn, filter, page.limit(), page.offset()).await?;
     let now = state.now();
     Ok(Json(DrfPage::new(rows.into_iter().map(|a| AdminActivityView::new(a, now)).collect(), total, page, &uri)))

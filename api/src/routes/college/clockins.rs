@@ -16,10 +16,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yizhan_common::college::activities::clockins::{self, Clockin, Recorded};
-use yizhan_common::college::activities::items;
+use yizhan_common::college::activities::{activity, items};
 
-use super::BookRole;
-use crate::college_admin::clockins::existing_activity;
+use super::{visible, ActivityMembers};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, Authorized};
 use crate::openapi::schemas::ErrorEnvelope;
@@ -52,7 +51,7 @@ pub struct ScanBody {
     token: Option<String>,
 }
 
-#[utoipa::path(post, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("activity_id" = i64, Path, description = "The activity's id")), request_body = ScanBody,
+#[utoipa::path(post, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(("activity_id" = i64, Path, description = "The activity's id")), request_body = ScanBody,
     responses((status = 201, description = "Checked in", body = ClockinView),
         (status = 200, description = "Checked in before (`already: true`); nothing changed", body = ClockinView),
         (status = 400, description = "The code is `expired`, `malformed`, `forged`, `unknown_key`, for another activity (`wrong_activity`), or its item is `unknown_item`, `item_not_open` or `item_closed`", body = ErrorEnvelope),
@@ -61,7 +60,7 @@ pub struct ScanBody {
 /// `POST /activities/clockins/{activityId} {token}`: 201 checked in, 200 `already: true`.
 pub async fn check_in(
     State(state): State<AppState>,
-    me: Authorized<BookRole>,
+    me: Authorized<ActivityMembers>,
     ApiPath(activity_id): ApiPath<i64>,
     ApiJson(b): ApiJson<ScanBody>,
 ) -> ApiResult<(StatusCode, Json<ClockinView>)> {
@@ -70,7 +69,7 @@ pub async fn check_in(
         return Err(ApiError::bad_request("malformed", "not a check-in code"));
     }
     let keys = state.checkin_keys()?;
-    existing_activity(&state, activity_id).await?;
+    visible_activity(&state, me.user(), activity_id).await?;
     let now = state.now();
     let scanned = keys.verify(&token, activity_id, None, now).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     let mut conn = state.db.acquire().await?;
@@ -92,13 +91,20 @@ pub async fn check_in(
     })
 }
 
-#[utoipa::path(get, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("activity_id" = i64, Path, description = "The activity's id")),
+#[utoipa::path(get, path = "/activities/clockins/{activity_id}", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(("activity_id" = i64, Path, description = "The activity's id")),
     responses((status = 200, description = "My check-ins to the activity, oldest first", body = Vec<ClockinView>),
         (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /activities/clockins/{activityId}`: my check-ins to the activity, oldest first.
-pub async fn mine(State(state): State<AppState>, me: Authorized<BookRole>, ApiPath(activity_id): ApiPath<i64>) -> ApiResult<Json<Vec<ClockinView>>> {
-    existing_activity(&state, activity_id).await?;
+pub async fn mine(State(state): State<AppState>, me: Authorized<ActivityMembers>, ApiPath(activity_id): ApiPath<i64>) -> ApiResult<Json<Vec<ClockinView>>> {
+    visible_activity(&state, me.user(), activity_id).await?;
     let mut conn = state.db.acquire().await?;
     let rows = clockins::of_user(&mut conn, activity_id, me.user().id).await?;
     Ok(Json(rows.into_iter().map(|c| ClockinView::new(c, None)).collect()))
+}
+
+/// 404 unless the activity exists and `user` may see it (a student: one opened to students).
+async fn visible_activity(state: &AppState, user: &yizhan_common::users::User, activity_id: i64) -> ApiResult<()> {
+    let mut conn = state.db.acquire().await?;
+    let a = activity::find(&mut conn, activity_id).await?.ok_or_else(|| ApiError::not_found("activity"))?;
+    visible(user, &a)
 }

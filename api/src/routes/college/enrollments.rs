@@ -14,11 +14,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use serde_json::{Map, Value};
+use yizhan_common::college::activities::activity;
 use yizhan_common::college::activities::enrollments::{self, CancelRefusal, Enrollment, Refusal};
 use yizhan_common::time::{serialize_local, serialize_local_opt};
 
 use super::page::DrfPage;
-use super::{BookRole, CancelledQuery};
+use super::{visible, ActivityMembers, CancelledQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
@@ -70,17 +71,21 @@ pub fn closed() -> ApiError {
     ApiError::conflict("enrollment_closed", "the activity's enrollment window is not open")
 }
 
-#[utoipa::path(post, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), request_body = EnrollBody,
+#[utoipa::path(post, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), request_body = EnrollBody,
     responses((status = 201, description = "Enrolled (`Location`: the enrollment)", body = EnrollmentView,
             headers(("Location" = String, description = "The enrollment's URL: `/enrollments/{id}/`"))),
         (status = 409, description = "`already_enrolled`, `activity_full` or `enrollment_closed`", body = ErrorEnvelope,
             example = json!({"error": {"code": "activity_full", "message": "the activity has no places left"}}))))]
 /// `POST /enrollments/ {activity, answers}`: a bad answer is a 422 whose `fields` key is
 /// `answers.<fieldId>`.
-pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, ApiJson(b): ApiJson<EnrollBody>) -> ApiResult<Response> {
+pub async fn create(State(state): State<AppState>, who: Authorized<ActivityMembers>, ApiJson(b): ApiJson<EnrollBody>) -> ApiResult<Response> {
     let Some(activity) = b.activity else { return Err(ApiError::field("activity", "is required")) };
     let answers = b.answers.unwrap_or_default();
     let mut tx = state.db.begin().await?;
+    // A student enrolls only in what they may see (an activity opened to students).
+    if let Some(a) = activity::find(&mut tx, activity).await? {
+        visible(who.user(), &a).map_err(|_| ApiError::field("activity", "no activity has this id"))?;
+    }
     match enrollments::enroll(&mut tx, activity, who.user().id, &answers, state.now()).await? {
         Ok(e) => {
             tx.commit().await?;
@@ -98,12 +103,12 @@ pub async fn create(State(state): State<AppState>, who: Authorized<BookRole>, Ap
     }
 }
 
-#[utoipa::path(get, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(CancelledQuery, DrfPageQuery),
+#[utoipa::path(get, path = "/enrollments/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(CancelledQuery, DrfPageQuery),
     responses((status = 200, description = "One page of my enrollments, newest first", body = DrfPage<EnrollmentView>)))]
 /// `GET /enrollments/?cancelled=yes`.
 pub async fn mine(
     State(state): State<AppState>,
-    who: Authorized<BookRole>,
+    who: Authorized<ActivityMembers>,
     ApiQuery(q): ApiQuery<CancelledQuery>,
     page: Pagination,
     OriginalUri(uri): OriginalUri,
@@ -114,22 +119,22 @@ pub async fn mine(
     Ok(Json(DrfPage::new(rows.into_iter().map(EnrollmentView::from).collect(), total, page, &uri)))
 }
 
-#[utoipa::path(get, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("id" = i64, Path, description = "The enrollment's id")),
+#[utoipa::path(get, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(("id" = i64, Path, description = "The enrollment's id")),
     responses((status = 200, description = "The enrollment", body = EnrollmentView),
         (status = 404, description = "No such enrollment of the caller's", body = ErrorEnvelope)))]
 /// `GET /enrollments/{id}/`: mine only.
-pub async fn show(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<EnrollmentView>> {
+pub async fn show(State(state): State<AppState>, who: Authorized<ActivityMembers>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<EnrollmentView>> {
     let mut conn = state.db.acquire().await?;
     let e = enrollments::find_own(&mut conn, id, who.user().id).await?.ok_or_else(|| ApiError::not_found("enrollment"))?;
     Ok(Json(e.into()))
 }
 
-#[utoipa::path(delete, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor"]), ("bearer" = ["staff", "admin", "counselor"])), params(("id" = i64, Path, description = "The enrollment's id")),
+#[utoipa::path(delete, path = "/enrollments/{id}/", tag = TAG_COLLEGE, security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])), params(("id" = i64, Path, description = "The enrollment's id")),
     responses((status = 204, description = "Cancelled (also when it was already)"),
         (status = 404, description = "No such enrollment of the caller's", body = ErrorEnvelope),
         (status = 409, description = "`enrollment_closed`: the window has closed", body = ErrorEnvelope)))]
 /// `DELETE /enrollments/{id}/`: 204, again 204; 409 `enrollment_closed` once the window closed.
-pub async fn cancel(State(state): State<AppState>, who: Authorized<BookRole>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+pub async fn cancel(State(state): State<AppState>, who: Authorized<ActivityMembers>, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
     match enrollments::cancel(&mut tx, id, who.user().id, state.now()).await? {
         Ok(_) => {

@@ -40,6 +40,28 @@ impl RoleSet for BookRole {
     const ROLES: &'static [Role] = &[Role::Staff, Role::Admin, Role::Counselor];
 }
 
+/// Who takes part in activities: the contact book's users and, in the activities an admin opened
+/// to them (seed 004's 讲座报名), students.
+#[derive(Debug)]
+pub struct ActivityMembers;
+
+impl RoleSet for ActivityMembers {
+    const ROLES: &'static [Role] = &[Role::Staff, Role::Admin, Role::Counselor, Role::Student];
+}
+
+/// Whether `user` sees only the activities opened to students (a student and nothing more).
+pub fn students_only(user: &yizhan_common::users::User) -> bool {
+    !BookRole::ROLES.iter().any(|r| user.has_role(*r))
+}
+
+/// 404 unless `user` may see activity `a` (a student: only one opened to students).
+pub fn visible(user: &yizhan_common::users::User, a: &yizhan_common::college::activities::activity::Activity) -> Result<(), ApiError> {
+    if students_only(user) && !a.open_to_students {
+        return Err(ApiError::not_found("activity"));
+    }
+    Ok(())
+}
+
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/current-user/meta/", get(contacts::my_card).put(contacts::replace_card).patch(contacts::change_card))

@@ -24,6 +24,8 @@ pub struct Activity {
     pub enroll_until: DateTime<Utc>,
     pub cover_file_id: Option<String>,
     pub form: Json<Vec<FormField>>,
+    /// Seed 004: students see it too (讲座报名); otherwise it is for staff only.
+    pub open_to_students: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,6 +51,7 @@ pub struct ActivityFields {
     pub enroll_until: Option<DateTime<Utc>>,
     pub cover_file_id: Option<Option<String>>,
     pub form: Option<Vec<FormField>>,
+    pub open_to_students: Option<bool>,
 }
 
 /// What a change refused, or the activity as changed.
@@ -80,7 +83,7 @@ fn merge(a: &mut Activity, f: ActivityFields) {
     macro_rules! take {
         ($($field:ident),*) => { $(if let Some(v) = f.$field { a.$field = v; })* };
     }
-    take!(title, description, place, starts_at, ends_at, capacity, enroll_from, enroll_until, cover_file_id);
+    take!(title, description, place, starts_at, ends_at, capacity, enroll_from, enroll_until, cover_file_id, open_to_students);
     if let Some(form) = f.form {
         a.form = Json(form);
     }
@@ -102,6 +105,7 @@ pub async fn create(conn: &mut PgConnection, f: ActivityFields) -> sqlx::Result<
         enroll_until: now,
         cover_file_id: None,
         form: Json(Vec::new()),
+        open_to_students: false,
         created_at: now,
         updated_at: now,
     };
@@ -112,10 +116,10 @@ pub async fn create(conn: &mut PgConnection, f: ActivityFields) -> sqlx::Result<
     }
     let row = sqlx::query_as!(
         Activity,
-        r#"INSERT INTO activities (title, description, place, starts_at, ends_at, capacity, enroll_from, enroll_until, cover_file_id, form)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        r#"INSERT INTO activities (title, description, place, starts_at, ends_at, capacity, enroll_from, enroll_until, cover_file_id, form, open_to_students)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            RETURNING id, title, description, place, starts_at, ends_at, capacity, enrolled, enroll_from, enroll_until,
-                     cover_file_id, form AS "form: Json<Vec<FormField>>", created_at, updated_at"#,
+                     cover_file_id, form AS "form: Json<Vec<FormField>>", open_to_students, created_at, updated_at"#,
         a.title,
         a.description,
         a.place,
@@ -126,6 +130,7 @@ pub async fn create(conn: &mut PgConnection, f: ActivityFields) -> sqlx::Result<
         a.enroll_until,
         a.cover_file_id,
         form_value(&a.form),
+        a.open_to_students,
     )
     .fetch_one(conn)
     .await?;
@@ -139,7 +144,7 @@ pub async fn update(conn: &mut PgConnection, id: i64, f: ActivityFields) -> sqlx
     let locked = sqlx::query_as!(
         Activity,
         r#"SELECT id, title, description, place, starts_at, ends_at, capacity, enrolled, enroll_from, enroll_until,
-                  cover_file_id, form AS "form: Json<Vec<FormField>>", created_at, updated_at
+                  cover_file_id, form AS "form: Json<Vec<FormField>>", open_to_students, created_at, updated_at
              FROM activities WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -161,10 +166,10 @@ pub async fn update(conn: &mut PgConnection, id: i64, f: ActivityFields) -> sqlx
     let row = sqlx::query_as!(
         Activity,
         r#"UPDATE activities SET title = $2, description = $3, place = $4, starts_at = $5, ends_at = $6, capacity = $7,
-                  enroll_from = $8, enroll_until = $9, cover_file_id = $10, form = $11, updated_at = now()
+                  enroll_from = $8, enroll_until = $9, cover_file_id = $10, form = $11, open_to_students = $12, updated_at = now()
             WHERE id = $1
         RETURNING id, title, description, place, starts_at, ends_at, capacity, enrolled, enroll_from, enroll_until,
-                  cover_file_id, form AS "form: Json<Vec<FormField>>", created_at, updated_at"#,
+                  cover_file_id, form AS "form: Json<Vec<FormField>>", open_to_students, created_at, updated_at"#,
         id,
         a.title,
         a.description,
@@ -176,6 +181,7 @@ pub async fn update(conn: &mut PgConnection, id: i64, f: ActivityFields) -> sqlx
         a.enroll_until,
         a.cover_file_id,
         form_value(&a.form),
+        a.open_to_students,
     )
     .fetch_one(conn)
     .await?;
@@ -192,7 +198,7 @@ pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Activ
     sqlx::query_as!(
         Activity,
         r#"SELECT id, title, description, place, starts_at, ends_at, capacity, enrolled, enroll_from, enroll_until,
-                  cover_file_id, form AS "form: Json<Vec<FormField>>", created_at, updated_at
+                  cover_file_id, form AS "form: Json<Vec<FormField>>", open_to_students, created_at, updated_at
              FROM activities WHERE id = $1"#,
         id
     )
@@ -205,11 +211,13 @@ fn form_value(form: &[FormField]) -> serde_json::Value {
 }
 
 /// Which activities a list shows: those `enrolled_by` this user (a live enrollment) when given,
-/// with `search` in the title (case-insensitive) when given.
+/// with `search` in the title (case-insensitive) when given, only those open to students when
+/// `students_only` (a student's list).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ActivityFilter<'a> {
     pub enrolled_by: Option<i64>,
     pub search: Option<&'a str>,
+    pub students_only: bool,
 }
 
 /// A page of activities, the latest start first, and the total.
@@ -218,16 +226,18 @@ pub async fn list(conn: &mut PgConnection, f: ActivityFilter<'_>, limit: i64, of
     let rows = sqlx::query_as!(
         Activity,
         r#"SELECT a.id, a.title, a.description, a.place, a.starts_at, a.ends_at, a.capacity, a.enrolled, a.enroll_from,
-                  a.enroll_until, a.cover_file_id, a.form AS "form: Json<Vec<FormField>>", a.created_at, a.updated_at
+                  a.enroll_until, a.cover_file_id, a.form AS "form: Json<Vec<FormField>>", a.open_to_students, a.created_at, a.updated_at
              FROM activities a
             WHERE ($1::BIGINT IS NULL OR EXISTS (SELECT 1 FROM activity_enrollments e
                                                  WHERE e.activity_id = a.id AND e.user_id = $1 AND e.cancelled_at IS NULL))
               AND ($2::TEXT IS NULL OR lower(a.title) LIKE $2)
+              AND (NOT $5 OR a.open_to_students)
             ORDER BY a.starts_at DESC, a.id DESC LIMIT $3 OFFSET $4"#,
         f.enrolled_by,
         pattern,
         limit,
         offset,
+        f.students_only,
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -235,9 +245,11 @@ pub async fn list(conn: &mut PgConnection, f: ActivityFilter<'_>, limit: i64, of
         r#"SELECT count(*) AS "n!" FROM activities a
             WHERE ($1::BIGINT IS NULL OR EXISTS (SELECT 1 FROM activity_enrollments e
                                                  WHERE e.activity_id = a.id AND e.user_id = $1 AND e.cancelled_at IS NULL))
-              AND ($2::TEXT IS NULL OR lower(a.title) LIKE $2)"#,
+              AND ($2::TEXT IS NULL OR lower(a.title) LIKE $2)
+              AND (NOT $3 OR a.open_to_students)"#,
         f.enrolled_by,
         pattern,
+        f.students_only,
     )
     .fetch_one(conn)
     .await?;
