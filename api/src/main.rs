@@ -28,8 +28,27 @@ enum Command {
     },
 }
 
+/// Fixes glibc's mmap threshold at 128 KiB. Its default is dynamic: once a block larger than the
+/// threshold (an Argon2 hash takes 19 MiB) is freed, the threshold rises to that size for the whole
+/// process, and later large buffers stay in the malloc arenas. With the fixed threshold the api's
+/// peak resident memory under `scripts/bench appointments` stays a fraction of what it was (README,
+/// Benchmarks). `MALLOC_MMAP_THRESHOLD_` in the environment still wins.
+#[allow(unsafe_code)]
+fn fix_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; called once before any thread starts.
+        unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    fix_mmap_threshold();
+    serve()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
