@@ -108,4 +108,15 @@ pub(crate) mod for_pages {
     pub(crate) use super::voting::results as vote_results;
     pub(crate) use super::voting::cast as vote;
     pub(crate) use super::SchoolStaff;
+    // The console's people pages (`crate::console::school`).
+    pub(crate) mod people {
+        pub(crate) use super::super::classes::{create as create_class, delete as delete_class, list as classes, update as update_class};
+        pub(crate) use super::super::counselors::{create as create_counselor, list as counselors, update as update_counselor};
+        pub(crate) use super::super::groups::{
+            create as create_group, delete as delete_group, list as groups, put_member, remove_member, show as group, update as update_group,
+        };
+        pub(crate) use super::super::import::import as import_students;
+        pub(crate) use super::super::notices::create_category;
+        pub(crate) use super::super::students::{create as create_student, delete as delete_student, list as students, show as student, update as update_student};
+    }
 }
