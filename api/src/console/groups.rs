@@ -19,10 +19,10 @@ use super::list::{pagination, search_text, Pager};
 use super::queues::ConfirmPage;
 use super::school::{as_page, blank_none, body, caller, user_caller};
 use super::session::Signed;
-use super::students::{search, Found};
+use super::students::{student_by_no, Found};
 use super::PageError;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, OptionalJson, Pagination};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, OptionalJson};
 use crate::routes::notices::for_pages::people as api;
 use crate::routes::notices::for_pages::SchoolStaff;
 use crate::state::AppState;
@@ -154,15 +154,6 @@ pub async fn update(State(state): State<AppState>, me: Signed<SchoolStaff>, Path
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&group_page(&state, &me, id, Some(f), errors, Fields::default(), FieldMessages::default()).await?)).into_response())
         }
     }
-}
-
-/// The student with this number among those the caller sees (the JSON list's search and scope).
-async fn student_by_no(state: &AppState, who: &Authorized<SchoolStaff>, no: &str) -> Result<Option<i64>, PageError> {
-    if no.is_empty() {
-        return Ok(None);
-    }
-    let found = search(state, who, Some(no), None, Pagination { page: 1, page_size: 100 }).await?;
-    Ok(found.results.into_iter().find(|s| s.student_no == no).map(|s| s.id))
 }
 
 /// `POST /admin/console/groups/{id}/members` (`studentNo`, `role`): adds a member or changes

@@ -28,6 +28,7 @@ mod list;
 mod meetings;
 mod menu;
 mod notice_categories;
+mod notice_compose;
 mod notices;
 pub(crate) mod qrcodes;
 mod queues;
@@ -119,6 +120,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/meetings/{id}/display", get(meetings::display))
         .route("/admin/console/meetings/{id}/attendees.csv", get(meetings::csv))
         .route("/admin/console/notices", get(notices::list))
+        .route("/admin/console/notices/new", get(notice_compose::form).post(notice_compose::send))
         .route("/admin/console/notices/{id}", get(notices::show))
         .route("/admin/console/notices/{id}/remind", post(notices::remind))
         .route("/admin/console/notices/{id}/recipients.csv", get(notices::csv))

@@ -73,6 +73,15 @@ pub async fn search(state: &AppState, who: &Authorized<SchoolStaff>, q: Option<&
     as_page(&api::students(State(state.clone()), who.clone(), ApiQuery(query), page).await?.0)
 }
 
+/// The student with this number among those the caller sees (the JSON list's search and scope).
+pub async fn student_by_no(state: &AppState, who: &Authorized<SchoolStaff>, no: &str) -> Result<Option<i64>, PageError> {
+    if no.is_empty() {
+        return Ok(None);
+    }
+    let found = search(state, who, Some(no), None, Pagination { page: 1, page_size: 100 }).await?;
+    Ok(found.results.into_iter().find(|s| s.student_no == no).map(|s| s.id))
+}
+
 #[derive(Template)]
 #[template(path = "console/students.html")]
 struct ListPage {

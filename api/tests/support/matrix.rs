@@ -338,6 +338,8 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/admin/console/menu", Console),
     ("POST", "/admin/console/menu", Console),
     ("POST", "/admin/console/menu/publish", Console),
+    ("GET", "/admin/console/notices/new", Console),
+    ("POST", "/admin/console/notices/new", Console),
     ("GET", "/admin/console/notices/{id}", Console),
     ("POST", "/admin/console/notices/{id}/remind", Console),
     ("GET", "/admin/console/notices/{id}/recipients.csv", Console),
