@@ -191,6 +191,17 @@ async fn an_admin_manages_classes_counselors_and_categories() {
     let made = b.post("/admin/console/counselors/new", &[("csrf", &csrf), ("name", "赵老师"), ("phone", "13800000009"), ("office", "学工楼 301")]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
     assert!(b.get("/admin/console/counselors?q=%E8%B5%B5").await.has("学工楼 301"));
+    // The counselor's WeChat binding code, shown once on their page; without a phone on file, said so.
+    let zhao: i64 = sqlx::query_scalar("SELECT id FROM counselors WHERE name = '赵老师'").fetch_one(&app.pool).await.expect("id");
+    let page = b.get(&format!("/admin/console/counselors/{zhao}")).await;
+    assert!(page.has("未绑定") && page.has("生成微信绑定码"), "{}", page.body);
+    let issued = b.post(&format!("/admin/console/counselors/{zhao}/bind-code"), &[("csrf", &csrf)]).await;
+    assert!(issued.status == StatusCode::OK && issued.has(r#"id="bind-code""#) && issued.has("138****0009"), "{}", issued.body);
+    assert_eq!(count(&app, &format!("SELECT count(*) FROM student_bind_codes WHERE counselor_id = {zhao}")).await, 1);
+    assert_eq!(b.post(&format!("/admin/console/counselors/{zhao}/bind-code"), &[("csrf", "forged")]).await.status, StatusCode::FORBIDDEN);
+    let no_phone = b.post(&format!("/admin/console/counselors/{wang}/bind-code"), &[("csrf", &csrf)]).await;
+    assert_eq!((no_phone.status, no_phone.location()), (StatusCode::SEE_OTHER, format!("/admin/console/counselors/{wang}").as_str()), "{}", no_phone.body);
+    assert!(b.get(&format!("/admin/console/counselors/{wang}")).await.has("请先填写辅导员的手机号"));
 
     let cats = b.get("/admin/console/notice-categories").await;
     assert_eq!(cats.status, StatusCode::OK);

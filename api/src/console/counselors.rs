@@ -21,7 +21,9 @@ use super::students::Found;
 use super::PageError;
 use crate::error::ApiError;
 use crate::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
+use crate::notice_shapes::short_time;
 use crate::routes::notices::for_pages::people as api;
+use crate::routes::notices::for_pages::counselor_code;
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/counselors";
@@ -86,6 +88,10 @@ struct FormPage {
     action: String,
     id: Option<i64>,
     classes: String,
+    /// Whether a WeChat account is bound.
+    wechat: bool,
+    /// A binding code just issued: (code, masked phone, valid until).
+    issued: Option<(String, String, String)>,
     form: Fields,
     errors: FieldMessages,
 }
@@ -95,17 +101,17 @@ async fn form_page(state: &AppState, me: &Signed<AdminOnly>, id: Option<i64>, fo
         Some(id) => (format!("编辑辅导员 #{id}"), format!("{LIST}/{id}")),
         None => ("新建辅导员".to_owned(), format!("{LIST}/new")),
     };
-    let classes = match id {
+    let (classes, wechat) = match id {
         Some(id) => {
             let names = class_names(state).await?;
             let mut conn = state.db.acquire().await?;
             let c = counselors::find(&mut conn, id).await?.ok_or_else(PageError::not_found)?;
-            c.class_ids.iter().filter_map(|id| names.get(id)).cloned().collect::<Vec<_>>().join("、")
+            (c.class_ids.iter().filter_map(|id| names.get(id)).cloned().collect::<Vec<_>>().join("、"), c.wechat_user_id.is_some())
         }
-        None => String::new(),
+        None => (String::new(), false),
     };
     let layout = Layout::new(state, &me.session, "counselors", title).await?;
-    Ok(FormPage { layout, action, id, classes, form, errors })
+    Ok(FormPage { layout, action, id, classes, wechat, issued: None, form, errors })
 }
 
 /// The JSON body of `POST|PATCH /school/counselors`; an account id that is not a number is 0.
@@ -163,4 +169,35 @@ pub async fn update(State(state): State<AppState>, me: Signed<AdminOnly>, Path(i
         Err(err) if err.status() == StatusCode::NOT_FOUND => Err(err.into()),
         Err(err) => refused(&state, &me, Some(id), f, err).await,
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Issued {
+    code: String,
+    phone: String,
+    expires_at: String,
+}
+
+/// `POST /admin/console/counselors/{id}/bind-code`: a one-time code for the counselor's WeChat
+/// account (`POST /school/counselors/{id}/bind-code`'s handler), shown once on the counselor's page.
+pub async fn bind_code(State(state): State<AppState>, me: Signed<AdminOnly>, Path(id): Path<i64>, CsrfForm(_): CsrfForm) -> Result<Response, PageError> {
+    let issued = match counselor_code(State(state.clone()), caller(&me)?, ApiPath(id)).await {
+        Ok((_, issued)) => {
+            let i: Issued = as_page(&issued.0)?;
+            Some((i.code, i.phone, short_time(&i.expires_at)))
+        }
+        Err(err) if err.code() == "no_phone_on_file" => {
+            flash(&state, &me.session, "请先填写辅导员的手机号：辅导员绑定微信时要输入手机号和绑定码。").await?;
+            return Ok(Redirect::to(&format!("{LIST}/{id}")).into_response());
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let mut conn = state.db.acquire().await?;
+    let c = counselors::find(&mut conn, id).await?.ok_or_else(PageError::not_found)?;
+    drop(conn);
+    let form = Fields::from_pairs([("name", c.name), ("phone", c.phone.unwrap_or_default()), ("email", c.email.unwrap_or_default()), ("office", c.office), ("userId", c.user_id.map(|u| u.to_string()).unwrap_or_default())]);
+    let mut page = form_page(&state, &me, Some(id), form, FieldMessages::default()).await?;
+    page.issued = issued;
+    Ok(html(&page))
 }

@@ -140,6 +140,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/counselors", get(counselors::list))
         .route("/admin/console/counselors/new", get(counselors::new_form).post(counselors::create))
         .route("/admin/console/counselors/{id}", get(counselors::edit_form).post(counselors::update))
+        .route("/admin/console/counselors/{id}/bind-code", post(counselors::bind_code))
         .route("/admin/console/notice-categories", get(notice_categories::list).post(notice_categories::create))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))

@@ -10,6 +10,7 @@ mod binding;
 mod classes;
 mod comments;
 mod content;
+mod counselor_binding;
 mod counselors;
 mod directory;
 mod groups;
@@ -53,6 +54,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/school/counselors", get(counselors::list).post(counselors::create))
         .route("/school/counselors/{id}", patch(counselors::update))
+        .route("/school/counselors/{id}/bind-code", post(counselor_binding::issue_code))
+        .route("/school/counselor-binding", get(counselor_binding::show).post(counselor_binding::bind))
         .route("/school/classes", get(classes::list).post(classes::create))
         .route("/school/classes/{id}", patch(classes::update).delete(classes::delete))
         .route("/school/students", get(students::list).post(students::create))
@@ -101,6 +104,7 @@ pub fn routes() -> Router<AppState> {
 pub(crate) mod for_pages {
     pub(crate) use super::attachments::download as attachment;
     pub(crate) use super::binding::{bind, show as binding};
+    pub(crate) use super::counselor_binding::{bind as bind_counselor, issue_code as counselor_code, show as counselor_binding};
     pub(crate) use super::notices::{categories, create as send_notice, show as notice};
     pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
     pub(crate) use super::notices::list as notices;
