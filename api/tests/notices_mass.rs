@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use support::callbacks::{event, plain_codec, pushed, text};
 use support::school::{admin, bound_student, class, counselor, student};
 use support::visitors::Visits;
-use yizhan_common::jobs::kinds::SendCustomMessage;
+use yizhan_common::jobs::kinds::{SendCustomMessage, SyncNoticeTags};
 use yizhan_common::outbox::Enqueue;
 
 const TEMPLATE: &str = "模板ID5";
@@ -211,4 +211,56 @@ async fn an_open_window_gets_a_customer_service_message_a_closed_one_a_template_
     let fallback: (String, Option<i64>) = sqlx::query_as("SELECT status, fallback_send_id FROM custom_sends WHERE openid = $1").bind(stale).fetch_one(&app.pool).await.expect("row");
     assert_eq!(fallback.0, "fallback");
     assert!(fallback.1.is_some());
+}
+
+/// The simulator's tags: id → name.
+async fn sim_tags(v: &Visits) -> std::collections::BTreeMap<u64, String> {
+    let tags = v.sim.get("/_sim/tags").await;
+    tags["tags"].as_array().into_iter().flatten().map(|t| (t["id"].as_u64().unwrap_or_default(), t["name"].as_str().unwrap_or_default().to_owned())).collect()
+}
+
+#[tokio::test]
+async fn a_renamed_class_or_group_renames_its_wechat_tag_once() {
+    let v = start(|_| {}).await;
+    let app = &v.app;
+    let (root, wang, a, _, _) = class_of_three(&v).await;
+    let (status, g) = app.post("/school/groups", Some(&wang), json!({"name": "班委", "kind": "班干部"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{g}");
+    let group = g["id"].as_i64().expect("group");
+    let sid = scalar(&v, "SELECT id FROM students WHERE class_id = $1 ORDER BY id LIMIT 1", a).await;
+    app.send(axum::http::Method::PUT, &format!("/school/groups/{group}/members/{sid}"), Some(&wang), Some(json!({"role": "班长"}))).await;
+    app.run_pending_jobs().await;
+    let before = sim_tags(&v).await;
+    let class_tag = *before.iter().find(|(_, n)| **n == format!("c{a} 计科2401")).expect("the class's tag").0;
+    let group_tag = *before.iter().find(|(_, n)| **n == format!("g{group} 班委")).expect("the group's tag").0;
+
+    // An admin renames the class, its counselor the group (to more than WeChat's 30 characters).
+    let counselor_id = scalar(&v, "SELECT counselor_id FROM school_classes WHERE id = $1", a).await;
+    let body = json!({"name": "计科2401（实验班）", "grade": "2024", "major": "计算机", "counselorId": counselor_id});
+    let (status, c) = app.send(axum::http::Method::PATCH, &format!("/school/classes/{a}"), Some(&root), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let long = "学生会文艺部与宣传部联合工作小组第二届全体成员（含候补成员与指导老师）";
+    let (status, g) = app.send(axum::http::Method::PATCH, &format!("/school/groups/{group}"), Some(&wang), Some(json!({"name": long}))).await;
+    assert_eq!(status, StatusCode::OK, "{g}");
+    app.run_pending_jobs().await;
+    let after = sim_tags(&v).await;
+    assert_eq!(after.len(), before.len(), "renamed, no tag created: {after:?}");
+    assert_eq!(after[&class_tag], format!("c{a} 计科2401（实验班）"));
+    let cut: String = format!("g{group} {long}").chars().take(30).collect();
+    assert_eq!(after[&group_tag], cut, "cut to WeChat's 30 characters");
+    let calls = v.sim.get("/_sim/stats").await;
+    assert_eq!(calls["calls"]["tags_update"].as_u64(), Some(2), "{calls}");
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM notice_tags ORDER BY id").fetch_all(&app.pool).await.expect("names");
+    assert!(names.contains(&cut) && names.contains(&format!("c{a} 计科2401（实验班）")), "recorded: {names:?}");
+
+    // Another run, and saving the class under the same name: nothing renamed again.
+    let body = json!({"name": "计科2401（实验班）", "grade": "2025", "major": "计算机", "counselorId": counselor_id});
+    assert_eq!(app.send(axum::http::Method::PATCH, &format!("/school/classes/{a}"), Some(&root), Some(body)).await.0, StatusCode::OK);
+    let mut tx = app.pool.begin().await.expect("tx");
+    let again: Vec<i64> = SyncNoticeTags {}.enqueue(&mut tx).await.expect("enqueue").into_iter().collect();
+    tx.commit().await.expect("commit");
+    app.state.pusher.hand_off(again);
+    app.run_pending_jobs().await;
+    let calls = v.sim.get("/_sim/stats").await;
+    assert_eq!(calls["calls"]["tags_update"].as_u64(), Some(2), "renamed once: {calls}");
 }

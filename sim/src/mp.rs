@@ -248,6 +248,37 @@ pub async fn tags_create(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery
     .await
 }
 
+/// Renames a tag: 1–30 characters, unique (45157, another tag has it), not one of the reserved
+/// tags 0–2 (45058), one that exists (45159).
+pub async fn tags_update(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
+    call(&sim, "tags_update", q.access_token.as_deref(), &body, |inner, _, b| {
+        let id = b["tag"]["id"].as_u64().and_then(|t| u32::try_from(t).ok()).unwrap_or(u32::MAX);
+        let name = b["tag"]["name"].as_str().unwrap_or_default();
+        if id <= 2 {
+            return Err(refuse(45058, "can't modify sys tag"));
+        }
+        if name.is_empty() || name.chars().count() > 30 {
+            return Err(refuse(45158, "tag name too long"));
+        }
+        if !inner.tags.contains_key(&id) {
+            return Err(refuse(45159, "invalid tag id"));
+        }
+        if inner.tags.iter().any(|(other, n)| *other != id && n == name) {
+            return Err(refuse(45157, "invalid tag name"));
+        }
+        inner.tags.insert(id, name.to_owned());
+        Ok(ok_body())
+    })
+    .await
+}
+
+/// `GET /_sim/tags`: every tag, `{tags: [{id, name}]}`.
+pub async fn sim_tags(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    let inner = sim.lock();
+    let tags: Vec<Value> = inner.tags.iter().map(|(id, name)| json!({"id": id, "name": name})).collect();
+    Json(json!({ "tags": tags }))
+}
+
 pub async fn tags_get(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>) -> Response {
     call(&sim, "tags", q.access_token.as_deref(), &[], |inner, appid, _| {
         let tags: Vec<Value> = inner
