@@ -264,3 +264,71 @@ async fn a_renamed_class_or_group_renames_its_wechat_tag_once() {
     let calls = v.sim.get("/_sim/stats").await;
     assert_eq!(calls["calls"]["tags_update"].as_u64(), Some(2), "renamed once: {calls}");
 }
+
+/// Uploads `bytes` through `POST /api/files` as `token` → the file's id.
+async fn upload(v: &Visits, token: &str, content_type: &str, bytes: &[u8]) -> String {
+    let req = axum::http::Request::post("/api/files")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(bytes.to_vec()))
+        .expect("request");
+    let (status, file) = v.app.raw(req).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    file["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn the_author_chooses_news_with_their_own_cover_for_one_notice_and_text_stays_the_default() {
+    // Text by default and no cover configured.
+    let v = start(|n| n.mass_min_recipients = Some(2)).await;
+    let app = &v.app;
+    let (root, wang, a, openids, _) = class_of_three(&v).await;
+    let cat = category(&v, &root).await;
+    app.run_pending_jobs().await;
+    let cover_bytes = b"\x89PNG\r\n\x1a\n-the-authors-own-cover-";
+    let cover = upload(&v, &wang, "image/png", cover_bytes).await;
+    let pdf = upload(&v, &wang, "application/pdf", b"%PDF-1.4\n%%EOF\n").await;
+    let others = upload(&v, &root, "image/png", cover_bytes).await;
+    let notice = |mass: Value| json!({"title": "奖学金评定", "body": "第一段\n第二段", "categoryId": cat, "audience": {"kind": "classes", "classIds": [a]}, "mass": mass});
+
+    // Refused with the reason under `mass.…`, nothing sent.
+    for (mass, field) in [
+        (json!({"format": "news"}), "mass.coverFileId"),
+        (json!({"format": "news", "coverFileId": pdf}), "mass.coverFileId"),
+        (json!({"format": "news", "coverFileId": others}), "mass.coverFileId"),
+        (json!({"format": "text", "coverFileId": cover}), "mass.coverFileId"),
+        (json!({"format": "video"}), "mass.format"),
+    ] {
+        let (status, e) = app.post("/school/notices", Some(&wang), notice(mass.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{mass}: {e}");
+        assert!(e["error"]["fields"][field].is_string(), "{mass}: {e}");
+    }
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM notices").fetch_one(&app.pool).await.expect("count");
+    assert_eq!(written, 0, "nothing written");
+
+    // News with the author's cover: read from storage and uploaded as permanent material, then the article.
+    let (status, n) = app.post("/school/notices", Some(&wang), notice(json!({"format": "news", "coverFileId": cover}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{n}");
+    app.run_pending_jobs().await;
+    let mass = got(&v, &openids[0], "mass").await;
+    assert_eq!((mass.len(), mass[0]["data"]["msgtype"].as_str()), (1, Some("mpnews")), "{mass:?}");
+    let row: (String, Option<String>, Value) = sqlx::query_as("SELECT format, thumb_media_id, article FROM notice_mass_sends WHERE notice_id = $1")
+        .bind(n["id"].as_i64())
+        .fetch_one(&app.pool)
+        .await
+        .expect("mass row");
+    assert!(row.0 == "news" && row.1.as_deref().is_some_and(|t| t.starts_with("sim_img_")), "{row:?}");
+    assert_eq!(row.2["coverName"], format!("{cover}.png"), "{row:?}");
+    let calls = v.sim.get("/_sim/stats").await;
+    assert_eq!((calls["calls"]["material_add"].as_u64(), calls["calls"]["material_add_news"].as_u64()), (Some(1), Some(1)), "{calls}");
+
+    // The next notice says nothing: text, as configured; `text` chosen: text too.
+    for mass in [Value::Null, json!({"format": "text"})] {
+        let (status, n) = app.post("/school/notices", Some(&wang), notice(mass)).await;
+        assert_eq!(status, StatusCode::CREATED, "{n}");
+        app.run_pending_jobs().await;
+        let format: String = sqlx::query_scalar("SELECT format FROM notice_mass_sends WHERE notice_id = $1").bind(n["id"].as_i64()).fetch_one(&app.pool).await.expect("row");
+        assert_eq!(format, "text");
+    }
+    assert_eq!(got(&v, &openids[0], "mass").await.len(), 3);
+}

@@ -28,6 +28,34 @@ crate::text_enum! {
     pub enum MassFormat { Text = "text", News = "news" }
 }
 
+/// A news send's cover image: a file the workers read (`NOTICE_MASS_COVER`), or an image the
+/// notice's author uploaded (`stored_files`), read from object storage by the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cover {
+    Path(String),
+    Object { key: String, name: String },
+}
+
+/// How a notice's mass sends go out, as its author chose: text, or news (图文) with a cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MassChoice {
+    Text,
+    News(Cover),
+}
+
+impl Cover {
+    /// The article's `cover` (a path) or `coverKey` and `coverName` (an object).
+    fn into_article(self, article: &mut serde_json::Value) {
+        match self {
+            Self::Path(path) => article["cover"] = json!(path),
+            Self::Object { key, name } => {
+                article["coverKey"] = json!(key);
+                article["coverName"] = json!(name);
+            }
+        }
+    }
+}
+
 /// Most characters of a notice's body a text mass send carries (the page has the rest).
 const TEXT_BODY_CHARS: usize = 600;
 
@@ -64,12 +92,16 @@ pub async fn plan(conn: &mut PgConnection, notice_id: i64, scope: Scope, n: &New
         return Ok(None);
     }
     let headline = format!("【{}】{}", n.urgency.label(), n.title);
-    let (format, content, article) = match mass.news_cover {
-        Some(cover) => {
+    // The author's choice, else the settings' (news when a cover is configured).
+    let choice = n.mass.clone().unwrap_or_else(|| mass.news_cover.map_or(MassChoice::Text, |c| MassChoice::News(Cover::Path(c.to_owned()))));
+    let (format, content, article) = match choice {
+        MassChoice::News(cover) => {
             let digest: String = n.body.chars().take(100).collect();
-            (MassFormat::News, article_html(&n.body), Some(json!({"title": n.title, "digest": digest, "url": url, "cover": cover})))
+            let mut article = json!({"title": n.title, "digest": digest, "url": url});
+            cover.into_article(&mut article);
+            (MassFormat::News, article_html(&n.body), Some(article))
         }
-        None => {
+        MassChoice::Text => {
             let mut body: String = n.body.chars().take(TEXT_BODY_CHARS).collect();
             if body.len() < n.body.len() {
                 body.push('…');

@@ -16,6 +16,7 @@ mod directory;
 mod groups;
 mod import;
 mod locations;
+mod mass_format;
 pub(crate) mod meetings;
 mod notices;
 mod party;

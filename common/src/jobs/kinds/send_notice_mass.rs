@@ -1,6 +1,7 @@
 //! `send_notice_mass`: one mass send by tag of a large notice (`notice_mass_sends` row). The run
-//! claims its row before calling WeChat. A news send first uploads the cover image as permanent
-//! material (`material/add_material`), then the article (`material/add_news`), keeping each
+//! claims its row before calling WeChat. A news send first uploads the cover image (the file
+//! `NOTICE_MASS_COVER`, or the image the author chose, from object storage) as permanent material
+//! (`material/add_material`), then the article (`material/add_news`), keeping each
 //! media id so a retry does not upload again; then `mass/sendall` to the tag with `clientmsgid` =
 //! `notice-mass-<id>`, which WeChat de-duplicates for 24 hours (45065, already sent, is success).
 //! `MASSSENDJOBFINISH` later records the counts (`notices::mass::finished`).
@@ -97,9 +98,7 @@ async fn content(ctx: &JobContext, client: &WechatClient, row: &ClaimedMass) -> 
     let thumb = match &row.thumb_media_id {
         Some(t) => t.clone(),
         None => {
-            let path = text("cover");
-            let bytes = tokio::fs::read(&path).await.map_err(|e| WechatError::Invalid(format!("cover: {path} cannot be read: {e}")))?;
-            let name = std::path::Path::new(&path).file_name().and_then(|n| n.to_str()).unwrap_or("cover.jpg").to_owned();
+            let (name, bytes) = cover(ctx, &article).await?;
             let material = client.add_image_material(&name, &bytes).await?;
             record(ctx, row.id, Some(&material.media_id), None).await?;
             material.media_id
@@ -116,6 +115,21 @@ async fn content(ctx: &JobContext, client: &WechatClient, row: &ClaimedMass) -> 
     let media_id = client.add_news(std::slice::from_ref(&news)).await?;
     record(ctx, row.id, None, Some(&media_id)).await?;
     Ok(MassContent::MpNews { media_id })
+}
+
+/// The cover image's file name and bytes: the author's upload from object storage (`coverKey`),
+/// else the configured file (`cover`).
+async fn cover(ctx: &JobContext, article: &serde_json::Value) -> Result<(String, Vec<u8>), WechatError> {
+    if let Some(key) = article["coverKey"].as_str() {
+        let storage = ctx.storage.as_ref().ok_or_else(|| WechatError::Invalid("cover: object storage is not configured".into()))?;
+        // A storage failure may pass: the run is retried (`Cache` is transient).
+        let bytes = storage.read(key).await.map_err(|e| WechatError::Cache(format!("cover: object {key} cannot be read: {e}")))?;
+        return Ok((article["coverName"].as_str().unwrap_or("cover.jpg").to_owned(), bytes.to_vec()));
+    }
+    let path = article["cover"].as_str().unwrap_or_default();
+    let bytes = tokio::fs::read(path).await.map_err(|e| WechatError::Invalid(format!("cover: {path} cannot be read: {e}")))?;
+    let name = std::path::Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("cover.jpg").to_owned();
+    Ok((name, bytes))
 }
 
 async fn record(ctx: &JobContext, id: i64, thumb: Option<&str>, news: Option<&str>) -> Result<(), WechatError> {
