@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use support::callbacks::{event, plain_codec, pushed, text};
 use support::school::{admin, bound_student, class, counselor, student};
 use support::visitors::Visits;
-use yizhan_common::jobs::kinds::{SendCustomMessage, SyncNoticeTags};
+use yizhan_common::jobs::kinds::{SendCustomMessage, SendNoticeMass, SyncNoticeTags};
 use yizhan_common::outbox::Enqueue;
 
 const TEMPLATE: &str = "模板ID5";
@@ -331,4 +331,91 @@ async fn the_author_chooses_news_with_their_own_cover_for_one_notice_and_text_st
         assert_eq!(format, "text");
     }
     assert_eq!(got(&v, &openids[0], "mass").await.len(), 3);
+}
+
+/// Makes the database refuse to record a mass send as sent (`on`), as if the run died between
+/// WeChat's answer and its record; `off` takes it away.
+async fn refuse_recording(v: &Visits, on: bool) {
+    let sql = if on {
+        "CREATE OR REPLACE FUNCTION test_refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected: the run died after the call'; END $$;
+         CREATE TRIGGER test_refuse_sent BEFORE UPDATE ON notice_mass_sends FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION test_refuse_sent();"
+    } else {
+        "DROP TRIGGER test_refuse_sent ON notice_mass_sends;"
+    };
+    sqlx::raw_sql(sql).execute(&v.app.pool).await.expect("trigger");
+}
+
+/// Delivers mass send `id`'s job again (a redelivery) after its claim aged past the job's timeout
+/// (and its first call by `called_hours_ago`, when given).
+async fn redeliver(v: &Visits, id: i64, called_hours_ago: Option<i64>) {
+    sqlx::query("UPDATE notice_mass_sends SET claimed_at = claimed_at - interval '121 seconds', called_at = called_at - make_interval(hours => $2) WHERE id = $1")
+        .bind(id)
+        .bind(called_hours_ago.unwrap_or(0) as i32)
+        .execute(&v.app.pool)
+        .await
+        .expect("age");
+    let mut tx = v.app.pool.begin().await.expect("tx");
+    let again: Vec<i64> = SendNoticeMass { mass_id: id }.enqueue(&mut tx).await.expect("enqueue").into_iter().collect();
+    tx.commit().await.expect("commit");
+    v.app.state.pusher.hand_off(again);
+    v.app.run_pending_jobs().await;
+}
+
+#[tokio::test]
+async fn a_mass_send_made_before_its_run_died_is_never_made_again() {
+    let v = start(|n| n.mass_min_recipients = Some(3)).await;
+    let app = &v.app;
+    let (root, wang, a, openids, _) = class_of_three(&v).await;
+    let cat = category(&v, &root).await;
+    app.run_pending_jobs().await;
+    let notice = |title: &str| json!({"title": title, "body": "下周一开始", "categoryId": cat, "audience": {"kind": "classes", "classIds": [a]}});
+    let v = &v;
+    let row = |id: i64| async move {
+        sqlx::query_as::<_, (String, Option<i64>, bool, Option<String>)>("SELECT status, msg_id, called_at IS NOT NULL, error FROM notice_mass_sends WHERE notice_id = $1")
+            .bind(id)
+            .fetch_one(&v.app.pool)
+            .await
+            .expect("mass row")
+    };
+    let mass_id = |id: i64| scalar(v, "SELECT id FROM notice_mass_sends WHERE notice_id = $1", id);
+    let sendall = || async move { v.sim.get("/_sim/stats").await["calls"]["mass_sendall"].as_u64() };
+
+    // WeChat takes the send; the run dies before recording it: the row stays claimed, the call marked.
+    refuse_recording(&v, true).await;
+    let (status, n) = app.post("/school/notices", Some(&wang), notice("期末考试安排")).await;
+    assert_eq!(status, StatusCode::CREATED, "{n}");
+    let first = n["id"].as_i64().expect("id");
+    app.run_pending_jobs().await;
+    refuse_recording(&v, false).await;
+    assert_eq!(row(first).await, ("sending".to_owned(), None, true, None));
+    assert_eq!(sendall().await, Some(1));
+
+    // The redelivered job calls again under the same clientmsgid: WeChat refuses it (45065) naming
+    // the earlier msg_id, which is recorded, so its MASSSENDJOBFINISH is counted.
+    redeliver(&v, mass_id(first).await, None).await;
+    for openid in &openids {
+        assert_eq!(got(&v, openid, "mass").await.len(), 1, "sent once");
+    }
+    assert_eq!(sendall().await, Some(2));
+    let events = v.sim.get("/_sim/events?event=MASSSENDJOBFINISH").await;
+    let finish = events["events"].as_array().and_then(|e| e.last()).cloned().expect("a MASSSENDJOBFINISH");
+    let (status, msg_id, _, _) = row(first).await;
+    assert_eq!(status, "sent");
+    assert_eq!(msg_id, finish["MsgID"].as_i64(), "the earlier send's msg_id: {finish}");
+    pushed(app, &finish).await;
+    assert_eq!(stats(&v, &wang, first).await["massSends"][0]["sentCount"], 3);
+
+    // Redelivered a day later, past WeChat's de-duplication: not called at all, the row fails.
+    refuse_recording(&v, true).await;
+    let (_, n) = app.post("/school/notices", Some(&wang), notice("补考安排")).await;
+    let second = n["id"].as_i64().expect("id");
+    app.run_pending_jobs().await;
+    refuse_recording(&v, false).await;
+    assert_eq!(sendall().await, Some(3));
+    redeliver(&v, mass_id(second).await, Some(25)).await;
+    assert_eq!(sendall().await, Some(3), "not called again");
+    let (status, _, _, error) = row(second).await;
+    assert_eq!(status, "failed");
+    assert!(error.unwrap_or_default().contains("24-hour"));
+    assert_eq!(got(&v, &openids[0], "mass").await.len(), 2, "each notice once");
 }

@@ -166,15 +166,15 @@ fn mass(inner: &mut Inner, appid: &str, b: &Value, openids: Vec<String>) -> Resu
             return Err(refuse(40007, "invalid media_id"));
         }
     }
-    if let Some(id) = b["clientmsgid"].as_str() {
-        let key = format!("mass:{appid}:{id}");
-        if inner.mass_msg_ids.contains_key(&key) {
-            return Err(refuse(45065, "clientmsgid exist"));
-        }
-        let msg_id = inner.next_seq();
-        inner.mass_msg_ids.insert(key, msg_id);
+    // A clientmsgid used before: refused, naming the earlier send (as WeChat does within 24 hours).
+    let key = b["clientmsgid"].as_str().map(|id| format!("mass:{appid}:{id}"));
+    if let Some(earlier) = key.as_ref().and_then(|k| inner.mass_msg_ids.get(k)) {
+        return Err(Json(json!({"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": earlier})).into_response());
     }
     let msg_id = inner.next_seq();
+    if let Some(key) = key {
+        inner.mass_msg_ids.insert(key, msg_id);
+    }
     for openid in &openids {
         deliver(inner, "mass", appid, openid, None, b.clone());
     }
