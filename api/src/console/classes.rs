@@ -13,7 +13,7 @@ use yizhan_common::users::{Role, Session};
 
 use super::form::{CsrfForm, FieldMessages, Fields};
 use super::layout::{flash, html, Layout};
-use super::list::{pagination, search_text, Pager};
+use super::list::{Pager, SearchQuery};
 use super::queues::ConfirmPage;
 use super::school::{as_page, blank_none, body, caller, user_caller};
 use super::session::Signed;
@@ -26,14 +26,6 @@ use crate::routes::notices::for_pages::SchoolStaff;
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/classes";
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-    page: Option<String>,
-    #[serde(rename = "pageSize")]
-    page_size: Option<String>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,10 +71,9 @@ impl ListPage {
     }
 }
 
-async fn list_page(state: &AppState, session: &Session, q: &ListQuery, form: Fields, errors: FieldMessages) -> Result<ListPage, PageError> {
+async fn list_page(state: &AppState, session: &Session, q: &SearchQuery, form: Fields, errors: FieldMessages) -> Result<ListPage, PageError> {
     let who: Authorized<SchoolStaff> = user_caller(&session.user)?;
-    let page = pagination(q.page.as_deref(), q.page_size.as_deref());
-    let text = search_text(q.q.as_deref()).unwrap_or_default();
+    let (page, text) = (q.pagination(), q.text());
     let query = body(json!({"q": text}))?;
     let found: Found<ClassRow> = as_page(&api::classes(State(state.clone()), who, ApiQuery(query), page).await?.0)?;
     let pager = Pager::new(LIST, &[("q", &text)], page, found.count);
@@ -96,7 +87,7 @@ async fn list_page(state: &AppState, session: &Session, q: &ListQuery, form: Fie
 }
 
 /// `GET /admin/console/classes?q=&page=`.
-pub async fn list(State(state): State<AppState>, me: Signed<SchoolStaff>, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(State(state): State<AppState>, me: Signed<SchoolStaff>, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
     Ok(html(&list_page(&state, &me.session, &q, Fields::default(), FieldMessages::default()).await?))
 }
 
@@ -115,7 +106,7 @@ pub async fn create(State(state): State<AppState>, me: Signed<AdminOnly>, CsrfFo
         }
         Err(err) => {
             let errors = taken(err)?;
-            let q = ListQuery { q: None, page: None, page_size: None };
+            let q = SearchQuery::default();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&list_page(&state, &me.session, &q, f, errors).await?)).into_response())
         }
     }

@@ -14,7 +14,7 @@ use yizhan_common::notices::{classes, counselors, Scope};
 
 use super::form::{CsrfForm, FieldMessages, Fields};
 use super::layout::{flash, html, Layout};
-use super::list::{pagination, search_text, Pager};
+use super::list::{Pager, SearchQuery};
 use super::school::{as_page, blank_none, body, caller};
 use super::session::Signed;
 use super::students::Found;
@@ -27,14 +27,6 @@ use crate::routes::notices::for_pages::counselor_code;
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/counselors";
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-    page: Option<String>,
-    #[serde(rename = "pageSize")]
-    page_size: Option<String>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,9 +52,8 @@ struct ListPage {
 }
 
 /// `GET /admin/console/counselors?q=&page=`.
-pub async fn list(State(state): State<AppState>, me: Signed<AdminOnly>, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
-    let page = pagination(q.page.as_deref(), q.page_size.as_deref());
-    let text = search_text(q.q.as_deref()).unwrap_or_default();
+pub async fn list(State(state): State<AppState>, me: Signed<AdminOnly>, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
+    let (page, text) = (q.pagination(), q.text());
     let query = body(json!({"q": text}))?;
     let mut found: Found<CounselorRow> = as_page(&api::counselors(State(state.clone()), caller(&me)?, ApiQuery(query), page).await?.0)?;
     let names = class_names(&state).await?;

@@ -15,7 +15,7 @@ use yizhan_common::users::Session;
 
 use super::form::{CsrfForm, FieldMessages, Fields};
 use super::layout::{flash, html, Layout};
-use super::list::{pagination, search_text, Pager};
+use super::list::{Pager, SearchQuery};
 use super::queues::ConfirmPage;
 use super::school::{as_page, blank_none, body, caller, user_caller};
 use super::session::Signed;
@@ -28,14 +28,6 @@ use crate::routes::notices::for_pages::SchoolStaff;
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/groups";
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    q: Option<String>,
-    page: Option<String>,
-    #[serde(rename = "pageSize")]
-    page_size: Option<String>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,9 +50,8 @@ struct ListPage {
     errors: FieldMessages,
 }
 
-async fn list_page(state: &AppState, session: &Session, q: &ListQuery, form: Fields, errors: FieldMessages) -> Result<ListPage, PageError> {
-    let page = pagination(q.page.as_deref(), q.page_size.as_deref());
-    let text = search_text(q.q.as_deref()).unwrap_or_default();
+async fn list_page(state: &AppState, session: &Session, q: &SearchQuery, form: Fields, errors: FieldMessages) -> Result<ListPage, PageError> {
+    let (page, text) = (q.pagination(), q.text());
     let query = body(json!({"q": text}))?;
     let found: Found<GroupRow> = as_page(&api::groups(State(state.clone()), user_caller(&session.user)?, ApiQuery(query), page).await?.0)?;
     let pager = Pager::new(LIST, &[("q", &text)], page, found.count);
@@ -69,7 +60,7 @@ async fn list_page(state: &AppState, session: &Session, q: &ListQuery, form: Fie
 }
 
 /// `GET /admin/console/groups?q=&page=`.
-pub async fn list(State(state): State<AppState>, me: Signed<SchoolStaff>, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+pub async fn list(State(state): State<AppState>, me: Signed<SchoolStaff>, Query(q): Query<SearchQuery>) -> Result<Response, PageError> {
     Ok(html(&list_page(&state, &me.session, &q, Fields::default(), FieldMessages::default()).await?))
 }
 
@@ -94,7 +85,7 @@ pub async fn create(State(state): State<AppState>, me: Signed<SchoolStaff>, Csrf
         }
         Err(err) if err.fields().is_empty() && err.code() != "group_taken" => Err(err.into()),
         Err(err) => {
-            let q = ListQuery { q: None, page: None, page_size: None };
+            let q = SearchQuery::default();
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&list_page(&state, &me.session, &q, f, taken(err)?).await?)).into_response())
         }
     }
