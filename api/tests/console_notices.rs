@@ -154,6 +154,9 @@ async fn a_counselor_composes_and_sends_a_notice_from_the_console() {
     let unknown = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "谈话"), ("body", "请来办公室"), ("categoryId", &cat), ("urgency", "normal"),
         ("audience", "students"), ("studentNos", "2024001, 2024900")]).await;
     assert!(unknown.status == StatusCode::UNPROCESSABLE_ENTITY && unknown.has("你负责的学生中没有这些学号：2024900"), "{}", unknown.body);
+    let news = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "谈话"), ("body", "请来办公室"), ("categoryId", &cat), ("urgency", "normal"),
+        ("audience", "classes"), ("classIds", &a), ("massFormat", "news")]).await;
+    assert!(news.status == StatusCode::UNPROCESSABLE_ENTITY && news.has(r#"data-field="mass.coverFileId""#), "news needs a cover, none configured: {}", news.body);
     assert_eq!((notices().await, outbox().await), (0, 0), "nothing half-written");
 
     let sent = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "补课安排"), ("body", "<p>周六补课</p><script>x</script>"), ("categoryId", &cat), ("urgency", "urgent"),

@@ -163,6 +163,10 @@ pub async fn send(State(state): State<AppState>, me: Signed<SchoolStaff>, CsrfFo
         "requireConfirm": f.has("requireConfirm"),
         "audience": audience,
         "vote": vote,
+        "mass": match f.text("massFormat").as_str() {
+            "" => Value::Null,
+            format => json!({"format": format}),
+        },
     }))?;
     match api::send_notice(State(state.clone()), who, ApiJson(req)).await {
         Ok((_, sent)) => {
