@@ -114,3 +114,65 @@ async fn an_admin_edits_and_publishes_the_custom_menu() {
     let mut wang = Browser::signed_in(&app, "wang", "password-123").await;
     assert_eq!(wang.get("/admin/console/menu").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_counselor_composes_and_sends_a_notice_from_the_console() {
+    let v = Visits::start_with(yizhan_common::testing::database().await, |cfg| {
+        cfg.wechat_callback = plain_codec();
+        cfg.notices.template = Some("模板ID5".into());
+    })
+    .await;
+    let app = &v.app;
+    let s = support::school::two_classes(app).await;
+    let (_, cat) = app.post("/school/notice-categories", Some(&s.root), json!({"name": "教务"})).await;
+    let cat = cat["id"].to_string();
+    bound_student(&v, &s.wang, "2024001", "张三", s.a).await;
+    bound_student(&v, &s.wang, "2024002", "李四", s.a).await;
+    support::school::student(app, &s.li, "2024900", "李同学", s.b, None).await;
+    let notices = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM notices").fetch_one(&app.pool).await.expect("count") };
+    let outbox = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM outbox WHERE kind IN ('send_template_message', 'send_custom_message')").fetch_one(&app.pool).await.expect("count") };
+
+    let mut b = Browser::signed_in(app, "wang", "password-123").await;
+    let page = b.get("/admin/console/notices/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.has("计科2401") && !page.has("计科2402") && page.has("教务"), "{}", page.body);
+    let csrf = page.csrf();
+    let (a, other) = (s.a.to_string(), s.b.to_string());
+
+    // No title, another counselor's class, a vote without a deadline: every message under its
+    // part, the form kept, nothing written or sent.
+    let bad = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", ""), ("body", "<p>周六补课</p>"), ("categoryId", &cat), ("urgency", "urgent"),
+        ("audience", "classes"), ("classIds", &other), ("voteOptions", "上午\n下午"), ("maxChoices", "1"), ("voteDeadline", "")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.has(r#"data-field="vote""#) && bad.has("截止时间：须为日期时间"), "the form's own check first: {}", bad.body);
+    let deadline = yizhan_common::time::local(chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+    let bad = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", ""), ("body", "<p>周六补课</p>"), ("categoryId", &cat), ("urgency", "urgent"),
+        ("audience", "classes"), ("classIds", &other), ("voteOptions", "上午\n上午"), ("maxChoices", "1"), ("voteDeadline", &deadline)]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.has(r#"data-field="title""#) && bad.has(r#"data-field="audience""#) && bad.has("至少选择一个，且须是你负责的"), "{}", bad.body);
+    assert!(bad.has("第 2 个选项：与前面的选项重复") && bad.has("&#60;p&#62;周六补课&#60;/p&#62;"), "{}", bad.body);
+    let unknown = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "谈话"), ("body", "请来办公室"), ("categoryId", &cat), ("urgency", "normal"),
+        ("audience", "students"), ("studentNos", "2024001, 2024900")]).await;
+    assert!(unknown.status == StatusCode::UNPROCESSABLE_ENTITY && unknown.has("你负责的学生中没有这些学号：2024900"), "{}", unknown.body);
+    let news = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "谈话"), ("body", "请来办公室"), ("categoryId", &cat), ("urgency", "normal"),
+        ("audience", "classes"), ("classIds", &a), ("massFormat", "news")]).await;
+    assert!(news.status == StatusCode::UNPROCESSABLE_ENTITY && news.has(r#"data-field="mass.coverFileId""#), "news needs a cover, none configured: {}", news.body);
+    assert_eq!((notices().await, outbox().await), (0, 0), "nothing half-written");
+
+    let sent = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "补课安排"), ("body", "<p>周六补课</p><script>x</script>"), ("categoryId", &cat), ("urgency", "urgent"),
+        ("requireConfirm", "1"), ("audience", "classes"), ("classIds", &a), ("voteOptions", "上午\n下午"), ("maxChoices", "1"), ("voteDeadline", &deadline)]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let shown = b.get(sent.location()).await;
+    assert!(shown.has("通知已发送，共 2 位收件人") && shown.has("补课安排") && shown.has("上午"), "{}", shown.body);
+    let (body, confirm, has_vote): (String, bool, bool) = sqlx::query_as("SELECT body, require_confirm, EXISTS (SELECT 1 FROM notice_votes v WHERE v.notice_id = n.id) FROM notices n")
+        .fetch_one(&app.pool).await.expect("notice");
+    assert!(body == "<p>周六补课</p>" && confirm && has_vote, "{body}");
+    assert_eq!(outbox().await, 2, "the messages are planned with the notice");
+    let one = b.post("/admin/console/notices/new", &[("csrf", &csrf), ("title", "谈话"), ("body", "请来办公室"), ("categoryId", &cat), ("urgency", "normal"),
+        ("audience", "students"), ("studentNos", "2024002")]).await;
+    assert_eq!(one.status, StatusCode::SEE_OTHER, "{}", one.body);
+    assert!(b.get(one.location()).await.has("共 1 位收件人"));
+    let forged = b.post("/admin/console/notices/new", &[("csrf", "forged"), ("title", "x"), ("body", "x"), ("categoryId", &cat), ("audience", "everyone")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(notices().await, 2);
+}

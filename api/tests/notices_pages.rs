@@ -219,3 +219,32 @@ async fn a_counselor_composes_a_notice_to_their_classes_and_sees_its_statistics(
     assert!(html.contains(r#"<dd id="recipients">1</dd>"#) && html.contains(r#"<dd id="delivered">1 / 1</dd>"#) && html.contains(r#"<dd id="read">0</dd>"#), "{html}");
     assert!(html.contains("<td>计科2401</td><td>1</td><td>0</td><td>0</td>"), "{html}");
 }
+
+#[tokio::test]
+async fn a_counselor_binds_their_wechat_account_on_the_h5_page_then_composes() {
+    let v = start().await;
+    let app = &v.app;
+    let root = admin(app).await;
+    let (status, c) = app.post("/school/counselors", Some(&root), json!({"name": "王老师", "phone": "13800000001"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let wang = c["id"].as_i64().expect("id");
+    class(app, &root, "计科2401", Some(wang)).await;
+    // Before binding, the compose page is not theirs; the student bind page links the counselor's.
+    let (me, _) = sign_in_through_oauth(&v, "/h5/school/counselor-bind", "王老师").await;
+    assert_eq!(page(app, Method::GET, "/h5/school/compose", &me, &[]).await.0, StatusCode::FORBIDDEN);
+    assert!(page(app, Method::GET, "/h5/school/bind", &me, &[]).await.2.contains("/h5/school/counselor-bind"));
+    let (status, _, html) = page(app, Method::GET, "/h5/school/counselor-bind", &me, &[]).await;
+    assert!(status == StatusCode::OK && html.contains("辅导员绑定") && html.contains(r#"name="phone""#), "{html}");
+    let token = csrf(&html);
+    let (_, issued) = app.post(&format!("/school/counselors/{wang}/bind-code"), Some(&root), json!({})).await;
+    let code = issued["code"].as_str().expect("code");
+    let (status, _, _) = page(app, Method::POST, "/h5/school/counselor-bind", &me, &[("phone", "13800000001"), ("code", code)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token: nothing bound");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (_, _, html) = page(app, Method::POST, "/h5/school/counselor-bind", &me, &[("csrf", &token), ("phone", "13800000001"), ("code", wrong)]).await;
+    assert!(html.contains("手机号或验证码不对") && html.contains("还可尝试 4 次"), "{html}");
+    let (status, _, html) = page(app, Method::POST, "/h5/school/counselor-bind", &me, &[("csrf", &token), ("phone", "13800000001"), ("code", code)]).await;
+    assert!(status == StatusCode::OK && html.contains(r#"id="bound""#) && html.contains("王老师"), "{html}");
+    let (status, _, html) = page(app, Method::GET, "/h5/school/compose", &me, &[]).await;
+    assert!(status == StatusCode::OK && html.contains("计科2401"), "the compose page is theirs now: {status} {html}");
+}

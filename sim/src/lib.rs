@@ -47,6 +47,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/cgi-bin/user/info", get(mp::user_info))
         .route("/cgi-bin/tags/create", post(mp::tags_create))
         .route("/cgi-bin/tags/get", get(mp::tags_get))
+        .route("/cgi-bin/tags/update", post(mp::tags_update))
+        .route("/_sim/tags", get(mp::sim_tags))
         .route("/cgi-bin/tags/members/batchtagging", post(mp::tags_batchtagging))
         .route("/cgi-bin/tags/members/batchuntagging", post(mp::tags_batchuntagging))
         .route("/cgi-bin/material/add_material", post(material::add_material))

@@ -166,15 +166,15 @@ fn mass(inner: &mut Inner, appid: &str, b: &Value, openids: Vec<String>) -> Resu
             return Err(refuse(40007, "invalid media_id"));
         }
     }
-    if let Some(id) = b["clientmsgid"].as_str() {
-        let key = format!("mass:{appid}:{id}");
-        if inner.mass_msg_ids.contains_key(&key) {
-            return Err(refuse(45065, "clientmsgid exist"));
-        }
-        let msg_id = inner.next_seq();
-        inner.mass_msg_ids.insert(key, msg_id);
+    // A clientmsgid used before: refused, naming the earlier send (as WeChat does within 24 hours).
+    let key = b["clientmsgid"].as_str().map(|id| format!("mass:{appid}:{id}"));
+    if let Some(earlier) = key.as_ref().and_then(|k| inner.mass_msg_ids.get(k)) {
+        return Err(Json(json!({"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": earlier})).into_response());
     }
     let msg_id = inner.next_seq();
+    if let Some(key) = key {
+        inner.mass_msg_ids.insert(key, msg_id);
+    }
     for openid in &openids {
         deliver(inner, "mass", appid, openid, None, b.clone());
     }
@@ -246,6 +246,37 @@ pub async fn tags_create(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery
         Ok(json!({"tag": {"id": id, "name": name}}))
     })
     .await
+}
+
+/// Renames a tag: 1–30 characters, unique (45157, another tag has it), not one of the reserved
+/// tags 0–2 (45058), one that exists (45159).
+pub async fn tags_update(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>, body: Bytes) -> Response {
+    call(&sim, "tags_update", q.access_token.as_deref(), &body, |inner, _, b| {
+        let id = b["tag"]["id"].as_u64().and_then(|t| u32::try_from(t).ok()).unwrap_or(u32::MAX);
+        let name = b["tag"]["name"].as_str().unwrap_or_default();
+        if id <= 2 {
+            return Err(refuse(45058, "can't modify sys tag"));
+        }
+        if name.is_empty() || name.chars().count() > 30 {
+            return Err(refuse(45158, "tag name too long"));
+        }
+        if !inner.tags.contains_key(&id) {
+            return Err(refuse(45159, "invalid tag id"));
+        }
+        if inner.tags.iter().any(|(other, n)| *other != id && n == name) {
+            return Err(refuse(45157, "invalid tag name"));
+        }
+        inner.tags.insert(id, name.to_owned());
+        Ok(ok_body())
+    })
+    .await
+}
+
+/// `GET /_sim/tags`: every tag, `{tags: [{id, name}]}`.
+pub async fn sim_tags(State(sim): State<Arc<Sim>>) -> Json<Value> {
+    let inner = sim.lock();
+    let tags: Vec<Value> = inner.tags.iter().map(|(id, name)| json!({"id": id, "name": name})).collect();
+    Json(json!({ "tags": tags }))
 }
 
 pub async fn tags_get(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery>) -> Response {

@@ -146,6 +146,18 @@ impl FieldMessages {
         self.0.is_empty()
     }
 
+    /// The messages of `prefix` and of the fields under it (`vote` → `vote.options[1]`), each
+    /// with the field it names.
+    pub fn under(&self, prefix: &str) -> Vec<(&str, &str)> {
+        let under = |k: &str| k == prefix || k.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(['.', '[']));
+        self.0.iter().filter(|(k, _)| under(k)).map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    /// Adds a message (a check only the form makes).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.insert(field.to_owned(), message.into());
+    }
+
     /// One message on one field (a check only the form makes, such as a date it cannot read).
     pub fn one(field: &str, message: impl Into<String>) -> Self {
         Self(BTreeMap::from([(field.to_owned(), message.into())]))
@@ -217,6 +229,15 @@ pub(crate) fn chinese(message: &str) -> String {
         ("no bookable meeting room has this id", "会议室不存在或已归档"),
         ("must be pending, in_progress or resolved", "须为待处理、处理中或已解决"),
         ("names a category that does not exist", "包含不存在的分类"),
+        ("no such category", "分类不存在"),
+        ("no such class among yours", "你负责的班级中没有这个班级"),
+        ("no such counselor", "辅导员不存在"),
+        ("must be a user with the counselor role", "须为有辅导员角色的用户"),
+        ("must be a mainland China mobile number", "须为中国大陆手机号"),
+        ("must be 1 to 32 letters, digits, `-` or `_`", "须为 1 到 32 位字母、数字、- 或 _"),
+        ("must be in the future, at most a year ahead", "须在将来，最多一年以内"),
+        ("must be between 1 and the number of options", "须在 1 到选项数之间"),
+        ("repeats an earlier option", "与前面的选项重复"),
         ("at most 200 categories", "最多选择 200 个分类"),
         ("is given more than once", "重复提交"),
         ("is not a field of this form (file, title, category)", "不是本表单的字段"),

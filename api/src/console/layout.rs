@@ -44,6 +44,11 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "activities", title: "活动", href: "/admin/console/activities", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "notices", title: "通知", href: "/admin/console/notices", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
     Section { key: "meetings", title: "会议签到", href: "/admin/console/meetings", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "students", title: "学生", href: "/admin/console/students", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "classes", title: "班级", href: "/admin/console/classes", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "groups", title: "学生分组", href: "/admin/console/groups", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "counselors", title: "辅导员", href: "/admin/console/counselors", roles: &[Role::Admin], group: SCHOOL },
+    Section { key: "notice-categories", title: "通知分类", href: "/admin/console/notice-categories", roles: &[Role::Admin], group: SCHOOL },
     Section { key: "menu", title: "公众号菜单", href: "/admin/console/menu", roles: &[Role::Admin], group: SCHOOL },
 ];
 

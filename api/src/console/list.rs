@@ -4,6 +4,27 @@
 
 use crate::extract::{Pagination, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
+/// A list page's query: `?q=&page=&pageSize=` (a search box and the pager's links).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub page: Option<String>,
+    #[serde(rename = "pageSize")]
+    pub page_size: Option<String>,
+}
+
+impl SearchQuery {
+    /// The page asked for.
+    pub fn pagination(&self) -> Pagination {
+        pagination(self.page.as_deref(), self.page_size.as_deref())
+    }
+
+    /// The search box's text (blank: empty).
+    pub fn text(&self) -> String {
+        search_text(self.q.as_deref()).unwrap_or_default()
+    }
+}
+
 /// The page asked for by `?page=&pageSize=`.
 pub fn pagination(page: Option<&str>, page_size: Option<&str>) -> Pagination {
     let read = |raw: Option<&str>, default: u32, max: u32| raw.and_then(|v| v.trim().parse::<u32>().ok()).filter(|n| (1..=max).contains(n)).unwrap_or(default);

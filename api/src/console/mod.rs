@@ -12,11 +12,14 @@
 mod activities;
 mod assets;
 mod catalog;
+mod classes;
 mod clockins;
+mod counselors;
 pub(crate) mod csv;
 mod error;
 mod facts;
 pub(crate) mod form;
+mod groups;
 mod guides;
 mod home;
 mod keywords;
@@ -24,6 +27,8 @@ mod layout;
 mod list;
 mod meetings;
 mod menu;
+mod notice_categories;
+mod notice_compose;
 mod notices;
 pub(crate) mod qrcodes;
 mod queues;
@@ -31,9 +36,12 @@ mod repairs;
 mod reservations;
 mod rooms;
 mod schedules;
+mod school;
 mod sends;
 pub(crate) mod session;
 mod signin;
+mod student_import;
+mod students;
 mod users;
 
 use axum::extract::DefaultBodyLimit;
@@ -112,9 +120,28 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/meetings/{id}/display", get(meetings::display))
         .route("/admin/console/meetings/{id}/attendees.csv", get(meetings::csv))
         .route("/admin/console/notices", get(notices::list))
+        .route("/admin/console/notices/new", get(notice_compose::form).post(notice_compose::send))
         .route("/admin/console/notices/{id}", get(notices::show))
         .route("/admin/console/notices/{id}/remind", post(notices::remind))
         .route("/admin/console/notices/{id}/recipients.csv", get(notices::csv))
+        .route("/admin/console/students", get(students::list))
+        .route("/admin/console/students/new", get(students::new_form).post(students::create))
+        .route("/admin/console/students/import", get(student_import::form).post(student_import::submit))
+        .route("/admin/console/students/{id}", get(students::edit_form).post(students::update))
+        .route("/admin/console/students/{id}/delete", post(students::delete))
+        .route("/admin/console/classes", get(classes::list).post(classes::create))
+        .route("/admin/console/classes/{id}", get(classes::edit_form).post(classes::update))
+        .route("/admin/console/classes/{id}/delete", post(classes::delete))
+        .route("/admin/console/groups", get(groups::list).post(groups::create))
+        .route("/admin/console/groups/{id}", get(groups::show).post(groups::update))
+        .route("/admin/console/groups/{id}/members", post(groups::put_member))
+        .route("/admin/console/groups/{id}/members/{student_id}/remove", post(groups::remove_member))
+        .route("/admin/console/groups/{id}/delete", post(groups::delete))
+        .route("/admin/console/counselors", get(counselors::list))
+        .route("/admin/console/counselors/new", get(counselors::new_form).post(counselors::create))
+        .route("/admin/console/counselors/{id}", get(counselors::edit_form).post(counselors::update))
+        .route("/admin/console/counselors/{id}/bind-code", post(counselors::bind_code))
+        .route("/admin/console/notice-categories", get(notice_categories::list).post(notice_categories::create))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

@@ -7,28 +7,23 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::form::CsrfForm;
 use super::layout::{flash, html, Layout};
 use super::list::{pagination, Pager};
+use super::school::{as_page, caller};
 use super::session::Signed;
 use super::PageError;
 use crate::extract::{ApiPath, Authorized};
-use crate::notice_shapes::{read, short_time, urgency_label, SentNotice, Stats};
+use crate::notice_shapes::{short_time, urgency_label, SentNotice, Stats};
 use crate::routes::notices::for_pages::{self as api, SchoolStaff};
 use crate::state::AppState;
 
 const LIST: &str = "/admin/console/notices";
 
 fn staff(me: &Signed<SchoolStaff>) -> Result<Authorized<SchoolStaff>, PageError> {
-    Authorized::of_user(me.session.user.clone()).ok_or_else(PageError::forbidden)
-}
-
-/// A JSON answer read as the page's own shape.
-fn as_page<T: Serialize, U: DeserializeOwned>(v: &T) -> Result<U, PageError> {
-    Ok(read(v)?)
+    caller(me)
 }
 
 #[derive(Deserialize)]

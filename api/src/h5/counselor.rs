@@ -1,15 +1,17 @@
-//! A counselor's H5 pages (老师可以使用微信进行简单的通知推送和管理): compose a simple notice to
-//! some of their classes and send it (`POST /school/notices`'s code), then its statistics
-//! (`GET /school/notices/{id}/stats`'s), from WeChat. Others get 403.
+//! A counselor's H5 pages (老师可以使用微信进行简单的通知推送和管理): binding their WeChat account
+//! with the phone on file and an admin's one-time code (`POST /school/counselor-binding`'s code),
+//! then composing a simple notice to some of their classes and sending it (`POST /school/notices`'s
+//! code), and its statistics (`GET /school/notices/{id}/stats`'s), from WeChat. Others get 403.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
 use yizhan_common::notices::{categories, classes, Scope};
 
-use super::student::{as_page, body};
+use super::student::{as_page, bind_error, body};
 use super::{check_csrf, render, see_other, H5Error, H5Result, H5User};
 use crate::console::form::{chinese, Fields};
 use crate::error::ApiError;
@@ -22,6 +24,48 @@ type Staff = Result<Authorized<SchoolStaff>, ApiError>;
 
 fn staff(who: Staff) -> H5Result<Authorized<SchoolStaff>> {
     who.map_err(|_| H5Error::Page(StatusCode::FORBIDDEN, "只有辅导员和管理员可以发通知。".into()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct CounselorBinding {
+    bound: bool,
+    name: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "h5/counselor_bind.html")]
+struct BindPage {
+    b: CounselorBinding,
+    csrf: String,
+    phone: String,
+    error: Option<String>,
+}
+
+/// `GET /h5/school/counselor-bind`.
+pub async fn bind_page(State(state): State<AppState>, user: H5User) -> H5Result<Response> {
+    let b = as_page(&api::counselor_binding(State(state), user.auth.clone()).await?.0)?;
+    Ok(render(&BindPage { b, csrf: user.csrf, phone: String::new(), error: None }))
+}
+
+/// `POST /h5/school/counselor-bind` (`phone`, `code`): binds, or shows the form again with the reason.
+pub async fn bind(State(state): State<AppState>, user: H5User, form: axum::body::Bytes) -> H5Result<Response> {
+    let form = Fields::parse(&form);
+    check_csrf(&user, &form)?;
+    let phone = form.text("phone");
+    let req = body(json!({"phone": phone, "code": form.text("code")}))?;
+    match api::bind_counselor(State(state.clone()), user.auth.clone(), ApiJson(req)).await {
+        Ok(b) => Ok(render(&BindPage { b: as_page(&b.0)?, csrf: user.csrf, phone, error: None })),
+        Err(err) if err.status().is_client_error() && err.status().as_u16() != 403 => {
+            let b = as_page(&api::counselor_binding(State(state), user.auth.clone()).await?.0)?;
+            let error = match err.code() {
+                "validation_failed" => "请填写手机号和 6 位绑定码。".to_owned(),
+                _ => bind_error(&err).replace("学号", "手机号").replace("向辅导员", "向管理员"),
+            };
+            Ok(render(&BindPage { b, csrf: user.csrf, phone, error: Some(error) }))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[derive(Template)]

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/h5/school/oauth", get(oauth::back))
         .route("/h5/school/bind", get(student::bind_page).post(student::bind))
+        .route("/h5/school/counselor-bind", get(counselor::bind_page).post(counselor::bind))
         .route("/h5/school/settings", get(student::settings_page).post(student::save_settings))
         .route("/h5/school/notices/{id}", get(student::notice_page))
         .route("/h5/school/notices/{id}/confirm", post(student::confirm))

@@ -68,7 +68,7 @@ pub async fn bind(State(state): State<AppState>, user: H5User, form: axum::body:
     }
 }
 
-fn bind_error(err: &ApiError) -> String {
+pub(super) fn bind_error(err: &ApiError) -> String {
     match err.code() {
         "invalid_code" => {
             let left = err.message().rsplit_once("; ").and_then(|(_, l)| l.split(' ').next()).and_then(|n| n.parse::<u32>().ok());

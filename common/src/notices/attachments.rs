@@ -17,12 +17,21 @@ pub struct Attachment {
     pub key: String,
 }
 
-/// The uploaded files among `ids` that `owner_id` owns (id, size, content type), in no order.
-pub async fn owned_files(conn: &mut PgConnection, owner_id: i64, ids: &[String]) -> sqlx::Result<Vec<(String, i64, String)>> {
-    let rows = sqlx::query!("SELECT id, size, content_type FROM stored_files WHERE id = ANY($1) AND owner_id = $2", ids, owner_id)
+/// An uploaded file its owner may attach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedFile {
+    pub id: String,
+    pub size: i64,
+    pub content_type: String,
+    /// Its object's key in storage.
+    pub key: String,
+}
+
+/// The uploaded files among `ids` that `owner_id` owns, in no order.
+pub async fn owned_files(conn: &mut PgConnection, owner_id: i64, ids: &[String]) -> sqlx::Result<Vec<OwnedFile>> {
+    sqlx::query_as!(OwnedFile, "SELECT id, size, content_type, key FROM stored_files WHERE id = ANY($1) AND owner_id = $2", ids, owner_id)
         .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.size, r.content_type)).collect())
+        .await
 }
 
 /// Attaches files (`(file id, name)`, in order) to a new notice, in the transaction that sends it.

@@ -41,6 +41,7 @@ async fn plan_10k() {
         require_confirm: false,
         audience: Audience::Everyone,
         author_id: author,
+        mass: None,
     };
     let template = Template::only("模板ID5", Some("https://h5.example/notices/{id}"));
 

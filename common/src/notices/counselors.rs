@@ -8,6 +8,8 @@ use sqlx::PgConnection;
 pub struct Counselor {
     pub id: i64,
     pub user_id: Option<i64>,
+    /// The WeChat account they bound with an admin's code (`None`: not bound).
+    pub wechat_user_id: Option<i64>,
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -31,7 +33,7 @@ pub async fn list(conn: &mut PgConnection, q: Option<&str>, limit: i64, offset: 
     let pattern = q.map(|q| format!("%{}%", crate::notices::students::escape_like(q)));
     let rows = sqlx::query_as!(
         Counselor,
-        r#"SELECT c.id, c.user_id, c.name, c.phone, c.email, c.office, c.created_at,
+        r#"SELECT c.id, c.user_id, c.wechat_user_id, c.name, c.phone, c.email, c.office, c.created_at,
                   COALESCE(ARRAY(SELECT k.id FROM school_classes k WHERE k.counselor_id = c.id ORDER BY k.id), '{}') AS "class_ids!"
              FROM counselors c
             WHERE $1::text IS NULL OR c.name ILIKE $1 OR c.phone ILIKE $1 OR c.office ILIKE $1
@@ -54,7 +56,7 @@ pub async fn list(conn: &mut PgConnection, q: Option<&str>, limit: i64, offset: 
 pub async fn find(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Counselor>> {
     sqlx::query_as!(
         Counselor,
-        r#"SELECT c.id, c.user_id, c.name, c.phone, c.email, c.office, c.created_at,
+        r#"SELECT c.id, c.user_id, c.wechat_user_id, c.name, c.phone, c.email, c.office, c.created_at,
                   COALESCE(ARRAY(SELECT k.id FROM school_classes k WHERE k.counselor_id = c.id ORDER BY k.id), '{}') AS "class_ids!"
              FROM counselors c WHERE c.id = $1"#,
         id
@@ -92,4 +94,33 @@ pub async fn update(conn: &mut PgConnection, id: i64, f: &CounselorFields) -> sq
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The counselor whose phone on file is `phone` and who holds a live binding code (the newest
+/// code wins when several share the phone).
+pub async fn with_live_code(conn: &mut PgConnection, phone: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "SELECT c.id FROM counselors c JOIN student_bind_codes b ON b.counselor_id = c.id
+          WHERE c.phone = $1 AND b.used_at IS NULL AND b.expires_at > now()
+          ORDER BY b.id DESC LIMIT 1",
+        phone
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The counselor whose WeChat account (or sign-in account) is `user_id`.
+pub async fn of_user(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<Option<Counselor>> {
+    match crate::notices::counselor_of(conn, user_id).await? {
+        Some(id) => find(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Ties the WeChat account `user_id` to counselor `id` (an account is one counselor's at most:
+/// another counselor it was tied to lets it go).
+pub async fn bind_wechat(conn: &mut PgConnection, id: i64, user_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE counselors SET wechat_user_id = NULL WHERE wechat_user_id = $1 AND id <> $2", user_id, id).execute(&mut *conn).await?;
+    sqlx::query!("UPDATE counselors SET wechat_user_id = $2 WHERE id = $1", id, user_id).execute(conn).await?;
+    Ok(())
 }

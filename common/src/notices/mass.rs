@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::PgConnection;
 
@@ -26,6 +27,34 @@ crate::text_enum! {
 crate::text_enum! {
     /// `notice_mass_sends.format`.
     pub enum MassFormat { Text = "text", News = "news" }
+}
+
+/// A news send's cover image: a file the workers read (`NOTICE_MASS_COVER`), or an image the
+/// notice's author uploaded (`stored_files`), read from object storage by the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cover {
+    Path(String),
+    Object { key: String, name: String },
+}
+
+/// How a notice's mass sends go out, as its author chose: text, or news (图文) with a cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MassChoice {
+    Text,
+    News(Cover),
+}
+
+impl Cover {
+    /// The article's `cover` (a path) or `coverKey` and `coverName` (an object).
+    fn into_article(self, article: &mut serde_json::Value) {
+        match self {
+            Self::Path(path) => article["cover"] = json!(path),
+            Self::Object { key, name } => {
+                article["coverKey"] = json!(key);
+                article["coverName"] = json!(name);
+            }
+        }
+    }
 }
 
 /// Most characters of a notice's body a text mass send carries (the page has the rest).
@@ -64,12 +93,16 @@ pub async fn plan(conn: &mut PgConnection, notice_id: i64, scope: Scope, n: &New
         return Ok(None);
     }
     let headline = format!("【{}】{}", n.urgency.label(), n.title);
-    let (format, content, article) = match mass.news_cover {
-        Some(cover) => {
+    // The author's choice, else the settings' (news when a cover is configured).
+    let choice = n.mass.clone().unwrap_or_else(|| mass.news_cover.map_or(MassChoice::Text, |c| MassChoice::News(Cover::Path(c.to_owned()))));
+    let (format, content, article) = match choice {
+        MassChoice::News(cover) => {
             let digest: String = n.body.chars().take(100).collect();
-            (MassFormat::News, article_html(&n.body), Some(json!({"title": n.title, "digest": digest, "url": url, "cover": cover})))
+            let mut article = json!({"title": n.title, "digest": digest, "url": url});
+            cover.into_article(&mut article);
+            (MassFormat::News, article_html(&n.body), Some(article))
         }
-        None => {
+        MassChoice::Text => {
             let mut body: String = n.body.chars().take(TEXT_BODY_CHARS).collect();
             if body.len() < n.body.len() {
                 body.push('…');
@@ -114,6 +147,8 @@ pub struct ClaimedMass {
     pub article: Option<serde_json::Value>,
     pub thumb_media_id: Option<String>,
     pub news_media_id: Option<String>,
+    /// When an earlier run was about to call `mass/sendall` (it may have sent it).
+    pub called_at: Option<DateTime<Utc>>,
 }
 
 /// Takes mass send `id` for this run (or a claim older than `timeout`: its run is dead).
@@ -122,7 +157,7 @@ pub async fn claim(conn: &mut PgConnection, id: i64, timeout: Duration) -> sqlx:
         ClaimedMass,
         r#"UPDATE notice_mass_sends SET status = 'sending', claimed_at = clock_timestamp()
             WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
-           RETURNING id, wechat_tag_id, format AS "format: MassFormat", content, article, thumb_media_id, news_media_id"#,
+           RETURNING id, wechat_tag_id, format AS "format: MassFormat", content, article, thumb_media_id, news_media_id, called_at"#,
         id,
         timeout.as_secs_f64()
     )
@@ -147,8 +182,19 @@ pub async fn uploaded(conn: &mut PgConnection, id: i64, thumb_media_id: Option<&
     Ok(())
 }
 
-/// Accepted by WeChat (`msg_id`: the job `MASSSENDJOBFINISH` will report; `None` when WeChat had
-/// sent it already, 45065).
+/// How long WeChat de-duplicates a `clientmsgid` (24 hours), less a margin: a send that may have
+/// been made longer ago than this is not repeated.
+pub const DEDUP_WINDOW: Duration = Duration::from_secs(23 * 3600);
+
+/// The claimed row's `mass/sendall` call is about to go out (commit it before calling; kept from
+/// the first call on).
+pub async fn calling(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE notice_mass_sends SET called_at = COALESCE(called_at, now()) WHERE id = $1", id).execute(conn).await?;
+    Ok(())
+}
+
+/// Accepted by WeChat (`msg_id`: the job `MASSSENDJOBFINISH` will report; when WeChat had sent it
+/// already, 45065, the earlier send's if its answer named it).
 pub async fn sent(conn: &mut PgConnection, id: i64, msg_id: Option<u64>, msg_data_id: Option<u64>) -> sqlx::Result<()> {
     let msg_id = msg_id.and_then(|m| i64::try_from(m).ok());
     let msg_data_id = msg_data_id.and_then(|m| i64::try_from(m).ok());

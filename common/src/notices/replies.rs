@@ -95,11 +95,12 @@ pub async fn student_openid(conn: &mut PgConnection, student_id: i64) -> sqlx::R
 }
 
 /// The Official Account openid (app `appid`) of the counselor who sent the notice, when their
-/// account signed in through WeChat (`None`: an admin's notice, or no WeChat account known).
+/// account signed in through WeChat or they bound one (`None`: an admin's notice, or no WeChat
+/// account known).
 pub async fn counselor_openid(conn: &mut PgConnection, notice_id: i64, appid: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
-        "SELECT w.openid FROM notices n JOIN counselors c ON c.id = n.counselor_id JOIN wechat_identities w ON w.user_id = c.user_id
-          WHERE n.id = $1 AND w.appid = $2",
+        "SELECT w.openid FROM notices n JOIN counselors c ON c.id = n.counselor_id JOIN wechat_identities w ON w.user_id IN (c.wechat_user_id, c.user_id)
+          WHERE n.id = $1 AND w.appid = $2 ORDER BY (w.user_id = c.wechat_user_id) IS TRUE DESC LIMIT 1",
         notice_id,
         appid
     )

@@ -43,7 +43,8 @@ impl Scope {
     }
 }
 
-/// The counselor record of user `user_id`, if they have one.
+/// The counselor record of user `user_id` (their sign-in account, or the WeChat account they
+/// bound), if they have one.
 pub async fn counselor_of(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!("SELECT id FROM counselors WHERE user_id = $1", user_id).fetch_optional(conn).await
+    sqlx::query_scalar!("SELECT id FROM counselors WHERE user_id = $1 OR wechat_user_id = $1 ORDER BY id LIMIT 1", user_id).fetch_optional(conn).await
 }

@@ -45,6 +45,8 @@ pub struct NewNotice {
     pub require_confirm: bool,
     pub audience: Audience,
     pub author_id: i64,
+    /// How its mass sends go out, if it has any (`None`: as `NOTICE_MASS_FORMAT` says).
+    pub mass: Option<super::mass::MassChoice>,
 }
 
 /// How a notice goes out: the Official Account template, the page it opens (`{id}`: the notice),

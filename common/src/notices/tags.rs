@@ -1,11 +1,12 @@
 //! Official Account tags kept in sync with classes and groups, for mass sends by tag: each class
 //! and each group has a tag (`notice_tags`, created on WeChat by the `sync_notice_tags` job under
-//! the name `c<id> <class>` / `g<id> <group>`, cut to WeChat's 30 characters), and
-//! `notice_tag_members` records which openids WeChat has been told carry it. The job compares that
-//! with the active bindings of the class's students and of the group's members and tags or
-//! untags the difference in batches of at most 50 (WeChat's limit), recording each batch as it
-//! lands, so a re-run does only what is left. Binding, unbinding (unfollow, re-follow) and
-//! membership changes ask for a run ([`request_sync`]).
+//! the name `c<id> <class>` / `g<id> <group>`, cut to WeChat's 30 characters: the view
+//! `notice_tag_names`), and `notice_tag_members` records which openids WeChat has been told carry
+//! it. The job renames a tag whose class or group was renamed ([`renames`]), then compares the
+//! members with the active bindings of the class's students and of the group's members and tags
+//! or untags the difference in batches of at most 50 (WeChat's limit), recording each step as it
+//! lands, so a re-run does only what is left. Binding, unbinding (unfollow, re-follow),
+//! membership changes and renames ask for a run ([`request_sync`], [`follow_rename`]).
 
 use sqlx::PgConnection;
 
@@ -17,22 +18,68 @@ pub async fn request_sync(conn: &mut PgConnection) -> sqlx::Result<Option<i64>> 
     SyncNoticeTags {}.enqueue(conn).await
 }
 
-/// Gives every class and group a tag row (not yet created on WeChat).
+/// A class or group was saved under `after`, named `before` until then: a rename asks for a sync,
+/// which renames its WeChat tag (`None`: the name stayed).
+pub async fn follow_rename(conn: &mut PgConnection, before: &str, after: &str) -> sqlx::Result<Option<i64>> {
+    if before == after {
+        return Ok(None);
+    }
+    request_sync(conn).await
+}
+
+/// Gives every class and group a tag row (not yet created on WeChat); a row not yet created takes
+/// its class's or group's current name.
 pub async fn ensure_rows(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO notice_tags (class_id, name)
-         SELECT k.id, left('c' || k.id || ' ' || k.name, 30) FROM school_classes k
-         ON CONFLICT DO NOTHING"
+        r#"INSERT INTO notice_tags (class_id, group_id, name)
+           SELECT class_id, group_id, name FROM notice_tag_names
+           ON CONFLICT DO NOTHING"#
     )
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
-        "INSERT INTO notice_tags (group_id, name)
-         SELECT g.id, left('g' || g.id || ' ' || g.name, 30) FROM student_groups g
-         ON CONFLICT DO NOTHING"
+        "UPDATE notice_tags t SET name = w.name FROM notice_tag_names w
+          WHERE t.wechat_tag_id IS NULL AND (t.class_id = w.class_id OR t.group_id = w.group_id) AND t.name <> w.name"
     )
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// A tag on WeChat whose class or group now goes by another name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    pub id: i64,
+    pub wechat_tag_id: i64,
+    /// The name it should carry.
+    pub name: String,
+}
+
+/// The tags created on WeChat whose class or group was renamed since.
+pub async fn renames(conn: &mut PgConnection) -> sqlx::Result<Vec<Rename>> {
+    sqlx::query_as!(
+        Rename,
+        r#"SELECT t.id, t.wechat_tag_id AS "wechat_tag_id!", w.name AS "name!"
+             FROM notice_tags t JOIN notice_tag_names w ON t.class_id = w.class_id OR t.group_id = w.group_id
+            WHERE t.wechat_tag_id IS NOT NULL AND t.name <> w.name
+            ORDER BY t.id"#
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Takes the rename for this run (the row locked until the transaction ends): `false` when the
+/// tag is gone or carries that name already (a run at the same time renamed it).
+pub async fn take_rename(conn: &mut PgConnection, r: &Rename) -> sqlx::Result<bool> {
+    let current = sqlx::query_scalar!("SELECT name FROM notice_tags WHERE id = $1 AND wechat_tag_id = $2 FOR UPDATE", r.id, r.wechat_tag_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(current.is_some_and(|name| name != r.name))
+}
+
+/// WeChat's tag of row `id` carries `name` now.
+pub async fn renamed(conn: &mut PgConnection, id: i64, name: &str) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE notice_tags SET name = $2 WHERE id = $1", id, name).execute(conn).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yizhan_common::mask;
-use yizhan_common::notices::bind_codes::{self, CodeCheck};
+use yizhan_common::notices::bind_codes::{self, CodeCheck, Holder};
 use yizhan_common::notices::bindings::{self, Binding};
 use yizhan_common::notices::{students, tags};
 use yizhan_common::time::serialize_local;
@@ -54,7 +54,7 @@ pub async fn issue_code(State(state): State<AppState>, who: Authorized<SchoolSta
     let student = students::find(&mut tx, scope, id).await?.ok_or_else(|| ApiError::not_found("student"))?;
     let code = bind_codes::new_code();
     let expires_at = Utc::now() + chrono::Duration::from_std(state.config.notices.bind_code_ttl).map_err(ApiError::internal)?;
-    bind_codes::issue(&mut tx, student.id, &code, who.user().id, expires_at).await?;
+    bind_codes::issue(&mut tx, Holder::Student(student.id), &code, who.user().id, expires_at).await?;
     tx.commit().await?;
     tracing::info!(user.id = who.user().id, student.id = student.id, "binding code issued");
     Ok((StatusCode::CREATED, Json(BindCodeView { student_id: student.id, student_no: student.student_no, code, expires_at })))
@@ -183,7 +183,7 @@ pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): Api
         let Some(phone) = phone else { return Err(wrong()) };
         codes::check(&mut tx, auth.user.id, &phone, &b.code, state.config.visitors.code_max_attempts).await?
     } else {
-        bind_codes::check(&mut tx, student_id, &b.code, state.config.notices.bind_code_max_attempts).await?
+        bind_codes::check(&mut tx, Holder::Student(student_id), &b.code, state.config.notices.bind_code_max_attempts).await?
     };
     let code_id = match checked {
         CodeCheck::Valid { code_id } => code_id,

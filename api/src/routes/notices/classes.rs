@@ -7,9 +7,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yizhan_common::notices::classes::{self, Class, ClassFields, Deleted};
-use yizhan_common::notices::{counselors, Scope};
+use yizhan_common::notices::{counselors, tags, Scope};
 
 use super::{given, scope_of, SchoolStaff};
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authorized, Page, Pagination};
 use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
@@ -97,11 +98,14 @@ pub async fn create(State(state): State<AppState>, _: Authorized<AdminOnly>, Api
 /// Replaces a class (its name, grade, major and counselor).
 pub async fn update(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<ClassBody>) -> ApiResult<Json<ClassView>> {
     let fields = check(&state, b).await?;
-    let mut conn = state.db.acquire().await?;
-    if !classes::update(&mut conn, id, &fields).await? {
-        return Err(ApiError::not_found("class"));
-    }
-    Ok(Json(classes::find(&mut conn, Scope::All, id).await?.ok_or_else(|| ApiError::not_found("class"))?.into()))
+    let mut tx = state.db.begin().await?;
+    let before = classes::find(&mut tx, Scope::All, id).await?.ok_or_else(|| ApiError::not_found("class"))?;
+    classes::update(&mut tx, id, &fields).await?;
+    let mut jobs = Enqueued::default();
+    jobs.add(tags::follow_rename(&mut tx, &before.name, &fields.name).await?);
+    let class = classes::find(&mut tx, Scope::All, id).await?.ok_or_else(|| ApiError::not_found("class"))?;
+    jobs.commit(tx, &state).await?;
+    Ok(Json(class.into()))
 }
 
 #[utoipa::path(delete, path = "/school/classes/{id}", tag = TAG_NOTICES, security(("token" = ["admin"]), ("bearer" = ["admin"])),

@@ -89,7 +89,7 @@ async fn check_files(conn: &mut PgConnection, author_id: i64, files: Vec<Attachm
     let mut out = Vec::with_capacity(files.len());
     let mut total = 0;
     for (i, f) in files.into_iter().enumerate() {
-        let Some((_, size, content_type)) = owned.iter().find(|o| o.0 == f.file_id) else {
+        let Some(file) = owned.iter().find(|o| o.id == f.file_id) else {
             errors.add(&format!("attachments[{i}].fileId"), "must be a file you uploaded (POST /api/files)");
             continue;
         };
@@ -97,13 +97,13 @@ async fn check_files(conn: &mut PgConnection, author_id: i64, files: Vec<Attachm
             errors.add(&format!("attachments[{i}].fileId"), "is attached twice");
             continue;
         }
-        total += size;
+        total += file.size;
         let given = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
         if given.is_some_and(|n| n.chars().count() > MAX_NAME_CHARS) {
             errors.add(&format!("attachments[{i}].name"), format!("must be at most {MAX_NAME_CHARS} characters"));
             continue;
         }
-        let name = match FileKind::from_mime(content_type) {
+        let name = match FileKind::from_mime(&file.content_type) {
             Some(kind) => filename(given, &format!("附件{}", i + 1), kind),
             None => given.unwrap_or("附件").to_owned(),
         };

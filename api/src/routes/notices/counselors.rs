@@ -25,6 +25,8 @@ pub struct CounselorView {
     id: i64,
     /// The account they sign in with, if any.
     user_id: Option<i64>,
+    /// The WeChat account they bound with an admin's code (`POST /school/counselor-binding`), if any.
+    wechat_user_id: Option<i64>,
     name: String,
     phone: Option<String>,
     email: Option<String>,
@@ -37,7 +39,7 @@ pub struct CounselorView {
 
 impl From<Counselor> for CounselorView {
     fn from(c: Counselor) -> Self {
-        Self { id: c.id, user_id: c.user_id, name: c.name, phone: c.phone, email: c.email, office: c.office, class_ids: c.class_ids, created_at: c.created_at }
+        Self { id: c.id, user_id: c.user_id, wechat_user_id: c.wechat_user_id, name: c.name, phone: c.phone, email: c.email, office: c.office, class_ids: c.class_ids, created_at: c.created_at }
     }
 }
 

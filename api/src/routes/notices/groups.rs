@@ -10,9 +10,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yizhan_common::notices::groups::{self, Group, GroupFields, Member};
-use yizhan_common::notices::{students, Scope};
+use yizhan_common::notices::{students, tags, Scope};
 
 use super::{given, scope_of, SchoolStaff};
+use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, OptionalJson, Page, Pagination};
 use crate::openapi::schemas::{ErrorEnvelope, PageQuery};
@@ -136,10 +137,14 @@ pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, A
 pub async fn update(State(state): State<AppState>, who: Authorized<SchoolStaff>, ApiPath(id): ApiPath<i64>, ApiJson(b): ApiJson<GroupBody>) -> ApiResult<Json<GroupDetail>> {
     let scope = scope_of(&state, &who).await?;
     let fields = check(b)?;
-    let mut conn = state.db.acquire().await?;
-    groups::find(&mut conn, scope, id).await?.ok_or_else(|| ApiError::not_found("group"))?;
-    groups::update(&mut conn, id, &fields).await?;
-    Ok(Json(detail(&mut conn, scope, id).await?))
+    let mut tx = state.db.begin().await?;
+    let before = groups::find(&mut tx, scope, id).await?.ok_or_else(|| ApiError::not_found("group"))?;
+    groups::update(&mut tx, id, &fields).await?;
+    let mut jobs = Enqueued::default();
+    jobs.add(tags::follow_rename(&mut tx, &before.name, &fields.name).await?);
+    let group = detail(&mut tx, scope, id).await?;
+    jobs.commit(tx, &state).await?;
+    Ok(Json(group))
 }
 
 #[utoipa::path(delete, path = "/school/groups/{id}", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
@@ -206,7 +211,7 @@ pub async fn remove_member(State(state): State<AppState>, who: Authorized<School
 
 /// The group's tag follows its members (the `sync_notice_tags` job, pushed at once).
 async fn sync_tags(state: &AppState, conn: &mut sqlx::PgConnection) -> ApiResult<()> {
-    let queued = yizhan_common::notices::tags::request_sync(conn).await?;
+    let queued = tags::request_sync(conn).await?;
     state.pusher.hand_off(queued.into_iter().collect());
     Ok(())
 }

@@ -10,11 +10,13 @@ mod binding;
 mod classes;
 mod comments;
 mod content;
+mod counselor_binding;
 mod counselors;
 mod directory;
 mod groups;
 mod import;
 mod locations;
+mod mass_format;
 pub(crate) mod meetings;
 mod notices;
 mod party;
@@ -53,6 +55,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/school/counselors", get(counselors::list).post(counselors::create))
         .route("/school/counselors/{id}", patch(counselors::update))
+        .route("/school/counselors/{id}/bind-code", post(counselor_binding::issue_code))
+        .route("/school/counselor-binding", get(counselor_binding::show).post(counselor_binding::bind))
         .route("/school/classes", get(classes::list).post(classes::create))
         .route("/school/classes/{id}", patch(classes::update).delete(classes::delete))
         .route("/school/students", get(students::list).post(students::create))
@@ -101,6 +105,7 @@ pub fn routes() -> Router<AppState> {
 pub(crate) mod for_pages {
     pub(crate) use super::attachments::download as attachment;
     pub(crate) use super::binding::{bind, show as binding};
+    pub(crate) use super::counselor_binding::{bind as bind_counselor, issue_code as counselor_code, show as counselor_binding};
     pub(crate) use super::notices::{categories, create as send_notice, show as notice};
     pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
     pub(crate) use super::notices::list as notices;
@@ -108,4 +113,15 @@ pub(crate) mod for_pages {
     pub(crate) use super::voting::results as vote_results;
     pub(crate) use super::voting::cast as vote;
     pub(crate) use super::SchoolStaff;
+    // The console's people pages (`crate::console::school`).
+    pub(crate) mod people {
+        pub(crate) use super::super::classes::{create as create_class, delete as delete_class, list as classes, update as update_class};
+        pub(crate) use super::super::counselors::{create as create_counselor, list as counselors, update as update_counselor};
+        pub(crate) use super::super::groups::{
+            create as create_group, delete as delete_group, list as groups, put_member, remove_member, show as group, update as update_group,
+        };
+        pub(crate) use super::super::import::import as import_students;
+        pub(crate) use super::super::notices::create_category;
+        pub(crate) use super::super::students::{create as create_student, delete as delete_student, list as students, show as student, update as update_student};
+    }
 }

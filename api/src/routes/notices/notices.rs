@@ -17,6 +17,7 @@ use yizhan_common::notices::{classes, groups, rich_text, students, Scope};
 use yizhan_common::time::serialize_local;
 
 use super::content::{self, AttachmentBody, AttachmentView, Content, VoteBody};
+use super::mass_format::{self, MassBody};
 use super::{scope_of, SchoolStaff};
 use crate::enqueued::Enqueued;
 use crate::error::{ApiError, ApiResult, FieldErrors};
@@ -110,7 +111,8 @@ impl From<Notice> for NoticeView {
 #[schema(example = json!({"title": "奖学金申请通知", "body": "<p>请于<b>周五</b>前提交材料。</p>", "categoryId": 2, "urgency": "important",
     "requireConfirm": true, "audience": {"kind": "classes", "classIds": [1]},
     "vote": {"options": ["参加", "不参加"], "deadline": "2026-12-12T18:00:00+08:00"},
-    "attachments": [{"fileId": "0123456789abcdef0123456789abcdef", "name": "申请表.pdf"}]}))]
+    "attachments": [{"fileId": "0123456789abcdef0123456789abcdef", "name": "申请表.pdf"}],
+    "mass": {"format": "news", "coverFileId": "fedcba9876543210fedcba9876543210"}}))]
 pub struct NoticeBody {
     title: String,
     /// Rich text: HTML sanitized on save with an allowlist (`p`, `br`, `b`/`strong`, `i`/`em`, `u`,
@@ -129,6 +131,10 @@ pub struct NoticeBody {
     vote: Option<VoteBody>,
     /// Files the author uploaded (`POST /api/files`), at most 10 and 50 MiB together.
     attachments: Option<Vec<AttachmentBody>>,
+    /// How its mass sends go out when it is large enough to have any: `{"format": "text"}` or
+    /// `{"format": "news", "coverFileId"?}` (an image the author uploaded; default
+    /// `NOTICE_MASS_COVER`). Unset: as `NOTICE_MASS_FORMAT` says.
+    mass: Option<MassBody>,
 }
 
 /// Checks a notice: every field, and that the audience names only what the author sees.
@@ -162,6 +168,7 @@ async fn check(state: &AppState, scope: Scope, b: NoticeBody, author_id: i64) ->
         errors.check(!names_only_yours(&mut conn, scope, a).await?, field, "must name at least one, each of them yours");
     }
     let content = content::check(&mut conn, author_id, b.vote, b.attachments, state.clock.now(), &mut errors).await?;
+    let mass = mass_format::check(&mut conn, author_id, b.mass, state.config.notices.mass_cover.as_deref(), &mut errors).await?;
     errors.finish()?;
     let (Some(urgency), Some(audience)) = (urgency, audience) else { return Err(ApiError::internal("notice fields")) };
     let notice = NewNotice {
@@ -172,6 +179,7 @@ async fn check(state: &AppState, scope: Scope, b: NoticeBody, author_id: i64) ->
         require_confirm: b.require_confirm.unwrap_or(false),
         audience,
         author_id,
+        mass,
     };
     Ok((notice, content))
 }

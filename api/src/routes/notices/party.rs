@@ -59,7 +59,7 @@ pub async fn staff_on(state: &AppState, user: &User, notice_id: i64) -> ApiResul
     let mut conn = state.db.acquire().await?;
     let scope = Scope::of(&mut conn, user).await?;
     receipts::find(&mut conn, scope, notice_id).await?.ok_or_else(|| ApiError::not_found("notice"))?;
-    let card = sqlx::query_scalar!("SELECT name FROM counselors WHERE user_id = $1", user.id).fetch_optional(&mut *conn).await?;
+    let card = sqlx::query_scalar!("SELECT name FROM counselors WHERE user_id = $1 OR wechat_user_id = $1 ORDER BY id LIMIT 1", user.id).fetch_optional(&mut *conn).await?;
     let name = card.unwrap_or_else(|| if user.name.trim().is_empty() { user.username.clone() } else { user.name.clone() });
     Ok(Author { user_id: user.id, student_id: None, name })
 }

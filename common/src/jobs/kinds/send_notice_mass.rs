@@ -1,12 +1,18 @@
 //! `send_notice_mass`: one mass send by tag of a large notice (`notice_mass_sends` row). The run
-//! claims its row before calling WeChat. A news send first uploads the cover image as permanent
-//! material (`material/add_material`), then the article (`material/add_news`), keeping each
+//! claims its row before calling WeChat. A news send first uploads the cover image (the file
+//! `NOTICE_MASS_COVER`, or the image the author chose, from object storage) as permanent material
+//! (`material/add_material`), then the article (`material/add_news`), keeping each
 //! media id so a retry does not upload again; then `mass/sendall` to the tag with `clientmsgid` =
-//! `notice-mass-<id>`, which WeChat de-duplicates for 24 hours (45065, already sent, is success).
+//! `notice-mass-<id>`, which WeChat de-duplicates for 24 hours (45065, already sent, is success and
+//! names the earlier send's `msg_id`, recorded). The row's `called_at` is committed before the
+//! call: a run after one that died between WeChat's answer and the record repeats the call only
+//! under the same `clientmsgid` within that window (WeChat refuses it as 45065), and past it does
+//! not call at all (the row fails), so a mass send is never made twice.
 //! `MASSSENDJOBFINISH` later records the counts (`notices::mass::finished`).
 
 use std::time::Duration;
 
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::claim::Claim;
@@ -49,13 +55,22 @@ impl SendNoticeMass {
             mass::unclaim(&mut conn, row.id, MassStatus::Failed, "WeChat is not configured").await?;
             return Ok(Outcome::permanent("WeChat is not configured"));
         };
+        if row.called_at.is_some_and(|at| Utc::now() - at > chrono::Duration::from_std(mass::DEDUP_WINDOW).unwrap_or_default()) {
+            let why = "an earlier run may have sent it and WeChat's 24-hour de-duplication has passed: not sent again";
+            mass::unclaim(&mut conn, row.id, MassStatus::Failed, why).await?;
+            tracing::warn!(notice.mass = row.id, "{why}");
+            return Ok(Outcome::permanent(why));
+        }
         if let Some(until) = ctx.rate_limit("wechat.mass_send").await? {
             mass::unclaim(&mut conn, row.id, MassStatus::Pending, "rate limited here").await?;
             return Ok(Outcome::RateLimited { until });
         }
         drop(conn);
         let result = match content(ctx, client, &row).await {
-            Ok(content) => client.mass_send_to_tag(u64::try_from(row.wechat_tag_id).unwrap_or_default(), &content, &format!("notice-mass-{}", row.id)).await,
+            Ok(content) => match called(ctx, row.id).await {
+                Ok(()) => client.mass_send_to_tag(u64::try_from(row.wechat_tag_id).unwrap_or_default(), &content, &format!("notice-mass-{}", row.id)).await,
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         let mut conn = ctx.db.acquire().await?;
@@ -65,9 +80,9 @@ impl SendNoticeMass {
                 tracing::info!(notice.mass = row.id, wechat.msg_id = msg_id, "notice mass send accepted");
                 Ok(Outcome::Done)
             }
-            Ok(MassSendResult::AlreadySent) => {
-                mass::sent(&mut conn, row.id, None, None).await?;
-                tracing::info!(notice.mass = row.id, "notice mass send was accepted before (45065)");
+            Ok(MassSendResult::AlreadySent { msg_id }) => {
+                mass::sent(&mut conn, row.id, msg_id, None).await?;
+                tracing::info!(notice.mass = row.id, wechat.msg_id = msg_id, "notice mass send was accepted before (45065)");
                 Ok(Outcome::Done)
             }
             Err(err) => {
@@ -97,9 +112,7 @@ async fn content(ctx: &JobContext, client: &WechatClient, row: &ClaimedMass) -> 
     let thumb = match &row.thumb_media_id {
         Some(t) => t.clone(),
         None => {
-            let path = text("cover");
-            let bytes = tokio::fs::read(&path).await.map_err(|e| WechatError::Invalid(format!("cover: {path} cannot be read: {e}")))?;
-            let name = std::path::Path::new(&path).file_name().and_then(|n| n.to_str()).unwrap_or("cover.jpg").to_owned();
+            let (name, bytes) = cover(ctx, &article).await?;
             let material = client.add_image_material(&name, &bytes).await?;
             record(ctx, row.id, Some(&material.media_id), None).await?;
             material.media_id
@@ -118,7 +131,33 @@ async fn content(ctx: &JobContext, client: &WechatClient, row: &ClaimedMass) -> 
     Ok(MassContent::MpNews { media_id })
 }
 
+/// The cover image's file name and bytes: the author's upload from object storage (`coverKey`),
+/// else the configured file (`cover`).
+async fn cover(ctx: &JobContext, article: &serde_json::Value) -> Result<(String, Vec<u8>), WechatError> {
+    if let Some(key) = article["coverKey"].as_str() {
+        let storage = ctx.storage.as_ref().ok_or_else(|| WechatError::Invalid("cover: object storage is not configured".into()))?;
+        // A storage failure may pass: the run is retried (`Cache` is transient).
+        let bytes = storage.read(key).await.map_err(|e| WechatError::Cache(format!("cover: object {key} cannot be read: {e}")))?;
+        return Ok((article["coverName"].as_str().unwrap_or("cover.jpg").to_owned(), bytes.to_vec()));
+    }
+    let path = article["cover"].as_str().unwrap_or_default();
+    let bytes = tokio::fs::read(path).await.map_err(|e| WechatError::Invalid(format!("cover: {path} cannot be read: {e}")))?;
+    let name = std::path::Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or("cover.jpg").to_owned();
+    Ok((name, bytes))
+}
+
 async fn record(ctx: &JobContext, id: i64, thumb: Option<&str>, news: Option<&str>) -> Result<(), WechatError> {
-    let mut conn = ctx.db.acquire().await.map_err(|e| WechatError::Cache(format!("database: {e}")))?;
-    mass::uploaded(&mut conn, id, thumb, news).await.map_err(|e| WechatError::Cache(format!("database: {e}")))
+    let mut conn = ctx.db.acquire().await.map_err(db_error)?;
+    mass::uploaded(&mut conn, id, thumb, news).await.map_err(db_error)
+}
+
+/// Commits that the call is about to go out (`notices::mass::calling`).
+async fn called(ctx: &JobContext, id: i64) -> Result<(), WechatError> {
+    let mut conn = ctx.db.acquire().await.map_err(db_error)?;
+    mass::calling(&mut conn, id).await.map_err(db_error)
+}
+
+/// A database failure, as a failure that may pass.
+fn db_error(e: sqlx::Error) -> WechatError {
+    WechatError::Cache(format!("database: {e}"))
 }

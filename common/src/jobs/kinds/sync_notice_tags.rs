@@ -1,7 +1,10 @@
 //! `sync_notice_tags`: brings the Official Account's tags in line with classes and groups
-//! (`notices::tags`): creates the tags WeChat lacks (a name WeChat already has, 45157, is looked
-//! up and adopted, so a lost answer creates nothing twice), then tags and untags the difference in
-//! batches of at most 50, each under the `wechat.tags` rate limit and recorded as it lands.
+//! (`notices::tags`): renames the tags whose class or group was renamed (`tags/update`; 45157 when
+//! WeChat has the name: done already if it is this tag's, else left with a warning; 45159, the tag
+//! gone: created again under the new name), creates the tags WeChat lacks (a name WeChat already
+//! has, 45157, is looked up and adopted, so a lost answer creates nothing twice), then tags and
+//! untags the difference in batches of at most 50, each call under the `wechat.tags` rate limit
+//! and recorded as it lands.
 //! Idempotent: a run after an interruption does only what is left. One run handles up to
 //! [`CHANGES_PER_RUN`] changes and enqueues the next run when there were more.
 
@@ -48,6 +51,40 @@ impl SyncNoticeTags {
         };
         let mut conn = ctx.db.acquire().await?;
         tags::ensure_rows(&mut conn).await?;
+        let mut skipped = 0;
+        for tag in tags::renames(&mut conn).await? {
+            if let Some(until) = ctx.rate_limit("wechat.tags").await? {
+                return Ok(Outcome::RateLimited { until });
+            }
+            // The row is held until the rename is recorded: a run at the same time waits, then
+            // finds it renamed and calls nothing.
+            let mut tx = ctx.db.begin().await?;
+            if !tags::take_rename(&mut tx, &tag).await? {
+                continue;
+            }
+            let wechat_tag = u64::try_from(tag.wechat_tag_id).unwrap_or_default();
+            match client.update_tag(wechat_tag, &tag.name).await {
+                Ok(()) => tags::renamed(&mut tx, tag.id, &tag.name).await?,
+                Err(err) if err.errcode() == Some(TAG_NAME_TAKEN) => {
+                    if client.list_tags().await?.iter().any(|t| t.id == wechat_tag && t.name == tag.name) {
+                        tags::renamed(&mut tx, tag.id, &tag.name).await?;
+                    } else {
+                        tracing::warn!(notice.tag = tag.id, "another WeChat tag has the new name: the tag keeps its old one");
+                        skipped += 1;
+                    }
+                }
+                Err(err) if err.errcode() == Some(NO_SUCH_TAG) => {
+                    tags::forget(&mut tx, tag.id).await?;
+                    tags::renamed(&mut tx, tag.id, &tag.name).await?;
+                }
+                Err(err) if matches!(outcome_of(&err), Outcome::Permanent { .. }) => {
+                    tracing::warn!(notice.tag = tag.id, error = %err, "tag rename refused; left for the next run");
+                    skipped += 1;
+                }
+                Err(err) => return Ok(failed(&err)),
+            }
+            tx.commit().await?;
+        }
         for tag in tags::uncreated(&mut conn).await? {
             if let Some(until) = ctx.rate_limit("wechat.tags").await? {
                 return Ok(Outcome::RateLimited { until });
@@ -63,7 +100,6 @@ impl SyncNoticeTags {
             tags::created(&mut conn, tag.id, id).await?;
         }
         let changes = tags::changes(&mut conn, CHANGES_PER_RUN).await?;
-        let mut skipped = 0;
         for batch in tags::batches(&changes, MAX_TAGGING) {
             if let Some(until) = ctx.rate_limit("wechat.tags").await? {
                 return Ok(Outcome::RateLimited { until });

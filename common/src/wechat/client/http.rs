@@ -83,7 +83,32 @@ impl Http {
         self.send(op, request).await
     }
 
+    /// A JSON POST whose answer is taken whole when its `errcode` is one of `accept` (45065, a mass
+    /// send already made, carries that send's `msg_id`); any other errcode is an error as usual.
+    pub async fn post_accepting<B: Serialize + ?Sized>(
+        &self,
+        op: &'static str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &B,
+        accept: &[i64],
+    ) -> Result<serde_json::Value, WechatError> {
+        let request = self.client.post(self.url(path)).query(query).json(body).timeout(self.timeout);
+        let answer = self.fetch(op, request).await?;
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&answer) {
+            if value.get("errcode").and_then(serde_json::Value::as_i64).is_some_and(|c| accept.contains(&c)) {
+                return Ok(value);
+            }
+        }
+        decode(op, &answer)
+    }
+
     async fn send<T: DeserializeOwned>(&self, op: &'static str, request: reqwest::RequestBuilder) -> Result<T, WechatError> {
+        decode(op, &self.fetch(op, request).await?)
+    }
+
+    /// The answer's body (an HTTP error status is an error).
+    async fn fetch(&self, op: &'static str, request: reqwest::RequestBuilder) -> Result<Vec<u8>, WechatError> {
         let request = request.build().map_err(|e| WechatError::transport(op, e))?;
         let masked = mask_url(request.url().as_str());
         tracing::debug!(wechat.op = op, http.url = %masked, "calling WeChat");
@@ -100,7 +125,7 @@ impl Http {
             }
             body.extend_from_slice(&chunk);
         }
-        decode(op, &body)
+        Ok(body)
     }
 }
 

@@ -1,12 +1,14 @@
 //! Mass sends: by openids (`/cgi-bin/message/mass/send`, 2–10,000 openids) and by tag
 //! (`/cgi-bin/message/mass/sendall`). `clientmsgid` de-duplicates for 24 h; 45065 (already sent)
-//! is success.
+//! is success, and WeChat's answer names the earlier send's `msg_id`.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{App, WechatClient, WechatError};
-use crate::wechat::errcode::ErrClass;
+
+/// WeChat: a mass send with this clientmsgid was made already (within 24 hours).
+const ALREADY_SENT: i64 = 45065;
 
 /// What a mass message carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +25,9 @@ pub enum MassContent {
 pub enum MassSendResult {
     /// Accepted; `MASSSENDJOBFINISH` will report the counts for `msg_id`.
     Sent { msg_id: u64, msg_data_id: Option<u64> },
-    /// WeChat already sent a message with this clientmsgid (45065).
-    AlreadySent,
+    /// WeChat already sent a message with this clientmsgid (45065); `msg_id`: that send's, when
+    /// the answer names it.
+    AlreadySent { msg_id: Option<u64> },
 }
 
 #[derive(Deserialize)]
@@ -92,16 +95,16 @@ impl WechatClient {
     }
 
     async fn mass(&self, op: &'static str, path: &str, body: Value) -> Result<MassSendResult, WechatError> {
-        let sent = self
+        let answer = self
             .with_token(App::Mp, |token| {
                 let body = &body;
-                async move { self.http().post::<Sent, _>(op, path, &[("access_token", &token)], body).await }
+                async move { self.http().post_accepting(op, path, &[("access_token", &token)], body, &[ALREADY_SENT]).await }
             })
-            .await;
-        match sent {
-            Ok(s) => Ok(MassSendResult::Sent { msg_id: s.msg_id, msg_data_id: s.msg_data_id }),
-            Err(err) if err.class() == ErrClass::AlreadyDone => Ok(MassSendResult::AlreadySent),
-            Err(err) => Err(err),
+            .await?;
+        if answer.get("errcode").and_then(Value::as_i64) == Some(ALREADY_SENT) {
+            return Ok(MassSendResult::AlreadySent { msg_id: answer.get("msg_id").and_then(Value::as_u64) });
         }
+        let s: Sent = serde_json::from_value(answer).map_err(|e| WechatError::Decode { op, detail: e.to_string() })?;
+        Ok(MassSendResult::Sent { msg_id: s.msg_id, msg_data_id: s.msg_data_id })
     }
 }

@@ -107,7 +107,7 @@ async fn official_account_operations() {
     assert_eq!(sent, MassSendResult::Sent { msg_id: 34182, msg_data_id: Some(206227730) });
     assert_eq!(env.fake.seen("/cgi-bin/message/mass/send")[0].body["clientmsgid"], "notice-7");
     env.fake.fault("/cgi-bin/message/mass/sendall", "45065");
-    assert_eq!(client.mass_send_to_tag(2, &text, "notice-7").await.expect("dup"), MassSendResult::AlreadySent);
+    assert_eq!(client.mass_send_to_tag(2, &text, "notice-7").await.expect("dup"), MassSendResult::AlreadySent { msg_id: None });
     assert!(client.mass_send_to_openids(&openids[..1], &text, "x").await.is_err(), "one openid is refused");
 
     let qr = client.create_qrcode(&QrRequest::Permanent { scene: QrScene::Id(123) }).await.expect("qr");
