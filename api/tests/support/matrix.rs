@@ -197,6 +197,9 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/school/notices/{id}/threads", SCHOOL),
     ("GET", "/school/notices/{id}/threads/{student_id}", SCHOOL),
     ("POST", "/school/notices/{id}/threads/{student_id}", SCHOOL),
+    ("GET", "/school/desk/conversations", SCHOOL),
+    ("GET", "/school/desk/conversations/{id}", SCHOOL),
+    ("POST", "/school/desk/conversations/{id}/answers", SCHOOL),
     // The student's H5 pages: their own binding decides what they see.
     ("GET", "/school/notices/{id}/page", SignedIn),
     ("POST", "/school/notices/{id}/confirm", SignedIn),
@@ -441,6 +444,8 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("GET", "/school/notices/{id}/threads", "a notice, seen by admins and the counselor who sent it (others 404): api/tests/notices_conversations.rs"),
     ("GET", "/school/notices/{id}/threads/{student_id}", "a notice and one of its recipients, seen by admins and the counselor who sent it (others 404): api/tests/notices_conversations.rs"),
     ("POST", "/school/notices/{id}/threads/{student_id}", "a notice and one of its recipients, seen by admins and the counselor who sent it (others 404): api/tests/notices_conversations.rs"),
+    ("GET", "/school/desk/conversations/{id}", "a follower's conversation, seen by admins and the counselor of their student's class (others 404): api/tests/notices_desk.rs"),
+    ("POST", "/school/desk/conversations/{id}/answers", "a follower's conversation, seen by admins and the counselor of their student's class (others 404): api/tests/notices_desk.rs"),
     ("PUT", "/school/notices/{id}/vote", "a notice's vote, cast only by its recipients (others 404): api/tests/notices_content.rs"),
     ("GET", "/school/notices/{id}/attachments/{file_id}", "a notice's file, downloaded only by its recipients and its author (others 404): api/tests/notices_content.rs"),
     ("PUT", "/v1/auth/{id}", "a visit application, seen only by its host: confirmed staff whose bound phone is the host phone (others 404): api/tests/visitors.rs"),

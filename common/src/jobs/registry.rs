@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::kinds::{
     CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
-    SendCustomMessage, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
+    SendCustomMessage, SendDeskAnswer, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -33,6 +33,7 @@ pub fn registry() -> Registry {
     r.register::<SendCustomMessage>();
     r.register::<SendNoticeMass>();
     r.register::<SyncNoticeTags>();
+    r.register::<SendDeskAnswer>();
     r
 }
 

@@ -14,6 +14,7 @@ pub mod comments;
 mod config;
 pub mod counselors;
 pub mod csv;
+pub mod desk;
 pub mod directory;
 pub mod groups;
 pub mod import;

@@ -69,5 +69,8 @@ use utoipa::OpenApi;
     super::meetings::csv,
     super::meetings::code,
     super::meetings::checkin,
+    super::desk::list,
+    super::desk::show,
+    super::desk::answer,
 ))]
 pub struct NoticesApi;

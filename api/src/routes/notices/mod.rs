@@ -11,6 +11,8 @@ mod classes;
 mod comments;
 mod content;
 mod counselors;
+mod desk;
+mod desk_answer;
 mod directory;
 mod groups;
 mod import;
@@ -92,6 +94,9 @@ pub fn routes() -> Router<AppState> {
         .route("/school/meetings/{id}/attendees.csv", get(meetings::csv))
         .route("/school/meetings/{id}/code", get(meetings::code))
         .route("/school/meetings/{id}/checkin", post(meetings::checkin))
+        .route("/school/desk/conversations", get(desk::list))
+        .route("/school/desk/conversations/{id}", get(desk::show))
+        .route("/school/desk/conversations/{id}/answers", post(desk::answer))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))
