@@ -49,8 +49,8 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
 const MP3: &[u8] = b"ID3\x04\0\0\0\0\0\x21";
 
-/// The follower's messages of every kind, the text one delivered twice (WeChat's retry, with a
-/// fresh CreateTime so the callback's de-duplication lets it through to the domain).
+/// The follower's messages of every kind, the text one delivered again once Redis forgot it
+/// (the callback's de-duplication lets it through: the desk keeps it once by itself).
 async fn write_to_the_account(app: &TestApp, openid: &str, base: i64) {
     let messages = [
         format!("<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[老师，请假条交给谁？]]></Content><MsgId>{base}</MsgId>"),
@@ -61,8 +61,13 @@ async fn write_to_the_account(app: &TestApp, openid: &str, base: i64) {
         format!("<MsgType><![CDATA[link]]></MsgType><Title><![CDATA[请假表]]></Title><Description><![CDATA[d]]></Description><Url><![CDATA[https://x.example/f]]></Url><MsgId>{}</MsgId>", base + 5),
         format!("<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[老师，请假条交给谁？]]></Content><MsgId>{base}</MsgId>"),
     ];
-    for m in messages {
-        deliver(app, openid, &m, None).await;
+    for (i, m) in messages.iter().enumerate() {
+        if i == 6 {
+            let mut redis = app.state.redis.get().await.expect("redis");
+            let keys = app.state.redis_key("wechat:callback:*");
+            yizhan_common::redis_scan::delete_matching(&mut redis, &keys).await.expect("forget");
+        }
+        deliver(app, openid, m, None).await;
     }
 }
 
@@ -173,8 +178,9 @@ async fn a_followers_messages_reach_their_counselors_inbox_once_and_answers_of_e
     // The image job delivered again (a worker died after the send): nothing more goes out.
     let image_id = detail["messages"]["results"][4]["id"].as_i64().expect("image answer id");
     let mut conn = app.pool.acquire().await.expect("conn");
-    SendDeskAnswer { message_id: image_id }.enqueue_keyed(&mut conn, format!("again:{image_id}")).await.expect("enqueue");
+    let outbox = SendDeskAnswer { message_id: image_id }.enqueue_keyed(&mut conn, format!("again:{image_id}")).await.expect("enqueue");
     drop(conn);
+    app.state.pusher.hand_off(outbox.into_iter().collect());
     app.run_pending_jobs().await;
     let again = v.sim.messages_to(&zhang_oid).await.into_iter().filter(|m| m["api"] == "custom").count();
     assert_eq!(again, 6, "the image answer was sent twice");
