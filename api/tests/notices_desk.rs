@@ -5,10 +5,12 @@
 //! the job is delivered again; outside the 48-hour window the desk refuses (409 `window_closed`)
 //! and writes nothing.
 
+mod console_client;
 mod support;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use console_client::Browser;
 use serde_json::{json, Value};
 use support::assert_error;
 use support::callbacks::{deliver, plain_codec};
@@ -217,4 +219,44 @@ async fn outside_the_48_hour_window_the_desk_refuses_and_says_so() {
     let answer = &detail["messages"]["results"][0];
     assert_eq!((&answer["status"], &answer["failure"]), (&json!("failed"), &json!("window_closed")), "{detail}");
     assert_eq!(v.sim.messages_to(&zhang_oid).await.into_iter().filter(|m| m["api"] == "custom").count(), 0);
+}
+
+#[tokio::test]
+async fn the_console_shows_the_inbox_and_answers_through_the_same_rules() {
+    let v = start().await;
+    let app = &v.app;
+    let TwoClasses { wang, a, .. } = two_classes(app).await;
+    let (_, zhang_oid, _) = bound_student(&v, &wang, "2024001", "张三", a).await;
+    deliver(app, &zhang_oid, "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[老师好]]></Content><MsgId>7400000000</MsgId>", None).await;
+    let (_, inbox) = app.get("/school/desk/conversations", Some(&wang)).await;
+    let id = inbox["results"][0]["id"].as_i64().expect("id");
+
+    let mut b = Browser::signed_in(app, "wang", "password-123").await;
+    let list = b.get("/admin/console/desk").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.has(&format!(r#"<a href="/admin/console/desk/{id}">张三（2024001）</a>"#)) && list.has(r#"<strong id="unread">1</strong>"#) && list.has("老师好"), "{}", list.body);
+    let page = b.get(&format!("/admin/console/desk/{id}")).await;
+    assert!(page.has(r#"<form method="post" action="/admin/console/desk/"#) && page.has("老师好"), "{}", page.body);
+    let answer = format!("/admin/console/desk/{id}/answer");
+    assert_eq!(b.post(&answer, &[("csrf", "forged"), ("type", "text"), ("content", "x")]).await.status, StatusCode::FORBIDDEN);
+    let csrf = page.csrf();
+    let bad = b.post(&answer, &[("csrf", &csrf), ("type", "text"), ("content", "")]).await;
+    assert_eq!(bad.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&format!("/admin/console/desk/{id}")).await.has("未发送：content"), "the refusal is shown");
+    let done = b.post(&answer, &[("csrf", &csrf), ("type", "text"), ("content", "你好，请讲")]).await;
+    assert_eq!((done.status, done.location()), (StatusCode::SEE_OTHER, format!("/admin/console/desk/{id}").as_str()));
+    let page = b.get(&format!("/admin/console/desk/{id}")).await;
+    assert!(page.has("已提交") && page.has("你好，请讲") && page.has("王老师"), "{}", page.body);
+
+    // The window closed: the form is gone and a posted answer is refused in Chinese.
+    sqlx::query("UPDATE wechat_interactions SET last_at = now() - interval '3 days'").execute(&app.pool).await.expect("age");
+    let page = b.get(&format!("/admin/console/desk/{id}")).await;
+    assert!(page.has(r#"id="window-closed""#) && !page.has(r#"id="answer""#), "{}", page.body);
+    b.post(&answer, &[("csrf", &csrf), ("type", "text"), ("content", "还在吗")]).await;
+    assert!(b.get(&format!("/admin/console/desk/{id}")).await.has("微信不允许再发客服消息"), "the 409 is said in Chinese");
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM desk_messages WHERE NOT inbound").fetch_one(&app.pool).await.expect("count");
+    assert_eq!(written, 1);
+    // Another counselor's console: not found.
+    let mut li = Browser::signed_in(app, "li", "password-123").await;
+    assert_eq!(li.get(&format!("/admin/console/desk/{id}")).await.status, StatusCode::NOT_FOUND);
 }

@@ -44,6 +44,7 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "activities", title: "活动", href: "/admin/console/activities", roles: &[Role::Admin], group: COLLEGE },
     Section { key: "notices", title: "通知", href: "/admin/console/notices", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
     Section { key: "meetings", title: "会议签到", href: "/admin/console/meetings", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
+    Section { key: "desk", title: "客服消息", href: "/admin/console/desk", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
     Section { key: "menu", title: "公众号菜单", href: "/admin/console/menu", roles: &[Role::Admin], group: SCHOOL },
 ];
 

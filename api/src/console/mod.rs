@@ -14,6 +14,7 @@ mod assets;
 mod catalog;
 mod clockins;
 pub(crate) mod csv;
+mod desk;
 mod error;
 mod facts;
 pub(crate) mod form;
@@ -115,6 +116,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/notices/{id}", get(notices::show))
         .route("/admin/console/notices/{id}/remind", post(notices::remind))
         .route("/admin/console/notices/{id}/recipients.csv", get(notices::csv))
+        .route("/admin/console/desk", get(desk::inbox))
+        .route("/admin/console/desk/{id}", get(desk::conversation))
+        .route("/admin/console/desk/{id}/answer", post(desk::answer))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))
