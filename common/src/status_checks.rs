@@ -56,6 +56,7 @@ async fn each_status_enum_is_its_columns_check_list() {
         ("mp_menu_publish_status_check", names(crate::follow::menu::PublishStatus::ALL)),
         ("desk_messages_status_check", names(crate::notices::desk::DeskStatus::ALL)),
         ("desk_messages_kind_check", names(crate::notices::desk::DeskKind::ALL)),
+        ("daily_broadcasts_kind_check", names(crate::notices::broadcasts::BroadcastKind::ALL)),
     ];
     for (constraint, values) in pairs {
         assert_eq!(check_list(&pool, constraint).await, values, "{constraint}");

@@ -1,5 +1,5 @@
 //! The student's H5 pages: bind (学号 + the counselor's one-time code), the categories followed
-//! (设置), and a notice (read on opening; confirm, vote, attachments). Each goes through the JSON
+//! (设置) with the daily broadcast and location opt-ins, and a notice (read on opening; confirm, vote, attachments). Each goes through the JSON
 //! route's own handler with the signed-in user.
 
 use askama::Template;
@@ -93,35 +93,55 @@ struct Chosen {
     category_ids: Vec<i64>,
 }
 
+#[derive(Debug, Deserialize)]
+struct Subscription {
+    subscribed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Sharing {
+    share: bool,
+    retention_hours: i64,
+}
+
 #[derive(Template)]
 #[template(path = "h5/settings.html")]
 struct SettingsPage {
     categories: Vec<(Category, bool)>,
+    broadcast: bool,
+    location: Sharing,
     csrf: String,
     saved: bool,
 }
 
 async fn settings(state: &AppState, user: H5User, saved: bool) -> H5Result<Response> {
-    let chosen: Chosen = as_page(&api::show_settings(State(state.clone()), user.auth.clone()).await?.0)?;
+    let chosen: Chosen = as_page(&api::show_settings(State(state.clone()), user.auth.clone()).await.map_err(not_bound)?.0)?;
     let all: Vec<Category> = as_page(&api::categories(State(state.clone()), user.auth.clone()).await?.0)?;
+    let broadcast: Subscription = as_page(&api::show_subscription(State(state.clone()), user.auth.clone()).await?.0)?;
+    let location: Sharing = as_page(&api::show_sharing(State(state.clone()), user.auth.clone()).await?.0)?;
     let categories = all.into_iter().map(|c| {
         let on = chosen.category_ids.contains(&c.id);
         (c, on)
     });
-    Ok(render(&SettingsPage { categories: categories.collect(), csrf: user.csrf, saved }))
+    Ok(render(&SettingsPage { categories: categories.collect(), broadcast: broadcast.subscribed, location, csrf: user.csrf, saved }))
 }
 
-/// `GET /h5/school/settings`: the categories, the followed ones ticked.
+/// `GET /h5/school/settings`: the categories (the followed ones ticked), the daily broadcast and
+/// location sharing opt-ins.
 pub async fn settings_page(State(state): State<AppState>, user: H5User) -> H5Result<Response> {
     settings(&state, user, false).await
 }
 
-/// `POST /h5/school/settings` (`category` repeated).
+/// `POST /h5/school/settings` (`category` repeated; `broadcast`, `location` when ticked).
 pub async fn save_settings(State(state): State<AppState>, user: H5User, form: axum::body::Bytes) -> H5Result<Response> {
     let form = Fields::parse(&form);
     check_csrf(&user, &form)?;
     let ids: Vec<i64> = form.all("category").iter().filter_map(|v| v.trim().parse().ok()).collect();
-    let _saved = api::set_settings(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"categoryIds": ids}))?)).await?;
+    let _saved = api::set_settings(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"categoryIds": ids}))?)).await.map_err(not_bound)?;
+    let on = |name: &str| !form.text(name).is_empty();
+    let _saved = api::set_subscription(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"subscribed": on("broadcast")}))?)).await?;
+    let _saved = api::set_sharing(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"share": on("location")}))?)).await?;
     settings(&state, user, true).await
 }
 

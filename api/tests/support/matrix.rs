@@ -200,6 +200,10 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/school/desk/conversations", SCHOOL),
     ("GET", "/school/desk/conversations/{id}", SCHOOL),
     ("POST", "/school/desk/conversations/{id}/answers", SCHOOL),
+    ("GET", "/school/broadcasts", SCHOOL),
+    ("POST", "/school/broadcasts", SCHOOL),
+    ("PATCH", "/school/broadcasts/{id}", SCHOOL),
+    ("DELETE", "/school/broadcasts/{id}", SCHOOL),
     // The student's H5 pages: their own binding decides what they see.
     ("GET", "/school/notices/{id}/page", SignedIn),
     ("POST", "/school/notices/{id}/confirm", SignedIn),
@@ -207,6 +211,8 @@ pub const MATRIX: &[(&str, &str, Who)] = &[
     ("PUT", "/school/notice-settings", SignedIn),
     ("GET", "/school/location-sharing", SignedIn),
     ("PUT", "/school/location-sharing", SignedIn),
+    ("GET", "/school/broadcast-subscription", SignedIn),
+    ("PUT", "/school/broadcast-subscription", SignedIn),
     // A student's position: their own class's counselor only (admins included out).
     ("GET", "/school/locations", Roles(&["counselor"])),
     // Meetings (会议签到): the counselor who called one and admins; a student checks in with its code.
@@ -448,6 +454,8 @@ pub const SHARED: &[(&str, &str, &str)] = &[
     ("GET", "/school/notices/{id}/threads/{student_id}", "a notice and one of its recipients, seen by admins and the counselor who sent it (others 404): api/tests/notices_conversations.rs"),
     ("POST", "/school/notices/{id}/threads/{student_id}", "a notice and one of its recipients, seen by admins and the counselor who sent it (others 404): api/tests/notices_conversations.rs"),
     ("GET", "/school/desk/conversations/{id}", "a follower's conversation, seen by admins and the counselor of their student's class (others 404): api/tests/notices_desk.rs"),
+    ("PATCH", "/school/broadcasts/{id}", "a daily broadcast, seen by admins and the counselor who scheduled it (others 404): api/tests/notices_broadcast.rs"),
+    ("DELETE", "/school/broadcasts/{id}", "a daily broadcast, seen by admins and the counselor who scheduled it (others 404): api/tests/notices_broadcast.rs"),
     ("POST", "/school/desk/conversations/{id}/answers", "a follower's conversation, seen by admins and the counselor of their student's class (others 404): api/tests/notices_desk.rs"),
     ("PUT", "/school/notices/{id}/vote", "a notice's vote, cast only by its recipients (others 404): api/tests/notices_content.rs"),
     ("GET", "/school/notices/{id}/attachments/{file_id}", "a notice's file, downloaded only by its recipients and its author (others 404): api/tests/notices_content.rs"),

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::kinds::{
-    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
+    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanDailyBroadcasts, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
     SendCustomMessage, SendDeskAnswer, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
@@ -34,6 +34,7 @@ pub fn registry() -> Registry {
     r.register::<SendNoticeMass>();
     r.register::<SyncNoticeTags>();
     r.register::<SendDeskAnswer>();
+    r.register::<PlanDailyBroadcasts>();
     r
 }
 

@@ -8,6 +8,7 @@ pub mod audience;
 mod bench;
 pub mod bind_codes;
 pub mod bindings;
+pub mod broadcasts;
 pub mod categories;
 pub mod classes;
 pub mod comments;
