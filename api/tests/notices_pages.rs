@@ -9,19 +9,9 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use serde_json::json;
-use support::callbacks::plain_codec;
-use support::h5::{csrf, page};
+use support::h5::{csrf, page, start};
 use support::school::{admin, bound_student, class, counselor};
 use support::visitors::Visits;
-
-async fn start() -> Visits {
-    Visits::start_with(yizhan_common::testing::database().await, |cfg| {
-        cfg.wechat_callback = plain_codec();
-        cfg.notices.template = Some("模板ID5".into());
-        cfg.notices.h5_base = Some("https://h5.school.test".into());
-    })
-    .await
-}
 
 fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap_or_default().to_owned()))

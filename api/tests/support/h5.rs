@@ -5,7 +5,19 @@ use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use super::callbacks::plain_codec;
+use super::visitors::Visits;
 use super::TestApp;
+
+/// A test app for the H5 pages: plain callbacks, a notice template, the pages' public origin.
+pub async fn start() -> Visits {
+    Visits::start_with(yizhan_common::testing::database().await, |cfg| {
+        cfg.wechat_callback = plain_codec();
+        cfg.notices.template = Some("模板ID5".into());
+        cfg.notices.h5_base = Some("https://h5.school.test".into());
+    })
+    .await
+}
 
 /// A request with cookies (`name=value; …`) and, for a POST, a form body: status, headers, text.
 pub async fn page(app: &TestApp, method: Method, path: &str, cookies: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {

@@ -111,6 +111,10 @@ pub(crate) mod for_pages {
     pub(crate) use super::attachments::download as attachment;
     pub(crate) use super::binding::{bind, show as binding};
     pub(crate) use super::broadcasts::{set_subscription, show_subscription};
+    pub(crate) use super::comments::{create as comment, list as comments};
+    pub(crate) use super::directory::{search as directory, DirectoryQuery};
+    pub(crate) use super::replies::{ask, mine as thread};
+    pub(crate) use super::search::{search, SearchParams};
     pub(crate) use super::locations::{set_sharing, show_sharing};
     pub(crate) use super::notices::{categories, create as send_notice, show as notice};
     pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
