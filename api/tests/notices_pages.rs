@@ -8,44 +8,13 @@ mod support;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
 use serde_json::json;
-use support::callbacks::plain_codec;
+use support::h5::{csrf, page, start};
 use support::school::{admin, bound_student, class, counselor};
 use support::visitors::Visits;
-use support::TestApp;
-use tower::ServiceExt;
-
-async fn start() -> Visits {
-    Visits::start_with(yizhan_common::testing::database().await, |cfg| {
-        cfg.wechat_callback = plain_codec();
-        cfg.notices.template = Some("模板ID5".into());
-        cfg.notices.h5_base = Some("https://h5.school.test".into());
-    })
-    .await
-}
-
-/// A request with cookies (`name=value; …`) and, for a POST, a form body: status, headers, text.
-async fn page(app: &TestApp, method: Method, path: &str, cookies: &str, form: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
-    let mut req = Request::builder().method(method).uri(path).header(header::COOKIE, cookies);
-    let body = if form.is_empty() {
-        Body::empty()
-    } else {
-        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        Body::from(form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish())
-    };
-    let res = app.router.clone().oneshot(req.body(body).expect("request")).await.expect("response");
-    let (parts, body) = res.into_parts();
-    (parts.status, parts.headers, String::from_utf8_lossy(&body.collect().await.expect("body").to_bytes()).into_owned())
-}
 
 fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| c.strip_prefix(&format!("{name}=")).map(|v| v.split(';').next().unwrap_or_default().to_owned()))
-}
-
-fn csrf(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a form with its CSRF token") + r#"name="csrf" value=""#.len();
-    html[at..].split('"').next().unwrap_or_default().to_owned()
 }
 
 /// Opens `path` as a new WeChat user: through the OAuth redirect and back → (the `yz_h5` cookie, openid).

@@ -32,6 +32,7 @@ pub enum ClaimTable {
     TemplateSends,
     CustomSends,
     NoticeMassSends,
+    DeskMessages,
 }
 
 impl ClaimTable {
@@ -45,6 +46,7 @@ impl ClaimTable {
             Self::TemplateSends => "SELECT status, claimed_at FROM template_sends WHERE id = $1",
             Self::CustomSends => "SELECT status, claimed_at FROM custom_sends WHERE id = $1",
             Self::NoticeMassSends => "SELECT status, claimed_at FROM notice_mass_sends WHERE id = $1",
+            Self::DeskMessages => "SELECT status, claimed_at FROM desk_messages WHERE id = $1",
         }
     }
 
@@ -58,6 +60,7 @@ impl ClaimTable {
             Self::TemplateSends => crate::wechat::template_log::TemplateStatus::Sending.as_str(),
             Self::CustomSends => crate::wechat::custom_log::CustomStatus::Sending.as_str(),
             Self::NoticeMassSends => crate::notices::mass::MassStatus::Sending.as_str(),
+            Self::DeskMessages => crate::notices::desk::DeskStatus::Sending.as_str(),
         }
     }
 }

@@ -54,6 +54,9 @@ async fn each_status_enum_is_its_columns_check_list() {
         ("reservation_requests_status_known", names(RequestStatus::ALL)),
         ("reservation_requests_refusal_known", names(Refusal::ALL)),
         ("mp_menu_publish_status_check", names(crate::follow::menu::PublishStatus::ALL)),
+        ("desk_messages_status_check", names(crate::notices::desk::DeskStatus::ALL)),
+        ("desk_messages_kind_check", names(crate::notices::desk::DeskKind::ALL)),
+        ("daily_broadcasts_kind_check", names(crate::notices::broadcasts::BroadcastKind::ALL)),
     ];
     for (constraint, values) in pairs {
         assert_eq!(check_list(&pool, constraint).await, values, "{constraint}");

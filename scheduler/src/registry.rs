@@ -11,7 +11,7 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use yizhan_common::jobs::kinds::{PlanVisitReminders, PromoteWaitlists};
+use yizhan_common::jobs::kinds::{PlanDailyBroadcasts, PlanVisitReminders, PromoteWaitlists};
 use yizhan_common::jobs::{Job, QueueName};
 
 /// One job a firing enqueues.
@@ -67,6 +67,8 @@ pub const HEARTBEAT_CRON: &str = "0 */5 * * * *";
 pub const VISIT_REMINDERS_CRON: &str = "0 0 20 * * *";
 /// The waitlist promotion sweep: every minute.
 pub const WAITLIST_SWEEP_CRON: &str = "0 * * * * *";
+/// Seed 004's daily broadcasts: every minute, the broadcasts due then (each day claimed once).
+pub const DAILY_BROADCASTS_CRON: &str = "0 * * * * *";
 
 /// Every schedule of the deployment. `heartbeat_cron` is `SCHEDULER_HEARTBEAT_CRON`.
 pub fn registry(heartbeat_cron: &str) -> Result<Vec<Schedule>, ScheduleError> {
@@ -76,6 +78,7 @@ pub fn registry(heartbeat_cron: &str) -> Result<Vec<Schedule>, ScheduleError> {
         Schedule::new("heartbeat", heartbeat_cron, |_| Vec::new())?,
         Schedule::new("visit_reminders", VISIT_REMINDERS_CRON, |at| vec![ScheduledJob::of(&PlanVisitReminders { day: next_day(at) })])?,
         Schedule::new("waitlist_sweep", WAITLIST_SWEEP_CRON, |_| vec![ScheduledJob::of(&PromoteWaitlists {})])?,
+        Schedule::new("daily_broadcasts", DAILY_BROADCASTS_CRON, |at| vec![ScheduledJob::of(&PlanDailyBroadcasts { at })])?,
     ])
 }
 

@@ -53,6 +53,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/cgi-bin/tags/members/batchuntagging", post(mp::tags_batchuntagging))
         .route("/cgi-bin/material/add_material", post(material::add_material))
         .route("/cgi-bin/material/add_news", post(material::add_news))
+        .route("/cgi-bin/media/upload", post(material::upload_media))
         .route("/_sim/events", get(control::events))
         .route("/sns/oauth2/access_token", get(mp::oauth_access_token))
         .route("/sns/userinfo", get(mp::sns_userinfo))

@@ -2,7 +2,10 @@
 //! `/cgi-bin/material/add_news`), checked with the rules the client checks
 //! (`yizhan_common::wechat::client::material`) and refused with WeChat's errcodes; a news
 //! material's cover must be an image material added before (40007). `mass/sendall` with `mpnews`
-//! takes only a news material's media id.
+//! takes only a news material's media id. Temporary material (`/cgi-bin/media/upload?type=image|
+//! voice|video|thumb`) is checked with `client::media::check_media` and kept as
+//! `{"type": <type>, "temporary": true}`; a customer-service message may carry only a media id of
+//! its type (40007 otherwise).
 
 use std::sync::Arc;
 
@@ -13,6 +16,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use yizhan_common::wechat::client::material::{check_articles, check_image, NewsArticle};
+use yizhan_common::wechat::client::media::{check_media, MediaType};
 
 use crate::gate::{app_of_token, enter, refuse};
 use crate::mp::call;
@@ -53,6 +57,39 @@ pub async fn add_material(State(sim): State<Arc<Sim>>, Query(q): Query<MaterialQ
     let url = format!("http://mmbiz.qpic.cn/sim/{media_id}/0");
     sim.lock().materials.insert(media_id.clone(), json!({"type": "image", "name": name, "bytes": bytes.len(), "url": url}));
     Json(json!({"media_id": media_id, "url": url})).into_response()
+}
+
+/// The file field `media` of an upload form: (its file name, its bytes).
+async fn media_field(form: &mut Multipart) -> Option<(String, Bytes)> {
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("media") {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            return field.bytes().await.ok().map(|bytes| (name, bytes));
+        }
+    }
+    None
+}
+
+/// `/cgi-bin/media/upload`: a temporary material of a known type, within WeChat's rules.
+pub async fn upload_media(State(sim): State<Arc<Sim>>, Query(q): Query<MaterialQuery>, mut form: Multipart) -> Response {
+    if let Err(r) = enter(&sim, "media_upload").await {
+        return r;
+    }
+    if let Err(r) = app_of_token(&sim, q.access_token.as_deref()) {
+        return r;
+    }
+    let Some(kind) = q.kind.as_deref().and_then(|k| k.parse::<MediaType>().ok()) else {
+        return refuse(40004, "invalid media type");
+    };
+    let Some((name, bytes)) = media_field(&mut form).await else { return refuse(41005, "media data missing") };
+    if let Err(broken) = check_media(kind, &name, &bytes) {
+        return refuse(broken.errcode, broken.why);
+    }
+    let media_id = format!("sim_{}_{}", kind.as_str(), random_hex(12));
+    let created_at = chrono::Utc::now().timestamp();
+    sim.lock().materials.insert(media_id.clone(), json!({"type": kind.as_str(), "temporary": true, "name": name, "bytes": bytes.len()}));
+    let id_field = if kind == MediaType::Thumb { "thumb_media_id" } else { "media_id" };
+    Json(json!({"type": kind.as_str(), id_field: media_id, "created_at": created_at})).into_response()
 }
 
 pub async fn add_news(State(sim): State<Arc<Sim>>, Query(q): Query<MaterialQuery>, body: Bytes) -> Response {

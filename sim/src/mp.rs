@@ -125,6 +125,22 @@ pub async fn custom_send(State(sim): State<Arc<Sim>>, Query(q): Query<TokenQuery
         if user.cs_sent >= 5 {
             return Err(refuse(45047, "out of response count limit"));
         }
+        // Media must be temporary material of the message's type.
+        let msgtype = b["msgtype"].as_str().unwrap_or_default();
+        let needs: &[(&str, &str)] = match msgtype {
+            "image" => &[("media_id", "image")],
+            "voice" => &[("media_id", "voice")],
+            "video" => &[("media_id", "video")],
+            "music" => &[("thumb_media_id", "thumb")],
+            _ => &[],
+        };
+        for (field, kind) in needs {
+            let id = b[msgtype][field].as_str().unwrap_or_default();
+            if !inner.materials.get(id).is_some_and(|m| m["type"] == *kind) {
+                return Err(refuse(40007, "invalid media_id"));
+            }
+        }
+        let user = inner.users.get_mut(&touser).ok_or_else(|| refuse(40003, "invalid openid"))?;
         user.cs_sent += 1;
         deliver(inner, "custom", appid, &touser, None, b.clone());
         Ok(ok_body())

@@ -49,6 +49,7 @@ pub const SECTIONS: &[Section] = &[
     Section { key: "groups", title: "学生分组", href: "/admin/console/groups", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
     Section { key: "counselors", title: "辅导员", href: "/admin/console/counselors", roles: &[Role::Admin], group: SCHOOL },
     Section { key: "notice-categories", title: "通知分类", href: "/admin/console/notice-categories", roles: &[Role::Admin], group: SCHOOL },
+    Section { key: "desk", title: "客服消息", href: "/admin/console/desk", roles: &[Role::Admin, Role::Counselor], group: SCHOOL },
     Section { key: "menu", title: "公众号菜单", href: "/admin/console/menu", roles: &[Role::Admin], group: SCHOOL },
 ];
 

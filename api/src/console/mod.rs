@@ -16,6 +16,7 @@ mod classes;
 mod clockins;
 mod counselors;
 pub(crate) mod csv;
+mod desk;
 mod error;
 mod facts;
 pub(crate) mod form;
@@ -142,6 +143,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/console/counselors/{id}", get(counselors::edit_form).post(counselors::update))
         .route("/admin/console/counselors/{id}/bind-code", post(counselors::bind_code))
         .route("/admin/console/notice-categories", get(notice_categories::list).post(notice_categories::create))
+        .route("/admin/console/desk", get(desk::inbox))
+        .route("/admin/console/desk/{id}", get(desk::conversation))
+        .route("/admin/console/desk/{id}/answer", post(desk::answer))
         .route("/admin/console/facts", get(facts::show))
         .route("/admin/console/queues", get(queues::list))
         .route("/admin/console/queues/{queue}", get(queues::dead))

@@ -10,10 +10,15 @@
 //! `SameSite=Lax`, `Path=/h5`). Every page then acts as that user through the JSON routes' own
 //! code, so the pages follow the same rules; forms carry a CSRF token derived from the cookie.
 
+mod board;
 mod counselor;
+mod directory;
+mod list;
 mod meetings;
 mod oauth;
+mod paging;
 mod student;
+mod talk;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
@@ -42,11 +47,17 @@ pub fn routes() -> Router<AppState> {
         .route("/h5/school/bind", get(student::bind_page).post(student::bind))
         .route("/h5/school/counselor-bind", get(counselor::bind_page).post(counselor::bind))
         .route("/h5/school/settings", get(student::settings_page).post(student::save_settings))
+        .route("/h5/school/notices", get(list::notices_page))
         .route("/h5/school/notices/{id}", get(student::notice_page))
+        .route("/h5/school/notices/{id}/comments", post(talk::comment))
+        .route("/h5/school/notices/{id}/thread", post(talk::ask))
         .route("/h5/school/notices/{id}/confirm", post(student::confirm))
         .route("/h5/school/notices/{id}/vote", post(student::vote))
         .route("/h5/school/notices/{id}/files/{file_id}", get(student::file))
         .route("/h5/school/meetings/{id}/checkin", get(meetings::checkin))
+        .route("/h5/school/topics", get(board::topics_page))
+        .route("/h5/school/topics/{topic}", get(board::topic_page))
+        .route("/h5/school/directory", get(directory::directory_page))
         .route("/h5/school/compose", get(counselor::compose_page).post(counselor::send))
         .route("/h5/school/sent/{id}", get(counselor::sent_page))
         .layer(axum::middleware::map_response(security_headers))
@@ -143,6 +154,14 @@ impl IntoResponse for H5Error {
 }
 
 pub type H5Result<T> = Result<T, H5Error>;
+
+/// A JSON route's refusal as the error page; someone not bound yet is told to bind first.
+fn refusal(err: ApiError) -> H5Error {
+    match err.code() {
+        "not_bound" | "no_openid" => H5Error::Page(err.status(), "请先绑定学号（页面下方“绑定”），再来查看。".into()),
+        _ => err.into(),
+    }
+}
 
 /// A template rendered (an internal error page if it cannot be).
 fn render(t: &impl Template) -> Response {

@@ -1,14 +1,17 @@
 //! The student's H5 pages: bind (学号 + the counselor's one-time code), the categories followed
-//! (设置), and a notice (read on opening; confirm, vote, attachments). Each goes through the JSON
+//! (设置) with the daily broadcast and location opt-ins, and a notice (read on opening; confirm, vote, attachments). Each goes through the JSON
 //! route's own handler with the signed-in user.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::list::ListQuery;
+use super::paging::Pager;
+use super::talk::{talk_of, Talk};
 use super::{check_csrf, render, see_other, H5Error, H5Result, H5User};
 use crate::console::form::Fields;
 use crate::error::ApiError;
@@ -93,35 +96,55 @@ struct Chosen {
     category_ids: Vec<i64>,
 }
 
+#[derive(Debug, Deserialize)]
+struct Subscription {
+    subscribed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Sharing {
+    share: bool,
+    retention_hours: i64,
+}
+
 #[derive(Template)]
 #[template(path = "h5/settings.html")]
 struct SettingsPage {
     categories: Vec<(Category, bool)>,
+    broadcast: bool,
+    location: Sharing,
     csrf: String,
     saved: bool,
 }
 
 async fn settings(state: &AppState, user: H5User, saved: bool) -> H5Result<Response> {
-    let chosen: Chosen = as_page(&api::show_settings(State(state.clone()), user.auth.clone()).await?.0)?;
+    let chosen: Chosen = as_page(&api::show_settings(State(state.clone()), user.auth.clone()).await.map_err(not_bound)?.0)?;
     let all: Vec<Category> = as_page(&api::categories(State(state.clone()), user.auth.clone()).await?.0)?;
+    let broadcast: Subscription = as_page(&api::show_subscription(State(state.clone()), user.auth.clone()).await?.0)?;
+    let location: Sharing = as_page(&api::show_sharing(State(state.clone()), user.auth.clone()).await?.0)?;
     let categories = all.into_iter().map(|c| {
         let on = chosen.category_ids.contains(&c.id);
         (c, on)
     });
-    Ok(render(&SettingsPage { categories: categories.collect(), csrf: user.csrf, saved }))
+    Ok(render(&SettingsPage { categories: categories.collect(), broadcast: broadcast.subscribed, location, csrf: user.csrf, saved }))
 }
 
-/// `GET /h5/school/settings`: the categories, the followed ones ticked.
+/// `GET /h5/school/settings`: the categories (the followed ones ticked), the daily broadcast and
+/// location sharing opt-ins.
 pub async fn settings_page(State(state): State<AppState>, user: H5User) -> H5Result<Response> {
     settings(&state, user, false).await
 }
 
-/// `POST /h5/school/settings` (`category` repeated).
+/// `POST /h5/school/settings` (`category` repeated; `broadcast`, `location` when ticked).
 pub async fn save_settings(State(state): State<AppState>, user: H5User, form: axum::body::Bytes) -> H5Result<Response> {
     let form = Fields::parse(&form);
     check_csrf(&user, &form)?;
     let ids: Vec<i64> = form.all("category").iter().filter_map(|v| v.trim().parse().ok()).collect();
-    let _saved = api::set_settings(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"categoryIds": ids}))?)).await?;
+    let _saved = api::set_settings(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"categoryIds": ids}))?)).await.map_err(not_bound)?;
+    let on = |name: &str| !form.text(name).is_empty();
+    let _saved = api::set_subscription(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"subscribed": on("broadcast")}))?)).await?;
+    let _saved = api::set_sharing(State(state.clone()), user.auth.clone(), ApiJson(body(json!({"share": on("location")}))?)).await?;
     settings(&state, user, true).await
 }
 
@@ -185,22 +208,57 @@ impl Attachment {
 #[template(path = "h5/notice.html")]
 struct NoticePage {
     n: Notice,
+    talk: Talk,
+    /// The comments' pages.
+    pager: Pager,
     csrf: String,
-    flash: Option<String>,
+    shown: Shown,
 }
 
-/// `GET /h5/school/notices/{id}`: the notice, marked read for the caller.
-pub async fn notice_page(State(state): State<AppState>, user: H5User, Path(id): Path<i64>) -> H5Result<Response> {
-    show_notice(&state, user, id, None).await
+/// What the notice page says after a form: a confirmation, or a refusal with the text kept.
+#[derive(Debug, Default)]
+pub(super) struct Shown {
+    pub flash: Option<String>,
+    pub problem: Option<String>,
+    pub comment: String,
+    pub question: String,
+    /// The comments' page.
+    pub page: Option<String>,
 }
 
-async fn show_notice(state: &AppState, user: H5User, id: i64, flash: Option<String>) -> H5Result<Response> {
+impl Shown {
+    pub fn flash(text: &str) -> Self {
+        Self { flash: Some(text.to_owned()), ..Self::default() }
+    }
+
+    pub fn problem(text: String) -> Self {
+        Self { problem: Some(text), ..Self::default() }
+    }
+
+    pub fn with_comment(self, comment: String) -> Self {
+        Self { comment, ..self }
+    }
+
+    pub fn with_question(self, question: String) -> Self {
+        Self { question, ..self }
+    }
+}
+
+/// `GET /h5/school/notices/{id}?page=`: the notice, marked read for the caller, its comments
+/// (`page`) and the caller's thread.
+pub async fn notice_page(State(state): State<AppState>, user: H5User, Path(id): Path<i64>, Query(q): Query<ListQuery>) -> H5Result<Response> {
+    show_notice(&state, user, id, Shown { page: q.page, ..Shown::default() }).await
+}
+
+pub(super) async fn show_notice(state: &AppState, user: H5User, id: i64, shown: Shown) -> H5Result<Response> {
     let n = as_page(&api::notice_page(State(state.clone()), user.auth.clone(), ApiPath(id)).await.map_err(not_bound)?.0)?;
-    Ok(render(&NoticePage { n, csrf: user.csrf, flash }))
+    let mut talk = talk_of(state, &user, id, shown.page.as_deref()).await?;
+    let pager = std::mem::take(&mut talk.pager);
+    Ok(render(&NoticePage { n, talk, pager, csrf: user.csrf, shown }))
 }
 
 /// Someone not bound yet is sent to the bind page.
-fn not_bound(err: ApiError) -> H5Error {
+pub(super) fn not_bound(err: ApiError) -> H5Error {
     if err.code() == "not_bound" {
         H5Error::Redirect(see_other("/h5/school/bind"))
     } else {
@@ -212,7 +270,7 @@ fn not_bound(err: ApiError) -> H5Error {
 pub async fn confirm(State(state): State<AppState>, user: H5User, Path(id): Path<i64>, form: axum::body::Bytes) -> H5Result<Response> {
     check_csrf(&user, &Fields::parse(&form))?;
     let _confirmed = api::confirm(State(state.clone()), user.auth.clone(), ApiPath(id)).await.map_err(not_bound)?;
-    show_notice(&state, user, id, Some("已确认".into())).await
+    show_notice(&state, user, id, Shown::flash("已确认")).await
 }
 
 /// `POST /h5/school/notices/{id}/vote` (`choice` repeated: option positions).
@@ -226,7 +284,7 @@ pub async fn vote(State(state): State<AppState>, user: H5User, Path(id): Path<i6
         Err(err) if err.code() == "validation_failed" => format!("未记录：{}", err.fields().values().cloned().collect::<Vec<_>>().join("; ")),
         Err(err) => return Err(not_bound(err)),
     };
-    show_notice(&state, user, id, Some(flash)).await
+    show_notice(&state, user, id, Shown::flash(&flash)).await
 }
 
 /// `GET /h5/school/notices/{id}/files/{file_id}`: an attachment, to its recipients and author.

@@ -10,6 +10,7 @@
 //! (`yizhan_wechat_callback_refused_total{reason}`) and logged at warn, never with the body.
 
 mod dedup;
+mod desk;
 mod effect;
 mod nonce;
 mod notices;

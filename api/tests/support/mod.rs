@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod checkin;
 pub mod clinic;
 pub mod college;
+pub mod h5;
 pub mod matrix;
 pub mod routes;
 pub mod school;

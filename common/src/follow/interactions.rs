@@ -1,11 +1,11 @@
-//! A follower's last inbound interaction with the Official Account (a text, voice or image
-//! message; a CLICK, VIEW, subscribe or SCAN event): it opens WeChat's customer-service window, in
+//! A follower's last inbound interaction with the Official Account (any message they send; a
+//! CLICK, VIEW, subscribe or SCAN event): it opens WeChat's customer-service window, in
 //! which a notice may go out as a customer-service message (`wechat_interactions`).
 
 use sqlx::PgConnection;
 
-/// Records that `openid` interacted now (`kind`: `text`, `voice`, `image`, `click`, `view`,
-/// `subscribe`, `scan`).
+/// Records that `openid` interacted now (`kind`: `text`, `voice`, `image`, `video`, `location`,
+/// `link`, `click`, `view`, `subscribe`, `scan`).
 pub async fn record(conn: &mut PgConnection, openid: &str, kind: &str) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO wechat_interactions (openid, kind) VALUES ($1, $2)

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::kinds::{
-    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
-    SendCustomMessage, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
+    CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanDailyBroadcasts, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
+    SendCustomMessage, SendDeskAnswer, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -33,6 +33,8 @@ pub fn registry() -> Registry {
     r.register::<SendCustomMessage>();
     r.register::<SendNoticeMass>();
     r.register::<SyncNoticeTags>();
+    r.register::<SendDeskAnswer>();
+    r.register::<PlanDailyBroadcasts>();
     r
 }
 

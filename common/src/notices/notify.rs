@@ -31,10 +31,30 @@ pub async fn plan_about_notice(
     let Some(n) = notice else { return Ok(None) };
     let url = template.page_of(notice_id);
     let data = template_data(headline, &n.category, n.urgency, &n.title, remark);
-    if interactions::window_open(conn, openid, template.custom_window).await? {
-        let fallback = json!({"templateId": template.template_id, "url": url, "data": data});
-        let text = custom_text(&format!("{headline}\n{remark}"), url.as_deref());
-        return plan_custom(conn, key, openid, &text, &fallback).await;
+    let text = custom_text(&format!("{headline}\n{remark}"), url.as_deref());
+    let message = Message { key, openid, template_id: template.template_id, url: url.as_deref(), data: &data, text: &text };
+    plan_message(conn, &message, template.custom_window).await
+}
+
+/// One message to one follower, planned once per `key`.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    pub key: &'a str,
+    pub openid: &'a str,
+    /// The template message (outside the window, or when WeChat refuses the other).
+    pub template_id: &'a str,
+    pub url: Option<&'a str>,
+    pub data: &'a serde_json::Value,
+    /// The customer-service message's text (inside the window).
+    pub text: &'a str,
+}
+
+/// Plans `m`: a customer-service message when the follower's window (`window`) is open, else
+/// the template; its outbox row (`None`: planned before).
+pub async fn plan_message(conn: &mut PgConnection, m: &Message<'_>, window: std::time::Duration) -> sqlx::Result<Option<i64>> {
+    if interactions::window_open(conn, m.openid, window).await? {
+        let fallback = json!({"templateId": m.template_id, "url": m.url, "data": m.data});
+        return plan_custom(conn, m.key, m.openid, m.text, &fallback).await;
     }
-    Ok(plan_template(conn, key, openid, template.template_id, url.as_deref(), &data).await?.outbox_id)
+    Ok(plan_template(conn, m.key, m.openid, m.template_id, m.url, m.data).await?.outbox_id)
 }

@@ -1,7 +1,8 @@
 //! What a file is, from its bytes: never from a name, an extension or a client's
 //! `Content-Type`. Images and PDF are told by their first bytes; Word, Excel and PowerPoint by
 //! their container (ZIP for the OOXML formats, OLE compound file for the 97–2003 ones) and what
-//! it holds, so only the whole body can tell those.
+//! it holds, so only the whole body can tell those. AMR and MP3 voice and MP4 video (what the
+//! Official Account takes as temporary material) are told by their first bytes too.
 
 /// The kinds of file we keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,12 @@ pub enum FileKind {
     Xls,
     /// PowerPoint 97–2003: `PowerPoint Document`.
     Ppt,
+    /// AMR voice (`#!AMR`).
+    Amr,
+    /// MP3: an ID3 tag or an MPEG audio frame header.
+    Mp3,
+    /// MP4 (ISO base media): an `ftyp` box first.
+    Mp4,
 }
 
 /// Which kinds an upload may be.
@@ -30,7 +37,7 @@ pub enum FileKind {
 pub enum Accept {
     /// JPEG, PNG, GIF, WebP (avatars).
     Images,
-    /// Images and PDF (uploads through the API).
+    /// Images, PDF, and AMR/MP3 voice and MP4 video (uploads through the API).
     Documents,
     /// Images, PDF, Word, Excel and PowerPoint, old and new, without macros (service guides).
     Office,
@@ -54,6 +61,12 @@ impl FileKind {
             Some(Self::Webp)
         } else if bytes.starts_with(b"%PDF-") {
             Some(Self::Pdf)
+        } else if bytes.starts_with(b"#!AMR") {
+            Some(Self::Amr)
+        } else if bytes.starts_with(b"ID3") || (bytes.len() >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) {
+            Some(Self::Mp3)
+        } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+            Some(Self::Mp4)
         } else if bytes.starts_with(ZIP) {
             ooxml(bytes)
         } else if bytes.starts_with(CFB) {
@@ -77,7 +90,7 @@ impl FileKind {
     fn accepted_by(self, accept: Accept) -> bool {
         match accept {
             Accept::Images => self.is_image(),
-            Accept::Documents => self.is_image() || self == Self::Pdf,
+            Accept::Documents => self.is_image() || matches!(self, Self::Pdf | Self::Amr | Self::Mp3 | Self::Mp4),
             Accept::Office => true,
         }
     }
@@ -99,12 +112,15 @@ impl FileKind {
             Self::Doc => "application/msword",
             Self::Xls => "application/vnd.ms-excel",
             Self::Ppt => "application/vnd.ms-powerpoint",
+            Self::Amr => "audio/amr",
+            Self::Mp3 => "audio/mpeg",
+            Self::Mp4 => "video/mp4",
         }
     }
 
     /// The kind whose [`mime`](Self::mime) this is (a stored file's recorded type).
     pub fn from_mime(mime: &str) -> Option<Self> {
-        const ALL: [FileKind; 11] = [
+        const ALL: [FileKind; 14] = [
             FileKind::Jpeg,
             FileKind::Png,
             FileKind::Gif,
@@ -116,6 +132,9 @@ impl FileKind {
             FileKind::Doc,
             FileKind::Xls,
             FileKind::Ppt,
+            FileKind::Amr,
+            FileKind::Mp3,
+            FileKind::Mp4,
         ];
         ALL.into_iter().find(|k| k.mime() == mime)
     }
@@ -133,6 +152,9 @@ impl FileKind {
             Self::Doc => "doc",
             Self::Xls => "xls",
             Self::Ppt => "ppt",
+            Self::Amr => "amr",
+            Self::Mp3 => "mp3",
+            Self::Mp4 => "mp4",
         }
     }
 }
@@ -208,6 +230,12 @@ mod tests {
         assert_eq!(FileKind::sniff(b"GIF87a\x01\0"), Some(FileKind::Gif));
         assert_eq!(FileKind::sniff(b"RIFF\x24\0\0\0WEBPVP8 "), Some(FileKind::Webp));
         assert_eq!(FileKind::sniff(b"%PDF-1.7\n"), Some(FileKind::Pdf));
+        assert_eq!(FileKind::sniff(b"#!AMR\n\x3c"), Some(FileKind::Amr));
+        assert_eq!(FileKind::sniff(b"ID3\x04\0\0\0\0\0\x21"), Some(FileKind::Mp3));
+        assert_eq!(FileKind::sniff(b"\xFF\xFB\x90\x64"), Some(FileKind::Mp3));
+        assert_eq!(FileKind::sniff(b"\0\0\0\x20ftypisom\0\0\x02\0"), Some(FileKind::Mp4));
+        assert_eq!(FileKind::sniff_accepting(b"#!AMR\n", Accept::Documents), Some(FileKind::Amr));
+        assert_eq!(FileKind::sniff_accepting(b"#!AMR\n", Accept::Images), None);
     }
 
     #[test]

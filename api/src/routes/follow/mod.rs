@@ -11,6 +11,8 @@ mod menu;
 pub(crate) use menu::{publish as publish_menu, save as save_menu, show as show_menu};
 mod qrcodes;
 mod topics;
+/// The topic board's handlers, for its H5 pages.
+pub(crate) use topics::{list as topics, posts as topic_posts};
 mod views;
 
 pub use api_doc::FollowApi;

@@ -72,5 +72,14 @@ use utoipa::OpenApi;
     super::meetings::csv,
     super::meetings::code,
     super::meetings::checkin,
+    super::desk::list,
+    super::desk::show,
+    super::desk::answer,
+    super::broadcasts::list,
+    super::broadcasts::create,
+    super::broadcasts::update,
+    super::broadcasts::delete,
+    super::broadcasts::show_subscription,
+    super::broadcasts::set_subscription,
 ))]
 pub struct NoticesApi;

@@ -52,6 +52,13 @@ pub struct DirectoryQuery {
     kind: Option<String>,
 }
 
+impl DirectoryQuery {
+    /// An H5 page's search.
+    pub(crate) fn new(q: Option<String>, kind: Option<String>) -> Self {
+        Self { q, department: None, kind }
+    }
+}
+
 #[utoipa::path(get, path = "/school/directory", tag = TAG_NOTICES,
     security(("token" = ["staff", "admin", "counselor", "student"]), ("bearer" = ["staff", "admin", "counselor", "student"])),
     params(DirectoryQuery, PageQuery),

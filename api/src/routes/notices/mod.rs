@@ -7,11 +7,14 @@
 mod api_doc;
 mod attachments;
 mod binding;
+pub(crate) mod broadcasts;
 mod classes;
 mod comments;
 mod content;
 mod counselor_binding;
 mod counselors;
+pub(crate) mod desk;
+pub(crate) mod desk_answer;
 mod directory;
 mod groups;
 mod import;
@@ -96,6 +99,12 @@ pub fn routes() -> Router<AppState> {
         .route("/school/meetings/{id}/attendees.csv", get(meetings::csv))
         .route("/school/meetings/{id}/code", get(meetings::code))
         .route("/school/meetings/{id}/checkin", post(meetings::checkin))
+        .route("/school/desk/conversations", get(desk::list))
+        .route("/school/desk/conversations/{id}", get(desk::show))
+        .route("/school/desk/conversations/{id}/answers", post(desk::answer))
+        .route("/school/broadcasts", get(broadcasts::list).post(broadcasts::create))
+        .route("/school/broadcasts/{id}", patch(broadcasts::update).delete(broadcasts::delete))
+        .route("/school/broadcast-subscription", get(broadcasts::show_subscription).put(broadcasts::set_subscription))
         .route("/school/groups", get(groups::list).post(groups::create))
         .route("/school/groups/{id}", get(groups::show).patch(groups::update).delete(groups::delete))
         .route("/school/groups/{id}/members/{student_id}", put(groups::put_member).delete(groups::remove_member))
@@ -106,6 +115,12 @@ pub(crate) mod for_pages {
     pub(crate) use super::attachments::download as attachment;
     pub(crate) use super::binding::{bind, show as binding};
     pub(crate) use super::counselor_binding::{bind as bind_counselor, issue_code as counselor_code, show as counselor_binding};
+    pub(crate) use super::broadcasts::{set_subscription, show_subscription};
+    pub(crate) use super::comments::{create as comment, list as comments};
+    pub(crate) use super::directory::{search as directory, DirectoryQuery};
+    pub(crate) use super::replies::{ask, mine as thread};
+    pub(crate) use super::search::{search, SearchParams};
+    pub(crate) use super::locations::{set_sharing, show_sharing};
     pub(crate) use super::notices::{categories, create as send_notice, show as notice};
     pub(crate) use super::reading::{confirm, page as notice_page, set_settings, show_settings};
     pub(crate) use super::notices::list as notices;

@@ -31,6 +31,13 @@ pub struct SearchParams {
     sort: Option<String>,
 }
 
+impl SearchParams {
+    /// The parameters of an H5 page's search (the default order).
+    pub(crate) fn new(q: Option<String>, category_id: Option<i64>) -> Self {
+        Self { q, category_id, sort: None }
+    }
+}
+
 /// A notice found.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -6,7 +6,8 @@
 //! button gets the reply saved with it. Seed 004: a follow restores the follower's student binding
 //! and an unfollow suspends it; the bind link answers a plain follow of someone not bound and the
 //! 绑定 menu item (key `BIND`, `notices.rs`) before any reply saved with that button. Messages and
-//! the events that open the customer-service window record the follower's last interaction.
+//! the events that open the customer-service window record the follower's last interaction;
+//! every message is kept for the reply desk (`desk.rs`).
 //! Work that needs WeChat goes to jobs, never here.
 
 use sqlx::PgConnection;
@@ -40,6 +41,9 @@ pub async fn on_inbound(state: &AppState, inbound: &Inbound) -> anyhow::Result<O
     let mut conn = state.db.acquire().await?;
     if let Some(kind) = window_opener(&inbound.kind) {
         interactions::record(&mut conn, openid, kind).await?;
+    }
+    if let InboundKind::Message(message) = &inbound.kind {
+        super::desk::keep(&mut conn, openid, message).await?;
     }
     let reply = match &inbound.kind {
         InboundKind::Event(Event::Subscribe { scene, .. }) => {
@@ -106,6 +110,9 @@ fn window_opener(kind: &InboundKind) -> Option<&'static str> {
         InboundKind::Message(Message::Text { .. }) => "text",
         InboundKind::Message(Message::Voice { .. }) => "voice",
         InboundKind::Message(Message::Image { .. }) => "image",
+        InboundKind::Message(Message::Video { .. }) => "video",
+        InboundKind::Message(Message::Location { .. }) => "location",
+        InboundKind::Message(Message::Link { .. }) => "link",
         InboundKind::Event(Event::Click { .. }) => "click",
         InboundKind::Event(Event::View { .. }) => "view",
         InboundKind::Event(Event::Subscribe { .. }) => "subscribe",

@@ -29,7 +29,7 @@ pub struct Broken {
 }
 
 impl Broken {
-    fn new(errcode: i64, field: impl Into<String>, why: &'static str) -> Self {
+    pub(super) fn new(errcode: i64, field: impl Into<String>, why: &'static str) -> Self {
         Self { errcode, field: field.into(), why }
     }
 }
@@ -119,6 +119,17 @@ pub struct Material {
     pub url: String,
 }
 
+/// The multipart form WeChat's upload paths take: one file field `media` (the name reduced to
+/// ASCII letters, digits, `.`, `-`, `_`) → (its content type, the body).
+pub(super) fn media_form(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("yizhan{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
+    let safe_name: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{safe_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 #[derive(Deserialize)]
 struct MediaId {
     media_id: String,
@@ -128,12 +139,7 @@ impl WechatClient {
     /// Uploads a permanent image (a news cover).
     pub async fn add_image_material(&self, filename: &str, bytes: &[u8]) -> Result<Material, WechatError> {
         check_image(filename, bytes)?;
-        let boundary = format!("yizhan{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
-        let safe_name: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
-        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{safe_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let (content_type, body) = media_form(filename, bytes);
         self.with_token(App::Mp, |token| {
             let (body, content_type) = (body.clone(), content_type.clone());
             async move {
