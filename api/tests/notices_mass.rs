@@ -381,20 +381,20 @@ async fn a_mass_send_made_before_its_run_died_is_never_made_again() {
     let sendall = || async move { v.sim.get("/_sim/stats").await["calls"]["mass_sendall"].as_u64() };
 
     // WeChat takes the send; the run dies before recording it: the row stays claimed, the call marked.
-    refuse_recording(&v, true).await;
+    refuse_recording(v, true).await;
     let (status, n) = app.post("/school/notices", Some(&wang), notice("期末考试安排")).await;
     assert_eq!(status, StatusCode::CREATED, "{n}");
     let first = n["id"].as_i64().expect("id");
     app.run_pending_jobs().await;
-    refuse_recording(&v, false).await;
+    refuse_recording(v, false).await;
     assert_eq!(row(first).await, ("sending".to_owned(), None, true, None));
     assert_eq!(sendall().await, Some(1));
 
     // The redelivered job calls again under the same clientmsgid: WeChat refuses it (45065) naming
     // the earlier msg_id, which is recorded, so its MASSSENDJOBFINISH is counted.
-    redeliver(&v, mass_id(first).await, None).await;
+    redeliver(v, mass_id(first).await, None).await;
     for openid in &openids {
-        assert_eq!(got(&v, openid, "mass").await.len(), 1, "sent once");
+        assert_eq!(got(v, openid, "mass").await.len(), 1, "sent once");
     }
     assert_eq!(sendall().await, Some(2));
     let events = v.sim.get("/_sim/events?event=MASSSENDJOBFINISH").await;
@@ -403,19 +403,19 @@ async fn a_mass_send_made_before_its_run_died_is_never_made_again() {
     assert_eq!(status, "sent");
     assert_eq!(msg_id, finish["MsgID"].as_i64(), "the earlier send's msg_id: {finish}");
     pushed(app, &finish).await;
-    assert_eq!(stats(&v, &wang, first).await["massSends"][0]["sentCount"], 3);
+    assert_eq!(stats(v, &wang, first).await["massSends"][0]["sentCount"], 3);
 
     // Redelivered a day later, past WeChat's de-duplication: not called at all, the row fails.
-    refuse_recording(&v, true).await;
+    refuse_recording(v, true).await;
     let (_, n) = app.post("/school/notices", Some(&wang), notice("补考安排")).await;
     let second = n["id"].as_i64().expect("id");
     app.run_pending_jobs().await;
-    refuse_recording(&v, false).await;
+    refuse_recording(v, false).await;
     assert_eq!(sendall().await, Some(3));
-    redeliver(&v, mass_id(second).await, Some(25)).await;
+    redeliver(v, mass_id(second).await, Some(25)).await;
     assert_eq!(sendall().await, Some(3), "not called again");
     let (status, _, _, error) = row(second).await;
     assert_eq!(status, "failed");
     assert!(error.unwrap_or_default().contains("24-hour"));
-    assert_eq!(got(&v, &openids[0], "mass").await.len(), 2, "each notice once");
+    assert_eq!(got(v, &openids[0], "mass").await.len(), 2, "each notice once");
 }
