@@ -193,7 +193,7 @@ pub async fn answer(State(state): State<AppState>, who: Authorized<SchoolStaff>,
     let answer = checked(&mut conn, who.user().id, &b).await?;
     drop(conn);
     let until = conversation.window_open_until();
-    if !until.is_some_and(|u| u > Utc::now()) {
+    if until.is_none_or(|u| u <= Utc::now()) {
         let when = until.map_or_else(|| "it never opened".to_owned(), |u| format!("it closed at {}", yizhan_common::time::format_local(u)));
         return Err(ApiError::conflict(
             WINDOW_CLOSED,
