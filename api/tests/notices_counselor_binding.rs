@@ -87,4 +87,16 @@ async fn a_counselor_binds_their_wechat_account_with_an_admins_code() {
     assert_eq!(app.get("/school/classes", Some(&wang_console)).await.1["count"], 1);
     let (_, all) = app.get("/school/counselors?q=%E7%8E%8B", Some(&root)).await;
     assert!(all["results"][0]["wechatUserId"].is_i64() && all["results"][0]["userId"].is_i64(), "{all}");
+
+    // A new phone: the counselor binds another WeChat account with a new code; the old account
+    // is no counselor any more (the console account still is).
+    let (_, issued) = app.post(&format!("/school/counselors/{wang}/bind-code"), Some(&root), json!({})).await;
+    let code = issued["code"].as_str().expect("code").to_owned();
+    let (new_phone, _) = v.sign_in("王老师的新微信", None).await;
+    let (status, rebound) = app.post("/school/counselor-binding", Some(&new_phone), json!({"phone": "13800000001", "code": code})).await;
+    assert_eq!((status, &rebound), (StatusCode::OK, &bound));
+    assert_eq!(app.get("/school/classes", Some(&new_phone)).await.1["count"], 1);
+    assert_eq!(app.get("/school/classes", Some(&me)).await.0, StatusCode::FORBIDDEN, "the old WeChat account keeps no counselor role");
+    assert_eq!(app.get("/school/counselor-binding", Some(&me)).await.1, json!({"bound": false}));
+    assert_eq!(app.get("/school/classes", Some(&wang_console)).await.1["count"], 1);
 }

@@ -118,9 +118,11 @@ pub async fn of_user(conn: &mut PgConnection, user_id: i64) -> sqlx::Result<Opti
 }
 
 /// Ties the WeChat account `user_id` to counselor `id` (an account is one counselor's at most:
-/// another counselor it was tied to lets it go).
-pub async fn bind_wechat(conn: &mut PgConnection, id: i64, user_id: i64) -> sqlx::Result<()> {
+/// another counselor it was tied to lets it go). Returns the WeChat account the counselor had
+/// before, when it was another.
+pub async fn bind_wechat(conn: &mut PgConnection, id: i64, user_id: i64) -> sqlx::Result<Option<i64>> {
     sqlx::query!("UPDATE counselors SET wechat_user_id = NULL WHERE wechat_user_id = $1 AND id <> $2", user_id, id).execute(&mut *conn).await?;
+    let before = sqlx::query_scalar!("SELECT wechat_user_id FROM counselors WHERE id = $1 FOR UPDATE", id).fetch_one(&mut *conn).await?;
     sqlx::query!("UPDATE counselors SET wechat_user_id = $2 WHERE id = $1", id, user_id).execute(conn).await?;
-    Ok(())
+    Ok(before.filter(|b| *b != user_id))
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yizhan_common::mask;
 use yizhan_common::notices::bind_codes::{self, CodeCheck, Holder};
+use yizhan_common::notices::counselor_of;
 use yizhan_common::notices::counselors::{self, Counselor};
 use yizhan_common::sms::normalize_mainland_mobile;
 use yizhan_common::time::serialize_local;
@@ -139,11 +140,21 @@ pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): Api
     if !bind_codes::spend(&mut tx, code_id).await? {
         return Err(code_expired());
     }
-    counselors::bind_wechat(&mut tx, counselor_id, auth.user.id).await?;
+    let replaced = counselors::bind_wechat(&mut tx, counselor_id, auth.user.id).await?;
     if !auth.user.has_role(Role::Counselor) {
         let mut roles = auth.user.roles.0.clone();
         roles.push(Role::Counselor);
         users::update(&mut tx, auth.user.id, &UserPatch { roles: Some(roles), ..UserPatch::default() }).await?;
+    }
+    // The WeChat account bound before (a new phone) is no counselor any more, unless it is
+    // another counselor's account.
+    if let Some(old) = replaced {
+        if counselor_of(&mut tx, old).await?.is_none() {
+            if let Some(user) = users::find_by_id(&mut tx, old).await? {
+                let roles = user.roles.0.iter().copied().filter(|r| *r != Role::Counselor).collect();
+                users::update(&mut tx, old, &UserPatch { roles: Some(roles), ..UserPatch::default() }).await?;
+            }
+        }
     }
     let bound = counselors::find(&mut tx, counselor_id).await?;
     tx.commit().await?;
