@@ -497,3 +497,46 @@ async fn pages_reference_their_item_schema() {
         assert!(schemas.contains_key(name), "{page} references a missing schema {name}");
     }
 }
+
+/// The names of the schema types in `dir`'s Rust files (`derive(… ToSchema …)` on a struct or an
+/// enum, or its `schema(as = …)` name), with the file of each.
+fn schema_names(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("source folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            schema_names(&path, out);
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let mut pending: Option<Option<String>> = None;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                pending = Some(None);
+            } else if let (Some(None), Some(rest)) = (&pending, line.strip_prefix("#[schema(as = ")) {
+                pending = Some(Some(rest.split([')', ',']).next().unwrap_or_default().trim().to_owned()));
+            } else if let Some(alias) = pending.clone() {
+                let decl = line.trim_start_matches("pub(crate) ").trim_start_matches("pub(super) ").trim_start_matches("pub ");
+                if let Some(name) = decl.strip_prefix("struct ").or_else(|| decl.strip_prefix("enum ")) {
+                    let name = name.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned();
+                    out.push((alias.unwrap_or(name), path.display().to_string()));
+                    pending = None;
+                }
+            }
+        }
+    }
+}
+
+/// utoipa keeps one schema per name: two types of one name would document one of them wrongly
+/// (a meeting's class attendance was once shown as the school's classes).
+#[test]
+fn schema_names_are_unique() {
+    let mut names = Vec::new();
+    schema_names(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut names);
+    assert!(names.len() > 100, "the scan finds the schema types: {}", names.len());
+    let mut seen = std::collections::BTreeMap::new();
+    let twice: Vec<String> = names
+        .into_iter()
+        .filter_map(|(name, file)| seen.insert(name.clone(), file.clone()).map(|other| format!("{name}: {other} and {file}")))
+        .collect();
+    assert!(twice.is_empty(), "schema names used twice: {twice:#?}");
+}

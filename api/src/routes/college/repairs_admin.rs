@@ -41,14 +41,14 @@ pub async fn categories(State(state): State<AppState>, _: Authorized<AdminOnly>)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RecipientView {
+pub struct RepairRecipientView {
     /// The categories' ids (empty: every category).
     categories: Vec<i64>,
     email: String,
     id: i64,
 }
 
-impl From<Recipient> for RecipientView {
+impl From<Recipient> for RepairRecipientView {
     fn from(r: Recipient) -> Self {
         Self { categories: r.categories, email: r.email, id: r.id }
     }
@@ -65,18 +65,18 @@ pub struct NewRecipient {
 }
 
 #[utoipa::path(post, path = "/admin/repairs/recipients/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])), request_body = NewRecipient,
-    responses((status = 201, description = "The recipient", body = RecipientView)))]
+    responses((status = 201, description = "The recipient", body = RepairRecipientView)))]
 /// `POST /admin/repairs/recipients/ {email, categories:[ids]}` (empty: every category) → 201.
-pub async fn add_recipient(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewRecipient>) -> ApiResult<(StatusCode, Json<RecipientView>)> {
+pub async fn add_recipient(State(state): State<AppState>, _: Authorized<AdminOnly>, ApiJson(b): ApiJson<NewRecipient>) -> ApiResult<(StatusCode, Json<RepairRecipientView>)> {
     Ok((StatusCode::CREATED, Json(shared::add_recipient(&state, &b.email, &b.categories).await?.into())))
 }
 
 #[utoipa::path(get, path = "/admin/repairs/recipients/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])),
-    responses((status = 200, description = "Who is mailed for which categories", body = Vec<RecipientView>)))]
+    responses((status = 200, description = "Who is mailed for which categories", body = Vec<RepairRecipientView>)))]
 /// `GET /admin/repairs/recipients/`.
-pub async fn recipients(State(state): State<AppState>, _: Authorized<AdminOnly>) -> ApiResult<Json<Vec<RecipientView>>> {
+pub async fn recipients(State(state): State<AppState>, _: Authorized<AdminOnly>) -> ApiResult<Json<Vec<RepairRecipientView>>> {
     let mut conn = state.db.acquire().await?;
-    Ok(Json(routing::recipients(&mut conn).await?.into_iter().map(RecipientView::from).collect()))
+    Ok(Json(routing::recipients(&mut conn).await?.into_iter().map(RepairRecipientView::from).collect()))
 }
 
 #[utoipa::path(delete, path = "/admin/repairs/recipients/{id}/", tag = TAG_COLLEGE, security(("token" = ["admin"]), ("bearer" = ["admin"])),

@@ -136,20 +136,20 @@ pub async fn send_sms_code(State(state): State<AppState>, auth: AuthUser, Client
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"studentNo": "2024010101", "code": "381205", "method": "counselor"}))]
-pub struct BindBody {
+pub struct StudentBindBody {
     student_no: String,
     code: String,
     /// `counselor` (the default): the counselor's one-time code; `sms`: the code sent to the phone on file.
     method: Option<String>,
 }
 
-#[utoipa::path(post, path = "/school/binding", tag = TAG_NOTICES, security(("token" = []), ("bearer" = [])), request_body = BindBody,
+#[utoipa::path(post, path = "/school/binding", tag = TAG_NOTICES, security(("token" = []), ("bearer" = [])), request_body = StudentBindBody,
     responses((status = 200, description = "Bound (or already bound to this student): the binding as committed", body = StudentBindingView),
         (status = 400, description = "`invalid_code` (tries left in the message) or `code_expired`", body = ErrorEnvelope),
         (status = 409, description = "`no_openid`: not signed in through the Official Account", body = ErrorEnvelope),
         (status = 429, description = "`rate_limited`: too many attempts from this account", body = ErrorEnvelope)))]
 /// Binds the caller's openid to a student proven by a code.
-pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<BindBody>) -> ApiResult<Json<StudentBindingView>> {
+pub async fn bind(State(state): State<AppState>, auth: AuthUser, ApiJson(b): ApiJson<StudentBindBody>) -> ApiResult<Json<StudentBindingView>> {
     let mut errors = FieldErrors::new();
     errors.text("studentNo", &b.student_no, 32);
     let code_ok = b.code.trim().len() == 6 && b.code.trim().bytes().all(|c| c.is_ascii_digit());

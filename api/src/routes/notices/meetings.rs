@@ -88,14 +88,14 @@ impl From<Meeting> for MeetingView {
 /// One class's attendance.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ClassView {
+pub struct ClassAttendanceView {
     class_id: i64,
     class_name: String,
     invited: i64,
     checked_in: i64,
 }
 
-impl From<ClassAttendance> for ClassView {
+impl From<ClassAttendance> for ClassAttendanceView {
     fn from(c: ClassAttendance) -> Self {
         Self { class_id: c.class_id, class_name: c.class_name, invited: c.invited, checked_in: c.checked_in }
     }
@@ -109,7 +109,7 @@ impl From<ClassAttendance> for ClassView {
     "classes": [{"classId": 3, "className": "软件2301", "invited": 31, "checkedIn": 30}, {"classId": 4, "className": "软件2302", "invited": 31, "checkedIn": 28}]}))]
 pub struct MeetingStats {
     meeting: MeetingView,
-    classes: Vec<ClassView>,
+    classes: Vec<ClassAttendanceView>,
 }
 
 /// One invited student.
@@ -246,7 +246,7 @@ pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, A
     let scope = scope_of(&state, &who).await?;
     let m = meeting(&state, scope, id).await?;
     let mut conn = state.db.acquire().await?;
-    let classes = meetings::by_class(&mut conn, m.id).await?.into_iter().map(ClassView::from).collect();
+    let classes = meetings::by_class(&mut conn, m.id).await?.into_iter().map(ClassAttendanceView::from).collect();
     Ok(Json(MeetingStats { meeting: m.into(), classes }))
 }
 

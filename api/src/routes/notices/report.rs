@@ -182,7 +182,7 @@ pub async fn show(State(state): State<AppState>, who: Authorized<SchoolStaff>, A
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct RecipientView {
+pub struct NoticeRecipientView {
     student_no: String,
     name: String,
     class_name: String,
@@ -196,7 +196,7 @@ pub struct RecipientView {
     confirmed_at: Option<DateTime<Utc>>,
 }
 
-impl From<RecipientRow> for RecipientView {
+impl From<RecipientRow> for NoticeRecipientView {
     fn from(r: RecipientRow) -> Self {
         Self {
             student_no: r.student_no,
@@ -212,14 +212,14 @@ impl From<RecipientRow> for RecipientView {
 
 #[utoipa::path(get, path = "/school/notices/{id}/non-readers", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
     params(("id" = i64, Path, description = "The notice's id"), PageQuery),
-    responses((status = 200, description = "Recipients who have not read it, by class and number", body = Page<RecipientView>),
+    responses((status = 200, description = "Recipients who have not read it, by class and number", body = Page<NoticeRecipientView>),
         (status = 404, description = "No such notice among the caller's", body = ErrorEnvelope)))]
 /// Who has not read a notice.
-pub async fn non_readers(State(state): State<AppState>, who: Authorized<SchoolStaff>, ApiPath(id): ApiPath<i64>, page: Pagination) -> ApiResult<Json<Page<RecipientView>>> {
+pub async fn non_readers(State(state): State<AppState>, who: Authorized<SchoolStaff>, ApiPath(id): ApiPath<i64>, page: Pagination) -> ApiResult<Json<Page<NoticeRecipientView>>> {
     let n = notice(&state, &who, id).await?;
     let mut conn = state.db.acquire().await?;
     let (rows, count) = stats::recipients(&mut conn, n.id, true, page.limit(), page.offset()).await?;
-    Ok(Json(Page::new(rows.into_iter().map(RecipientView::from).collect(), count, page)))
+    Ok(Json(Page::new(rows.into_iter().map(NoticeRecipientView::from).collect(), count, page)))
 }
 
 #[utoipa::path(get, path = "/school/notices/{id}/recipients.csv", tag = TAG_NOTICES, security(("token" = ["admin", "counselor"]), ("bearer" = ["admin", "counselor"])),
