@@ -16,8 +16,8 @@ use yizhan_common::time::serialize_local;
 
 use super::enrollments::EnrollmentView;
 use super::page::DrfPage;
-use super::{students_only, visible, ActivityMembers};
-use crate::error::{ApiError, ApiResult};
+use super::{find_visible, students_only, ActivityMembers};
+use crate::error::ApiResult;
 use crate::extract::{ApiPath, ApiQuery, Authorized, Pagination};
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope, FormFieldDoc};
 use crate::openapi::TAG_COLLEGE;
@@ -115,8 +115,7 @@ pub async fn list(
 /// `GET /activities/{id}` (also with the trailing slash).
 pub async fn show(State(state): State<AppState>, who: Authorized<ActivityMembers>, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ActivityDetail>> {
     let mut conn = state.db.acquire().await?;
-    let a = activity::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found("activity"))?;
-    visible(who.user(), &a)?;
+    let a = find_visible(&mut conn, who.user(), id).await?;
     let mine = enrollments::live(&mut conn, id, who.user().id).await?;
     Ok(Json(ActivityDetail { summary: ActivitySummary::new(&a, state.now()), form: a.form.0, my_enrollment: mine.map(EnrollmentView::from) }))
 }

@@ -16,9 +16,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yizhan_common::college::activities::clockins::{self, Clockin, Recorded};
-use yizhan_common::college::activities::{activity, items};
+use yizhan_common::college::activities::items;
 
-use super::{visible, ActivityMembers};
+use super::{find_visible, ActivityMembers};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, Authorized};
 use crate::openapi::schemas::ErrorEnvelope;
@@ -69,10 +69,10 @@ pub async fn check_in(
         return Err(ApiError::bad_request("malformed", "not a check-in code"));
     }
     let keys = state.checkin_keys()?;
-    visible_activity(&state, me.user(), activity_id).await?;
+    let mut conn = state.db.acquire().await?;
+    find_visible(&mut conn, me.user(), activity_id).await?;
     let now = state.now();
     let scanned = keys.verify(&token, activity_id, None, now).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    let mut conn = state.db.acquire().await?;
     let item = items::find(&mut conn, activity_id, scanned.item_id)
         .await?
         .ok_or_else(|| ApiError::bad_request("unknown_item", "the code's check-in item no longer exists"))?;
@@ -96,15 +96,8 @@ pub async fn check_in(
         (status = 404, description = "No such activity", body = ErrorEnvelope)))]
 /// `GET /activities/clockins/{activityId}`: my check-ins to the activity, oldest first.
 pub async fn mine(State(state): State<AppState>, me: Authorized<ActivityMembers>, ApiPath(activity_id): ApiPath<i64>) -> ApiResult<Json<Vec<ClockinView>>> {
-    visible_activity(&state, me.user(), activity_id).await?;
     let mut conn = state.db.acquire().await?;
+    find_visible(&mut conn, me.user(), activity_id).await?;
     let rows = clockins::of_user(&mut conn, activity_id, me.user().id).await?;
     Ok(Json(rows.into_iter().map(|c| ClockinView::new(c, None)).collect()))
-}
-
-/// 404 unless the activity exists and `user` may see it (a student: one opened to students).
-async fn visible_activity(state: &AppState, user: &yizhan_common::users::User, activity_id: i64) -> ApiResult<()> {
-    let mut conn = state.db.acquire().await?;
-    let a = activity::find(&mut conn, activity_id).await?.ok_or_else(|| ApiError::not_found("activity"))?;
-    visible(user, &a)
 }

@@ -19,7 +19,7 @@ use yizhan_common::college::activities::enrollments::{self, CancelRefusal, Enrol
 use yizhan_common::time::{serialize_local, serialize_local_opt};
 
 use super::page::DrfPage;
-use super::{visible, ActivityMembers, CancelledQuery};
+use super::{may_see, ActivityMembers, CancelledQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Authorized, Pagination};
 use crate::openapi::schemas::{DrfPageQuery, ErrorEnvelope};
@@ -83,8 +83,8 @@ pub async fn create(State(state): State<AppState>, who: Authorized<ActivityMembe
     let answers = b.answers.unwrap_or_default();
     let mut tx = state.db.begin().await?;
     // A student enrolls only in what they may see (an activity opened to students).
-    if let Some(a) = activity::find(&mut tx, activity).await? {
-        visible(who.user(), &a).map_err(|_| ApiError::field("activity", "no activity has this id"))?;
+    if activity::find(&mut tx, activity).await?.is_some_and(|a| !may_see(who.user(), &a)) {
+        return Err(ApiError::field("activity", "no activity has this id"));
     }
     match enrollments::enroll(&mut tx, activity, who.user().id, &answers, state.now()).await? {
         Ok(e) => {

@@ -26,6 +26,7 @@ pub(crate) use clockins_admin::current_token;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use yizhan_common::college::activities::activity::{self, Activity};
 use yizhan_common::users::Role;
 
 use crate::error::ApiError;
@@ -54,12 +55,14 @@ pub fn students_only(user: &yizhan_common::users::User) -> bool {
     !BookRole::ROLES.iter().any(|r| user.has_role(*r))
 }
 
-/// 404 unless `user` may see activity `a` (a student: only one opened to students).
-pub fn visible(user: &yizhan_common::users::User, a: &yizhan_common::college::activities::activity::Activity) -> Result<(), ApiError> {
-    if students_only(user) && !a.open_to_students {
-        return Err(ApiError::not_found("activity"));
-    }
-    Ok(())
+/// Whether `user` may see activity `a` (a student: only one opened to students).
+pub fn may_see(user: &yizhan_common::users::User, a: &Activity) -> bool {
+    !students_only(user) || a.open_to_students
+}
+
+/// Activity `id` as `user` sees it: 404 when there is none or it is not theirs to see.
+pub async fn find_visible(conn: &mut sqlx::PgConnection, user: &yizhan_common::users::User, id: i64) -> Result<Activity, ApiError> {
+    activity::find(conn, id).await?.filter(|a| may_see(user, a)).ok_or_else(|| ApiError::not_found("activity"))
 }
 
 pub fn routes(state: &AppState) -> Router<AppState> {
