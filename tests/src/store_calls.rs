@@ -41,3 +41,31 @@ impl StoreCalls {
         (self.statements.zip(before.statements).map(|(a, b)| (a - b) / n), (self.redis_commands - before.redis_commands) / n)
     }
 }
+
+/// The `n` statements PostgreSQL spent most time on since the counters were last reset, as
+/// lines of `total ms, calls, mean ms, the statement's start` (empty without the extension).
+pub async fn top_statements(db: &mut PgConnection, n: i64) -> Vec<String> {
+    let rows: Vec<(f64, i64, String)> = sqlx::query_as(
+        "SELECT total_exec_time, calls, regexp_replace(left(query, 140), '\\s+', ' ', 'g') FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          ORDER BY total_exec_time DESC LIMIT $1",
+    )
+    .bind(n)
+    .fetch_all(db)
+    .await
+    .unwrap_or_default();
+    rows.into_iter().map(|(total, calls, q)| format!("{total:>9.0} ms {calls:>7} calls {:>7.3} ms  {q}", total / calls.max(1) as f64)).collect()
+}
+
+/// Updates of each table with updates since the statistics were reset, as lines of `table,
+/// updates, of them HOT (no index touched)`, most updated first.
+pub async fn table_updates(db: &mut PgConnection) -> Vec<String> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT relname::TEXT, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC LIMIT 10",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap_or_default();
+    rows.into_iter().map(|(table, updates, hot)| format!("{table}: {updates} updates, {hot} HOT")).collect()
+}
+

@@ -10,6 +10,10 @@
 //! - `limited_send_per_sec=` and `limited_ratio_to_limit=`: a second system at the default
 //!   limit (50/s) sending `--limited` (600) reminders, delivery measured over the 10 s from
 //!   one second after the first message (the limiter's burst spent);
+//! - `db_statements_per_reminder=` and `redis_commands_per_reminder=`: what PostgreSQL and Redis
+//!   ran from the firing to the last message, over the reminders (`BENCH_TOP_STATEMENTS=1` also
+//!   prints the 15 statements that took most of PostgreSQL's time and the tables' updates, how
+//!   many of them HOT, to stderr);
 //! - `second_firing_planned=`: reminders a second firing planned (0).
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
@@ -26,6 +30,7 @@ use yizhan_common::jobs::Job;
 use yizhan_common::queue::{QueueSettings, RedisQueue};
 use yizhan_common::redis_conn::{connect, RedisTimeouts};
 use yizhan_system_tests::bench::peak_rss_mb;
+use yizhan_system_tests::store_calls::{table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -33,10 +38,12 @@ struct Args {
     appointments: i64,
     users: i64,
     limited: i64,
+    /// Sends at once (the `wechat` queue's concurrency in the worker).
+    senders: i64,
 }
 
 fn args() -> Args {
-    let mut a = Args { appointments: 100_000, users: 1_000, limited: 600 };
+    let mut a = Args { appointments: 100_000, users: 1_000, limited: 600, senders: 64 };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse().ok());
@@ -44,8 +51,9 @@ fn args() -> Args {
             ("--appointments", Some(n)) => a.appointments = n,
             ("--users", Some(n)) => a.users = n,
             ("--limited", Some(n)) => a.limited = n,
+            ("--senders", Some(n)) => a.senders = n,
             _ => {
-                eprintln!("usage: yizhan-bench-reminders [--appointments N] [--users N] [--limited N]");
+                eprintln!("usage: yizhan-bench-reminders [--appointments N] [--users N] [--limited N] [--senders N]");
                 std::process::exit(2);
             }
         }
@@ -53,6 +61,7 @@ fn args() -> Args {
     a.appointments = a.appointments.clamp(100, 1_000_000);
     a.users = a.users.clamp(1, a.appointments);
     a.limited = a.limited.clamp(100, 10_000);
+    a.senders = a.senders.clamp(1, 256);
     a
 }
 
@@ -61,10 +70,11 @@ async fn main() -> anyhow::Result<()> {
     let a = args();
     let tomorrow = yizhan_common::time::local(Utc::now()).date_naive().succ_opt().expect("tomorrow");
 
+    let queues = format!("wechat={},default=4", a.senders);
     let sys = System::start_with(&[
         ("RUST_LOG", "error"),
         ("DATABASE_POOL_MAX", "20"),
-        ("WORKER_QUEUES", "wechat=64,default=4"),
+        ("WORKER_QUEUES", queues.as_str()),
         ("RATE_LIMITS", "wechat.subscribe_send=off"),
     ])
     .await;
@@ -74,18 +84,24 @@ async fn main() -> anyhow::Result<()> {
     seed(&sys, &mut db, tomorrow, a.appointments, a.users).await?;
     eprintln!("seeded {} appointments of {} users in {:.1} s", a.appointments, a.users, seeded.elapsed().as_secs_f64());
 
+    let redis_url = sys.env.get("REDIS_URL");
+    let calls_before = StoreCalls::read(&mut db, &redis_url).await?;
+    let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut db).await;
     let fired = Instant::now();
     fire(&sys, tomorrow, "bench").await?;
     let want = a.appointments;
     let mut first_sent: Option<Instant> = None;
     let mut planned_at: Option<Duration> = None;
+    let mut polls = 0u64;
     let deadline = Instant::now() + Duration::from_secs(600);
     let sent_all = loop {
         let sent = sim_messages(&sys).await;
         if sent > 0 && first_sent.is_none() {
             first_sent = Some(Instant::now());
         }
-        if planned_at.is_none() && planned(&mut db).await? >= want {
+        // Counting the send log costs PostgreSQL more than asking the simulator: every fifth poll.
+        polls += 1;
+        if planned_at.is_none() && polls % 5 == 1 && planned(&mut db).await? >= want {
             planned_at = Some(fired.elapsed());
         }
         if sent >= want {
@@ -97,6 +113,12 @@ async fn main() -> anyhow::Result<()> {
     let plan_seconds = planned_at.unwrap_or_else(|| fired.elapsed()).as_secs_f64();
     let send_seconds = (sent_all - first_sent.unwrap_or(fired)).as_secs_f64().max(0.001);
     let rss = peak_rss_mb(worker_pid);
+    let (statements, redis_commands) = StoreCalls::read(&mut db, &redis_url).await?.per(&calls_before, usize::try_from(want)?);
+    if std::env::var_os("BENCH_TOP_STATEMENTS").is_some() {
+        for line in top_statements(&mut db, 15).await.into_iter().chain(table_updates(&mut db).await) {
+            eprintln!("{line}");
+        }
+    }
 
     // A second firing (a retry, a second scheduler) plans nothing: the worker runs it, then the count stays.
     let before = planned(&mut db).await?;
@@ -106,11 +128,15 @@ async fn main() -> anyhow::Result<()> {
 
     let (limited_rate, limited_ratio) = limited(tomorrow, a.limited).await?;
 
-    println!("appointments={} users={} subscribe_send_rate_limit=off", a.appointments, a.users);
+    println!("appointments={} users={} senders={} subscribe_send_rate_limit=off", a.appointments, a.users, a.senders);
     println!("reminder_plan_seconds={plan_seconds:.2}");
     println!("reminder_send_per_sec={:.0}", want as f64 / send_seconds);
     println!("reminder_send_seconds={send_seconds:.2}");
     println!("reminder_rss_mb_worker={rss:.1}");
+    if let Some(s) = statements {
+        println!("db_statements_per_reminder={s:.1}");
+    }
+    println!("redis_commands_per_reminder={redis_commands:.1}");
     println!("second_firing_planned={second}");
     println!("limited_reminders={} limited_send_per_sec={limited_rate:.1}", a.limited);
     println!("limited_ratio_to_limit={limited_ratio:.3}");
