@@ -38,9 +38,9 @@ async fn a_dead_sending_claim_is_taken_over_and_a_live_one_left_alone() {
     let mut conn = pool.acquire().await.expect("conn");
 
     // Run 1 claims the row and dies before calling WeChat: nothing releases its claim.
-    let Claimed::Mine(dead) = SendLog::claim(&mut conn, send_id, 1, bound).await.expect("claim") else { panic!("pending row not claimed") };
+    let Claimed::Mine(dead) = SendLog::claim(&mut conn, send_id, 1, bound, None).await.expect("claim") else { panic!("pending row not claimed") };
     // Run 2 comes while the claim is live: busy until the claim's bound, the row untouched.
-    match SendLog::claim(&mut conn, send_id, 2, bound).await.expect("claim") {
+    match SendLog::claim(&mut conn, send_id, 2, bound, None).await.expect("claim") {
         Claimed::Busy { until } => assert_eq!(until, dead.claimed_at + chrono::Duration::seconds(60)),
         other => panic!("a live claim was not left alone: {other:?}"),
     }
@@ -52,7 +52,7 @@ async fn a_dead_sending_claim_is_taken_over_and_a_live_one_left_alone() {
         .execute(&pool)
         .await
         .expect("age the claim");
-    let Claimed::Mine(taken) = SendLog::claim(&mut conn, send_id, 3, bound).await.expect("claim") else { panic!("a dead claim was not taken over") };
+    let Claimed::Mine(taken) = SendLog::claim(&mut conn, send_id, 3, bound, None).await.expect("claim") else { panic!("a dead claim was not taken over") };
     assert_eq!(row(&pool, send_id).await, ("sending".to_owned(), Some(3)));
 
     // Run 1 wakes up late: its writes match no claim and change nothing.
@@ -61,5 +61,5 @@ async fn a_dead_sending_claim_is_taken_over_and_a_live_one_left_alone() {
     assert_eq!(row(&pool, send_id).await, ("sending".to_owned(), Some(3)));
     SendLog::sent(&mut conn, &taken, "o-live", &json!({})).await.expect("sent");
     assert_eq!(row(&pool, send_id).await.0, "sent");
-    assert!(matches!(SendLog::claim(&mut conn, send_id, 4, bound).await.expect("claim"), Claimed::Finished));
+    assert!(matches!(SendLog::claim(&mut conn, send_id, 4, bound, None).await.expect("claim"), Claimed::Finished));
 }

@@ -19,6 +19,9 @@ pub async fn ceiling_tps(database_url: &str, n: usize, concurrency: usize, sched
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(concurrency).unwrap_or(32))
         .acquire_timeout(Duration::from_secs(60))
+        // As the system's pools (`yizhan_common::db::pool`) for connections in steady use: no
+        // test round trip before a connection is handed out.
+        .test_before_acquire(false)
         .connect(database_url)
         .await?;
     pool.execute(

@@ -27,6 +27,10 @@ pub struct PendingSend {
     pub reservation_id: Option<i64>,
     /// The claim this run holds; updates that do not match it change nothing.
     pub claimed_at: DateTime<Utc>,
+    /// The user's openid in the app asked for at claim time (`None`: not bound, or none asked).
+    pub openid: Option<String>,
+    /// Whether the appointment, waitlist entry or reservation was cancelled when claimed.
+    pub target_cancelled: bool,
 }
 
 /// What claiming found.
@@ -37,17 +41,25 @@ pub type Claimed = crate::claim::Claim<PendingSend>;
 pub struct SendLog;
 
 impl SendLog {
-    /// Claims a pending row, or one whose claim is older than `timeout` (its run died).
-    pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration) -> sqlx::Result<Claimed> {
+    /// Claims a pending row, or one whose claim is older than `timeout` (its run died). The same
+    /// round trip reads what the run decides on first: the user's openid in `appid` and whether
+    /// the message's appointment, waitlist entry or reservation is cancelled.
+    pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration, appid: Option<&str>) -> sqlx::Result<Claimed> {
         let secs = timeout.as_secs_f64();
         let claimed = sqlx::query_as!(
             PendingSend,
-            r#"UPDATE subscribe_sends SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
+            r#"UPDATE subscribe_sends x SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
                 WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
-               RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, reservation_id, claimed_at AS "claimed_at!""#,
+               RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, reservation_id, claimed_at AS "claimed_at!",
+                         (SELECT w.openid FROM wechat_identities w WHERE w.user_id = x.user_id AND w.appid = $4) AS openid,
+                         COALESCE((SELECT r.status = 'cancelled' FROM room_reservations r WHERE r.id = x.reservation_id),
+                                  (SELECT a.status = 'cancelled' FROM appointments a WHERE a.id = x.appointment_id),
+                                  (SELECT e.status = 'cancelled' FROM waitlist_entries e WHERE e.id = x.waitlist_entry_id),
+                                  false) AS "target_cancelled!""#,
             id,
             i32::try_from(attempt).unwrap_or(i32::MAX),
-            secs
+            secs,
+            appid
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -120,58 +132,69 @@ impl SendLog {
         Ok(())
     }
 
-    /// Finishes the row as `skipped`, with the reason, when its message no longer applies (its
-    /// appointment, waitlist entry or reservation was cancelled); true if so. With `settled` the row is read
-    /// `FOR SHARE`: a cancel or reschedule in flight commits first, and what follows (the text)
-    /// is read after it. A `cancelled` message is about the cancel itself and always applies.
-    pub async fn skip_if_no_longer_applies(conn: &mut PgConnection, send: &PendingSend, settled: bool) -> sqlx::Result<bool> {
-        if super::MessageKind::parse(&send.kind).is_some_and(super::MessageKind::tells_of_cancel) {
+    /// Finishes the row as `skipped` when its message no longer applied when it was claimed (its
+    /// appointment, waitlist entry or reservation was cancelled); true if so. No query unless so.
+    pub async fn skip_if_cancelled_at_claim(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<bool> {
+        if !send.target_cancelled || tells_of_cancel(send) {
             return Ok(false);
         }
-        let (cancelled, reason) = match (send.appointment_id, send.waitlist_entry_id, send.reservation_id) {
+        Self::skip(conn, send, cancel_reason(send)).await?;
+        Ok(true)
+    }
+
+    /// Finishes the row as `skipped`, with the reason, when its message no longer applies (its
+    /// appointment, waitlist entry or reservation was cancelled); true if so. The row is read
+    /// `FOR SHARE`: a cancel or reschedule in flight commits first, and what follows (the text)
+    /// is read after it. A `cancelled` message is about the cancel itself and always applies.
+    pub async fn skip_if_no_longer_applies(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<bool> {
+        if tells_of_cancel(send) {
+            return Ok(false);
+        }
+        let cancelled = match (send.appointment_id, send.waitlist_entry_id, send.reservation_id) {
             (_, _, Some(id)) => {
-                let status = if settled {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1 FOR SHARE"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                } else {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                };
-                (status == Some(ReservationStatus::Cancelled), "the reservation was cancelled")
+                let status = sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1 FOR SHARE"#, id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                status == Some(ReservationStatus::Cancelled)
             }
             (Some(id), _, None) => {
-                let status = if settled {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                } else {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                };
-                (status == Some(AppointmentStatus::Cancelled), "the appointment was cancelled")
+                let status = sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE"#, id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                status == Some(AppointmentStatus::Cancelled)
             }
             (None, Some(id), None) => {
-                let status = if settled {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1 FOR SHARE"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                } else {
-                    sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1"#, id)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                };
-                (status == Some(WaitlistStatus::Cancelled), "the waitlist entry was cancelled")
+                let status = sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1 FOR SHARE"#, id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                status == Some(WaitlistStatus::Cancelled)
             }
-            (None, None, None) => return Ok(false),
+            (None, None, None) => false,
         };
         if !cancelled {
             return Ok(false);
         }
+        Self::skip(conn, send, cancel_reason(send)).await?;
+        Ok(true)
+    }
+
+    async fn skip(conn: &mut PgConnection, send: &PendingSend, reason: &str) -> sqlx::Result<()> {
         Self::finish(conn, send, SendStatus::Skipped, None, reason, false).await?;
         tracing::info!(send.id = send.id, reason, "subscribe message skipped");
-        Ok(true)
+        Ok(())
+    }
+}
+
+/// A `cancelled` message is about the cancel itself: it applies however its target ends.
+fn tells_of_cancel(send: &PendingSend) -> bool {
+    super::MessageKind::parse(&send.kind).is_some_and(super::MessageKind::tells_of_cancel)
+}
+
+/// What was cancelled, for the skipped row (a reservation first, as the claim reads it).
+fn cancel_reason(send: &PendingSend) -> &'static str {
+    match (send.appointment_id, send.reservation_id) {
+        (_, Some(_)) => "the reservation was cancelled",
+        (Some(_), None) => "the appointment was cancelled",
+        (None, None) => "the waitlist entry was cancelled",
     }
 }

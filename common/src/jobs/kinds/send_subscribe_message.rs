@@ -61,7 +61,8 @@ enum Openid {
 impl SendSubscribeMessage {
     async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Pass> {
         let mut conn = ctx.db.acquire().await?;
-        let send = match SendLog::claim(&mut conn, self.send_id, ctx.job.attempt, Self::TIMEOUT).await? {
+        let appid = ctx.wechat.as_ref().and_then(|client| client.appid(App::Mini));
+        let send = match SendLog::claim(&mut conn, self.send_id, ctx.job.attempt, Self::TIMEOUT, appid).await? {
             Claimed::Mine(send) => send,
             Claimed::Finished => return Ok(Pass::Finished(Outcome::Done)),
             // A live run holds it: look again once its claim would count as dead.
@@ -80,11 +81,11 @@ impl SendSubscribeMessage {
             SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "the Mini Program is not configured", false).await?;
             return done(Outcome::permanent("the Mini Program is not configured"));
         };
-        // Checked before waiting too, so a cancelled send spends no rate-limit slot.
-        if SendLog::skip_if_no_longer_applies(&mut conn, &send, false).await? {
+        // As read with the claim, so a cancelled send spends no rate-limit slot.
+        if SendLog::skip_if_cancelled_at_claim(&mut conn, &send).await? {
             return done(Outcome::Done);
         }
-        let openid = match identities::openid_of(&mut conn, send.user_id, appid).await? {
+        let openid = match send.openid.clone() {
             Some(openid) => openid,
             None => match self.wait_for_openid(&mut conn, &send, appid).await? {
                 Openid::Bound(openid) => openid,
@@ -98,7 +99,7 @@ impl SendSubscribeMessage {
         }
         // The wait above may have been long: the appointment as it is now, after any cancel or
         // reschedule in flight has committed.
-        if SendLog::skip_if_no_longer_applies(&mut conn, &send, true).await? {
+        if SendLog::skip_if_no_longer_applies(&mut conn, &send).await? {
             return done(Outcome::Done);
         }
         let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, &send).await?) else {
