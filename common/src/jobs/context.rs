@@ -98,8 +98,17 @@ impl JobServices {
     /// Commits a job's transaction and pushes the outbox rows it wrote (failures to push are left
     /// to the relay sweep).
     pub async fn commit_and_push(&self, tx: Transaction<'_, Postgres>, outbox_ids: &[i64]) -> sqlx::Result<()> {
-        let queue = RedisQueue::new(self.redis.clone(), self.redis_prefix.clone(), self.queue_settings.clone());
-        crate::outbox::commit_and_push(tx, &self.db, &queue, outbox_ids).await
+        crate::outbox::commit_and_push(tx, &self.db, &self.queue(), outbox_ids).await
+    }
+
+    /// Pushes the unpushed outbox rows whose ids are in `ids` (what a job committed over several
+    /// transactions); failures are logged and left to the relay sweep. Returns how many it pushed.
+    pub async fn push_range(&self, ids: std::ops::RangeInclusive<i64>) -> usize {
+        crate::outbox::push_range(&self.db, &self.queue(), ids).await
+    }
+
+    fn queue(&self) -> RedisQueue {
+        RedisQueue::new(self.redis.clone(), self.redis_prefix.clone(), self.queue_settings.clone())
     }
 
     /// Waits for the global rate limit of `op`: `Ok(None)` to go ahead, `Ok(Some(at))` when the job

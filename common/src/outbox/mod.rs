@@ -16,7 +16,7 @@ mod write;
 
 pub use pusher::Pusher;
 pub use reconcile::{reconcile_once, unpushed, unsettled, JobLedger, Reconciled};
-pub use relay::{commit_and_push, oldest_unpushed_age, prune, push_now, relay_once};
+pub use relay::{commit_and_push, oldest_unpushed_age, prune, push_now, push_range, relay_once};
 pub use write::{insert, Enqueue, NewOutboxJob};
 
 /// The queue-side id of an outbox row.

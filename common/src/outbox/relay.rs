@@ -52,6 +52,45 @@ pub async fn push_now(pool: &PgPool, sink: &dyn JobSink, ids: &[i64]) {
     }
 }
 
+/// Rows per transaction when [`push_range`] walks a range.
+const RANGE_BATCH: i64 = 1000;
+
+/// Pushes every unpushed row whose id is in `ids`, oldest first, a thousand per transaction: for
+/// a job that committed many rows over several transactions and pushes them once all are
+/// written. Rows another pusher holds are left to it. Like [`push_now`], failures are logged
+/// and left to the relay. Returns how many rows it pushed.
+pub async fn push_range(pool: &PgPool, sink: &dyn JobSink, ids: std::ops::RangeInclusive<i64>) -> usize {
+    let (mut after, last, mut pushed) = (ids.start().saturating_sub(1), *ids.end(), 0);
+    loop {
+        let result = async {
+            let mut tx = pool.begin().await?;
+            let rows = sqlx::query_as!(
+                Row,
+                "SELECT id, queue, kind, payload, run_at FROM outbox
+                  WHERE id > $1 AND id <= $2 AND pushed_at IS NULL
+                  ORDER BY id LIMIT $3
+                  FOR UPDATE SKIP LOCKED",
+                after,
+                last,
+                RANGE_BATCH
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let end = rows.last().map(|row| row.id);
+            Ok::<_, anyhow::Error>((end, push_locked(tx, sink, rows).await?))
+        }
+        .await;
+        match result {
+            Ok((Some(end), n)) => (after, pushed) = (end, pushed + n),
+            Ok((None, _)) => return pushed,
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), outbox.after = after, outbox.last = last, "pushing a range failed; the relay will retry");
+                return pushed;
+            }
+        }
+    }
+}
+
 /// One sweep: pushes up to `batch` of the oldest unpushed rows. Returns how many were pushed.
 /// Concurrent relays skip each other's rows (`SKIP LOCKED`). A row that cannot be pushed (a
 /// queue this build does not know, after a rolling deploy) is skipped, counted and logged, and

@@ -55,6 +55,40 @@ async fn push_after_commit_sends_each_row_once() {
 }
 
 #[tokio::test]
+async fn a_range_is_pushed_whole_past_a_batch_and_nothing_outside_it() {
+    let pool = crate::testing::database().await;
+    let sink = RecordingSink::default();
+    let before = write(&pool, job(0)).await.expect("row");
+    let mut ids = Vec::new();
+    for n in 1..=1002 {
+        ids.push(write(&pool, job(n)).await.expect("row"));
+    }
+    let after = write(&pool, job(1003)).await.expect("row");
+    // One row of the range was pushed already (by its own push after commit): not again.
+    push_now(&pool, &sink, &ids[..1]).await;
+    assert_eq!(push_range(&pool, &sink, ids[0]..=ids[ids.len() - 1]).await, 1001, "more than one batch of 1,000");
+    let want: Vec<String> = ids.iter().map(|&id| envelope_id(id)).collect();
+    assert_eq!(sink.ids(), want, "each row of the range once, in order");
+    assert_eq!(push_range(&pool, &sink, ids[0]..=ids[ids.len() - 1]).await, 0, "a second walk pushes nothing");
+    // The rows either side are the relay's.
+    assert_eq!(relay_once(&pool, &sink, 100).await.expect("relay"), 2);
+    assert_eq!(sink.ids()[1002..], [envelope_id(before), envelope_id(after)]);
+}
+
+#[tokio::test]
+async fn a_range_left_while_redis_is_down_is_the_relays() {
+    let pool = crate::testing::database().await;
+    let sink = RecordingSink::default();
+    let a = write(&pool, job(1)).await.expect("row");
+    let b = write(&pool, job(2)).await.expect("row");
+    sink.down.store(true, Ordering::SeqCst);
+    assert_eq!(push_range(&pool, &sink, a..=b).await, 0);
+    sink.down.store(false, Ordering::SeqCst);
+    assert_eq!(relay_once(&pool, &sink, 100).await.expect("relay"), 2);
+    assert_eq!(sink.ids(), vec![envelope_id(a), envelope_id(b)]);
+}
+
+#[tokio::test]
 async fn rows_left_while_redis_is_down_are_relayed_later() {
     let pool = crate::testing::database().await;
     let sink = RecordingSink::default();

@@ -2,7 +2,8 @@
 //! reminder per active appointment of `day` whose user holds a reminder grant. Each reminder has
 //! the idempotency key `visit_reminder:appointment:<id>:reminder:<visit date>`, so a second run
 //! (two schedulers, a retry, a restart around 20:00) plans nothing more, while an appointment
-//! moved to another day is reminded again for that day.
+//! moved to another day is reminded again for that day. The sends go out once the whole day is
+//! planned.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -42,19 +43,28 @@ impl PlanVisitReminders {
     }
 
     /// Walks the day's appointments in id order, `size` per transaction (bounded memory and
-    /// transactions however large the day); each batch is pushed as it commits, so sends start
-    /// while planning goes on. Returns how many reminders were planned.
+    /// transactions however large the day), then pushes the sends it planned: delivery starts
+    /// once the whole day is planned, so it does not compete with the planning for the database.
+    /// Each batch's rows are safe in the outbox from its commit: the relay pushes them should this
+    /// run die first. Returns how many reminders were planned.
     pub async fn plan_in_batches(&self, ctx: &JobContext, size: i64) -> anyhow::Result<usize> {
-        let (mut after, mut planned) = (0, 0);
+        let (mut after, mut planned, mut outbox) = (0, 0, None::<(i64, i64)>);
         loop {
             let mut tx = ctx.db.begin().await?;
             let batch = plan_reminder_batch(&mut tx, &ctx.templates, self.day, after, size).await?;
-            ctx.commit_and_push(tx, &batch.outbox_ids).await?;
+            tx.commit().await?;
             planned += batch.outbox_ids.len();
+            if let (Some(&low), Some(&high)) = (batch.outbox_ids.iter().min(), batch.outbox_ids.iter().max()) {
+                outbox = Some(outbox.map_or((low, high), |(first, last)| (first.min(low), last.max(high))));
+            }
             match batch.last_id {
                 Some(last) if batch.seen == size => after = last,
-                _ => return Ok(planned),
+                _ => break,
             }
         }
+        if let Some((first, last)) = outbox {
+            ctx.push_range(first..=last).await;
+        }
+        Ok(planned)
     }
 }
