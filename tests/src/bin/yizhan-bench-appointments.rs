@@ -9,7 +9,9 @@
 //! resident memory (`rss_mb_api=`, `rss_mb_worker=`, VmHWM read after the run). The simulator is granted exactly what
 //! each booking's `subscribeAuthResult` accepted. The first-time users' exchanges pass the
 //! `wechat.jscode2session` limit at its default (500/s, a burst of 50: 40 at once start
-//! together); `--login-limit off` lifts it to measure the pipeline alone.
+//! together); `--login-limit off` lifts it to measure the pipeline alone. With
+//! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
+//! bookings and their sends, and each table's updates (how many HOT), go to stderr.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -21,7 +23,7 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
 use yizhan_system_tests::ceiling::ceiling_tps;
-use yizhan_system_tests::store_calls::StoreCalls;
+use yizhan_system_tests::store_calls::{table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -138,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
     let ceiling = ceiling_tps(&db_url, a.requests, a.concurrency, a.schedules).await?;
 
     let redis_url = sys.env.get("REDIS_URL");
+    let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut conn).await;
     let calls_before = StoreCalls::read(&mut conn, &redis_url).await?;
     let (sys2, user2, pats, scheds) = (sys.clone(), user.clone(), patients.clone(), schedules.clone());
     let (elapsed, latencies, results) = drive(a.requests, a.concurrency, move |i| {
@@ -180,6 +183,11 @@ async fn main() -> anyhow::Result<()> {
 
     // Once every message arrived: what the bookings and their sends cost the stores.
     let (statements, redis_commands) = StoreCalls::read(&mut conn, &redis_url).await?.per(&calls_before, a.requests);
+    if std::env::var_os("BENCH_TOP_STATEMENTS").is_some() {
+        for line in top_statements(&mut conn, 25).await.into_iter().chain(table_updates(&mut conn).await) {
+            eprintln!("{line}");
+        }
+    }
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
 
     let login = if a.login_limit { "default" } else { "off" };

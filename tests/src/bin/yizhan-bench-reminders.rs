@@ -85,8 +85,8 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("seeded {} appointments of {} users in {:.1} s", a.appointments, a.users, seeded.elapsed().as_secs_f64());
 
     let redis_url = sys.env.get("REDIS_URL");
-    let calls_before = StoreCalls::read(&mut db, &redis_url).await?;
     let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut db).await;
+    let calls_before = StoreCalls::read(&mut db, &redis_url).await?;
     let fired = Instant::now();
     fire(&sys, tomorrow, "bench").await?;
     let want = a.appointments;
