@@ -13,9 +13,12 @@ WITH batch AS (
      ORDER BY a.id LIMIT $3
 ), todo AS (
     -- A user with several appointments spends one grant on each, oldest grant first (`k` pairs them).
+    -- Planned before: one probe of the key's index per appointment (as a NOT EXISTS the planner
+    -- may hash the whole send log instead, which grows with every batch and every day).
     SELECT b.id, b.user_id, key, row_number() OVER (PARTITION BY b.user_id ORDER BY b.id) AS k
       FROM batch b, LATERAL (SELECT $5 || ':appointment:' || b.id || ':' || $6 AS key) keys
-     WHERE NOT EXISTS (SELECT 1 FROM subscribe_sends s WHERE s.idempotency_key = keys.key)
+      LEFT JOIN LATERAL (SELECT true AS found FROM subscribe_sends s WHERE s.idempotency_key = keys.key LIMIT 1) planned ON true
+     WHERE planned.found IS NULL
 ), grants AS (
     -- Each user's oldest unspent grants, as many as the batch has appointments of theirs (no more
     -- are locked: a user may hold many).
