@@ -42,6 +42,13 @@ impl StoreCalls {
     }
 }
 
+/// Zeroes PostgreSQL's statement and table statistics (creating `pg_stat_statements` in the
+/// database first if it can), so what follows is read alone.
+pub async fn reset(db: &mut PgConnection) {
+    let _ = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut *db).await;
+    let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut *db).await;
+}
+
 /// The `n` statements PostgreSQL spent most time on since the counters were last reset, as
 /// lines of `total ms, calls, mean ms, the statement's start` (empty without the extension).
 pub async fn top_statements(db: &mut PgConnection, n: i64) -> Vec<String> {

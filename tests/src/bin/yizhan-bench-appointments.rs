@@ -9,7 +9,9 @@
 //! resident memory (`rss_mb_api=`, `rss_mb_worker=`, VmHWM read after the run). The simulator is granted exactly what
 //! each booking's `subscribeAuthResult` accepted. The first-time users' exchanges pass the
 //! `wechat.jscode2session` limit at its default (500/s, a burst of 50: 40 at once start
-//! together); `--login-limit off` lifts it to measure the pipeline alone. With
+//! together); `--login-limit off` lifts it to measure the pipeline alone. The measured run
+//! follows a warm-up of four bookings per request in flight (the pools' connections opened and
+//! their statements prepared, as the ceiling warms its own). With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends, and each table's updates (how many HOT), go to stderr.
 
@@ -23,7 +25,7 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
 use yizhan_system_tests::ceiling::ceiling_tps;
-use yizhan_system_tests::store_calls::{table_updates, top_statements, StoreCalls};
+use yizhan_system_tests::store_calls::{self, table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -33,10 +35,13 @@ struct Args {
     schedules: usize,
     /// Whether the `wechat.jscode2session` rate limit applies (the default) or is lifted.
     login_limit: bool,
+    /// Accounts booking (booking i is account i mod N's); 1 by default, a morning's release of
+    /// places is many.
+    users: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args { requests: 2000, concurrency: 32, schedules: 10, login_limit: true };
+    let mut a = Args { requests: 2000, concurrency: 32, schedules: 10, login_limit: true, users: 1 };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     for pair in argv.chunks(2) {
         let value = pair.get(1).and_then(|v| v.parse().ok());
@@ -44,11 +49,12 @@ fn args() -> Args {
             ("--requests", Some(n)) => a.requests = n,
             ("--concurrency", Some(n)) => a.concurrency = n,
             ("--schedules", Some(n)) => a.schedules = n,
+            ("--users", Some(n)) => a.users = n,
             ("--login-limit", _) if matches!(pair.get(1).map(String::as_str), Some("on" | "off")) => {
                 a.login_limit = pair[1] == "on";
             }
             _ => {
-                eprintln!("usage: yizhan-bench-appointments [--requests N] [--concurrency N] [--schedules N] [--login-limit on|off]");
+                eprintln!("usage: yizhan-bench-appointments [--requests N] [--concurrency N] [--schedules N] [--users N] [--login-limit on|off]");
                 std::process::exit(2);
             }
         }
@@ -56,7 +62,63 @@ fn args() -> Args {
     a.requests = a.requests.clamp(10, 9_000);
     a.concurrency = a.concurrency.clamp(1, 256);
     a.schedules = a.schedules.clamp(1, 100);
+    a.users = a.users.clamp(1, a.requests);
     a
+}
+
+/// The i-th booking of a run: patient `first_patient + i`, by its account, on schedule `i`
+/// round-robin.
+fn booking(
+    sys: Arc<System>,
+    accounts: Arc<Vec<(String, i64)>>,
+    patients: Arc<Vec<i64>>,
+    schedules: Arc<Vec<i64>>,
+    first_patient: usize,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = Value> + Send>> + Send + Sync + 'static {
+    move |i| {
+        let (sys, user) = (sys.clone(), accounts[(first_patient + i) % accounts.len()].0.clone());
+        let body = json!({"scheduleId": schedules[i % schedules.len()], "patientId": patients[first_patient + i], "subscribeAuthResult": {"模板ID1": "accept"}});
+        Box::pin(async move {
+            let (status, v) = sys.post("/patient/appointments", Some(&user), body).await;
+            json!({"status": status, "id": v["id"], "at": now_ms()})
+        })
+    }
+}
+
+/// The accounts that book: `user` (made through the API; the warm-up booking's wxCode binds its
+/// openid) and `n - 1` more written straight to the database, each with a token and an openid the
+/// simulator knows, already bound, with `grants` acceptances there.
+async fn accounts(sys: &System, conn: &mut sqlx::PgConnection, user: String, user_id: i64, n: usize, grants: usize) -> anyhow::Result<Vec<(String, i64)>> {
+    let mut accounts = vec![(user, user_id)];
+    if n == 1 {
+        return Ok(accounts);
+    }
+    let mut openids = Vec::with_capacity(n - 1);
+    for _ in 1..n {
+        let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+        let openid = wx["openid"].as_str().expect("openid").to_owned();
+        sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": grants})).await;
+        openids.push(openid);
+    }
+    let tokens: Vec<_> = (1..n).map(|_| yizhan_common::auth::token::generate()).collect();
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO users (username, name, roles) SELECT 'bench' || g, '患者' || g, '{patient}' FROM generate_series(1, $1) g ORDER BY g RETURNING id",
+    )
+    .bind(i32::try_from(n - 1)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO api_tokens (user_id, token_hash, expires_at) SELECT u, h, now() + interval '1 day' FROM UNNEST($1::BIGINT[], $2::BYTEA[]) AS t (u, h)")
+        .bind(&ids)
+        .bind(tokens.iter().map(|t| t.hash.clone()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO wechat_identities (user_id, appid, openid) SELECT u, 'wxsimmini', o FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS t (u, o)")
+        .bind(&ids)
+        .bind(&openids)
+        .execute(&mut *conn)
+        .await?;
+    accounts.extend(tokens.into_iter().map(|t| t.plain).zip(ids));
+    Ok(accounts)
 }
 
 fn now_ms() -> i64 {
@@ -99,11 +161,17 @@ async fn main() -> anyhow::Result<()> {
     let (_, me) = sys.call(reqwest::Method::GET, "/current-user/", Some(&user), None).await;
     let db_url = sys.env.get("DATABASE_URL");
     let mut conn = sqlx::PgConnection::connect(&db_url).await?;
+    // Patients: one per measured booking, then the one of the booking that binds the openid, then
+    // one per warm-up booking.
+    let warm = a.concurrency * 4;
+    let accounts = Arc::new(accounts(&sys, &mut conn, user.clone(), me["id"].as_i64().expect("id"), a.users, a.requests + 1 + warm).await?);
+    // Patient i belongs to the account of booking i (the warm-ups' too); the patient of the booking
+    // that binds the openid through its wxCode is the first account's.
+    let owners: Vec<i64> = (0..a.requests + 1 + warm).map(|i| if i == a.requests { accounts[0].1 } else { accounts[i % accounts.len()].1 }).collect();
     let patients: Vec<i64> = sqlx::query_scalar(
-        "INSERT INTO patients (user_id, name, phone) SELECT $1, '患者' || g, '13800000000' FROM generate_series(1, $2) g RETURNING id",
+        "INSERT INTO patients (user_id, name, phone) SELECT u, '患者' || g, '13800000000' FROM UNNEST($1::BIGINT[]) WITH ORDINALITY AS t (u, g) ORDER BY g RETURNING id",
     )
-    .bind(me["id"].as_i64().expect("id"))
-    .bind(i32::try_from(a.requests + 1).unwrap_or(i32::MAX))
+    .bind(&owners)
     .fetch_all(&mut conn)
     .await?;
     let patients = Arc::new(patients);
@@ -113,16 +181,27 @@ async fn main() -> anyhow::Result<()> {
     let openid = wx["openid"].as_str().expect("openid").to_owned();
     let accepted = json!({"模板ID1": "accept"});
     // One acceptance per booking: the warm-up and every measured one.
-    sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": a.requests + 1})).await;
+    sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": a.requests + 1 + warm})).await;
     let (status, v) = sys
-        .post("/patient/appointments", Some(&user), json!({"scheduleId": schedule, "patientId": patients[a.requests],
+        .post("/patient/appointments", Some(&accounts[0].0), json!({"scheduleId": schedule, "patientId": patients[a.requests],
               "wxCode": wx["code"], "subscribeAuthResult": accepted}))
         .await;
     anyhow::ensure!(status == 200, "warm-up booking failed: {v}");
-    let messages = |sys: Arc<System>, openid: String| async move { sys.sim_get(&format!("/_sim/messages?touser={openid}")).await };
+    // Every message the simulator received (the accounts' openids are the run's only ones so far).
+    let messages = |sys: Arc<System>| async move { sys.sim_get("/_sim/messages").await };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while messages(sys.clone(), openid.clone()).await["count"].as_u64() != Some(1) {
+    while messages(sys.clone()).await["count"].as_u64() != Some(1) {
         anyhow::ensure!(Instant::now() < deadline, "the warm-up message never arrived");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Warm every connection (the api's and the worker's pools, the client's) and their prepared
+    // statements at the measured concurrency before the clock starts, as the ceiling does: four
+    // bookings per request in flight, and their messages delivered.
+    let (_, _, warmed) = drive(warm, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), schedules.clone(), a.requests + 1)).await;
+    anyhow::ensure!(warmed.iter().all(|r| r["status"] == 200), "a warm-up booking failed");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while messages(sys.clone()).await["count"].as_u64() != Some(1 + warm as u64) {
+        anyhow::ensure!(Instant::now() < deadline, "the warm-up messages never arrived");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -140,27 +219,18 @@ async fn main() -> anyhow::Result<()> {
     let ceiling = ceiling_tps(&db_url, a.requests, a.concurrency, a.schedules).await?;
 
     let redis_url = sys.env.get("REDIS_URL");
-    let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut conn).await;
+    store_calls::reset(&mut conn).await;
     let calls_before = StoreCalls::read(&mut conn, &redis_url).await?;
-    let (sys2, user2, pats, scheds) = (sys.clone(), user.clone(), patients.clone(), schedules.clone());
-    let (elapsed, latencies, results) = drive(a.requests, a.concurrency, move |i| {
-        let (sys, user, pats, scheds) = (sys2.clone(), user2.clone(), pats.clone(), scheds.clone());
-        async move {
-            let body = json!({"scheduleId": scheds[i % scheds.len()], "patientId": pats[i], "subscribeAuthResult": {"模板ID1": "accept"}});
-            let (status, v) = sys.post("/patient/appointments", Some(&user), body).await;
-            json!({"status": status, "id": v["id"], "at": now_ms()})
-        }
-    })
-    .await;
+    let (elapsed, latencies, results) = drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), schedules.clone(), 0)).await;
     let failures = results.iter().filter(|r| r["status"] != 200).count();
     anyhow::ensure!(failures == 0, "{failures} bookings failed");
     let committed: HashMap<String, i64> =
         results.iter().map(|r| (r["id"].to_string(), r["at"].as_i64().unwrap_or(0))).collect();
 
-    let want = a.requests as u64 + 1;
+    let want = (a.requests + 1 + warm) as u64;
     let deadline = Instant::now() + Duration::from_secs(120);
     let delivered = loop {
-        let m = messages(sys.clone(), openid.clone()).await;
+        let m = messages(sys.clone()).await;
         if m["count"].as_u64() >= Some(want) || Instant::now() > deadline {
             break m;
         }
@@ -191,7 +261,10 @@ async fn main() -> anyhow::Result<()> {
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
 
     let login = if a.login_limit { "default" } else { "off" };
-    println!("requests={} concurrency={} schedules={} subscribe_send_rate_limit=off jscode2session_rate_limit={login}", a.requests, a.concurrency, a.schedules);
+    println!(
+        "requests={} concurrency={} schedules={} users={} subscribe_send_rate_limit=off jscode2session_rate_limit={login}",
+        a.requests, a.concurrency, a.schedules, a.users
+    );
     let rate = a.requests as f64 / elapsed.as_secs_f64();
     println!("requests_per_sec={rate:.0}");
     println!("p50_ms={:.1}", percentile(&latencies, 0.50));

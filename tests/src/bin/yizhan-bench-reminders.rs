@@ -30,7 +30,7 @@ use yizhan_common::jobs::Job;
 use yizhan_common::queue::{QueueSettings, RedisQueue};
 use yizhan_common::redis_conn::{connect, RedisTimeouts};
 use yizhan_system_tests::bench::peak_rss_mb;
-use yizhan_system_tests::store_calls::{table_updates, top_statements, StoreCalls};
+use yizhan_system_tests::store_calls::{self, table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
 
 #[derive(Clone, Copy)]
@@ -85,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("seeded {} appointments of {} users in {:.1} s", a.appointments, a.users, seeded.elapsed().as_secs_f64());
 
     let redis_url = sys.env.get("REDIS_URL");
-    let _ = sqlx::query("SELECT pg_stat_statements_reset(), pg_stat_reset()").execute(&mut db).await;
+    store_calls::reset(&mut db).await;
     let calls_before = StoreCalls::read(&mut db, &redis_url).await?;
     let fired = Instant::now();
     fire(&sys, tomorrow, "bench").await?;
