@@ -101,9 +101,9 @@ def main():
     new_patient = "INSERT INTO patients (user_id, name, phone) VALUES (%s, '新患者', '13900000000');" % user
 
     print("## A booking (`POST /patient/appointments`)\n")
-    explain("The schedule's row, locked (`catalog::lock_schedule`)", "Held from here to COMMIT: bookings of one schedule take turns.",
-            "FROM schedules WHERE id = $1 FOR UPDATE", [schedule])
-    explain("The place taken and the appointment written (`hospital/place.sql`)", "Duplicate check, counter, order number and insert in one statement.",
+    explain("The place taken and the appointment written (`hospital/place.sql`)",
+            "Duplicate check, counter, order number and insert in one statement, which also reads the schedule; its update "
+            "takes the schedule's row lock, held to COMMIT: bookings of one schedule take turns.",
             "Takes one place on a schedule and writes its appointment",
             [schedule, "currval('patients_id_seq')", user, "'头痛'", "'booking'", "'20261206'"], setup=new_patient)
     explain("The subscribe message planned (`subscribe/plan_send.sql`)", "A grant spent, the send row and its outbox row.",

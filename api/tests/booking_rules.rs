@@ -137,6 +137,13 @@ async fn an_ended_session_cannot_be_booked_waitlisted_or_promoted_into() {
     let (p1, p2) = (patient(&app, &user, "迟").await, patient(&app, &user, "到").await);
     let (status, err) = book(&app, &user, ended, p1, json!({})).await;
     assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");
+    // The booking's statement takes the place before the schedule is checked: the refusal gave it back.
+    let (booked, appointments): (i32, i64) = sqlx::query_as("SELECT booked, (SELECT count(*) FROM appointments) FROM schedules WHERE id = $1")
+        .bind(ended)
+        .fetch_one(&pool)
+        .await
+        .expect("schedule");
+    assert_eq!((booked, appointments), (0, 0), "nothing of the refused booking stays");
     sqlx::query("UPDATE schedules SET booked = 1 WHERE id = $1").bind(ended).execute(&pool).await.expect("full");
     let (status, err) = app.post("/patient/waitlist", Some(&user), json!({"scheduleId": ended, "patientId": p2})).await;
     assert_error(status, &err, StatusCode::CONFLICT, "schedule_closed");

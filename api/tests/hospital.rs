@@ -52,6 +52,42 @@ async fn booking_answers_the_seed_shape_once_per_patient() {
 }
 
 #[tokio::test]
+async fn one_patient_booking_one_schedule_twenty_times_at_once_gets_one_place() {
+    let pool = yizhan_common::testing::database().await;
+    let app = std::sync::Arc::new(TestApp::new(pool.clone()));
+    let c = clinic(&app).await;
+    let s = schedule(&app, &c, "上午", 50).await;
+    let user = app.user_token("twenty", &["patient"]).await;
+    let p = patient(&app, &user, "重复").await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, user) = (app.clone(), user.clone());
+            tokio::spawn(async move { book(&app, &user, s, p, json!({})).await })
+        })
+        .collect();
+    let (mut ok, mut refused) = (0, 0);
+    for task in tasks {
+        let (status, v) = task.await.expect("task");
+        match status {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(v["error"]["code"], "already_booked", "{v}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!((ok, refused), (1, 19));
+    // The refused bookings' places (taken, then refused by the unique index) went back.
+    let (booked, appointments): (i32, i64) = sqlx::query_as("SELECT booked, (SELECT count(*) FROM appointments) FROM schedules WHERE id = $1")
+        .bind(s)
+        .fetch_one(&pool)
+        .await
+        .expect("schedule");
+    assert_eq!((booked, appointments), (1, 1));
+}
+
+#[tokio::test]
 async fn patients_act_only_on_their_own() {
     let pool = yizhan_common::testing::database().await;
     let app = TestApp::new(pool);

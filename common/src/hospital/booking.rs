@@ -99,7 +99,13 @@ pub struct Expected {
 }
 
 async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
-    let schedule = super::catalog::lock_schedule(conn, id).await?.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+    let schedule = super::catalog::lock_schedule(conn, id).await?;
+    check_open(schedule, expected, now)
+}
+
+/// The schedule if it exists, is the one the client named and has not ended.
+fn check_open(schedule: Option<Schedule>, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
+    let schedule = schedule.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
     if expected.hospital_id.is_some_and(|h| h != schedule.hospital_id) {
         return Err(HospitalError::invalid("hospitalId", "does not match the schedule"));
     }
@@ -148,37 +154,66 @@ pub(super) enum Placed {
     Full,
 }
 
-/// Takes one place on `schedule` (whose row the caller holds locked, from [`open_schedule`]) and
-/// writes its appointment: the duplicate check, the counter, the order number and the insert in
-/// one statement (`place.sql`).
+/// Takes one place on schedule `schedule_id` and writes its appointment: the duplicate check, the
+/// counter, the order number and the insert in one statement (`place.sql`), which also returns
+/// the schedule as it is (`None`: no such schedule). The update takes the schedule's row lock if
+/// the caller does not hold it already.
 pub(super) async fn place(
     conn: &mut PgConnection,
-    schedule: &Schedule,
+    schedule_id: i64,
     patient_id: i64,
     user_id: i64,
     symptoms: &str,
     source: &str,
-) -> HospitalResult<Placed> {
+) -> HospitalResult<Option<(Schedule, Placed)>> {
     let today = crate::time::local(Utc::now()).format("%Y%m%d").to_string();
-    let row = sqlx::query_file!("src/hospital/place.sql", schedule.id, patient_id, user_id, symptoms, source, today)
+    let row = sqlx::query_file!("src/hospital/place.sql", schedule_id, patient_id, user_id, symptoms, source, today)
         .fetch_one(conn)
         .await
         .map_err(|e| match e {
-            // Cannot happen while the schedule's row is held; kept as the index's last word.
+            // A booking of the patient committed after the statement's snapshot (the caller did
+            // not hold the schedule's row): the index has the last word.
             sqlx::Error::Database(db) if db.constraint() == Some("appointments_one_per_patient_and_schedule") => {
                 HospitalError::AlreadyBooked
             }
             other => HospitalError::Db(other),
         })?;
+    let (
+        Some(id),
+        Some(hospital_id),
+        Some(department_id),
+        Some(date),
+        Some(period),
+        Some(start_time),
+        Some(end_time),
+        Some(capacity),
+        Some(booked),
+        Some(fee_cents),
+    ) = (
+        row.schedule_id,
+        row.hospital_id,
+        row.department_id,
+        row.date,
+        row.period,
+        row.start_time,
+        row.end_time,
+        row.capacity,
+        row.booked,
+        row.fee_cents,
+    )
+    else {
+        return Ok(None);
+    };
+    let schedule = Schedule { id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents };
     if row.already_booked {
-        return Ok(Placed::AlreadyBooked);
+        return Ok(Some((schedule, Placed::AlreadyBooked)));
     }
     let (Some(id), Some(order_no), Some(queue_number), Some(status), Some(payment_status), Some(pay_amount_cents), Some(created_at)) =
         (row.id, row.order_no, row.queue_number, row.status, row.payment_status, row.pay_amount_cents, row.created_at)
     else {
-        return Ok(Placed::Full);
+        return Ok(Some((schedule, Placed::Full)));
     };
-    Ok(Placed::Booked(Appointment {
+    let appointment = Appointment {
         id,
         order_no,
         schedule_id: schedule.id,
@@ -196,11 +231,16 @@ pub(super) async fn place(
         end_time: schedule.end_time,
         hospital_id: schedule.hospital_id,
         department_id: schedule.department_id,
-    }))
+    };
+    Ok(Some((schedule, Placed::Booked(appointment))))
 }
 
-/// Books a place on `schedule_id` for one of the user's patients: two statements, the schedule's
-/// row locked and read, then the place taken and the appointment written (`place.sql`).
+/// Books a place on `schedule_id` for one of the user's patients: one statement takes the place,
+/// writes the appointment and reads the schedule as it is (`place.sql`, its update taking the
+/// schedule's row lock, held until commit: `catalog::update_schedule` decides on the same lock);
+/// the schedule is checked after, and a refusal rolls the caller's transaction back, the place
+/// with it. Taking the lock with the place rather than a statement before keeps it one round trip
+/// shorter, and bookings of one schedule take turns for that long.
 pub async fn book(
     conn: &mut PgConnection,
     user_id: i64,
@@ -210,9 +250,12 @@ pub async fn book(
     symptoms: &str,
     now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
-    // Locks the schedule's row as it reads it (`catalog::update_schedule` decides on the same lock).
-    let schedule = open_schedule_of(conn, schedule_id, expected, now).await?;
-    match place(conn, &schedule, patient_id, user_id, symptoms, "booking").await? {
+    let (schedule, placed) = match place(conn, schedule_id, patient_id, user_id, symptoms, "booking").await? {
+        Some((schedule, placed)) => (Some(schedule), placed),
+        None => (None, Placed::Full),
+    };
+    check_open(schedule, expected, now)?;
+    match placed {
         Placed::Booked(appointment) => Ok(appointment),
         Placed::AlreadyBooked => Err(HospitalError::AlreadyBooked),
         Placed::Full => Err(HospitalError::ScheduleFull),
