@@ -43,6 +43,8 @@ async fn booking_answers_the_seed_shape_once_per_patient() {
     assert_error(status, &err, StatusCode::CONFLICT, "already_booked");
     let (status, err) = book(&app, &user, s, p, json!({"departmentId": c.department + 99})).await;
     assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let (status, err) = book(&app, &user, s + 1_000_000, p, json!({})).await;
+    assert_eq!(assert_error(status, &err, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")["fields"]["scheduleId"], "no such schedule");
 
     let (_, schedules) = app.get(&format!("/patient/schedules?departmentId={}", c.department), Some(&user)).await;
     assert_eq!(schedules["results"][0]["remaining"], 49);

@@ -99,13 +99,17 @@ pub struct Expected {
 }
 
 async fn open_schedule_of(conn: &mut PgConnection, id: i64, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
-    let schedule = super::catalog::lock_schedule(conn, id).await?;
-    check_open(schedule, expected, now)
+    let schedule = super::catalog::lock_schedule(conn, id).await?.ok_or_else(no_such_schedule)?;
+    check_open(&schedule, expected, now)?;
+    Ok(schedule)
 }
 
-/// The schedule if it exists, is the one the client named and has not ended.
-fn check_open(schedule: Option<Schedule>, expected: Expected, now: NaiveDateTime) -> HospitalResult<Schedule> {
-    let schedule = schedule.ok_or(HospitalError::invalid("scheduleId", "no such schedule"))?;
+fn no_such_schedule() -> HospitalError {
+    HospitalError::invalid("scheduleId", "no such schedule")
+}
+
+/// Whether the schedule is the one the client named and has not ended.
+fn check_open(schedule: &Schedule, expected: Expected, now: NaiveDateTime) -> HospitalResult<()> {
     if expected.hospital_id.is_some_and(|h| h != schedule.hospital_id) {
         return Err(HospitalError::invalid("hospitalId", "does not match the schedule"));
     }
@@ -115,7 +119,7 @@ fn check_open(schedule: Option<Schedule>, expected: Expected, now: NaiveDateTime
     if schedule.ended(now) {
         return Err(HospitalError::ScheduleClosed);
     }
-    Ok(schedule)
+    Ok(())
 }
 
 /// Takes one place; the next queue number, or `ScheduleFull`.
@@ -168,7 +172,7 @@ pub(super) async fn place(
 ) -> HospitalResult<Option<(Schedule, Placed)>> {
     let today = crate::time::local(Utc::now()).format("%Y%m%d").to_string();
     let row = sqlx::query_file!("src/hospital/place.sql", schedule_id, patient_id, user_id, symptoms, source, today)
-        .fetch_one(conn)
+        .fetch_optional(conn)
         .await
         .map_err(|e| match e {
             // A booking of the patient committed after the statement's snapshot (the caller did
@@ -178,33 +182,19 @@ pub(super) async fn place(
             }
             other => HospitalError::Db(other),
         })?;
-    let (
-        Some(id),
-        Some(hospital_id),
-        Some(department_id),
-        Some(date),
-        Some(period),
-        Some(start_time),
-        Some(end_time),
-        Some(capacity),
-        Some(booked),
-        Some(fee_cents),
-    ) = (
-        row.schedule_id,
-        row.hospital_id,
-        row.department_id,
-        row.date,
-        row.period,
-        row.start_time,
-        row.end_time,
-        row.capacity,
-        row.booked,
-        row.fee_cents,
-    )
-    else {
-        return Ok(None);
+    let Some(row) = row else { return Ok(None) };
+    let schedule = Schedule {
+        id: row.schedule_id,
+        hospital_id: row.hospital_id,
+        department_id: row.department_id,
+        date: row.date,
+        period: row.period,
+        start_time: row.start_time,
+        end_time: row.end_time,
+        capacity: row.capacity,
+        booked: row.booked,
+        fee_cents: row.fee_cents,
     };
-    let schedule = Schedule { id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents };
     if row.already_booked {
         return Ok(Some((schedule, Placed::AlreadyBooked)));
     }
@@ -250,11 +240,8 @@ pub async fn book(
     symptoms: &str,
     now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
-    let (schedule, placed) = match place(conn, schedule_id, patient_id, user_id, symptoms, "booking").await? {
-        Some((schedule, placed)) => (Some(schedule), placed),
-        None => (None, Placed::Full),
-    };
-    check_open(schedule, expected, now)?;
+    let (schedule, placed) = place(conn, schedule_id, patient_id, user_id, symptoms, "booking").await?.ok_or_else(no_such_schedule)?;
+    check_open(&schedule, expected, now)?;
     match placed {
         Placed::Booked(appointment) => Ok(appointment),
         Placed::AlreadyBooked => Err(HospitalError::AlreadyBooked),

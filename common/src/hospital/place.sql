@@ -1,6 +1,6 @@
 -- Takes one place on a schedule and writes its appointment, in one round trip (`booking::place`),
 -- and returns the schedule as it is: as the update left it when a place was taken, else as this
--- statement's snapshot saw it (no schedule row: no such schedule). The caller checks the schedule
+-- statement's snapshot saw it (no row at all: no such schedule). The caller checks the schedule
 -- after (the hospital and department asked for, not ended); a refusal rolls back the transaction,
 -- the place with it.
 -- The schedule's row lock is taken by the update here (a booking), or was taken earlier by the
@@ -10,8 +10,8 @@
 -- appointments_one_per_patient_and_schedule (AlreadyBooked).
 --   $1 schedule id, $2 patient id, $3 user id, $4 symptoms, $5 source ('booking' or 'waitlist'),
 --   $6 today's date in the service time zone, 'YYYYMMDD' (for the order number)
--- One row always: `already_booked` (the patient holds an active appointment of the schedule;
--- nothing written), else the appointment, or no appointment when the schedule is full.
+-- One row when the schedule exists: `already_booked` (the patient holds an active appointment of
+-- the schedule; nothing written), else the appointment, or no appointment when the schedule is full.
 WITH seen AS (
     SELECT id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents
       FROM schedules WHERE id = $1
@@ -38,10 +38,10 @@ WITH seen AS (
      WHERE NOT EXISTS (SELECT 1 FROM place)
 )
 SELECT (SELECT taken FROM active) AS "already_booked!",
-       s.id AS "schedule_id?", s.hospital_id AS "hospital_id?", s.department_id AS "department_id?", s.date AS "date?",
-       s.period AS "period?", s.start_time AS "start_time?", s.end_time AS "end_time?", s.capacity AS "capacity?",
-       s.booked AS "booked?", s.fee_cents AS "fee_cents?",
+       s.id AS "schedule_id!", s.hospital_id AS "hospital_id!", s.department_id AS "department_id!", s.date AS "date!",
+       s.period AS "period!", s.start_time AS "start_time!", s.end_time AS "end_time!", s.capacity AS "capacity!",
+       s.booked AS "booked!", s.fee_cents AS "fee_cents!",
        a.id AS "id?", a.order_no AS "order_no?", a.queue_number AS "queue_number?",
        a.status AS "status?: AppointmentStatus", a.payment_status AS "payment_status?: PaymentStatus",
        a.pay_amount_cents AS "pay_amount_cents?", a.created_at AS "created_at?"
-  FROM (VALUES (1)) AS one (n) LEFT JOIN schedule s ON true LEFT JOIN appointment a ON true
+  FROM schedule s LEFT JOIN appointment a ON true
