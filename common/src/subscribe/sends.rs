@@ -135,10 +135,10 @@ impl SendLog {
     /// Finishes the row as `skipped` when its message no longer applied when it was claimed (its
     /// appointment, waitlist entry or reservation was cancelled); true if so. No query unless so.
     pub async fn skip_if_cancelled_at_claim(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<bool> {
-        if !send.target_cancelled || tells_of_cancel(send) {
+        let Some(target) = send.target().filter(|_| send.target_cancelled && !tells_of_cancel(send)) else {
             return Ok(false);
-        }
-        Self::skip(conn, send, cancel_reason(send)).await?;
+        };
+        Self::skip(conn, send, target.cancelled()).await?;
         Ok(true)
     }
 
@@ -147,34 +147,33 @@ impl SendLog {
     /// `FOR SHARE`: a cancel or reschedule in flight commits first, and what follows (the text)
     /// is read after it. A `cancelled` message is about the cancel itself and always applies.
     pub async fn skip_if_no_longer_applies(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<bool> {
-        if tells_of_cancel(send) {
+        let Some(target) = send.target().filter(|_| !tells_of_cancel(send)) else {
             return Ok(false);
-        }
-        let cancelled = match (send.appointment_id, send.waitlist_entry_id, send.reservation_id) {
-            (_, _, Some(id)) => {
+        };
+        let cancelled = match target {
+            Target::Reservation(id) => {
                 let status = sqlx::query_scalar!(r#"SELECT status AS "status: ReservationStatus" FROM room_reservations WHERE id = $1 FOR SHARE"#, id)
                     .fetch_optional(&mut *conn)
                     .await?;
                 status == Some(ReservationStatus::Cancelled)
             }
-            (Some(id), _, None) => {
+            Target::Appointment(id) => {
                 let status = sqlx::query_scalar!(r#"SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE"#, id)
                     .fetch_optional(&mut *conn)
                     .await?;
                 status == Some(AppointmentStatus::Cancelled)
             }
-            (None, Some(id), None) => {
+            Target::WaitlistEntry(id) => {
                 let status = sqlx::query_scalar!(r#"SELECT status AS "status: WaitlistStatus" FROM waitlist_entries WHERE id = $1 FOR SHARE"#, id)
                     .fetch_optional(&mut *conn)
                     .await?;
                 status == Some(WaitlistStatus::Cancelled)
             }
-            (None, None, None) => false,
         };
         if !cancelled {
             return Ok(false);
         }
-        Self::skip(conn, send, cancel_reason(send)).await?;
+        Self::skip(conn, send, target.cancelled()).await?;
         Ok(true)
     }
 
@@ -190,11 +189,33 @@ fn tells_of_cancel(send: &PendingSend) -> bool {
     super::MessageKind::parse(&send.kind).is_some_and(super::MessageKind::tells_of_cancel)
 }
 
-/// What was cancelled, for the skipped row (a reservation first, as the claim reads it).
-fn cancel_reason(send: &PendingSend) -> &'static str {
-    match (send.appointment_id, send.reservation_id) {
-        (_, Some(_)) => "the reservation was cancelled",
-        (Some(_), None) => "the appointment was cancelled",
-        (None, None) => "the waitlist entry was cancelled",
+/// What a send is about, as its row names it: a reservation first, then an appointment, then a
+/// waitlist entry (the claim reads `target_cancelled` in the same order).
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Reservation(i64),
+    Appointment(i64),
+    WaitlistEntry(i64),
+}
+
+impl Target {
+    /// The skipped row's reason when this was cancelled.
+    fn cancelled(self) -> &'static str {
+        match self {
+            Self::Reservation(_) => "the reservation was cancelled",
+            Self::Appointment(_) => "the appointment was cancelled",
+            Self::WaitlistEntry(_) => "the waitlist entry was cancelled",
+        }
+    }
+}
+
+impl PendingSend {
+    fn target(&self) -> Option<Target> {
+        match (self.appointment_id, self.waitlist_entry_id, self.reservation_id) {
+            (_, _, Some(id)) => Some(Target::Reservation(id)),
+            (Some(id), _, None) => Some(Target::Appointment(id)),
+            (None, Some(id), None) => Some(Target::WaitlistEntry(id)),
+            (None, None, None) => None,
+        }
     }
 }
