@@ -125,37 +125,42 @@ async fn the_planning_walks_the_day_in_batches_spends_one_grant_each_and_a_secon
 
     // Batches of two walk the seven appointments of tomorrow in four statements.
     let plan = |pool: PgPool, templates: yizhan_common::subscribe::TemplateConfig| async move {
-        let (mut after, mut outbox, mut batches) = (0, Vec::new(), 0);
+        let (mut after, mut outbox, mut planned, mut batches) = (0, Vec::new(), 0, 0);
         loop {
             let mut tx = pool.begin().await.expect("tx");
             let batch = yizhan_common::subscribe::plan_reminder_batch(&mut tx, &templates, tomorrow, after, 2).await.expect("batch");
             tx.commit().await.expect("commit");
             batches += 1;
             outbox.extend(batch.outbox_ids);
+            planned += batch.planned;
             match batch.last_id {
                 Some(last) if batch.seen == 2 => after = last,
-                _ => return (outbox, batches),
+                _ => return (outbox, planned, batches),
             }
         }
     };
     let templates = app.state.config.templates.clone();
-    let (outbox, batches) = plan(pool.clone(), templates.clone()).await;
-    assert_eq!((outbox.len(), batches), (reminded.len(), 4));
+    let (outbox, sends, batches) = plan(pool.clone(), templates.clone()).await;
+    assert_eq!((sends, batches), (reminded.len() as i64, 4));
+    // One chunk job per statement that planned any: a chunk never spans two statements.
+    assert_eq!(outbox.len(), 2, "the batches planned 2 + 2 + 0 + 0 reminders: {outbox:?}");
     for id in &reminded {
         let key = format!("visit_reminder:appointment:{id}:reminder:{tomorrow}");
         assert!(planned(&pool, *id).await.contains(&("visit_reminder".to_owned(), key)), "appointment {id} reminded under the shared key");
     }
-    // Each job names its send; every grant of tomorrow's reminders is spent, once.
-    let jobs = yizhan_common::testing::enqueued::<yizhan_common::jobs::kinds::SendSubscribeMessage>(&pool).await;
+    // Each send is named by one chunk job; every grant of tomorrow's reminders is spent, once.
+    let jobs = yizhan_common::testing::enqueued::<yizhan_common::jobs::kinds::SendSubscribeBatch>(&pool).await;
+    let mut chunked: Vec<i64> = jobs.iter().flat_map(|j| j.send_ids.clone()).collect();
+    chunked.sort_unstable();
     let reminder_sends: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE kind = 'visit_reminder' ORDER BY id").fetch_all(&pool).await.expect("sends");
-    assert!(reminder_sends.iter().all(|id| jobs.iter().any(|j| j.send_id == *id)), "{reminder_sends:?}");
+    assert_eq!(chunked, reminder_sends);
     let unspent: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_grants WHERE template_id = '模板ID2' AND spent_at IS NULL")
         .fetch_one(&pool)
         .await
         .expect("grants");
     assert_eq!(unspent, 2, "Ann's grant for the day after and Dee's (cancelled) stay");
 
-    let (again, _) = plan(pool.clone(), templates).await;
-    assert!(again.is_empty(), "a second run planned {again:?}");
+    let (again, planned_again, _) = plan(pool.clone(), templates).await;
+    assert!(again.is_empty() && planned_again == 0, "a second run planned {again:?}");
 }

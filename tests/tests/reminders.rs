@@ -194,3 +194,100 @@ async fn a_booking_for_tomorrow_after_20_00_is_reminded_at_once() {
         assert!(reminder_times(&sys, &openid).await.is_empty(), "before 20:00 the planning will remind");
     }
 }
+
+/// The 20:00 planning sends in chunks (`send_subscribe_batch`, 50 reminders a job): 120
+/// reminders under a 30/s limit arrive once each and as spread as the limit says, though three
+/// calls fail on the way (retried alone) and an appointment cancelled as they go out is skipped;
+/// a chunk's job run again sends nothing more.
+#[tokio::test]
+async fn reminders_go_out_in_chunks_once_each_within_the_rate_limit() {
+    let sys = System::start_with(&[("RATE_LIMITS", "wechat.subscribe_send=30/s")]).await;
+    let (admin, h, d, today) = clinic(&sys).await;
+    let day = today + chrono::Days::new(3);
+    let (status, s) = sys
+        .post("/admin/schedules", Some(&admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": day.to_string(),
+              "period": "上午", "startTime": "08:00", "endTime": "12:00", "capacity": 130, "fee": 0}))
+        .await;
+    assert_eq!(status, 201, "{s}");
+    let grants = json!({"模板ID2": "accept"});
+    let (mut openids, mut last) = (Vec::new(), (String::new(), 0));
+    for u in 0..12 {
+        let wx = sys.sim_post("/_sim/users", json!({"appid": "wxsimmini"})).await;
+        let openid = wx["openid"].as_str().expect("openid").to_owned();
+        // More acceptances at WeChat than reminders: a second send of one would arrive too.
+        sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID2", "count": 20})).await;
+        let user = sys.user(&admin, &format!("chunk{u}"), &["patient"]).await;
+        for i in 0..10 {
+            let (_, p) = sys.post("/patient/patients", Some(&user), json!({"name": format!("病人{u}-{i}"), "phone": "13700000000"})).await;
+            let mut body = json!({"scheduleId": s["id"], "patientId": p["id"], "subscribeAuthResult": grants});
+            if i == 0 {
+                body["wxCode"] = wx["code"].clone();
+            }
+            let (status, v) = sys.post("/patient/appointments", Some(&user), body).await;
+            assert_eq!(status, 200, "{v}");
+            last = (user.clone(), v["id"].as_i64().expect("id"));
+        }
+        openids.push(openid);
+    }
+    let pool = PgPoolOptions::new().max_connections(4).connect(&sys.env.get("DATABASE_URL")).await.expect("db");
+    sys.eventually("every openid bound", Duration::from_secs(30), || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM wechat_identities").fetch_one(&pool).await.ok()?;
+        (n == 12).then_some(())
+    })
+    .await;
+    sys.sim_post("/_sim/faults", json!({"rules": [{"op": "subscribe_send", "httpStatus": 502, "times": 3}]})).await;
+
+    plan_day(&sys, day).await;
+    let count = |openid: String| {
+        let sys = &sys;
+        async move {
+            let v = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await;
+            v["messages"].as_array().map(|m| m.iter().filter(|m| m["templateId"] == "模板ID2").count()).unwrap_or(0)
+        }
+    };
+    sys.eventually("the first reminder", Duration::from_secs(20), || async { (count(openids[0].clone()).await > 0).then_some(()) }).await;
+    // The last appointment's reminder is the last to go: at 30/s, seconds after the first.
+    let (status, v) = sys.call(reqwest::Method::DELETE, &format!("/patient/appointments/{}", last.1), Some(&last.0), None).await;
+    assert_eq!(status, 200, "{v}");
+
+    let settled = sys
+        .eventually("every reminder settled", Duration::from_secs(60), || async {
+            let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM subscribe_sends WHERE kind = 'visit_reminder' GROUP BY status ORDER BY status")
+                .fetch_all(&pool)
+                .await
+                .ok()?;
+            rows.iter().all(|(status, _)| status == "sent" || status == "skipped").then_some(rows)
+        })
+        .await;
+    assert_eq!(settled, vec![("sent".to_owned(), 119), ("skipped".to_owned(), 1)]);
+    let skipped: (i64, String) = sqlx::query_as("SELECT appointment_id, error FROM subscribe_sends WHERE status = 'skipped'").fetch_one(&pool).await.expect("skipped");
+    assert_eq!(skipped, (last.1, "the appointment was cancelled".to_owned()));
+    for (i, openid) in openids.iter().enumerate() {
+        assert_eq!(count(openid.clone()).await, if i == 11 { 9 } else { 10 }, "user {i}");
+    }
+    // The three failed calls were made again, each alone; no other send was called twice.
+    let called: Vec<(i32, i64)> = sqlx::query_as("SELECT attempts, count(*) FROM subscribe_sends WHERE status = 'sent' GROUP BY attempts ORDER BY attempts")
+        .fetch_all(&pool)
+        .await
+        .expect("attempts");
+    assert_eq!(called, vec![(1, 116), (2, 3)]);
+    let v = sys.sim_get("/_sim/messages").await;
+    let at: Vec<i64> = v["messages"].as_array().expect("messages").iter().filter(|m| m["templateId"] == "模板ID2").filter_map(|m| m["atMs"].as_i64()).collect();
+    let spread = at.iter().max().expect("sent") - at.iter().min().expect("sent");
+    assert!(spread >= 2000, "119 reminders at 30/s take seconds, not {spread} ms");
+
+    // Three chunk jobs (50 + 50 + 20); one run again finds its rows final and calls nothing.
+    let chunks: Vec<serde_json::Value> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'send_subscribe_batch' ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("chunks");
+    let sizes: Vec<usize> = chunks.iter().map(|c| c["sendIds"].as_array().map_or(0, Vec::len)).collect();
+    assert_eq!(sizes, vec![50, 50, 20]);
+    let again: yizhan_common::jobs::kinds::SendSubscribeBatch = serde_json::from_value(chunks[0].clone()).expect("payload");
+    let redis = connect(&SecretString::from(sys.env.get("REDIS_URL")), RedisTimeouts::default()).await.expect("redis");
+    let queue = RedisQueue::new(redis, sys.env.get("REDIS_PREFIX"), QueueSettings::default());
+    queue.push_many(&[again.envelope("chunk-again", Utc::now()).expect("envelope")]).await.expect("push");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let total = v["messages"].as_array().map_or(0, Vec::len);
+    assert_eq!(sys.sim_get("/_sim/messages").await["messages"].as_array().map_or(0, Vec::len), total, "the chunk run again sent more");
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::kinds::{
     CreateDepartmentQrCode, CreateKoalaVisitor, DecideReservation, ExchangeWxCode, FencedProbe, Noop, PlanDailyBroadcasts, PlanVisitReminders, Probe, PromoteWaitlists, PublishMenu, RefundPayment,
-    SendCustomMessage, SendDeskAnswer, SendEmail, SendNoticeMass, SendSms, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
+    SendCustomMessage, SendDeskAnswer, SendEmail, SendNoticeMass, SendSms, SendSubscribeBatch, SendSubscribeMessage, SendTemplateMessage, StoreAvatar, SyncNoticeTags,
 };
 use super::{Job, JobContext, Outcome, QueueName, RetryPolicy};
 
@@ -18,6 +18,7 @@ pub fn registry() -> Registry {
     r.register::<Probe>();
     r.register::<ExchangeWxCode>();
     r.register::<SendSubscribeMessage>();
+    r.register::<SendSubscribeBatch>();
     r.register::<CreateDepartmentQrCode>();
     r.register::<FencedProbe>();
     r.register::<PlanVisitReminders>();

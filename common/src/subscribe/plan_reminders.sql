@@ -2,10 +2,14 @@
 -- (`reminders::plan_reminder_batch`): the next `$3` active appointments of day `$1` after id `$2`,
 -- each planned as `plan_send.sql` plans one message (a grant spent, the send-log row, the outbox
 -- row), skipping those planned before (their key exists), so a second firing plans nothing.
+-- The sends go out in chunks: one `send_subscribe_batch` job per `$12` sends, in send id order;
+-- a user waiting for a code exchange gets a `send_subscribe_message` job each, due later (the
+-- exchange's completion starts it sooner, as `plan_send.sql` arranges).
 --   $1 the visit date, $2 the last appointment id of the previous batch (0 at first), $3 the
 --   batch size, $4 the reminder's template, $5 its kind ('visit_reminder'), $6 its occasion
 --   ('reminder:<date>'), $7 the job's queue, $8 the job's kind, $9 how long a job waits for a
---   pending code exchange (seconds), $10 how old a pending exchange may be and still count (seconds)
+--   pending code exchange (seconds), $10 how old a pending exchange may be and still count (seconds),
+--   $11 the chunk job's kind, $12 sends per chunk
 -- The idempotency key is `plan::send_key`'s: `<kind>:appointment:<id>:<occasion>`.
 WITH batch AS (
     SELECT a.id, a.user_id FROM appointments a JOIN schedules s ON s.id = a.schedule_id
@@ -44,10 +48,15 @@ WITH batch AS (
      WHERE NOT EXISTS (SELECT 1 FROM wechat_identities w WHERE w.user_id = p.user_id)
 ), job AS (
     INSERT INTO outbox (queue, kind, payload, idempotency_key, run_at)
-    SELECT $7, $8, jsonb_build_object('sendId', send.id), 'subscribe_send:' || send.id,
-           CASE WHEN send.user_id IN (SELECT user_id FROM awaiting) THEN clock_timestamp() + make_interval(secs => $9) ELSE clock_timestamp() END
-      FROM send
+    SELECT $7, $8, jsonb_build_object('sendId', send.id), 'subscribe_send:' || send.id, clock_timestamp() + make_interval(secs => $9)
+      FROM send WHERE send.user_id IN (SELECT user_id FROM awaiting)
+    UNION ALL
+    SELECT $7, $11, jsonb_build_object('sendIds', jsonb_agg(c.id ORDER BY c.id)), 'subscribe_send_batch:' || min(c.id), clock_timestamp()
+      FROM (SELECT send.id, (row_number() OVER (ORDER BY send.id) - 1) / $12 AS chunk
+              FROM send WHERE send.user_id NOT IN (SELECT user_id FROM awaiting)) c
+     GROUP BY c.chunk
     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id
 )
-SELECT (SELECT count(*) FROM batch) AS "seen!", (SELECT max(id) FROM batch) AS "last_id?", ARRAY(SELECT id FROM job) AS "outbox_ids!"
+SELECT (SELECT count(*) FROM batch) AS "seen!", (SELECT max(id) FROM batch) AS "last_id?", (SELECT count(*) FROM send) AS "planned!",
+       ARRAY(SELECT id FROM job) AS "outbox_ids!"

@@ -9,7 +9,7 @@ use super::kind::{MessageKind, TemplateConfig};
 use super::exchanges::{EXCHANGE_BOUND, EXCHANGE_POLL};
 use super::plan::{plan_send, PlannedSend, SendTarget};
 use crate::job_contract::Job;
-use crate::jobs::kinds::SendSubscribeMessage;
+use crate::jobs::kinds::{SendSubscribeBatch, SendSubscribeMessage, SENDS_PER_JOB};
 
 /// The local hour at which the next day's reminders are planned (the scheduler's 20:00 firing).
 pub const REMINDER_PLANNING_HOUR: u32 = 20;
@@ -38,7 +38,10 @@ pub struct ReminderBatch {
     pub seen: i64,
     /// The last appointment id looked at: where the next batch starts.
     pub last_id: Option<i64>,
-    /// The outbox rows of the reminders planned, to push after commit.
+    /// Reminders planned.
+    pub planned: i64,
+    /// The outbox rows of their jobs (a chunk of sends each, `send_subscribe_batch`), to push
+    /// after commit.
     pub outbox_ids: Vec<i64>,
 }
 
@@ -63,11 +66,13 @@ pub async fn plan_reminder_batch(
         SendSubscribeMessage::QUEUE.as_str(),
         SendSubscribeMessage::KIND,
         EXCHANGE_POLL.as_secs_f64(),
-        EXCHANGE_BOUND.as_secs_f64()
+        EXCHANGE_BOUND.as_secs_f64(),
+        SendSubscribeBatch::KIND,
+        SENDS_PER_JOB
     )
     .fetch_one(conn)
     .await?;
-    Ok(ReminderBatch { seen: row.seen, last_id: row.last_id, outbox_ids: row.outbox_ids })
+    Ok(ReminderBatch { seen: row.seen, last_id: row.last_id, planned: row.planned, outbox_ids: row.outbox_ids })
 }
 
 /// True when the planning for `visit_date` already ran by `now`: it is tomorrow (service time

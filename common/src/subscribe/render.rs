@@ -2,7 +2,9 @@
 //! waitlist entry or a meeting-room reservation) and the template's configured mapping
 //! (`thing1=patient_name,…`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveTime};
 
 use sqlx::PgConnection;
 
@@ -43,7 +45,36 @@ async fn appointment_facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Resul
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| Facts {
+    Ok(row.map(|r| {
+        appointment(AppointmentFacts {
+            patient_name: r.patient_name,
+            department: r.department,
+            hospital: r.hospital,
+            date: r.date,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            order_no: r.order_no,
+            queue_number: r.queue_number,
+            appointment_id: r.appointment_id,
+        })
+    }))
+}
+
+/// What a message about an appointment (or a waitlist entry) says, as read.
+struct AppointmentFacts {
+    patient_name: String,
+    department: String,
+    hospital: String,
+    date: NaiveDate,
+    start_time: NaiveTime,
+    end_time: NaiveTime,
+    order_no: Option<String>,
+    queue_number: i32,
+    appointment_id: Option<i64>,
+}
+
+fn appointment(r: AppointmentFacts) -> Facts {
+    Facts {
         values: BTreeMap::from([
             ("patient_name", r.patient_name),
             ("department", r.department),
@@ -53,7 +84,48 @@ async fn appointment_facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Resul
             ("queue_number", r.queue_number.to_string()),
         ]),
         page_id: r.appointment_id,
-    }))
+    }
+}
+
+/// The facts of many sends about appointments in one statement, by send id, with whether the
+/// appointment is cancelled. Each appointment is read `FOR SHARE`, in id order (a cancel or
+/// reschedule in flight commits first, as [`super::SendLog::skip_if_no_longer_applies`] waits for
+/// it). A send missing from the answer was not settled by this read (its appointment moved to
+/// another schedule as it was read, or is gone): read it alone.
+pub async fn appointment_facts_many(conn: &mut PgConnection, send_ids: &[i64]) -> sqlx::Result<HashMap<i64, (bool, Facts)>> {
+    let rows = sqlx::query!(
+        r#"SELECT x.id AS send_id, a.status = 'cancelled' AS "cancelled!", p.name AS patient_name, d.name AS department, h.name AS hospital,
+                  s.date, s.start_time, s.end_time, a.order_no, a.queue_number, a.id AS appointment_id
+             FROM subscribe_sends x
+             JOIN appointments a ON a.id = x.appointment_id
+             JOIN schedules s ON s.id = a.schedule_id
+             JOIN patients p ON p.id = a.patient_id
+             JOIN departments d ON d.id = s.department_id
+             JOIN hospitals h ON h.id = s.hospital_id
+            WHERE x.id = ANY($1)
+            ORDER BY a.id
+              FOR SHARE OF a"#,
+        send_ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let facts = appointment(AppointmentFacts {
+                patient_name: r.patient_name,
+                department: r.department,
+                hospital: r.hospital,
+                date: r.date,
+                start_time: r.start_time,
+                end_time: r.end_time,
+                order_no: Some(r.order_no),
+                queue_number: r.queue_number,
+                appointment_id: Some(r.appointment_id),
+            });
+            (r.send_id, (r.cancelled, facts))
+        })
+        .collect())
 }
 
 async fn reservation_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Facts>> {

@@ -45,28 +45,43 @@ impl SendLog {
     /// round trip reads what the run decides on first: the user's openid in `appid` and whether
     /// the message's appointment, waitlist entry or reservation is cancelled.
     pub async fn claim(conn: &mut PgConnection, id: i64, attempt: u32, timeout: Duration, appid: Option<&str>) -> sqlx::Result<Claimed> {
+        if let Some(send) = Self::claim_many(conn, &[id], attempt, timeout, appid).await?.pop() {
+            return Ok(Claimed::Mine(send));
+        }
+        crate::claim::not_claimed(conn, crate::claim::ClaimTable::SubscribeSends, id, timeout).await
+    }
+
+    /// As [`SendLog::claim`], every claimable row of `ids` in one statement (rows locked in id
+    /// order, so two runs claiming overlapping sets cannot deadlock); the rows not returned are
+    /// final or held by a live run ([`SendLog::busy_until`]).
+    pub async fn claim_many(conn: &mut PgConnection, ids: &[i64], attempt: u32, timeout: Duration, appid: Option<&str>) -> sqlx::Result<Vec<PendingSend>> {
         let secs = timeout.as_secs_f64();
-        let claimed = sqlx::query_as!(
+        sqlx::query_as!(
             PendingSend,
             r#"UPDATE subscribe_sends x SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
-                WHERE id = $1 AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
+                WHERE id = ANY($1) AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
                RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, reservation_id, claimed_at AS "claimed_at!",
                          (SELECT w.openid FROM wechat_identities w WHERE w.user_id = x.user_id AND w.appid = $4) AS openid,
                          COALESCE((SELECT r.status = 'cancelled' FROM room_reservations r WHERE r.id = x.reservation_id),
                                   (SELECT a.status = 'cancelled' FROM appointments a WHERE a.id = x.appointment_id),
                                   (SELECT e.status = 'cancelled' FROM waitlist_entries e WHERE e.id = x.waitlist_entry_id),
                                   false) AS "target_cancelled!""#,
-            id,
+            ids,
             i32::try_from(attempt).unwrap_or(i32::MAX),
             secs,
             appid
         )
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(send) = claimed {
-            return Ok(Claimed::Mine(send));
-        }
-        crate::claim::not_claimed(conn, crate::claim::ClaimTable::SubscribeSends, id, timeout).await
+        .fetch_all(&mut *conn)
+        .await
+    }
+
+    /// When the last live claim among `ids` counts as dead (`timeout` after it was taken), if
+    /// any of them is held by a run.
+    pub async fn busy_until(conn: &mut PgConnection, ids: &[i64], timeout: Duration) -> sqlx::Result<Option<DateTime<Utc>>> {
+        let latest = sqlx::query_scalar!("SELECT max(claimed_at) FROM subscribe_sends WHERE id = ANY($1) AND status = 'sending'", ids)
+            .fetch_one(conn)
+            .await?;
+        Ok(latest.map(|at| at + chrono::Duration::from_std(timeout).unwrap_or_default()))
     }
 
     /// Gives the row back (`pending`) for a later run; `failure` records a WeChat call that failed.
@@ -92,14 +107,47 @@ impl SendLog {
     }
 
     pub async fn sent(conn: &mut PgConnection, send: &PendingSend, openid: &str, data: &serde_json::Value) -> sqlx::Result<()> {
+        Self::sent_many(conn, &[(send, openid, data.clone())]).await
+    }
+
+    /// Records sends that WeChat accepted, each with the openid and `data` it went with, in one
+    /// statement; a row whose claim is no longer the one given is left as it is.
+    pub async fn sent_many(conn: &mut PgConnection, sent: &[(&PendingSend, &str, serde_json::Value)]) -> sqlx::Result<()> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = sent.iter().map(|(s, _, _)| s.id).collect();
+        let claims: Vec<DateTime<Utc>> = sent.iter().map(|(s, _, _)| s.claimed_at).collect();
+        let openids: Vec<&str> = sent.iter().map(|(_, o, _)| *o).collect();
+        let data: Vec<serde_json::Value> = sent.iter().map(|(_, _, d)| d.clone()).collect();
         sqlx::query!(
-            "UPDATE subscribe_sends SET status = 'sent', openid = $3, data = $4, attempts = attempts + 1,
+            "UPDATE subscribe_sends x SET status = 'sent', openid = u.openid, data = u.data, attempts = attempts + 1,
                     errcode = NULL, error = NULL, sent_at = now(), updated_at = now()
-              WHERE id = $1 AND status = 'sending' AND claimed_at = $2",
-            send.id,
-            send.claimed_at,
-            openid,
-            data
+               FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::JSONB[]) AS u(id, claimed_at, openid, data)
+              WHERE x.id = u.id AND x.status = 'sending' AND x.claimed_at = u.claimed_at",
+            &ids,
+            &claims,
+            &openids as &[&str],
+            &data
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives rows back (`pending`) that this run claimed and did not get to (no call made).
+    pub async fn release_many(conn: &mut PgConnection, sends: &[PendingSend]) -> sqlx::Result<()> {
+        if sends.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = sends.iter().map(|s| s.id).collect();
+        let claims: Vec<DateTime<Utc>> = sends.iter().map(|s| s.claimed_at).collect();
+        sqlx::query!(
+            "UPDATE subscribe_sends x SET status = 'pending', claimed_at = NULL, claim_attempt = NULL, updated_at = now()
+               FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[]) AS u(id, claimed_at)
+              WHERE x.id = u.id AND x.status = 'sending' AND x.claimed_at = u.claimed_at",
+            &ids,
+            &claims
         )
         .execute(conn)
         .await?;

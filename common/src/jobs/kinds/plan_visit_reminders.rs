@@ -53,7 +53,7 @@ impl PlanVisitReminders {
             let mut tx = ctx.db.begin().await?;
             let batch = plan_reminder_batch(&mut tx, &ctx.templates, self.day, after, size).await?;
             tx.commit().await?;
-            planned += batch.outbox_ids.len();
+            planned += usize::try_from(batch.planned).unwrap_or_default();
             if let (Some(&low), Some(&high)) = (batch.outbox_ids.iter().min(), batch.outbox_ids.iter().max()) {
                 outbox = Some(outbox.map_or((low, high), |(first, last)| (first.min(low), last.max(high))));
             }

@@ -6,6 +6,8 @@
 //! it is then, after any change in flight has committed). Without an openid it waits on the user's
 //! code exchange, which makes it due again when it finishes.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +15,7 @@ use crate::jobs::{Job, JobContext, Outcome, QueueName};
 use crate::mask;
 use crate::subscribe::render::{self, Facts};
 use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog, SendStatus, EXCHANGE_POLL};
-use crate::wechat::client::{App, SubscribeMessage, WechatClient};
+use crate::wechat::client::{App, SubscribeMessage, WechatClient, WechatError};
 use crate::wechat::identities;
 use crate::wechat::outcome::outcome_of;
 
@@ -44,7 +46,7 @@ impl Job for SendSubscribeMessage {
 }
 
 /// How one pass over the send ended.
-enum Pass {
+pub(super) enum Pass {
     Finished(Outcome),
     /// The openid may have just been bound: claim and look again now.
     Again,
@@ -71,7 +73,8 @@ impl SendSubscribeMessage {
         self.deliver_claimed(ctx, conn, send).await
     }
 
-    async fn deliver_claimed(&self, ctx: &JobContext, mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>, send: PendingSend) -> anyhow::Result<Pass> {
+    /// A send this run has claimed, from the checks before the call on.
+    pub(super) async fn deliver_claimed(&self, ctx: &JobContext, mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>, send: PendingSend) -> anyhow::Result<Pass> {
         let done = |outcome| Ok(Pass::Finished(outcome));
         let Some(client) = ctx.wechat.as_ref() else {
             SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "WeChat is not configured", false).await?;
@@ -93,71 +96,11 @@ impl SendSubscribeMessage {
                 Openid::Again => return Ok(Pass::Again),
             },
         };
-        if let Some(until) = ctx.rate_limit("wechat.subscribe_send").await? {
+        if let Some(until) = ctx.rate_limit(RATE_LIMIT).await? {
             SendLog::release(&mut conn, &send, None).await?;
             return done(Outcome::RateLimited { until });
         }
-        // The wait above may have been long: the appointment as it is now, after any cancel or
-        // reschedule in flight has committed.
-        if SendLog::skip_if_no_longer_applies(&mut conn, &send).await? {
-            return done(Outcome::Done);
-        }
-        let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, &send).await?) else {
-            SendLog::finish(&mut conn, &send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
-            return done(Outcome::Done);
-        };
-        drop(conn);
-        self.call(ctx, client, &send, kind, &facts, &openid).await.map(Pass::Finished)
-    }
-
-    async fn call(
-        &self,
-        ctx: &JobContext,
-        client: &WechatClient,
-        send: &PendingSend,
-        kind: MessageKind,
-        facts: &Facts,
-        openid: &str,
-    ) -> anyhow::Result<Outcome> {
-        let data = render::render(&ctx.templates, kind, facts);
-        let message = SubscribeMessage {
-            touser: openid.to_owned(),
-            template_id: send.template_id.clone(),
-            page: Some(render::page(&ctx.templates, kind, facts)),
-            data: data.clone(),
-            ..SubscribeMessage::default()
-        };
-        let result = client.send_subscribe_message(&message).await;
-        let mut conn = ctx.db.acquire().await?;
-        match result {
-            Ok(()) => {
-                SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?;
-                tracing::info!(send.id = send.id, send.kind = %send.kind, wechat.openid = %mask::openid(openid), "subscribe message sent");
-                Ok(Outcome::Done)
-            }
-            Err(err) => {
-                let outcome = outcome_of(&err);
-                let text = err.to_string();
-                // 43101: the user has no grant left at WeChat. Final; nothing to retry or alert.
-                let no_grant = err.errcode() == Some(43101);
-                match &outcome {
-                    Outcome::Done => SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?,
-                    Outcome::Permanent { .. } => SendLog::finish(&mut conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
-                    _ if no_grant => SendLog::finish(&mut conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
-                    _ => SendLog::release(&mut conn, send, Some((err.errcode(), &text))).await?,
-                }
-                // A failure the worker logs (retry or dead, in this job's span) is not logged twice;
-                // a deferral or a final "no grant" is logged here, since it is not a failure there.
-                let deferred = matches!(outcome, Outcome::RateLimited { .. } | Outcome::QuotaExhausted { .. } | Outcome::Done);
-                if no_grant || deferred {
-                    tracing::info!(send.id = send.id, errcode = ?err.errcode(), outcome = outcome.label(), error = %text, "subscribe message not sent");
-                }
-                if no_grant {
-                    return Ok(Outcome::Done);
-                }
-                Ok(outcome)
-            }
-        }
+        deliver_permitted(ctx, client, conn, &send, &openid).await.map(Pass::Finished)
     }
 
     /// The openid once the user's code exchange has bound it; otherwise this run stops: parked
@@ -180,4 +123,88 @@ impl SendSubscribeMessage {
         }
         Ok(Openid::Again)
     }
+}
+
+/// The rate limit every subscribe send takes a permit of, right before its call.
+pub(super) const RATE_LIMIT: &str = "wechat.subscribe_send";
+
+/// The rest of a send once its run holds the claim, the openid and a rate-limit permit: the
+/// appointment as it is now (the wait for the permit may have been long; a cancel or reschedule
+/// in flight commits first), the text, the call and its record. `send_subscribe_batch` sends a
+/// row this way when its own reading of the row does not settle it.
+pub(super) async fn deliver_permitted(
+    ctx: &JobContext,
+    client: &WechatClient,
+    mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    send: &PendingSend,
+    openid: &str,
+) -> anyhow::Result<Outcome> {
+    if SendLog::skip_if_no_longer_applies(&mut conn, send).await? {
+        return Ok(Outcome::Done);
+    }
+    let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send).await?) else {
+        SendLog::finish(&mut conn, send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
+        return Ok(Outcome::Done);
+    };
+    drop(conn);
+    let (message, data) = message(ctx, send, kind, &facts, openid);
+    let result = client.send_subscribe_message(&message).await;
+    let mut conn = ctx.db.acquire().await?;
+    match result {
+        Ok(()) => {
+            SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?;
+            log_sent(send, openid);
+            Ok(Outcome::Done)
+        }
+        Err(err) => record_failure(&mut conn, send, openid, &data, &err).await,
+    }
+}
+
+/// The message to send and the `data` recorded with the row.
+pub(super) fn message(ctx: &JobContext, send: &PendingSend, kind: MessageKind, facts: &Facts, openid: &str) -> (SubscribeMessage, BTreeMap<String, String>) {
+    let data = render::render(&ctx.templates, kind, facts);
+    let message = SubscribeMessage {
+        touser: openid.to_owned(),
+        template_id: send.template_id.clone(),
+        page: Some(render::page(&ctx.templates, kind, facts)),
+        data: data.clone(),
+        ..SubscribeMessage::default()
+    };
+    (message, data)
+}
+
+pub(super) fn log_sent(send: &PendingSend, openid: &str) {
+    tracing::info!(send.id = send.id, send.kind = %send.kind, wechat.openid = %mask::openid(openid), "subscribe message sent");
+}
+
+/// Records a call WeChat refused or that failed on the way, and what the run does next: the row
+/// is final (`failed`: refused for good, or 43101, no grant left at WeChat), or released for a
+/// later run.
+pub(super) async fn record_failure(
+    conn: &mut sqlx::PgConnection,
+    send: &PendingSend,
+    openid: &str,
+    data: &BTreeMap<String, String>,
+    err: &WechatError,
+) -> anyhow::Result<Outcome> {
+    let outcome = outcome_of(err);
+    let text = err.to_string();
+    // 43101: the user has no grant left at WeChat. Final; nothing to retry or alert.
+    let no_grant = err.errcode() == Some(43101);
+    match &outcome {
+        Outcome::Done => SendLog::sent(conn, send, openid, &serde_json::to_value(data)?).await?,
+        Outcome::Permanent { .. } => SendLog::finish(conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
+        _ if no_grant => SendLog::finish(conn, send, SendStatus::Failed, err.errcode(), &text, true).await?,
+        _ => SendLog::release(conn, send, Some((err.errcode(), &text))).await?,
+    }
+    // A failure the worker logs (retry or dead, in this job's span) is not logged twice;
+    // a deferral or a final "no grant" is logged here, since it is not a failure there.
+    let deferred = matches!(outcome, Outcome::RateLimited { .. } | Outcome::QuotaExhausted { .. } | Outcome::Done);
+    if no_grant || deferred {
+        tracing::info!(send.id = send.id, errcode = ?err.errcode(), outcome = outcome.label(), error = %text, "subscribe message not sent");
+    }
+    if no_grant {
+        return Ok(Outcome::Done);
+    }
+    Ok(outcome)
 }
