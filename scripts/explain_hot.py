@@ -112,18 +112,27 @@ def main():
 
     print("## A subscribe send (`send_subscribe_message`)\n")
     explain("The claim, with the openid and the target's state (`SendLog::claim`)", "pending → sending; HOT when the page has room.",
-            "UPDATE subscribe_sends x SET status = 'sending'", [send, "1", "60", "'wxsimmini'"])
+            "UPDATE subscribe_sends x SET status = 'sending'", [f"ARRAY[{send}]::BIGINT[]", "1", "60", "'wxsimmini'"])
     explain("The appointment read as settled (`SendLog::skip_if_no_longer_applies`)", "FOR SHARE: a cancel in flight commits first.",
             'SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE', [appointment])
     explain("The message's facts (`render::facts`)", "Six tables joined by primary key.",
             "SELECT p.name AS patient_name, d.name AS department", [send])
 
+    chunk = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 50) t")
+    round_ = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 10) t")
+    print("## A chunk of the 20:00 reminders (`send_subscribe_batch`, 50 sends)\n")
+    explain("The chunk's claim (`SendLog::claim_many`)", "The same statement as a single send's claim, over the chunk's 50 ids.",
+            "UPDATE subscribe_sends x SET status = 'sending'", [f"'{chunk}'", "1", "60", "'wxsimmini'"])
+    explain("A round's facts (`render::appointment_facts_many`)", "Ten sends' appointments, read FOR SHARE in id order.",
+            "SELECT x.id AS send_id, a.status = 'cancelled'", [f"'{round_}'"])
+
     print("## The 20:00 planning (`plan_visit_reminders`), one batch\n")
     explain("1,000 reminders planned (`subscribe/plan_reminders.sql`)",
-            "The next 1,000 appointments of the day: the grants spent, the send rows and the outbox rows. Most of its time is "
+            "The next 1,000 appointments of the day: the grants spent, the send rows and one outbox row per 50 sends. Most of its time is "
             "the foreign-key checks of the rows it inserts (the trigger lines).",
             "Plans the visit reminders of one batch",
-            [f"'{day}'", "0", "1000", "'模板ID2'", "'visit_reminder'", f"'reminder:{day}'", "'wechat'", "'send_subscribe_message'", "10", "30"])
+            [f"'{day}'", "0", "1000", "'模板ID2'", "'visit_reminder'", f"'reminder:{day}'", "'wechat'", "'send_subscribe_message'", "10", "30",
+             "'send_subscribe_batch'", "50"])
 
 
 if __name__ == "__main__":

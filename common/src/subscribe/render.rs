@@ -30,7 +30,8 @@ pub async fn facts(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<
 }
 
 async fn appointment_facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option<Facts>> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        AppointmentFacts,
         r#"SELECT p.name AS patient_name, d.name AS department, h.name AS hospital, s.date, s.start_time, s.end_time,
                 a.order_no AS "order_no?", COALESCE(a.queue_number, w.queue_number) AS "queue_number!", a.id AS "appointment_id?"
            FROM subscribe_sends x
@@ -45,19 +46,7 @@ async fn appointment_facts(conn: &mut PgConnection, send_id: i64) -> sqlx::Resul
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| {
-        appointment(AppointmentFacts {
-            patient_name: r.patient_name,
-            department: r.department,
-            hospital: r.hospital,
-            date: r.date,
-            start_time: r.start_time,
-            end_time: r.end_time,
-            order_no: r.order_no,
-            queue_number: r.queue_number,
-            appointment_id: r.appointment_id,
-        })
-    }))
+    Ok(row.map(appointment))
 }
 
 /// What a message about an appointment (or a waitlist entry) says, as read.
