@@ -372,7 +372,8 @@ async fn a_promotion_racing_the_same_patients_booking_fails_neither_the_sweep_no
         let pool = pool.clone();
         async move {
             let mut tx = pool.begin().await.expect("tx");
-            booking::book(&mut tx, waiter_id, p, s, Expected::default(), "", time::local_now()).await.expect("direct booking");
+            let id = booking::appointment_id_for(&mut tx, waiter_id, p).await.expect("id").expect("patient");
+            booking::book(&mut tx, id, waiter_id, p, s, Expected::default(), "", time::local_now()).await.expect("direct booking");
             tx
         }
     };

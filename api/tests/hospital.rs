@@ -466,7 +466,8 @@ async fn a_change_and_a_booking_at_the_same_time_take_turns_on_the_schedule() {
     // A booking in flight (its transaction open) while the admin cuts capacity to the one place
     // booked before it: the change waits for it, then counts it.
     let mut tx = pool.begin().await.expect("tx");
-    booking::book(&mut tx, uid, p2, s, Expected::default(), "", local_now()).await.expect("book");
+    let id = booking::appointment_id_for(&mut tx, uid, p2).await.expect("id").expect("patient");
+    booking::book(&mut tx, id, uid, p2, s, Expected::default(), "", local_now()).await.expect("book");
     let cut = patch_later(s, json!({"capacity": 1}));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!cut.is_finished(), "the change waits for the booking's transaction");
@@ -477,7 +478,8 @@ async fn a_change_and_a_booking_at_the_same_time_take_turns_on_the_schedule() {
     // The first booking of a schedule in flight while the admin changes its fee: the change sees it.
     let fresh = schedule(&app, &c, "下午", 2).await;
     let mut tx = pool.begin().await.expect("tx");
-    booking::book(&mut tx, uid, p1, fresh, Expected::default(), "", local_now()).await.expect("book");
+    let id = booking::appointment_id_for(&mut tx, uid, p1).await.expect("id").expect("patient");
+    booking::book(&mut tx, id, uid, p1, fresh, Expected::default(), "", local_now()).await.expect("book");
     let fee = patch_later(fresh, json!({"fee": 20.0}));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     tx.commit().await.expect("commit");

@@ -169,9 +169,10 @@ pub(super) async fn place(
     user_id: i64,
     symptoms: &str,
     source: &str,
+    appointment_id: Option<i64>,
 ) -> HospitalResult<Option<(Schedule, Placed)>> {
     let today = crate::time::local(Utc::now()).format("%Y%m%d").to_string();
-    let row = sqlx::query_file!("src/hospital/place.sql", schedule_id, patient_id, user_id, symptoms, source, today)
+    let row = sqlx::query_file!("src/hospital/place.sql", schedule_id, patient_id, user_id, symptoms, source, today, appointment_id)
         .fetch_optional(conn)
         .await
         .map_err(|e| match e {
@@ -225,7 +226,17 @@ pub(super) async fn place(
     Ok(Some((schedule, Placed::Booked(appointment))))
 }
 
-/// Books a place on `schedule_id` for one of the user's patients: one statement takes the place,
+/// The id a booking's appointment will have, drawn before its schedule is locked so that the
+/// booking's message can be planned first (the send row's reference to it is checked at COMMIT);
+/// `None` when `patient_id` is not one of the user's patients. One round trip for both.
+pub async fn appointment_id_for(conn: &mut PgConnection, user_id: i64, patient_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(r#"SELECT nextval('appointments_id_seq') AS "id!" FROM patients WHERE id = $1 AND user_id = $2"#, patient_id, user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Books a place on `schedule_id` for one of the user's patients, as appointment `appointment_id`
+/// ([`appointment_id_for`]): one statement takes the place,
 /// writes the appointment and reads the schedule as it is (`place.sql`, its update taking the
 /// schedule's row lock, held until commit: `catalog::update_schedule` decides on the same lock);
 /// the schedule is checked after, and a refusal rolls the caller's transaction back, the place
@@ -233,6 +244,7 @@ pub(super) async fn place(
 /// shorter, and bookings of one schedule take turns for that long.
 pub async fn book(
     conn: &mut PgConnection,
+    appointment_id: i64,
     user_id: i64,
     patient_id: i64,
     schedule_id: i64,
@@ -240,7 +252,7 @@ pub async fn book(
     symptoms: &str,
     now: NaiveDateTime,
 ) -> HospitalResult<Appointment> {
-    let (schedule, placed) = place(conn, schedule_id, patient_id, user_id, symptoms, "booking").await?.ok_or_else(no_such_schedule)?;
+    let (schedule, placed) = place(conn, schedule_id, patient_id, user_id, symptoms, "booking", Some(appointment_id)).await?.ok_or_else(no_such_schedule)?;
     check_open(&schedule, expected, now)?;
     match placed {
         Placed::Booked(appointment) => Ok(appointment),

@@ -9,7 +9,8 @@
 -- the snapshot: a booking of the same patient committed after it is refused by the unique index
 -- appointments_one_per_patient_and_schedule (AlreadyBooked).
 --   $1 schedule id, $2 patient id, $3 user id, $4 symptoms, $5 source ('booking' or 'waitlist'),
---   $6 today's date in the service time zone, 'YYYYMMDD' (for the order number)
+--   $6 today's date in the service time zone, 'YYYYMMDD' (for the order number), $7 the appointment's
+--   id, drawn before by `booking::appointment_id_for` (NULL: a new one)
 -- One row when the schedule exists: `already_booked` (the patient holds an active appointment of
 -- the schedule; nothing written), else the appointment, or no appointment when the schedule is full.
 WITH seen AS (
@@ -25,9 +26,9 @@ WITH seen AS (
     RETURNING id, hospital_id, department_id, date, period, start_time, end_time, capacity, booked, fee_cents, last_queue_number
 ), appointment AS (
     -- `AP` + today + the order sequence, at least three digits: AP20231216001.
-    INSERT INTO appointments (order_no, schedule_id, patient_id, user_id, symptoms, queue_number,
+    INSERT INTO appointments (id, order_no, schedule_id, patient_id, user_id, symptoms, queue_number,
                               payment_status, pay_amount_cents, source)
-    SELECT 'AP' || $6::TEXT || lpad(seq.n::TEXT, greatest(3, length(seq.n::TEXT)), '0'), $1, $2, $3, $4, place.last_queue_number,
+    SELECT COALESCE($7::BIGINT, nextval('appointments_id_seq')), 'AP' || $6::TEXT || lpad(seq.n::TEXT, greatest(3, length(seq.n::TEXT)), '0'), $1, $2, $3, $4, place.last_queue_number,
            CASE WHEN place.fee_cents = 0 THEN 'free' ELSE 'pending' END, place.fee_cents, $5
       FROM place, LATERAL (SELECT nextval('appointment_order_seq') AS n) seq
     RETURNING id, order_no, queue_number, status, payment_status, pay_amount_cents, created_at

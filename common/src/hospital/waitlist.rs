@@ -130,7 +130,7 @@ pub async fn promote(conn: &mut PgConnection, schedule_id: i64, now: NaiveDateTi
         .await?;
         let Some(entry) = next else { break };
         // The schedule's row is held (`open_schedule` above): the statement sees every booking.
-        let placed = place(conn, schedule.id, entry.patient_id, entry.user_id, "", "waitlist").await?.map(|(_, placed)| placed);
+        let placed = place(conn, schedule.id, entry.patient_id, entry.user_id, "", "waitlist", None).await?.map(|(_, placed)| placed);
         let appointment_id = match placed.unwrap_or(Placed::Full) {
             Placed::Booked(appointment) => appointment.id,
             // Booked directly in the meantime: the entry has nothing left to wait for.

@@ -54,13 +54,14 @@ pub async fn book(State(state): State<AppState>, auth: Authorized<PatientRole>, 
     errors.finish()?;
     let user_id = auth.user().id;
     let mut tx = state.db.begin().await?;
-    check_patient(&mut tx, user_id, b.patient_id).await?;
-    // The decisions first: they do not need the schedule, whose row `book` holds until commit.
+    let appointment_id = booking::appointment_id_for(&mut tx, user_id, b.patient_id).await?.ok_or_else(not_your_patient)?;
+    // The decisions and the message first: they do not need the schedule, whose row `book` holds
+    // until commit (bookings of one schedule take turns for its statement and COMMIT only).
     let mut jobs = Enqueued::default();
     jobs.subscribe_fields(&mut tx, &state, user_id, &b.subscribe).await?;
+    jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment_id), "booked").await?;
     let expected = Expected { hospital_id: b.hospital_id, department_id: b.department_id };
-    let appointment = booking::book(&mut tx, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
-    jobs.message(&mut tx, &state, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(appointment.id), "booked").await?;
+    let appointment = booking::book(&mut tx, appointment_id, user_id, b.patient_id, b.schedule_id, expected, symptoms.trim(), state.local_now()).await?;
     jobs.late_reminder(&mut tx, &state, user_id, appointment.id, appointment.date).await?;
     jobs.commit(tx, &state).await?;
     tracing::info!(appointment.id = appointment.id, schedule.id = b.schedule_id, "appointment booked");
@@ -160,7 +161,11 @@ pub(crate) async fn promote_freed(conn: &mut PgConnection, state: &AppState, job
 pub(super) async fn check_patient(conn: &mut PgConnection, user_id: i64, patient_id: i64) -> ApiResult<()> {
     match patients::owned(conn, user_id, patient_id).await? {
         Some(_) => Ok(()),
-        None => Err(ApiError::field("patientId", "is not one of your patients")),
+        None => Err(not_your_patient()),
     }
+}
+
+fn not_your_patient() -> ApiError {
+    ApiError::field("patientId", "is not one of your patients")
 }
 
