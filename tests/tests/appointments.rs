@@ -117,6 +117,13 @@ async fn rejected_or_bad_codes_book_normally_and_send_nothing() {
         .await;
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0]["data"]["thing1"]["value"], "王五");
+    // The second code's exchange runs on its own queue, apart from the send (the user already had
+    // an openid): wait for it, then make sure nothing exchanges either code again.
+    sys.eventually("both codes exchanged", Duration::from_secs(20), || async {
+        (sys.sim_get("/_sim/stats").await["calls"]["jscode2session"] == 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let stats = sys.sim_get("/_sim/stats").await;
     assert_eq!(stats["calls"]["jscode2session"], 2, "each code is exchanged exactly once: {stats}");
 }
