@@ -220,13 +220,18 @@ async fn a_send_waiting_in_the_queue_skips_a_cancelled_appointment() {
     let (status, v) = sys.call(reqwest::Method::DELETE, &format!("/patient/appointments/{id}"), Some(&b.user), None).await;
     assert_eq!(status, 200, "{v}");
     start_worker(&mut sys);
+    skipped_as_cancelled(&sys, &b, id).await;
+}
+
+/// The appointment's send ends `skipped` for its cancel, and nothing reached the patient.
+async fn skipped_as_cancelled(sys: &System, b: &Booking, id: i64) {
     let row = sys
-        .eventually("the skipped send", Duration::from_secs(20), || async { final_row(&sys, id).await })
+        .eventually("the skipped send", Duration::from_secs(20), || async { final_row(sys, id).await })
         .await;
     assert_eq!(row.0, "skipped");
     let error: Option<String> = sqlx::query_scalar("SELECT error FROM subscribe_sends WHERE appointment_id = $1")
         .bind(id)
-        .fetch_one(&pool(&sys).await)
+        .fetch_one(&pool(sys).await)
         .await
         .expect("row");
     assert_eq!(error.as_deref(), Some("the appointment was cancelled"));
@@ -239,6 +244,32 @@ async fn lock_waiters(db: &sqlx::PgPool) -> i64 {
         .fetch_one(db)
         .await
         .expect("activity")
+}
+
+/// A patient's change (`request`) in flight: `schedule`'s row is held by the transaction
+/// returned, and the request, sent meanwhile, waits for it holding its appointment. The task
+/// answers the request's status once the hold is released.
+async fn in_flight(
+    sys: &System,
+    db: &sqlx::PgPool,
+    schedule: i64,
+    request: reqwest::RequestBuilder,
+) -> (sqlx::Transaction<'static, sqlx::Postgres>, tokio::task::JoinHandle<u16>) {
+    let mut hold = db.begin().await.expect("tx");
+    sqlx::query("SELECT id FROM schedules WHERE id = $1 FOR UPDATE").bind(schedule).execute(&mut *hold).await.expect("hold");
+    let answer = tokio::spawn(async move { request.send().await.expect("request").status().as_u16() });
+    sys.eventually("the change in flight", Duration::from_secs(10), || async { (lock_waiters(db).await >= 1).then_some(()) }).await;
+    (hold, answer)
+}
+
+/// Waits until the send waits for the change in flight (a second lock waiter), or has sent to
+/// `openid` without waiting (which the caller's assertions then catch).
+async fn send_waits_for_it(sys: &System, db: &sqlx::PgPool, openid: &str) {
+    sys.eventually("the send waiting for the change in flight, or a message", Duration::from_secs(20), || async {
+        let sent = sys.sim_get(&format!("/_sim/messages?touser={openid}")).await["count"] == 1;
+        (sent || lock_waiters(db).await >= 2).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -257,30 +288,16 @@ async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
     // The reschedule is in flight when the send's turn comes (past the queue and the rate limit):
     // it holds the appointment and waits for the new schedule's row, held here.
     let db = pool(&sys).await;
-    let mut hold = db.begin().await.expect("tx");
-    sqlx::query("SELECT id FROM schedules WHERE id = $1 FOR UPDATE").bind(moved["id"].as_i64()).execute(&mut *hold).await.expect("hold");
-    let rescheduling = {
-        let (api, http, user) = (sys.api.clone(), sys.http.clone(), b.user.clone());
-        tokio::spawn(async move {
-            let res = http
-                .put(format!("{api}/patient/appointments/{id}/reschedule"))
-                .bearer_auth(user)
-                .json(&json!({"scheduleId": moved["id"]}))
-                .send()
-                .await
-                .expect("reschedule");
-            res.status().as_u16()
-        })
-    };
-    sys.eventually("the reschedule in flight", Duration::from_secs(10), || async { (lock_waiters(&db).await >= 1).then_some(()) }).await;
+    let request = sys
+        .http
+        .put(format!("{}/patient/appointments/{id}/reschedule", sys.api))
+        .bearer_auth(&b.user)
+        .json(&json!({"scheduleId": moved["id"]}));
+    let (hold, rescheduling) = in_flight(&sys, &db, moved["id"].as_i64().expect("schedule"), request).await;
     start_worker(&mut sys);
     // The send reads the appointment settled: it waits for the reschedule in flight (a second
     // waiter). Sending from what it read before (the old schedule) fails below instead.
-    sys.eventually("the send waiting for the reschedule, or a message", Duration::from_secs(20), || async {
-        let sent = sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"] == 1;
-        (sent || lock_waiters(&db).await >= 2).then_some(())
-    })
-    .await;
+    send_waits_for_it(&sys, &db, &b.openid).await;
     hold.commit().await.expect("release");
     assert_eq!(rescheduling.await.expect("reschedule"), 200);
     let delivered = sys
@@ -291,6 +308,27 @@ async fn a_send_waiting_in_the_queue_shows_the_rescheduled_time() {
         .await;
     let time = delivered["messages"][0]["data"]["time3"]["value"].as_str().expect("time3").to_owned();
     assert_eq!(time, format!("{later} 08:00~12:00"), "the message shows the schedule the appointment moved to");
+}
+
+#[tokio::test]
+async fn a_send_reading_an_appointment_cancelled_in_flight_skips_it() {
+    let mut sys = System::start().await;
+    let b = prepare(&sys).await;
+    stop_worker(&mut sys);
+    let id = book(&sys, &b, "取消中").await;
+    // The cancel is in flight when the send's turn comes: it has marked the appointment cancelled
+    // (not committed) and waits for the schedule's row, held here, to give the place back.
+    let db = pool(&sys).await;
+    let request = sys.http.delete(format!("{}/patient/appointments/{id}", sys.api)).bearer_auth(&b.user);
+    let (hold, cancelling) = in_flight(&sys, &db, b.schedule, request).await;
+    start_worker(&mut sys);
+    // The claim sees the appointment booked (the cancel has not committed); the read before the
+    // call waits for the cancel (a second waiter) and sees it. Sending from the claim's view
+    // sends the message below instead.
+    send_waits_for_it(&sys, &db, &b.openid).await;
+    hold.commit().await.expect("release");
+    assert_eq!(cancelling.await.expect("cancel"), 200);
+    skipped_as_cancelled(&sys, &b, id).await;
 }
 
 /// A first-time user (no openid yet) books with a fresh code and an accepted grant.

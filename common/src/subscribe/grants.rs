@@ -53,18 +53,20 @@ pub async fn record_decisions(
         return Ok(());
     }
 
-    let templates: Vec<&str> = decisions.iter().map(|(t, _)| t.as_str()).collect();
-    let answers: Vec<&str> = decisions.iter().map(|(_, d)| d.as_str()).collect();
+    // The answers go as the JSON object they came as: a set-returning function of fixed estimate,
+    // so one cached plan serves every request (an array's length would make PostgreSQL plan each
+    // call anew).
+    let answers: serde_json::Map<String, serde_json::Value> =
+        decisions.iter().map(|(t, d)| (t.clone(), serde_json::Value::from(d.as_str()))).collect();
     sqlx::query!(
         "INSERT INTO subscribe_grants (user_id, template_id, decision, scene)
          SELECT $1, t, CASE WHEN d = 'accept' AND (SELECT count(*) FROM subscribe_grants g
                                                     WHERE g.user_id = $1 AND g.template_id = t AND g.decision = 'accept'
-                                                      AND g.spent_at IS NULL) >= $5
-                            THEN 'over_cap' ELSE d END, $4
-           FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(t, d)",
+                                                      AND g.spent_at IS NULL) >= $4
+                            THEN 'over_cap' ELSE d END, $3
+           FROM jsonb_each_text($2) AS x(t, d)",
         user_id,
-        &templates as &[&str],
-        &answers as &[&str],
+        serde_json::Value::Object(answers),
         scene,
         cap
     )

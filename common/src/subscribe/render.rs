@@ -82,7 +82,8 @@ fn appointment(r: AppointmentFacts) -> Facts {
 /// it). A send missing from the answer was not settled by this read (its appointment moved to
 /// another schedule as it was read, or is gone): read it alone.
 pub async fn appointment_facts_many(conn: &mut PgConnection, send_ids: &[i64]) -> sqlx::Result<HashMap<i64, (bool, Facts)>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        LockedFacts,
         r#"SELECT x.id AS send_id, a.status = 'cancelled' AS "cancelled!", p.name AS patient_name, d.name AS department, h.name AS hospital,
                   s.date, s.start_time, s.end_time, a.order_no, a.queue_number, a.id AS appointment_id
              FROM subscribe_sends x
@@ -98,23 +99,65 @@ pub async fn appointment_facts_many(conn: &mut PgConnection, send_ids: &[i64]) -
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let facts = appointment(AppointmentFacts {
-                patient_name: r.patient_name,
-                department: r.department,
-                hospital: r.hospital,
-                date: r.date,
-                start_time: r.start_time,
-                end_time: r.end_time,
-                order_no: Some(r.order_no),
-                queue_number: r.queue_number,
-                appointment_id: Some(r.appointment_id),
-            });
-            (r.send_id, (r.cancelled, facts))
-        })
-        .collect())
+    Ok(rows.into_iter().map(LockedFacts::read).collect())
+}
+
+/// As [`appointment_facts_many`], for one send about an appointment (its own statement, so
+/// PostgreSQL keeps one plan for it instead of planning an array's each time); `None` without a
+/// query for any other send, or when the read did not settle it.
+pub async fn appointment_facts_locked(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<Option<(bool, Facts)>> {
+    if !send.about_appointment() {
+        return Ok(None);
+    }
+    let row = sqlx::query_as!(
+        LockedFacts,
+        r#"SELECT x.id AS send_id, a.status = 'cancelled' AS "cancelled!", p.name AS patient_name, d.name AS department, h.name AS hospital,
+                  s.date, s.start_time, s.end_time, a.order_no, a.queue_number, a.id AS appointment_id
+             FROM subscribe_sends x
+             JOIN appointments a ON a.id = x.appointment_id
+             JOIN schedules s ON s.id = a.schedule_id
+             JOIN patients p ON p.id = a.patient_id
+             JOIN departments d ON d.id = s.department_id
+             JOIN hospitals h ON h.id = s.hospital_id
+            WHERE x.id = $1
+              FOR SHARE OF a"#,
+        send.id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| LockedFacts::read(r).1))
+}
+
+/// A send's appointment as read `FOR SHARE`, with its facts.
+struct LockedFacts {
+    send_id: i64,
+    cancelled: bool,
+    patient_name: String,
+    department: String,
+    hospital: String,
+    date: NaiveDate,
+    start_time: NaiveTime,
+    end_time: NaiveTime,
+    order_no: String,
+    queue_number: i32,
+    appointment_id: i64,
+}
+
+impl LockedFacts {
+    fn read(r: Self) -> (i64, (bool, Facts)) {
+        let facts = appointment(AppointmentFacts {
+            patient_name: r.patient_name,
+            department: r.department,
+            hospital: r.hospital,
+            date: r.date,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            order_no: Some(r.order_no),
+            queue_number: r.queue_number,
+            appointment_id: Some(r.appointment_id),
+        });
+        (r.send_id, (r.cancelled, facts))
+    }
 }
 
 async fn reservation_facts(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Facts>> {

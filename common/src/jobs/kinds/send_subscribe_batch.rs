@@ -187,7 +187,7 @@ async fn send_round(ctx: &JobContext, client: &WechatClient, round: &[PendingSen
 /// A row the batch sends itself: it has an openid, its appointment was not cancelled at claim,
 /// and it is about an appointment (whose facts the batch reads at once).
 fn is_plain(send: &PendingSend) -> bool {
-    send.openid.is_some() && !send.target_cancelled && send.appointment_id.is_some() && send.reservation_id.is_none()
+    send.openid.is_some() && !send.target_cancelled && send.about_appointment()
 }
 
 /// A claimed row sent as a single send would send it (waiting on a code exchange, a skip).

@@ -139,10 +139,18 @@ pub(super) async fn deliver_permitted(
     send: &PendingSend,
     openid: &str,
 ) -> anyhow::Result<Outcome> {
-    if SendLog::skip_if_no_longer_applies(&mut conn, send).await? {
-        return Ok(Outcome::Done);
-    }
-    let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), render::facts(&mut conn, send).await?) else {
+    // An appointment's send reads the appointment and the facts in one statement; a cancelled
+    // or moved one, and any other send, takes the check and the facts apart.
+    let facts = match render::appointment_facts_locked(&mut conn, send).await? {
+        Some((false, facts)) => Some(facts),
+        _ => {
+            if SendLog::skip_if_no_longer_applies(&mut conn, send).await? {
+                return Ok(Outcome::Done);
+            }
+            render::facts(&mut conn, send).await?
+        }
+    };
+    let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), facts) else {
         SendLog::finish(&mut conn, send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
         return Ok(Outcome::Done);
     };
