@@ -105,26 +105,34 @@ def main():
             "Duplicate check, counter, order number and insert in one statement, which also reads the schedule; its update "
             "takes the schedule's row lock, held to COMMIT: bookings of one schedule take turns.",
             "Takes one place on a schedule and writes its appointment",
-            [schedule, "currval('patients_id_seq')", user, "'头痛'", "'booking'", "'20261206'"], setup=new_patient)
+            [schedule, "currval('patients_id_seq')", user, "'头痛'", "'booking'", "'20261206'", "NULL"], setup=new_patient)
+    explain("The request's subscribe decisions recorded (`grants::record_decisions`)",
+            "One grant per accepted template, unless the user already holds the cap of unspent ones.",
+            "INSERT INTO subscribe_grants (user_id, template_id, decision, scene)\n         SELECT $1, t,",
+            [user, """'{"模板ID2": "accept"}'""", "NULL", "20"])
     explain("The subscribe message planned (`subscribe/plan_send.sql`)", "A grant spent, the send row and its outbox row.",
             "Plans one subscribe message in one round trip",
             ["'bench:explain'", "'visit_reminder'", user, appointment, "NULL", "NULL", "'模板ID2'", "'wechat'", "'send_subscribe_message'", "10", "30"])
 
     print("## A subscribe send (`send_subscribe_message`)\n")
-    explain("The claim, with the openid and the target's state (`SendLog::claim`)", "pending → sending; HOT when the page has room.",
-            "UPDATE subscribe_sends x SET status = 'sending'", [f"ARRAY[{send}]::BIGINT[]", "1", "60", "'wxsimmini'"])
-    explain("The appointment read as settled (`SendLog::skip_if_no_longer_applies`)", "FOR SHARE: a cancel in flight commits first.",
-            'SELECT status AS "status: AppointmentStatus" FROM appointments WHERE id = $1 FOR SHARE', [appointment])
-    explain("The message's facts (`render::facts`)", "Six tables joined by primary key.",
-            "SELECT p.name AS patient_name, d.name AS department", [send])
+    explain("The claim, with the openid and the target's state (`SendLog::claim`)",
+            "pending → sending; HOT when the page has room. One row's statement: its plan is cached (an array of ids would be planned "
+            "anew on each call).",
+            "claim_attempt = $2, updated_at = now()\n                WHERE id = $1 AND (status = 'pending'", [send, "1", "60", "'wxsimmini'"])
+    explain("The appointment read as settled, with the message's facts (`render::appointment_facts_locked`)",
+            "FOR SHARE OF the appointment: a cancel or reschedule in flight commits first. Six tables joined by primary key.",
+            "WHERE x.id = $1\n              FOR SHARE OF a", [send])
+    explain("The send recorded (`SendLog::sent`)", "sending → sent, guarded by the claim.",
+            "UPDATE subscribe_sends SET status = 'sent', openid = $3", [send, "now()", "'o1'", """'{"thing1": "患者"}'"""],
+            setup=f"UPDATE subscribe_sends SET status = 'sending', claimed_at = now() WHERE id = {send};")
 
     chunk = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 50) t")
     round_ = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 10) t")
     print("## A chunk of the 20:00 reminders (`send_subscribe_batch`, 50 sends)\n")
-    explain("The chunk's claim (`SendLog::claim_many`)", "The same statement as a single send's claim, over the chunk's 50 ids.",
-            "UPDATE subscribe_sends x SET status = 'sending'", [f"'{chunk}'", "1", "60", "'wxsimmini'"])
+    explain("The chunk's claim (`SendLog::claim_many`)", "A single send's claim over the chunk's 50 ids.",
+            "WHERE id = ANY($1) AND (status = 'pending'", [f"'{chunk}'", "1", "60", "'wxsimmini'"])
     explain("A round's facts (`render::appointment_facts_many`)", "Ten sends' appointments, read FOR SHARE in id order.",
-            "SELECT x.id AS send_id, a.status = 'cancelled'", [f"'{round_}'"])
+            "WHERE x.id = ANY($1)\n            ORDER BY a.id", [f"'{round_}'"])
 
     print("## The 20:00 planning (`plan_visit_reminders`), one batch\n")
     explain("1,000 reminders planned (`subscribe/plan_reminders.sql`)",

@@ -50,18 +50,39 @@ pub async fn reset(db: &mut PgConnection) {
 }
 
 /// The `n` statements PostgreSQL spent most time on since the counters were last reset, as
-/// lines of `total ms, calls, mean ms, the statement's start` (empty without the extension).
+/// lines of `total ms, calls, mean ms, how many plans and their ms (with
+/// `pg_stat_statements.track_planning`), the statement's start` (empty without the extension).
 pub async fn top_statements(db: &mut PgConnection, n: i64) -> Vec<String> {
-    let rows: Vec<(f64, i64, String)> = sqlx::query_as(
-        "SELECT total_exec_time, calls, regexp_replace(left(query, 140), '\\s+', ' ', 'g') FROM pg_stat_statements
+    let rows: Vec<(f64, i64, f64, i64, String)> = sqlx::query_as(
+        "SELECT total_exec_time, calls, total_plan_time, plans, regexp_replace(left(query, 140), '\\s+', ' ', 'g') FROM pg_stat_statements
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-          ORDER BY total_exec_time DESC LIMIT $1",
+          ORDER BY total_exec_time + total_plan_time DESC LIMIT $1",
     )
     .bind(n)
     .fetch_all(db)
     .await
     .unwrap_or_default();
-    rows.into_iter().map(|(total, calls, q)| format!("{total:>9.0} ms {calls:>7} calls {:>7.3} ms  {q}", total / calls.max(1) as f64)).collect()
+    rows.into_iter()
+        .map(|(total, calls, plan, plans, q)| {
+            format!("{total:>9.0} ms {calls:>7} calls {:>7.3} ms  planned {plans:>7} times {plan:>7.0} ms  {q}", total / calls.max(1) as f64)
+        })
+        .collect()
+}
+
+/// Statements PostgreSQL planned since the counters were last reset (`None` unless
+/// `pg_stat_statements.track_planning` is on: `BENCH_TOP_STATEMENTS=1` turns it on). A statement
+/// whose cached plan serves each call is planned once per connection; one planned anew each call
+/// (PostgreSQL finds its generic plan dearer than one made for the values) counts every time.
+pub async fn plans(db: &mut PgConnection) -> Option<f64> {
+    sqlx::query_scalar(
+        "SELECT sum(plans)::FLOAT8 FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND current_setting('pg_stat_statements.track_planning')::BOOL",
+    )
+    .fetch_one(db)
+    .await
+    .ok()
+    .flatten()
 }
 
 /// Updates of each table with updates since the statistics were reset, as lines of `table,

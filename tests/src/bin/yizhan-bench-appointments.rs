@@ -6,14 +6,16 @@
 //! `baseline_healthz_requests_per_sec=` from the same run, `ceiling_tps=` (the minimal booking
 //! transaction run by the bench itself against the same PostgreSQL at the same concurrency,
 //! [`yizhan_system_tests::ceiling`]) with `ratio_to_ceiling=`, and the api's and worker's peak
-//! resident memory (`rss_mb_api=`, `rss_mb_worker=`, VmHWM read after the run). The simulator is granted exactly what
+//! resident memory (`rss_mb_api=`, `rss_mb_worker=`, VmHWM read after the run). The api's and
+//! the worker's pools hold 4 connections each (`DATABASE_POOL_MAX` to measure another size). The simulator is granted exactly what
 //! each booking's `subscribeAuthResult` accepted. The first-time users' exchanges pass the
 //! `wechat.jscode2session` limit at its default (500/s, a burst of 50: 40 at once start
 //! together); `--login-limit off` lifts it to measure the pipeline alone. The measured run
 //! follows a warm-up of four bookings per request in flight (the pools' connections opened and
 //! their statements prepared, as the ceiling warms its own). With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
-//! bookings and their sends, and each table's updates (how many HOT), go to stderr.
+//! bookings and their sends (with their planning), and each table's updates (how many HOT), go
+//! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
 
 #![allow(clippy::print_stdout)] // a benchmark prints its figures
 
@@ -131,10 +133,14 @@ async fn main() -> anyhow::Result<()> {
     // The subscribe-send rate limit (50/s by default, below WeChat's quota) is lifted so the figure
     // measures the pipeline, not the configured limit.
     let limits = if a.login_limit { "wechat.subscribe_send=off" } else { "wechat.subscribe_send=off,wechat.jscode2session=off" };
+    // The api's and worker's pools: 4 connections each (twice the machine's cores: more only
+    // queue on the schedule's lock and the two cores; README, Sizing) unless DATABASE_POOL_MAX
+    // says otherwise.
+    let pool_max = std::env::var("DATABASE_POOL_MAX").unwrap_or_else(|_| "4".to_owned());
     let sys = Arc::new(
         System::start_with(&[
             ("RUST_LOG", "error"),
-            ("DATABASE_POOL_MAX", "20"),
+            ("DATABASE_POOL_MAX", pool_max.as_str()),
             ("WORKER_QUEUES", "wechat=32,wechat_login=16,default=4"),
             ("RATE_LIMITS", limits),
         ])
@@ -254,6 +260,9 @@ async fn main() -> anyhow::Result<()> {
     // Once every message arrived: what the bookings and their sends cost the stores.
     let (statements, redis_commands) = StoreCalls::read(&mut conn, &redis_url).await?.per(&calls_before, a.requests);
     if std::env::var_os("BENCH_TOP_STATEMENTS").is_some() {
+        if let Some(plans) = store_calls::plans(&mut conn).await {
+            println!("db_plans_per_booking={:.2}", plans / a.requests as f64);
+        }
         for line in top_statements(&mut conn, 25).await.into_iter().chain(table_updates(&mut conn).await) {
             eprintln!("{line}");
         }
@@ -262,7 +271,7 @@ async fn main() -> anyhow::Result<()> {
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
-        "requests={} concurrency={} schedules={} users={} subscribe_send_rate_limit=off jscode2session_rate_limit={login}",
+        "requests={} concurrency={} schedules={} users={} pool_max={pool_max} subscribe_send_rate_limit=off jscode2session_rate_limit={login}",
         a.requests, a.concurrency, a.schedules, a.users
     );
     let rate = a.requests as f64 / elapsed.as_secs_f64();
