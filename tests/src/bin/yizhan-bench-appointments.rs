@@ -13,6 +13,10 @@
 //! together); `--login-limit off` lifts it to measure the pipeline alone. The measured run
 //! follows a warm-up of four bookings per request in flight (the pools' connections opened and
 //! their statements prepared, as the ceiling warms its own). With
+//! The same run then books `requests` more with the worker paused (`SIGSTOP`, resumed after):
+//! `requests_per_sec_worker_paused=`, `p99_ms_worker_paused=` and
+//! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
+//! their deliveries on the same two cores, as the ceiling has none. With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
@@ -152,8 +156,9 @@ async fn main() -> anyhow::Result<()> {
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
     let date = (chrono_like_date(30)).to_owned();
-    let mut schedules = Vec::with_capacity(a.schedules);
-    for n in 0..a.schedules {
+    // The schedules booked, then as many for the bookings with the worker paused.
+    let mut schedules = Vec::with_capacity(a.schedules * 2);
+    for n in 0..a.schedules * 2 {
         let (status, s) = sys
             .post("/admin/schedules", Some(&admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": date,
                   "period": format!("时段{n}"), "startTime": "08:00", "endTime": "12:00", "capacity": 10000, "fee": 10.0}))
@@ -162,18 +167,21 @@ async fn main() -> anyhow::Result<()> {
         schedules.push(s["id"].as_i64().expect("schedule"));
     }
     let schedule = schedules[0];
+    let paused_schedules = Arc::new(schedules.split_off(a.schedules));
     let schedules = Arc::new(schedules);
     let user = sys.user(&admin, "bench", &["patient"]).await;
     let (_, me) = sys.call(reqwest::Method::GET, "/current-user/", Some(&user), None).await;
     let db_url = sys.env.get("DATABASE_URL");
     let mut conn = sqlx::PgConnection::connect(&db_url).await?;
     // Patients: one per measured booking, then the one of the booking that binds the openid, then
-    // one per warm-up booking.
+    // one per warm-up booking, then one per booking measured with the worker paused.
     let warm = a.concurrency * 4;
-    let accounts = Arc::new(accounts(&sys, &mut conn, user.clone(), me["id"].as_i64().expect("id"), a.users, a.requests + 1 + warm).await?);
+    let paused_from = a.requests + 1 + warm;
+    let bookings = paused_from + a.requests;
+    let accounts = Arc::new(accounts(&sys, &mut conn, user.clone(), me["id"].as_i64().expect("id"), a.users, bookings).await?);
     // Patient i belongs to the account of booking i (the warm-ups' too); the patient of the booking
     // that binds the openid through its wxCode is the first account's.
-    let owners: Vec<i64> = (0..a.requests + 1 + warm).map(|i| if i == a.requests { accounts[0].1 } else { accounts[i % accounts.len()].1 }).collect();
+    let owners: Vec<i64> = (0..bookings).map(|i| if i == a.requests { accounts[0].1 } else { accounts[i % accounts.len()].1 }).collect();
     let patients: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO patients (user_id, name, phone) SELECT u, '患者' || g, '13800000000' FROM UNNEST($1::BIGINT[]) WITH ORDINALITY AS t (u, g) ORDER BY g RETURNING id",
     )
@@ -187,7 +195,7 @@ async fn main() -> anyhow::Result<()> {
     let openid = wx["openid"].as_str().expect("openid").to_owned();
     let accepted = json!({"模板ID1": "accept"});
     // One acceptance per booking: the warm-up and every measured one.
-    sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": a.requests + 1 + warm})).await;
+    sys.sim_post("/_sim/grants", json!({"openid": openid, "templateId": "模板ID1", "count": bookings})).await;
     let (status, v) = sys
         .post("/patient/appointments", Some(&accounts[0].0), json!({"scheduleId": schedule, "patientId": patients[a.requests],
               "wxCode": wx["code"], "subscribeAuthResult": accepted}))
@@ -268,6 +276,10 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
+    let paused = with_worker_paused(worker_pid, drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), paused_schedules, paused_from))).await;
+    let (paused_elapsed, paused_latencies, paused_results) = paused?;
+    let failures = paused_results.iter().filter(|r| r["status"] != 200).count();
+    anyhow::ensure!(failures == 0, "{failures} bookings failed with the worker paused");
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
@@ -289,9 +301,28 @@ async fn main() -> anyhow::Result<()> {
     println!("redis_commands_per_booking={redis_commands:.1}");
     println!("ceiling_tps={ceiling:.0}");
     println!("ratio_to_ceiling={:.3}", rate / ceiling);
+    let paused_rate = a.requests as f64 / paused_elapsed.as_secs_f64();
+    println!("requests_per_sec_worker_paused={paused_rate:.0}");
+    println!("p99_ms_worker_paused={:.1}", percentile(&paused_latencies, 0.99));
+    println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
     Ok(())
+}
+
+/// Runs `run` with the worker process stopped (`SIGSTOP`): the bookings' jobs wait in Redis, and
+/// the worker, resumed after (also when `run` panics), delivers them.
+async fn with_worker_paused<T>(worker_pid: u32, run: impl std::future::Future<Output = T>) -> anyhow::Result<T> {
+    struct Resume(u32);
+    impl Drop for Resume {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill").args(["-CONT", &self.0.to_string()]).status();
+        }
+    }
+    let stopped = std::process::Command::new("kill").args(["-STOP", &worker_pid.to_string()]).status()?;
+    anyhow::ensure!(stopped.success(), "could not pause the worker");
+    let _resume = Resume(worker_pid);
+    Ok(run.await)
 }
 
 /// `n` first-time users book at once, each with a fresh `wxCode` and one accepted grant: the
