@@ -16,7 +16,9 @@
 //! The same run then books `requests` more with the worker paused (`SIGSTOP`, resumed after):
 //! `requests_per_sec_worker_paused=`, `p99_ms_worker_paused=` and
 //! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
-//! their deliveries on the same two cores, as the ceiling has none. With
+//! their deliveries on the same two cores, as the ceiling has none. `BENCH_WORKER_NICE=N` runs
+//! the worker at that CPU priority (`renice` of each of its threads; printed `worker_nice=`), as
+//! an operator would run a worker that shares a small machine with the api and PostgreSQL. With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
@@ -151,6 +153,10 @@ async fn main() -> anyhow::Result<()> {
         .await,
     );
     let (api_pid, worker_pid) = sys.api_and_worker_pids();
+    let worker_nice = std::env::var("BENCH_WORKER_NICE").ok().and_then(|n| n.parse::<i32>().ok()).unwrap_or(0);
+    if worker_nice != 0 {
+        renice_threads(worker_pid, worker_nice)?;
+    }
     let api_started_mb = rss_mb(api_pid);
     let admin = sys.login("admin", "admin-password").await;
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
@@ -283,7 +289,7 @@ async fn main() -> anyhow::Result<()> {
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
-        "requests={} concurrency={} schedules={} users={} pool_max={pool_max} subscribe_send_rate_limit=off jscode2session_rate_limit={login}",
+        "requests={} concurrency={} schedules={} users={} pool_max={pool_max} worker_nice={worker_nice} subscribe_send_rate_limit=off jscode2session_rate_limit={login}",
         a.requests, a.concurrency, a.schedules, a.users
     );
     let rate = a.requests as f64 / elapsed.as_secs_f64();
@@ -307,6 +313,17 @@ async fn main() -> anyhow::Result<()> {
     println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
+    Ok(())
+}
+
+/// Sets the CPU priority of every thread of `pid` (Linux gives each thread its own; threads
+/// started later inherit their starter's).
+fn renice_threads(pid: u32, nice: i32) -> anyhow::Result<()> {
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let tid = task?.file_name().to_string_lossy().into_owned();
+        let set = std::process::Command::new("renice").args(["-n", &nice.to_string(), "-p", &tid]).stdout(std::process::Stdio::null()).status()?;
+        anyhow::ensure!(set.success(), "renice of thread {tid} failed");
+    }
     Ok(())
 }
 
