@@ -125,7 +125,7 @@ pub async fn appointment_facts_locked(conn: &mut PgConnection, send: &PendingSen
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|r| LockedFacts::read(r).1))
+    Ok(row.map(|r| r.read().1))
 }
 
 /// A send's appointment as read `FOR SHARE`, with its facts.
@@ -144,19 +144,19 @@ struct LockedFacts {
 }
 
 impl LockedFacts {
-    fn read(r: Self) -> (i64, (bool, Facts)) {
+    fn read(self) -> (i64, (bool, Facts)) {
         let facts = appointment(AppointmentFacts {
-            patient_name: r.patient_name,
-            department: r.department,
-            hospital: r.hospital,
-            date: r.date,
-            start_time: r.start_time,
-            end_time: r.end_time,
-            order_no: Some(r.order_no),
-            queue_number: r.queue_number,
-            appointment_id: Some(r.appointment_id),
+            patient_name: self.patient_name,
+            department: self.department,
+            hospital: self.hospital,
+            date: self.date,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            order_no: Some(self.order_no),
+            queue_number: self.queue_number,
+            appointment_id: Some(self.appointment_id),
         });
-        (r.send_id, (r.cancelled, facts))
+        (self.send_id, (self.cancelled, facts))
     }
 }
 

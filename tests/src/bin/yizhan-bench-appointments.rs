@@ -12,7 +12,7 @@
 //! `wechat.jscode2session` limit at its default (500/s, a burst of 50: 40 at once start
 //! together); `--login-limit off` lifts it to measure the pipeline alone. The measured run
 //! follows a warm-up of four bookings per request in flight (the pools' connections opened and
-//! their statements prepared, as the ceiling warms its own). With
+//! their statements prepared, as the ceiling warms its own).
 //! The same run then books `requests` more with the worker paused (`SIGSTOP`, resumed after):
 //! `requests_per_sec_worker_paused=`, `p99_ms_worker_paused=` and
 //! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
@@ -218,7 +218,7 @@ async fn main() -> anyhow::Result<()> {
     // statements at the measured concurrency before the clock starts, as the ceiling does: four
     // bookings per request in flight, and their messages delivered.
     let (_, _, warmed) = drive(warm, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), schedules.clone(), a.requests + 1)).await;
-    anyhow::ensure!(warmed.iter().all(|r| r["status"] == 200), "a warm-up booking failed");
+    all_booked(&warmed, "warm-up")?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while messages(sys.clone()).await["count"].as_u64() != Some(1 + warm as u64) {
         anyhow::ensure!(Instant::now() < deadline, "the warm-up messages never arrived");
@@ -242,8 +242,7 @@ async fn main() -> anyhow::Result<()> {
     store_calls::reset(&mut conn).await;
     let calls_before = StoreCalls::read(&mut conn, &redis_url).await?;
     let (elapsed, latencies, results) = drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), schedules.clone(), 0)).await;
-    let failures = results.iter().filter(|r| r["status"] != 200).count();
-    anyhow::ensure!(failures == 0, "{failures} bookings failed");
+    all_booked(&results, "measured")?;
     let committed: HashMap<String, i64> =
         results.iter().map(|r| (r["id"].to_string(), r["at"].as_i64().unwrap_or(0))).collect();
 
@@ -282,10 +281,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
-    let paused = with_worker_paused(worker_pid, drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), paused_schedules, paused_from))).await;
-    let (paused_elapsed, paused_latencies, paused_results) = paused?;
-    let failures = paused_results.iter().filter(|r| r["status"] != 200).count();
-    anyhow::ensure!(failures == 0, "{failures} bookings failed with the worker paused");
+    let paused_run = drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), paused_schedules, paused_from));
+    let (paused_elapsed, paused_latencies, paused_results) = with_worker_paused(worker_pid, paused_run).await?;
+    all_booked(&paused_results, "worker-paused")?;
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
@@ -313,6 +311,13 @@ async fn main() -> anyhow::Result<()> {
     println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
+    Ok(())
+}
+
+/// Fails the run unless every booking of `results` (one phase's) was answered 200.
+fn all_booked(results: &[Value], phase: &str) -> anyhow::Result<()> {
+    let failures = results.iter().filter(|r| r["status"] != 200).count();
+    anyhow::ensure!(failures == 0, "{failures} {phase} bookings failed");
     Ok(())
 }
 
