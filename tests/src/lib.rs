@@ -2,6 +2,7 @@
 //! child processes that are stopped (SIGTERM, then SIGKILL) when dropped.
 
 pub mod bench;
+pub mod booking_sql;
 pub mod browser;
 pub mod ceiling;
 pub mod lines;

@@ -18,7 +18,12 @@
 //! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
 //! their deliveries on the same two cores, as the ceiling has none. `BENCH_WORKER_NICE=N` runs
 //! the worker at that CPU priority (`renice` of each of its threads; printed `worker_nice=`), as
-//! an operator would run a worker that shares a small machine with the api and PostgreSQL. With
+//! an operator would run a worker that shares a small machine with the api and PostgreSQL. Then,
+//! the worker still paused, the bench runs the api's booking transaction itself on as many more
+//! bookings ([`yizhan_system_tests::booking_sql`]): `sql_only_bookings_per_sec=`,
+//! `sql_only_ratio_to_ceiling=`, `ratio_to_sql_only_worker_paused=`, and the same without the
+//! message (`sql_only_without_message_per_sec=`) and with the place alone
+//! (`sql_only_place_only_per_sec=`). With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
@@ -32,6 +37,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sqlx::Connection;
 use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
+use yizhan_system_tests::booking_sql;
 use yizhan_system_tests::ceiling::ceiling_tps;
 use yizhan_system_tests::store_calls::{self, table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
@@ -163,8 +169,8 @@ async fn main() -> anyhow::Result<()> {
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
     let date = (chrono_like_date(30)).to_owned();
     // The schedules booked, then as many for the bookings with the worker paused.
-    let mut schedules = Vec::with_capacity(a.schedules * 2);
-    for n in 0..a.schedules * 2 {
+    let mut schedules = Vec::with_capacity(a.schedules * 3);
+    for n in 0..a.schedules * 3 {
         let (status, s) = sys
             .post("/admin/schedules", Some(&admin), json!({"hospitalId": h["id"], "departmentId": d["id"], "date": date,
                   "period": format!("时段{n}"), "startTime": "08:00", "endTime": "12:00", "capacity": 10000, "fee": 10.0}))
@@ -173,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
         schedules.push(s["id"].as_i64().expect("schedule"));
     }
     let schedule = schedules[0];
+    let sql_schedules = schedules.split_off(a.schedules * 2);
     let paused_schedules = Arc::new(schedules.split_off(a.schedules));
     let schedules = Arc::new(schedules);
     let user = sys.user(&admin, "bench", &["patient"]).await;
@@ -180,10 +187,12 @@ async fn main() -> anyhow::Result<()> {
     let db_url = sys.env.get("DATABASE_URL");
     let mut conn = sqlx::PgConnection::connect(&db_url).await?;
     // Patients: one per measured booking, then the one of the booking that binds the openid, then
-    // one per warm-up booking, then one per booking measured with the worker paused.
+    // one per warm-up booking, then one per booking measured with the worker paused, then one per
+    // SQL-only booking of each of the three runs of `SQL_PARTS` (its warm-up's, then its measured ones).
     let warm = a.concurrency * 4;
     let paused_from = a.requests + 1 + warm;
-    let bookings = paused_from + a.requests;
+    let sql_from = paused_from + a.requests;
+    let bookings = sql_from + SQL_PARTS.len() * (warm + a.requests);
     let accounts = Arc::new(accounts(&sys, &mut conn, user.clone(), me["id"].as_i64().expect("id"), a.users, bookings).await?);
     // Patient i belongs to the account of booking i (the warm-ups' too); the patient of the booking
     // that binds the openid through its wxCode is the first account's.
@@ -282,8 +291,24 @@ async fn main() -> anyhow::Result<()> {
     }
     let first_latencies = first_time_sends(&sys, &admin, schedule, a.requests.min(40)).await?;
     let paused_run = drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), paused_schedules, paused_from));
-    let (paused_elapsed, paused_latencies, paused_results) = with_worker_paused(worker_pid, paused_run).await?;
+    // The same bookings' SQL run by the bench itself (no api in the way), whole and in parts, the
+    // worker still paused.
+    let sql: Vec<booking_sql::Booking> =
+        (sql_from..bookings).map(|p| (owners[p], patients[p], sql_schedules[(p - sql_from) % sql_schedules.len()])).collect();
+    let pool_size: u32 = pool_max.parse().unwrap_or(4);
+    let sql_runs = async {
+        let mut rates = Vec::with_capacity(SQL_PARTS.len());
+        for (parts, run) in SQL_PARTS.iter().zip(sql.chunks(warm + a.requests)) {
+            let (warm, measured) = run.split_at(warm);
+            let subscribe = json!({"subscribeAuthResult": accepted});
+            rates.push(booking_sql::bookings_per_sec(&db_url, pool_size, a.concurrency, *parts, subscribe, warm.to_vec(), measured.to_vec()).await?);
+        }
+        anyhow::Ok(rates)
+    };
+    let ((paused_elapsed, paused_latencies, paused_results), sql_rates) = with_worker_paused(worker_pid, async { (paused_run.await, sql_runs.await) }).await?;
     all_booked(&paused_results, "worker-paused")?;
+    let sql_rates = sql_rates?;
+    let sql_rate = sql_rates[0];
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
@@ -309,10 +334,18 @@ async fn main() -> anyhow::Result<()> {
     println!("requests_per_sec_worker_paused={paused_rate:.0}");
     println!("p99_ms_worker_paused={:.1}", percentile(&paused_latencies, 0.99));
     println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
+    println!("sql_only_bookings_per_sec={sql_rate:.0}");
+    println!("sql_only_ratio_to_ceiling={:.3}", sql_rate / ceiling);
+    println!("ratio_to_sql_only_worker_paused={:.3}", paused_rate / sql_rate);
+    println!("sql_only_without_message_per_sec={:.0} sql_only_place_only_per_sec={:.0}", sql_rates[1], sql_rates[2]);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
     Ok(())
 }
+
+/// The SQL-only runs, in order: the whole transaction first (`sql_only_bookings_per_sec=`), then
+/// without the message, then the place alone, so what each part costs shows.
+const SQL_PARTS: [booking_sql::Parts; 3] = [booking_sql::Parts::Whole, booking_sql::Parts::PlaceAndDecisions, booking_sql::Parts::Place];
 
 /// Fails the run unless every booking of `results` (one phase's) was answered 200.
 fn all_booked(results: &[Value], phase: &str) -> anyhow::Result<()> {
