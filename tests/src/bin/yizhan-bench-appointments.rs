@@ -18,7 +18,9 @@
 //! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
 //! their deliveries on the same two cores, as the ceiling has none. `BENCH_WORKER_NICE=N` runs
 //! the worker at that CPU priority (`renice` of each of its threads; printed `worker_nice=`), as
-//! an operator would run a worker that shares a small machine with the api and PostgreSQL. Then,
+//! an operator would run a worker that shares a small machine with the api and PostgreSQL. Resumed,
+//! the worker sends the paused bookings' messages: `backlog_sends_per_sec=` (the single-send path
+//! draining a burst's backlog with nothing beside it). Before that,
 //! the worker still paused, the bench runs the api's booking transaction itself on as many more
 //! bookings ([`yizhan_system_tests::booking_sql`]): `sql_only_bookings_per_sec=`,
 //! `sql_only_ratio_to_ceiling=`, `ratio_to_sql_only_worker_paused=`, and the same without the
@@ -305,8 +307,28 @@ async fn main() -> anyhow::Result<()> {
         }
         anyhow::Ok(rates)
     };
-    let ((paused_elapsed, paused_latencies, paused_results), sql_rates) = with_worker_paused(worker_pid, async { (paused_run.await, sql_runs.await) }).await?;
+    let before_paused = last_send(&mut conn).await?;
+    let paused = with_worker_paused(worker_pid, async {
+        let paused = paused_run.await;
+        // The paused bookings' sends, by id: those after `before_paused` up to this one.
+        let last_paused = last_send(&mut conn).await;
+        (paused, last_paused, sql_runs.await)
+    });
+    let ((paused_elapsed, paused_latencies, paused_results), last_paused, sql_rates) = paused.await?;
     all_booked(&paused_results, "worker-paused")?;
+    let last_paused = last_paused?;
+    // The worker resumed with the paused bookings' messages waiting (the SQL-only bookings' are
+    // never pushed: no api, no relay here): how fast it sends them, to their `sent` records (read
+    // every 50 ms from the first not yet sent on, so each read walks only what was sent since the
+    // last; the simulator's list would be read whole under its lock).
+    let resumed = Instant::now();
+    let mut waiting_from = before_paused;
+    while let Some(id) = first_unsent(&mut conn, waiting_from, last_paused).await? {
+        anyhow::ensure!(resumed.elapsed() < Duration::from_secs(120), "the paused bookings' messages were never all sent");
+        waiting_from = id - 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let backlog_rate = a.requests as f64 / resumed.elapsed().as_secs_f64();
     let sql_rates = sql_rates?;
     let sql_rate = sql_rates[0];
 
@@ -334,6 +356,7 @@ async fn main() -> anyhow::Result<()> {
     println!("requests_per_sec_worker_paused={paused_rate:.0}");
     println!("p99_ms_worker_paused={:.1}", percentile(&paused_latencies, 0.99));
     println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
+    println!("backlog_sends_per_sec={backlog_rate:.0}");
     println!("sql_only_bookings_per_sec={sql_rate:.0}");
     println!("sql_only_ratio_to_ceiling={:.3}", sql_rate / ceiling);
     println!("ratio_to_sql_only_worker_paused={:.3}", paused_rate / sql_rate);
@@ -346,6 +369,17 @@ async fn main() -> anyhow::Result<()> {
 /// The SQL-only runs, in order: the whole transaction first (`sql_only_bookings_per_sec=`), then
 /// without the message, then the place alone, so what each part costs shows.
 const SQL_PARTS: [booking_sql::Parts; 3] = [booking_sql::Parts::Whole, booking_sql::Parts::PlaceAndDecisions, booking_sql::Parts::Place];
+
+/// The latest subscribe send's id (0 before any).
+async fn last_send(conn: &mut sqlx::PgConnection) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM subscribe_sends").fetch_one(conn).await?)
+}
+
+/// The first send with an id in `(after, up_to]` not yet recorded `sent`.
+async fn first_unsent(conn: &mut sqlx::PgConnection, after: i64, up_to: i64) -> anyhow::Result<Option<i64>> {
+    let first = sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE id > $1 AND id <= $2 AND status <> 'sent' ORDER BY id LIMIT 1");
+    Ok(first.bind(after).bind(up_to).fetch_optional(conn).await?)
+}
 
 /// Fails the run unless every booking of `results` (one phase's) was answered 200.
 fn all_booked(results: &[Value], phase: &str) -> anyhow::Result<()> {
