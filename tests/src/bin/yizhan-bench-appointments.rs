@@ -170,7 +170,8 @@ async fn main() -> anyhow::Result<()> {
     let (_, h) = sys.post("/admin/hospitals", Some(&admin), json!({"name": "基准医院"})).await;
     let (_, d) = sys.post("/admin/departments", Some(&admin), json!({"hospitalId": h["id"], "name": "内科"})).await;
     let date = (chrono_like_date(30)).to_owned();
-    // The schedules booked, then as many for the bookings with the worker paused.
+    // The schedules booked, then as many for the bookings with the worker paused, then as many for
+    // the SQL-only bookings.
     let mut schedules = Vec::with_capacity(a.schedules * 3);
     for n in 0..a.schedules * 3 {
         let (status, s) = sys
