@@ -5,6 +5,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+/// A pool of `max` connections as the system's pools hand them out in steady use
+/// (`yizhan_common::db::pool`: no test round trip before a connection is handed out), for the
+/// bench's own transactions.
+pub async fn steady_pool(database_url: &str, max: u32) -> sqlx::Result<PgPool> {
+    PgPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(60)).test_before_acquire(false).connect(database_url).await
+}
 
 /// The `p` quantile (0..=1) of sorted values (NaN when empty).
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {

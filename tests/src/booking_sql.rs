@@ -6,15 +6,13 @@
 //! the difference between this rate and the api's with the worker paused.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{json, Value};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::subscribe::{plan_send, record_decisions, remind_if_planning_ran, MessageKind, SendTarget, SubscribeInput, TemplateConfig};
 
-use crate::bench::drive;
+use crate::bench::{drive, steady_pool};
 
 /// One booking to make: (user id, patient id, schedule id).
 pub type Booking = (i64, i64, i64);
@@ -43,13 +41,7 @@ pub async fn bookings_per_sec(
     warm: Vec<Booking>,
     measured: Vec<Booking>,
 ) -> anyhow::Result<f64> {
-    let pool = PgPoolOptions::new()
-        .max_connections(pool_max)
-        .acquire_timeout(Duration::from_secs(60))
-        // As the system's pools (`yizhan_common::db::pool`): no test round trip per acquire.
-        .test_before_acquire(false)
-        .connect(database_url)
-        .await?;
+    let pool = steady_pool(database_url, pool_max).await?;
     let input: Arc<SubscribeInput> = Arc::new(serde_json::from_value(subscribe)?);
     let templates = Arc::new(TemplateConfig::defaults());
     let (_, _, warmed) = drive(warm.len(), concurrency, one(pool.clone(), parts, input.clone(), templates.clone(), Arc::new(warm))).await;
@@ -84,7 +76,7 @@ fn one(
                 if parts == Parts::Whole {
                     plan_send(&mut tx, &templates, MessageKind::AppointmentSuccess, user_id, SendTarget::Appointment(id), "booked").await?;
                 }
-                let now = yizhan_common::time::local(chrono::Utc::now()).naive_local();
+                let now = yizhan_common::time::local_now();
                 let appointment = booking::book(&mut tx, id, user_id, patient_id, schedule_id, Expected::default(), "", now).await?;
                 remind_if_planning_ran(&mut tx, &templates, user_id, appointment.id, appointment.date, chrono::Utc::now()).await?;
                 tx.commit().await?;

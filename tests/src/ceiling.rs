@@ -5,25 +5,15 @@
 //! works on throwaway tables in their own schema (`bench_ceiling`), dropped afterwards, so the
 //! system's tables are untouched.
 
-use std::time::Duration;
-
 use serde_json::Value;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool};
 
-use crate::bench::drive;
+use crate::bench::{drive, steady_pool};
 
 /// Transactions per second of the minimal booking transaction, `n` of them from `concurrency`
 /// tasks spread round-robin over `schedules` rows.
 pub async fn ceiling_tps(database_url: &str, n: usize, concurrency: usize, schedules: usize) -> anyhow::Result<f64> {
-    let pool = PgPoolOptions::new()
-        .max_connections(u32::try_from(concurrency).unwrap_or(32))
-        .acquire_timeout(Duration::from_secs(60))
-        // As the system's pools (`yizhan_common::db::pool`) for connections in steady use: no
-        // test round trip before a connection is handed out.
-        .test_before_acquire(false)
-        .connect(database_url)
-        .await?;
+    let pool = steady_pool(database_url, u32::try_from(concurrency).unwrap_or(32)).await?;
     pool.execute(
         "DROP SCHEMA IF EXISTS bench_ceiling CASCADE;
          CREATE SCHEMA bench_ceiling;

@@ -18,14 +18,14 @@
 //! `ratio_to_ceiling_worker_paused=`, the bookings (each still planning its message) without
 //! their deliveries on the same two cores, as the ceiling has none. `BENCH_WORKER_NICE=N` runs
 //! the worker at that CPU priority (`renice` of each of its threads; printed `worker_nice=`), as
-//! an operator would run a worker that shares a small machine with the api and PostgreSQL. Resumed,
-//! the worker sends the paused bookings' messages: `backlog_sends_per_sec=` (the single-send path
-//! draining a burst's backlog with nothing beside it). Before that,
-//! the worker still paused, the bench runs the api's booking transaction itself on as many more
-//! bookings ([`yizhan_system_tests::booking_sql`]): `sql_only_bookings_per_sec=`,
+//! an operator would run a worker that shares a small machine with the api and PostgreSQL. With
+//! the worker still paused, the bench then runs the api's booking transaction itself on as many
+//! more bookings ([`yizhan_system_tests::booking_sql`]): `sql_only_bookings_per_sec=`,
 //! `sql_only_ratio_to_ceiling=`, `ratio_to_sql_only_worker_paused=`, and the same without the
 //! message (`sql_only_without_message_per_sec=`) and with the place alone
-//! (`sql_only_place_only_per_sec=`). With
+//! (`sql_only_place_only_per_sec=`). Resumed, the worker sends the paused bookings' messages:
+//! `backlog_sends_per_sec=` (the single-send path draining a burst's backlog with nothing beside
+//! it). With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
