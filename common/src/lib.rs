@@ -8,6 +8,7 @@
 
 // Infrastructure: configuration, stores, telemetry, time, leases.
 pub mod claim;
+pub mod coalesce;
 pub mod config;
 pub mod db;
 pub mod lease;

@@ -6,6 +6,7 @@ pub mod booking_sql;
 pub mod browser;
 pub mod ceiling;
 pub mod lines;
+pub mod prometheus;
 pub mod redis_keys;
 pub mod redis_server;
 pub mod round_robin;

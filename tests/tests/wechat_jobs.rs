@@ -466,3 +466,50 @@ async fn first_time_message(sys: &System, openid: &str) {
     })
     .await;
 }
+
+/// The morning's release of places: many single sends due at once. Each message goes out once —
+/// a send delivered four times at once among them too — while the worker's runs share their
+/// claims, reads and records in batches (the worker's counters show fewer batches than calls).
+#[tokio::test]
+async fn a_burst_of_single_sends_goes_once_each_with_its_statements_coalesced() {
+    use yizhan_common::jobs::{kinds::SendSubscribeMessage, Job};
+    let mut sys = System::start().await;
+    let b = prepare(&sys).await;
+    stop_worker(&mut sys);
+    let bookings = 16;
+    let mut ids = Vec::new();
+    for n in 0..bookings {
+        ids.push(book(&sys, &b, &format!("患者{n}")).await);
+    }
+    let db = pool(&sys).await;
+    let send_id: i64 = sqlx::query_scalar("SELECT id FROM subscribe_sends WHERE appointment_id = $1").bind(ids[3]).fetch_one(&db).await.expect("send");
+    let dupes: Vec<_> = (0..3)
+        .map(|n| SendSubscribeMessage { send_id }.envelope(format!("burst-duplicate-{n}"), chrono::Utc::now()).expect("envelope"))
+        .collect();
+    push(&sys, &dupes).await;
+    // WeChat holds more grants than were spent, so only the claims can stop a second send.
+    sys.sim_post("/_sim/grants", json!({"openid": b.openid, "templateId": "模板ID1", "count": 4})).await;
+    let metrics_addr = format!("127.0.0.1:{}", yizhan_system_tests::free_port());
+    let worker = sys.env.clone().with("WORKER_METRICS_ADDR", &metrics_addr).spawn("yizhan-worker", &[]);
+    sys.procs().push(worker);
+    sys.eventually("every send recorded sent", Duration::from_secs(30), || async {
+        let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribe_sends WHERE status = 'sent'").fetch_one(&db).await.ok()?;
+        (sent == bookings).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sys.sim_get("/_sim/stats").await["calls"]["subscribe_send"], bookings, "one call per message");
+    assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"], bookings);
+    let metrics = yizhan_system_tests::prometheus::scrape(&metrics_addr).await.expect("metrics");
+    let counts = |statement: &str| {
+        let of = |name| yizhan_system_tests::prometheus::counter(&metrics, name, ("statement", statement));
+        (of("yizhan_coalesced_calls_total"), of("yizhan_coalesced_batches_total"))
+    };
+    for statement in ["subscribe_claim", "subscribe_facts", "subscribe_sent"] {
+        let (calls, batches) = counts(statement);
+        eprintln!("{statement}: {calls} calls in {batches} batches");
+        assert!(calls >= bookings as f64, "{statement}: {calls} calls\n{metrics}");
+    }
+    let (calls, batches) = counts("subscribe_claim");
+    assert!(batches < calls, "the claims went in batches: {calls} calls in {batches} batches");
+}

@@ -39,13 +39,16 @@ pub struct JobServices {
     pub storage: Option<crate::storage::Storage>,
     /// The guarded avatar fetcher (`store_avatar`).
     pub avatars: Option<crate::avatar::AvatarFetcher>,
+    /// The single subscribe send's statements, coalesced across the sends running at once.
+    pub sends: crate::subscribe::SendStatements,
 }
 
 impl JobServices {
     pub fn new(db: PgPool, redis: RedisConn, redis_prefix: impl Into<String>) -> Self {
+        let sends = crate::subscribe::SendStatements::new(db.clone());
         Self { db, redis, redis_prefix: redis_prefix.into(), wechat: None, templates: TemplateConfig::defaults(),
                queue_settings: QueueSettings::default(), rate_limiter: None, sms: None, mailer: None, koala: None,
-               storage: None, avatars: None }
+               storage: None, avatars: None, sends }
     }
 
     pub fn with_wechat(mut self, client: Option<WechatClient>) -> Self {

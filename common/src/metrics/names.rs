@@ -28,6 +28,8 @@
 //! | `yizhan_lease_lost_total` | counter | `lease` | lease keeper |
 //! | `yizhan_wechat_callback_refused_total` | counter | `reason` (stale, replayed_nonce, mode, bad_signature, bad_body, …) | API callback |
 //! | `yizhan_fence_refused_total` | counter | `resource` (fenced writes refused by PostgreSQL: a stale holder) | fenced jobs |
+//! | `yizhan_coalesced_batches_total` | counter | `statement` (batches of concurrent calls run as one statement) | worker (subscribe sends) |
+//! | `yizhan_coalesced_calls_total` | counter | `statement` (calls those batches answered; calls ÷ batches is the mean batch) | worker (subscribe sends) |
 
 pub const JOBS: &str = "yizhan_jobs_total";
 pub const JOB_DURATION_SECONDS: &str = "yizhan_job_duration_seconds";
@@ -55,6 +57,8 @@ pub const LEASE_ACQUIRED: &str = "yizhan_lease_acquired_total";
 pub const LEASE_LOST: &str = "yizhan_lease_lost_total";
 pub const WECHAT_CALLBACK_REFUSED: &str = "yizhan_wechat_callback_refused_total";
 pub const FENCE_REFUSED: &str = "yizhan_fence_refused_total";
+pub const COALESCED_BATCHES: &str = "yizhan_coalesced_batches_total";
+pub const COALESCED_CALLS: &str = "yizhan_coalesced_calls_total";
 
 /// Registers the help text shown in the Prometheus output.
 pub(super) fn describe() {
@@ -85,4 +89,6 @@ pub(super) fn describe() {
     describe_counter!(LEASE_LOST, "Times this process lost a lease it held");
     describe_counter!(WECHAT_CALLBACK_REFUSED, "Official Account callbacks refused, by reason");
     describe_counter!(FENCE_REFUSED, "Fenced writes PostgreSQL refused because a newer holder claimed the resource");
+    describe_counter!(COALESCED_BATCHES, "Batches of concurrent calls run as one statement, by statement");
+    describe_counter!(COALESCED_CALLS, "Calls answered by coalesced batches, by statement");
 }

@@ -2,6 +2,7 @@
 //! `subscribeScene` fields a business request carries, the grant ledger they feed, and the send
 //! log row planned with the business change. A send spends one grant; no grant, no send.
 
+mod coalesced;
 mod exchanges;
 mod grants;
 mod input;
@@ -13,6 +14,7 @@ pub mod render;
 mod reminders;
 mod sends;
 
+pub use coalesced::{ClaimCall, SendStatements, SentCall};
 pub use exchanges::{awaits_exchange, ExchangeStatus, exchange_pending, finish_exchange, plan_exchange, EXCHANGE_BOUND, EXCHANGE_POLL};
 pub use grants::{record_decisions, unspent_grants, Decision};
 pub use input::SubscribeInput;

@@ -103,12 +103,9 @@ pub async fn appointment_facts_many(conn: &mut PgConnection, send_ids: &[i64]) -
 }
 
 /// As [`appointment_facts_many`], for one send about an appointment (its own statement, so
-/// PostgreSQL keeps one plan for it instead of planning an array's each time); `None` without a
-/// query for any other send, or when the read did not settle it.
-pub async fn appointment_facts_locked(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<Option<(bool, Facts)>> {
-    if !send.about_appointment() {
-        return Ok(None);
-    }
+/// PostgreSQL keeps one plan for it instead of planning an array's each time); `None` when the
+/// read did not settle it.
+pub async fn appointment_facts_of(conn: &mut PgConnection, send_id: i64) -> sqlx::Result<Option<(bool, Facts)>> {
     let row = sqlx::query_as!(
         LockedFacts,
         r#"SELECT x.id AS send_id, a.status = 'cancelled' AS "cancelled!", p.name AS patient_name, d.name AS department, h.name AS hospital,
@@ -121,7 +118,7 @@ pub async fn appointment_facts_locked(conn: &mut PgConnection, send: &PendingSen
              JOIN hospitals h ON h.id = s.hospital_id
             WHERE x.id = $1
               FOR SHARE OF a"#,
-        send.id
+        send_id
     )
     .fetch_optional(conn)
     .await?;

@@ -74,14 +74,17 @@ impl SendLog {
         }
     }
 
-    /// As [`SendLog::claim`], every claimable row of `ids` in one statement (rows locked in id
+    /// As [`SendLog::claim`], every claimable row of `ids` in one statement, each with its run's
+    /// attempt (`attempts[i]` for `ids[i]`; `ids` sorted and each once: rows are locked in id
     /// order, so two runs claiming overlapping sets cannot deadlock); the rows not returned are
     /// final or held by a live run ([`SendLog::busy_until`]).
-    pub async fn claim_many(conn: &mut PgConnection, ids: &[i64], attempt: u32, timeout: Duration, appid: Option<&str>) -> sqlx::Result<Vec<PendingSend>> {
+    pub async fn claim_many(conn: &mut PgConnection, ids: &[i64], attempts: &[u32], timeout: Duration, appid: Option<&str>) -> sqlx::Result<Vec<PendingSend>> {
         let secs = timeout.as_secs_f64();
+        let attempts: Vec<i32> = attempts.iter().map(|a| i32::try_from(*a).unwrap_or(i32::MAX)).collect();
         sqlx::query_as!(
             PendingSend,
-            r#"UPDATE subscribe_sends x SET status = 'sending', claimed_at = clock_timestamp(), claim_attempt = $2, updated_at = now()
+            r#"UPDATE subscribe_sends x SET status = 'sending', claimed_at = clock_timestamp(),
+                      claim_attempt = ($2::INT[])[array_position($1::BIGINT[], x.id)], updated_at = now()
                 WHERE id = ANY($1) AND (status = 'pending' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $3)))
                RETURNING id, kind, user_id, template_id, appointment_id, waitlist_entry_id, reservation_id, claimed_at AS "claimed_at!",
                          (SELECT w.openid FROM wechat_identities w WHERE w.user_id = x.user_id AND w.appid = $4) AS openid,
@@ -90,7 +93,7 @@ impl SendLog {
                                   (SELECT e.status = 'cancelled' FROM waitlist_entries e WHERE e.id = x.waitlist_entry_id),
                                   false) AS "target_cancelled!""#,
             ids,
-            i32::try_from(attempt).unwrap_or(i32::MAX),
+            &attempts,
             secs,
             appid
         )

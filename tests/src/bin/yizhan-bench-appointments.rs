@@ -25,7 +25,9 @@
 //! message (`sql_only_without_message_per_sec=`) and with the place alone
 //! (`sql_only_place_only_per_sec=`). Resumed, the worker sends the paused bookings' messages:
 //! `backlog_sends_per_sec=` (the single-send path draining a burst's backlog with nothing beside
-//! it). With
+//! it). `send_claims_per_batch=`, `send_reads_per_batch=` and `send_records_per_batch=`: over the
+//! whole run, how many single sends' claims, appointment reads and sent records the worker ran
+//! per statement (its `yizhan_coalesced_*` counters; `subscribe::SendStatements`). With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
@@ -151,9 +153,11 @@ async fn main() -> anyhow::Result<()> {
     // queue on the schedule's lock and the two cores; README, Sizing) unless DATABASE_POOL_MAX
     // says otherwise.
     let pool_max = std::env::var("DATABASE_POOL_MAX").unwrap_or_else(|_| "4".to_owned());
+    let worker_metrics = format!("127.0.0.1:{}", yizhan_system_tests::free_port());
     let sys = Arc::new(
         System::start_with(&[
             ("RUST_LOG", "error"),
+            ("WORKER_METRICS_ADDR", worker_metrics.as_str()),
             ("DATABASE_POOL_MAX", pool_max.as_str()),
             ("WORKER_QUEUES", "wechat=32,wechat_login=16,default=4"),
             ("RATE_LIMITS", limits),
@@ -358,6 +362,17 @@ async fn main() -> anyhow::Result<()> {
     println!("p99_ms_worker_paused={:.1}", percentile(&paused_latencies, 0.99));
     println!("ratio_to_ceiling_worker_paused={:.3}", paused_rate / ceiling);
     println!("backlog_sends_per_sec={backlog_rate:.0}");
+    let metrics = yizhan_system_tests::prometheus::scrape(&worker_metrics).await?;
+    let per_batch = |statement| {
+        let of = |name| yizhan_system_tests::prometheus::counter(&metrics, name, ("statement", statement));
+        of("yizhan_coalesced_calls_total") / of("yizhan_coalesced_batches_total")
+    };
+    println!(
+        "send_claims_per_batch={:.1} send_reads_per_batch={:.1} send_records_per_batch={:.1}",
+        per_batch("subscribe_claim"),
+        per_batch("subscribe_facts"),
+        per_batch("subscribe_sent")
+    );
     println!("sql_only_bookings_per_sec={sql_rate:.0}");
     println!("sql_only_ratio_to_ceiling={:.3}", sql_rate / ceiling);
     println!("ratio_to_sql_only_worker_paused={:.3}", paused_rate / sql_rate);

@@ -71,7 +71,7 @@ impl SendSubscribeBatch {
         ids.sort_unstable();
         ids.dedup();
         let mut conn = ctx.db.acquire().await?;
-        let claimed = SendLog::claim_many(&mut conn, &ids, ctx.job.attempt, Self::TIMEOUT, Some(appid)).await?;
+        let claimed = SendLog::claim_many(&mut conn, &ids, &vec![ctx.job.attempt; ids.len()], Self::TIMEOUT, Some(appid)).await?;
         let mut outcomes = Outcomes::default();
         if claimed.len() < ids.len() {
             let unclaimed: Vec<i64> = ids.iter().copied().filter(|id| !claimed.iter().any(|s| s.id == *id)).collect();
@@ -193,11 +193,7 @@ fn is_plain(send: &PendingSend) -> bool {
 /// A claimed row sent as a single send would send it (waiting on a code exchange, a skip).
 async fn alone(ctx: &JobContext, send: PendingSend) -> Outcome {
     let job = SendSubscribeMessage { send_id: send.id };
-    let conn = match ctx.db.acquire().await {
-        Ok(conn) => conn,
-        Err(err) => return Outcome::transient(err),
-    };
-    match job.deliver_claimed(ctx, conn, send).await {
+    match job.deliver_claimed(ctx, send).await {
         Ok(Pass::Finished(outcome)) => outcome,
         // Released: the openid may have just been bound; the next run claims it again.
         Ok(Pass::Again) => Outcome::RateLimited { until: Utc::now() },

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::jobs::{Job, JobContext, Outcome, QueueName};
 use crate::mask;
 use crate::subscribe::render::{self, Facts};
-use crate::subscribe::{exchange_pending, Claimed, MessageKind, PendingSend, SendLog, SendStatus, EXCHANGE_POLL};
+use crate::subscribe::{exchange_pending, ClaimCall, Claimed, MessageKind, PendingSend, SendLog, SendStatus, SentCall, EXCHANGE_POLL};
 use crate::wechat::client::{App, SubscribeMessage, WechatClient, WechatError};
 use crate::wechat::identities;
 use crate::wechat::outcome::outcome_of;
@@ -62,45 +62,47 @@ enum Openid {
 
 impl SendSubscribeMessage {
     async fn deliver(&self, ctx: &JobContext) -> anyhow::Result<Pass> {
-        let mut conn = ctx.db.acquire().await?;
-        let appid = ctx.wechat.as_ref().and_then(|client| client.appid(App::Mini));
-        let send = match SendLog::claim(&mut conn, self.send_id, ctx.job.attempt, Self::TIMEOUT, appid).await? {
+        let appid = ctx.wechat.as_ref().and_then(|client| client.appid(App::Mini)).map(str::to_owned);
+        let call = ClaimCall { send_id: self.send_id, attempt: ctx.job.attempt, timeout: Self::TIMEOUT, appid };
+        let send = match ctx.sends.claim(call).await? {
             Claimed::Mine(send) => send,
             Claimed::Finished => return Ok(Pass::Finished(Outcome::Done)),
             // A live run holds it: look again once its claim would count as dead.
             Claimed::Busy { until } => return Ok(Pass::Finished(Outcome::RateLimited { until })),
         };
-        self.deliver_claimed(ctx, conn, send).await
+        self.deliver_claimed(ctx, send).await
     }
 
-    /// A send this run has claimed, from the checks before the call on.
-    pub(super) async fn deliver_claimed(&self, ctx: &JobContext, mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>, send: PendingSend) -> anyhow::Result<Pass> {
+    /// A send this run has claimed, from the checks before the call on. A connection is taken
+    /// only for what needs one here: the common send (openid bound, not cancelled) holds none
+    /// while it waits for its permit.
+    pub(super) async fn deliver_claimed(&self, ctx: &JobContext, send: PendingSend) -> anyhow::Result<Pass> {
         let done = |outcome| Ok(Pass::Finished(outcome));
         let Some(client) = ctx.wechat.as_ref() else {
-            SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "WeChat is not configured", false).await?;
+            SendLog::finish(&mut *ctx.db.acquire().await?, &send, SendStatus::Failed, None, "WeChat is not configured", false).await?;
             return done(Outcome::permanent("WeChat is not configured"));
         };
         let Some(appid) = client.appid(App::Mini) else {
-            SendLog::finish(&mut conn, &send, SendStatus::Failed, None, "the Mini Program is not configured", false).await?;
+            SendLog::finish(&mut *ctx.db.acquire().await?, &send, SendStatus::Failed, None, "the Mini Program is not configured", false).await?;
             return done(Outcome::permanent("the Mini Program is not configured"));
         };
         // As read with the claim, so a cancelled send spends no rate-limit slot.
-        if SendLog::skip_if_cancelled_at_claim(&mut conn, &send).await? {
+        if send.target_cancelled && SendLog::skip_if_cancelled_at_claim(&mut *ctx.db.acquire().await?, &send).await? {
             return done(Outcome::Done);
         }
         let openid = match send.openid.clone() {
             Some(openid) => openid,
-            None => match self.wait_for_openid(&mut conn, &send, appid).await? {
+            None => match self.wait_for_openid(&mut *ctx.db.acquire().await?, &send, appid).await? {
                 Openid::Bound(openid) => openid,
                 Openid::Stop(outcome) => return done(outcome),
                 Openid::Again => return Ok(Pass::Again),
             },
         };
         if let Some(until) = ctx.rate_limit(RATE_LIMIT).await? {
-            SendLog::release(&mut conn, &send, None).await?;
+            SendLog::release(&mut *ctx.db.acquire().await?, &send, None).await?;
             return done(Outcome::RateLimited { until });
         }
-        deliver_permitted(ctx, client, conn, &send, &openid).await.map(Pass::Finished)
+        deliver_permitted(ctx, client, &send, &openid).await.map(Pass::Finished)
     }
 
     /// The openid once the user's code exchange has bound it; otherwise this run stops: parked
@@ -135,15 +137,16 @@ pub(super) const RATE_LIMIT: &str = "wechat.subscribe_send";
 pub(super) async fn deliver_permitted(
     ctx: &JobContext,
     client: &WechatClient,
-    mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
     send: &PendingSend,
     openid: &str,
 ) -> anyhow::Result<Outcome> {
-    // An appointment's send reads the appointment and the facts in one statement; a cancelled
-    // or moved one, and any other send, takes the check and the facts apart.
-    let facts = match render::appointment_facts_locked(&mut conn, send).await? {
+    // An appointment's send reads the appointment and the facts in one statement (shared with
+    // the sends running beside it); a cancelled or moved one, and any other send, takes the
+    // check and the facts apart.
+    let facts = match ctx.sends.appointment_facts(send).await? {
         Some((false, facts)) => Some(facts),
         _ => {
+            let mut conn = ctx.db.acquire().await?;
             if SendLog::skip_if_no_longer_applies(&mut conn, send).await? {
                 return Ok(Outcome::Done);
             }
@@ -151,20 +154,18 @@ pub(super) async fn deliver_permitted(
         }
     };
     let (Some(kind), Some(facts)) = (MessageKind::parse(&send.kind), facts) else {
-        SendLog::finish(&mut conn, send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
+        SendLog::finish(&mut *ctx.db.acquire().await?, send, SendStatus::Skipped, None, "nothing left to tell", false).await?;
         return Ok(Outcome::Done);
     };
-    drop(conn);
     let (message, data) = message(ctx, send, kind, &facts, openid);
-    let result = client.send_subscribe_message(&message).await;
-    let mut conn = ctx.db.acquire().await?;
-    match result {
+    match client.send_subscribe_message(&message).await {
         Ok(()) => {
-            SendLog::sent(&mut conn, send, openid, &serde_json::to_value(&data)?).await?;
+            let call = SentCall { send: send.clone(), openid: openid.to_owned(), data: serde_json::to_value(&data)? };
+            ctx.sends.sent(call).await?;
             log_sent(send, openid);
             Ok(Outcome::Done)
         }
-        Err(err) => record_failure(&mut conn, send, openid, &data, &err).await,
+        Err(err) => record_failure(&mut *ctx.db.acquire().await?, send, openid, &data, &err).await,
     }
 }
 
