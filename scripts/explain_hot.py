@@ -22,7 +22,7 @@ PSQL = os.environ.get("PSQL", "psql")
 SQLX_TYPES = {
     "Int2": "smallint", "Int4": "integer", "Int8": "bigint", "Float8": "double precision",
     "Text": "text", "Bool": "boolean", "Date": "date", "Time": "time", "Timestamptz": "timestamptz",
-    "Jsonb": "jsonb", "Int8Array": "bigint[]", "TextArray": "text[]",
+    "Jsonb": "jsonb", "Int8Array": "bigint[]", "Int4Array": "integer[]", "TextArray": "text[]",
 }
 
 SEED = """
@@ -119,7 +119,7 @@ def main():
             "pending → sending; HOT when the page has room. One row's statement: its plan is cached (an array of ids would be planned "
             "anew on each call).",
             "claim_attempt = $2, updated_at = now()\n                WHERE id = $1 AND (status = 'pending'", [send, "1", "60", "'wxsimmini'"])
-    explain("The appointment read as settled, with the message's facts (`render::appointment_facts_locked`)",
+    explain("The appointment read as settled, with the message's facts (`render::appointment_facts_of`)",
             "FOR SHARE OF the appointment: a cancel or reschedule in flight commits first. Six tables joined by primary key.",
             "WHERE x.id = $1\n              FOR SHARE OF a", [send])
     explain("The send recorded (`SendLog::sent`)", "sending → sent, guarded by the claim.",
@@ -129,8 +129,9 @@ def main():
     chunk = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 50) t")
     round_ = psql("SELECT array_agg(id ORDER BY id)::TEXT FROM (SELECT id FROM subscribe_sends ORDER BY id LIMIT 10) t")
     print("## A chunk of the 20:00 reminders (`send_subscribe_batch`, 50 sends)\n")
-    explain("The chunk's claim (`SendLog::claim_many`)", "A single send's claim over the chunk's 50 ids.",
-            "WHERE id = ANY($1) AND (status = 'pending'", [f"'{chunk}'", "1", "60", "'wxsimmini'"])
+    explain("The chunk's claim (`SendLog::claim_many`)",
+            "The claim over the chunk's 50 ids, each with its run's attempt (single sends running at once share it too).",
+            "WHERE id = ANY($1) AND (status = 'pending'", [f"'{chunk}'", "array_fill(1, ARRAY[50])", "60", "'wxsimmini'"])
     explain("A round's facts (`render::appointment_facts_many`)", "Ten sends' appointments, read FOR SHARE in id order.",
             "WHERE x.id = ANY($1)\n            ORDER BY a.id", [f"'{round_}'"])
 
