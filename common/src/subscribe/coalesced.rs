@@ -33,8 +33,7 @@ pub struct ClaimCall {
     pub appid: Option<String>,
 }
 
-/// A message WeChat accepted, to be recorded.
-#[derive(Debug)]
+/// A message WeChat accepted, to be recorded. No `Debug`: it holds the openid unmasked.
 pub struct SentCall {
     pub send: PendingSend,
     pub openid: String,
