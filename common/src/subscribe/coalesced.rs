@@ -63,7 +63,7 @@ impl SendStatements {
         self.claim.call(call).await
     }
 
-    /// As [`render::appointment_facts_locked`]: `None` without a statement for a send that is
+    /// As [`render::appointment_facts_of`]: `None` without a statement for a send that is
     /// not about an appointment.
     pub async fn appointment_facts(&self, send: &PendingSend) -> anyhow::Result<Option<(bool, Facts)>> {
         if !send.about_appointment() {
@@ -83,6 +83,7 @@ async fn claim_batch(db: PgPool, calls: Vec<ClaimCall>) -> anyhow::Result<Vec<Cl
     let first = &calls[0];
     let (timeout, appid) = (first.timeout, first.appid.clone());
     let together = calls.len() > 1 && calls.iter().all(|c| c.timeout == timeout && c.appid == appid);
+    // One call alone, or calls that differ in timeout or app: each through the one-row statement.
     if !together {
         let mut out = Vec::with_capacity(calls.len());
         for c in &calls {
@@ -90,14 +91,10 @@ async fn claim_batch(db: PgPool, calls: Vec<ClaimCall>) -> anyhow::Result<Vec<Cl
         }
         return Ok(out);
     }
-    // Each id once, with its first asker's attempt.
-    let mut asked: Vec<(i64, u32)> = Vec::with_capacity(calls.len());
-    for c in &calls {
-        if !asked.iter().any(|(id, _)| *id == c.send_id) {
-            asked.push((c.send_id, c.attempt));
-        }
-    }
-    asked.sort_unstable();
+    // Each id once, in id order, with its first asker's attempt (the sort is stable).
+    let mut asked: Vec<(i64, u32)> = calls.iter().map(|c| (c.send_id, c.attempt)).collect();
+    asked.sort_by_key(|(id, _)| *id);
+    asked.dedup_by_key(|(id, _)| *id);
     let ids: Vec<i64> = asked.iter().map(|(id, _)| *id).collect();
     let attempts: Vec<u32> = asked.iter().map(|(_, a)| *a).collect();
     let mut mine: HashMap<i64, PendingSend> =

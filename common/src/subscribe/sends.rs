@@ -221,12 +221,13 @@ impl SendLog {
     }
 
     /// Finishes the row as `skipped` when its message no longer applied when it was claimed (its
-    /// appointment, waitlist entry or reservation was cancelled); true if so. No query unless so.
-    pub async fn skip_if_cancelled_at_claim(conn: &mut PgConnection, send: &PendingSend) -> sqlx::Result<bool> {
+    /// appointment, waitlist entry or reservation was cancelled); true if so. No connection taken
+    /// unless so.
+    pub async fn skip_if_cancelled_at_claim(db: &sqlx::PgPool, send: &PendingSend) -> sqlx::Result<bool> {
         let Some(target) = send.target().filter(|_| send.target_cancelled && !tells_of_cancel(send)) else {
             return Ok(false);
         };
-        Self::skip(conn, send, target.cancelled()).await?;
+        Self::skip(&mut *db.acquire().await?, send, target.cancelled()).await?;
         Ok(true)
     }
 

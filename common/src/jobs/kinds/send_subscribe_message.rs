@@ -87,7 +87,7 @@ impl SendSubscribeMessage {
             return done(Outcome::permanent("the Mini Program is not configured"));
         };
         // As read with the claim, so a cancelled send spends no rate-limit slot.
-        if send.target_cancelled && SendLog::skip_if_cancelled_at_claim(&mut *ctx.db.acquire().await?, &send).await? {
+        if SendLog::skip_if_cancelled_at_claim(&ctx.db, &send).await? {
             return done(Outcome::Done);
         }
         let openid = match send.openid.clone() {
