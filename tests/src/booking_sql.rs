@@ -13,6 +13,7 @@ use yizhan_common::hospital::booking::{self, Expected};
 use yizhan_common::subscribe::{plan_send, record_decisions, remind_if_planning_ran, MessageKind, SendTarget, SubscribeInput, TemplateConfig};
 
 use crate::bench::{drive, steady_pool};
+use crate::cpu::{CpuSample, CpuUse};
 
 /// One booking to make: (user id, patient id, schedule id).
 pub type Booking = (i64, i64, i64);
@@ -31,7 +32,7 @@ pub enum Parts {
 /// Bookings per second of `measured`, made `concurrency` at a time over a pool of `pool_max`
 /// connections after `warm` (which open the pool's connections and prepare their statements);
 /// each accepts the grant `subscribe` names, as the bench's requests do. Fails unless every
-/// booking committed.
+/// booking committed. Also the CPU the measured bookings took.
 pub async fn bookings_per_sec(
     database_url: &str,
     pool_max: u32,
@@ -40,19 +41,21 @@ pub async fn bookings_per_sec(
     subscribe: Value,
     warm: Vec<Booking>,
     measured: Vec<Booking>,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, CpuUse)> {
     let pool = steady_pool(database_url, pool_max).await?;
     let input: Arc<SubscribeInput> = Arc::new(serde_json::from_value(subscribe)?);
     let templates = Arc::new(TemplateConfig::defaults());
     let (_, _, warmed) = drive(warm.len(), concurrency, one(pool.clone(), parts, input.clone(), templates.clone(), Arc::new(warm))).await;
     let n = measured.len();
+    let cpu = CpuSample::take();
     let (elapsed, _, results) = drive(n, concurrency, one(pool.clone(), parts, input, templates, Arc::new(measured))).await;
+    let cpu = cpu.until(&CpuSample::take());
     pool.close().await;
     for (phase, results) in [("warm-up", warmed), ("measured", results)] {
         let failed: Vec<&Value> = results.iter().filter(|r| r["ok"] != true).collect();
         anyhow::ensure!(failed.is_empty(), "{} SQL-only {phase} bookings failed, first: {}", failed.len(), failed[0]["error"]);
     }
-    Ok(n as f64 / elapsed.as_secs_f64())
+    Ok((n as f64 / elapsed.as_secs_f64(), cpu))
 }
 
 /// The i-th booking's transaction, as the api's handler runs it; its result is whether it committed.

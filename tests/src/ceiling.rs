@@ -9,10 +9,11 @@ use serde_json::Value;
 use sqlx::{Executor, PgPool};
 
 use crate::bench::{drive, steady_pool};
+use crate::cpu::{CpuSample, CpuUse};
 
 /// Transactions per second of the minimal booking transaction, `n` of them from `concurrency`
-/// tasks spread round-robin over `schedules` rows.
-pub async fn ceiling_tps(database_url: &str, n: usize, concurrency: usize, schedules: usize) -> anyhow::Result<f64> {
+/// tasks spread round-robin over `schedules` rows, and the CPU they took.
+pub async fn ceiling_tps(database_url: &str, n: usize, concurrency: usize, schedules: usize) -> anyhow::Result<(f64, CpuUse)> {
     let pool = steady_pool(database_url, u32::try_from(concurrency).unwrap_or(32)).await?;
     pool.execute(
         "DROP SCHEMA IF EXISTS bench_ceiling CASCADE;
@@ -30,12 +31,14 @@ pub async fn ceiling_tps(database_url: &str, n: usize, concurrency: usize, sched
         .await?;
     // Warm every connection (and its prepared statements) before the clock starts.
     let _ = drive(concurrency * 4, concurrency, one(pool.clone(), schedules)).await;
+    let cpu = CpuSample::take();
     let (elapsed, _, results) = drive(n, concurrency, one(pool.clone(), schedules)).await;
+    let cpu = cpu.until(&CpuSample::take());
     let failed = results.iter().filter(|r| !r.as_bool().unwrap_or(false)).count();
     pool.execute("DROP SCHEMA bench_ceiling CASCADE").await?;
     pool.close().await;
     anyhow::ensure!(failed == 0, "{failed} ceiling transactions failed");
-    Ok(n as f64 / elapsed.as_secs_f64())
+    Ok((n as f64 / elapsed.as_secs_f64(), cpu))
 }
 
 /// One transaction; its result is whether it committed.

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod booking_sql;
 pub mod browser;
 pub mod ceiling;
+pub mod cpu;
 pub mod lines;
 pub mod prometheus;
 pub mod redis_keys;

@@ -27,7 +27,18 @@
 //! `backlog_sends_per_sec=` (the single-send path draining a burst's backlog with nothing beside
 //! it). `send_claims_per_batch=`, `send_reads_per_batch=` and `send_records_per_batch=`: over the
 //! whole run, how many single sends' claims, appointment reads and sent records the worker ran
-//! per statement (its `yizhan_coalesced_*` counters; `subscribe::SendStatements`). With
+//! per statement (its `yizhan_coalesced_*` counters; `subscribe::SendStatements`).
+//! What each booking cost the machine's cores ([`yizhan_system_tests::cpu`], read from `/proc`),
+//! in CPU milliseconds by process (`_postgres`, `_api`, `_worker`, `_redis`, `_sim`, `_bench`
+//! the bench's own client, `_other`) and for the whole machine (`_machine`): with its delivery
+//! (`cpu_ms_per_booking=`, from the first measured booking to the last message received), with
+//! the worker paused (`cpu_ms_per_booking_worker_paused=`), per ceiling transaction
+//! (`cpu_ms_per_ceiling_tx=`) and per SQL-only booking (`cpu_ms_per_sql_only_booking=`). From
+//! them, the rates the machine's `cores=` bound: `cores_bound_bookings_per_sec=` (every core
+//! running the system's processes at this cost per booking with its delivery, the bench's
+//! client left out) and `cores_bound_sql_only_postgres_per_sec=` (every core running
+//! PostgreSQL at its cost for the booking's transaction alone: no HTTP, no api, no delivery).
+//! With
 //! `BENCH_TOP_STATEMENTS=1` the statements that took most of PostgreSQL's time during the
 //! bookings and their sends (with their planning), and each table's updates (how many HOT), go
 //! to stderr, and `db_plans_per_booking=` (statements planned per booking) to stdout.
@@ -43,6 +54,7 @@ use sqlx::Connection;
 use yizhan_system_tests::bench::{drive, peak_rss_mb, percentile, rss_mb};
 use yizhan_system_tests::booking_sql;
 use yizhan_system_tests::ceiling::ceiling_tps;
+use yizhan_system_tests::cpu::{self, CpuSample};
 use yizhan_system_tests::store_calls::{self, table_updates, top_statements, StoreCalls};
 use yizhan_system_tests::system::System;
 
@@ -252,11 +264,12 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     let baseline = a.requests as f64 / elapsed.as_secs_f64();
-    let ceiling = ceiling_tps(&db_url, a.requests, a.concurrency, a.schedules).await?;
+    let (ceiling, ceiling_cpu) = ceiling_tps(&db_url, a.requests, a.concurrency, a.schedules).await?;
 
     let redis_url = sys.env.get("REDIS_URL");
     store_calls::reset(&mut conn).await;
     let calls_before = StoreCalls::read(&mut conn, &redis_url).await?;
+    let cpu_before = CpuSample::take();
     let (elapsed, latencies, results) = drive(a.requests, a.concurrency, booking(sys.clone(), accounts.clone(), patients.clone(), schedules.clone(), 0)).await;
     all_booked(&results, "measured")?;
     let committed: HashMap<String, i64> =
@@ -271,6 +284,7 @@ async fn main() -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let booking_cpu = cpu_before.until(&CpuSample::take());
     let mut send_latencies: Vec<f64> = delivered["messages"]
         .as_array()
         .map(|ms| {
@@ -314,12 +328,14 @@ async fn main() -> anyhow::Result<()> {
     };
     let before_paused = last_send(&mut conn).await?;
     let paused = with_worker_paused(worker_pid, async {
+        let cpu = CpuSample::take();
         let paused = paused_run.await;
+        let paused = (paused, cpu.until(&CpuSample::take()));
         // The paused bookings' sends, by id: those after `before_paused` up to this one.
         let last_paused = last_send(&mut conn).await;
         (paused, last_paused, sql_runs.await)
     });
-    let ((paused_elapsed, paused_latencies, paused_results), last_paused, sql_rates) = paused.await?;
+    let (((paused_elapsed, paused_latencies, paused_results), paused_cpu), last_paused, sql_rates) = paused.await?;
     all_booked(&paused_results, "worker-paused")?;
     let last_paused = last_paused?;
     // The worker resumed with the paused bookings' messages waiting (the SQL-only bookings' are
@@ -335,7 +351,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let backlog_rate = a.requests as f64 / resumed.elapsed().as_secs_f64();
     let sql_rates = sql_rates?;
-    let sql_rate = sql_rates[0];
+    let (sql_rate, ref sql_cpu) = sql_rates[0];
 
     let login = if a.login_limit { "default" } else { "off" };
     println!(
@@ -376,7 +392,17 @@ async fn main() -> anyhow::Result<()> {
     println!("sql_only_bookings_per_sec={sql_rate:.0}");
     println!("sql_only_ratio_to_ceiling={:.3}", sql_rate / ceiling);
     println!("ratio_to_sql_only_worker_paused={:.3}", paused_rate / sql_rate);
-    println!("sql_only_without_message_per_sec={:.0} sql_only_place_only_per_sec={:.0}", sql_rates[1], sql_rates[2]);
+    println!("sql_only_without_message_per_sec={:.0} sql_only_place_only_per_sec={:.0}", sql_rates[1].0, sql_rates[2].0);
+    // What each booking cost the machine's cores, by process, and the rates that bounds.
+    println!("{}", booking_cpu.per_line("cpu_ms_per_booking", a.requests));
+    println!("{}", paused_cpu.per_line("cpu_ms_per_booking_worker_paused", a.requests));
+    println!("{}", ceiling_cpu.per_line("cpu_ms_per_ceiling_tx", a.requests));
+    println!("{}", sql_cpu.per_line("cpu_ms_per_sql_only_booking", a.requests));
+    let cores = cpu::cores() as f64;
+    let system_ms = (booking_cpu.total() - booking_cpu.of("bench")) * 1000.0 / a.requests as f64;
+    println!("cores={cores} cores_bound_bookings_per_sec={:.0}", cores * 1000.0 / system_ms);
+    let sql_postgres_ms = sql_cpu.of("postgres") * 1000.0 / a.requests as f64;
+    println!("cores_bound_sql_only_postgres_per_sec={:.0}", cores * 1000.0 / sql_postgres_ms);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
     Ok(())
