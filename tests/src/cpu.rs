@@ -67,7 +67,7 @@ impl CpuUse {
     /// `prefix=` the processes' milliseconds per one of `n` (bookings, transactions), then
     /// `prefix_KIND=` for each kind that used any, then `prefix_machine=`, on one line.
     pub fn per_line(&self, prefix: &str, n: usize) -> String {
-        let per = |s: f64| s * 1000.0 / n.max(1) as f64;
+        let per = |s: f64| ms_each(s, n);
         let mut line = format!("{prefix}={:.3}", per(self.total()));
         for kind in KINDS {
             let s = self.of(kind);
@@ -78,6 +78,11 @@ impl CpuUse {
         line.push_str(&format!(" {prefix}_machine={:.3}", per(self.machine)));
         line
     }
+}
+
+/// `seconds` as milliseconds for each of `n`.
+pub fn ms_each(seconds: f64, n: usize) -> f64 {
+    seconds * 1000.0 / n.max(1) as f64
 }
 
 /// The kind a process is counted under, by its name.

@@ -15,7 +15,7 @@ async fn metrics(http: &reqwest::Client, port: u16) -> String {
 }
 
 fn holds_lease(text: &str) -> bool {
-    text.lines().any(|l| l == r#"yizhan_lease_held{lease="scheduler"} 1"#)
+    yizhan_system_tests::prometheus::sample(text, "yizhan_lease_held", ("lease", "scheduler")) == 1.0
 }
 
 /// Polls until exactly one of the ports reports holding the lease; returns its index.

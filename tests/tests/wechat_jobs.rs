@@ -502,7 +502,7 @@ async fn a_burst_of_single_sends_goes_once_each_with_its_statements_coalesced() 
     assert_eq!(sys.sim_get(&format!("/_sim/messages?touser={}", b.openid)).await["count"], bookings);
     let metrics = yizhan_system_tests::prometheus::scrape(&metrics_addr).await.expect("metrics");
     let counts = |statement: &str| {
-        let of = |name| yizhan_system_tests::prometheus::counter(&metrics, name, ("statement", statement));
+        let of = |name| yizhan_system_tests::prometheus::sample(&metrics, name, ("statement", statement));
         (of("yizhan_coalesced_calls_total"), of("yizhan_coalesced_batches_total"))
     };
     for statement in ["subscribe_claim", "subscribe_facts", "subscribe_sent"] {

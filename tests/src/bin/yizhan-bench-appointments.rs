@@ -380,7 +380,7 @@ async fn main() -> anyhow::Result<()> {
     println!("backlog_sends_per_sec={backlog_rate:.0}");
     let metrics = yizhan_system_tests::prometheus::scrape(&worker_metrics).await?;
     let per_batch = |statement| {
-        let of = |name| yizhan_system_tests::prometheus::counter(&metrics, name, ("statement", statement));
+        let of = |name| yizhan_system_tests::prometheus::sample(&metrics, name, ("statement", statement));
         of("yizhan_coalesced_calls_total") / of("yizhan_coalesced_batches_total")
     };
     println!(
@@ -399,9 +399,9 @@ async fn main() -> anyhow::Result<()> {
     println!("{}", ceiling_cpu.per_line("cpu_ms_per_ceiling_tx", a.requests));
     println!("{}", sql_cpu.per_line("cpu_ms_per_sql_only_booking", a.requests));
     let cores = cpu::cores() as f64;
-    let system_ms = (booking_cpu.total() - booking_cpu.of("bench")) * 1000.0 / a.requests as f64;
+    let system_ms = cpu::ms_each(booking_cpu.total() - booking_cpu.of("bench"), a.requests);
     println!("cores={cores} cores_bound_bookings_per_sec={:.0}", cores * 1000.0 / system_ms);
-    let sql_postgres_ms = sql_cpu.of("postgres") * 1000.0 / a.requests as f64;
+    let sql_postgres_ms = cpu::ms_each(sql_cpu.of("postgres"), a.requests);
     println!("cores_bound_sql_only_postgres_per_sec={:.0}", cores * 1000.0 / sql_postgres_ms);
     println!("rss_mb_api={:.1} rss_mb_api_at_start={api_started_mb:.1}", peak_rss_mb(api_pid));
     println!("rss_mb_worker={:.1}", peak_rss_mb(worker_pid));
